@@ -1,0 +1,68 @@
+/**
+ * The engine's only output: a typed event union. Renderers, the journal and the report subscribe.
+ * Every event carries `at` (ISO-8601 UTC). Events are plain JSON (they are journaled as-is),
+ * and never contain secrets.
+ */
+import type { PhaseName, StepStatus, HostState } from './phases.js';
+
+/** Summary of one finished step on one host, as journaled (outputs capped; full outputs are files). */
+export interface StepOutcome {
+  status: StepStatus;
+  /** Exit code of the last command, when the step ran commands. */
+  rc?: number | null;
+  signal?: string | null;
+  timedOut?: boolean;
+  durationMs: number;
+  /** Capped heads of the outputs. */
+  stdout?: string;
+  stderr?: string;
+  /** Run-dir-relative paths of the full outputs, when written. */
+  stdoutFile?: string;
+  stderrFile?: string;
+  /** Why it failed, in one human sentence. */
+  message?: string;
+  attempts?: number;
+}
+
+export interface HostRecap {
+  host: string;
+  state: HostState;
+  ok: number;
+  changed: number;
+  failed: number;
+  skipped: number;
+  ignored: number;
+  unreachable: boolean;
+  /** Message of the failure or unreachability. */
+  message?: string;
+}
+
+interface Base {
+  at: string;
+}
+
+export type RunEvent = Base &
+  (
+    | { type: 'run.started'; runId: string; runbook: string; runDir: string; hosts: string[]; phases: PhaseName[]; forks: number }
+    | { type: 'phase.started'; phase: PhaseName; batch: number; batches: number; hosts: string[] }
+    | { type: 'phase.finished'; phase: PhaseName; batch: number; batches: number; ok: string[]; failed: string[] }
+    | { type: 'host.started'; host: string; phase: PhaseName }
+    | { type: 'host.finished'; host: string; phase: PhaseName; state: HostState }
+    | { type: 'host.unreachable'; host: string; phase: PhaseName; step?: string; reason: string; message: string }
+    | { type: 'host.failed'; host: string; phase: PhaseName; step: string; message: string }
+    | { type: 'step.started'; host: string; phase: PhaseName; step: string; index: number; commands: string[] }
+    | { type: 'step.output'; host: string; phase: PhaseName; step: string; stream: 'stdout' | 'stderr'; text: string }
+    | { type: 'step.retrying'; host: string; phase: PhaseName; step: string; attempt: number; of: number; delayMs: number; message: string }
+    | { type: 'step.skipped'; host: string; phase: PhaseName; step: string; reason: string }
+    | { type: 'step.finished'; host: string; phase: PhaseName; step: string; index: number; outcome: StepOutcome }
+    | { type: 'run.aborted'; reason: string }
+    | { type: 'run.finished'; exitCode: number; durationMs: number; recap: HostRecap[] }
+  );
+
+export type RunEventType = RunEvent['type'];
+export type EventOf<T extends RunEventType> = Extract<RunEvent, { type: T }>;
+
+/** Something that receives events: a renderer, the journal, a test recorder. */
+export interface EventSink {
+  emit(event: RunEvent): void;
+}

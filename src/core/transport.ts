@@ -1,0 +1,45 @@
+/**
+ * The small transport interface the engine talks to. The ssh2 implementation lives in
+ * src/transport/ssh.ts and is the only file that imports ssh2.
+ */
+import type { Become } from './host.js';
+import type { ExecResult } from './exec.js';
+
+export interface ExecOptions {
+  /** Kill the remote command (and its children) after this many ms. Required: no unbounded commands. */
+  timeoutMs: number;
+  become?: Become;
+  /** Written to the command's stdin, then stdin is closed. */
+  stdin?: string | Buffer;
+  /** Live output, for progress renderers. */
+  onStdout?: (chunk: Buffer) => void;
+  onStderr?: (chunk: Buffer) => void;
+  /**
+   * Output beyond `maxInMemoryBytes` per stream is streamed to `${spillPrefix}.stdout|.stderr`
+   * instead of memory. Without a spillPrefix the excess is dropped (byte counts remain exact).
+   */
+  spillPrefix?: string;
+  maxInMemoryBytes?: number;
+  /** Aborting kills the remote command like a timeout does. */
+  signal?: AbortSignal;
+}
+
+export interface TransferResult {
+  bytes: number;
+  durationMs: number;
+}
+
+export interface Transport {
+  /** Inventory name of the host. */
+  readonly host: string;
+  /** Open (or reopen) the connection. Rejects with ConnectionError. */
+  connect(): Promise<void>;
+  /** True while the underlying connection is up. */
+  readonly connected: boolean;
+  exec(command: string, options: ExecOptions): Promise<ExecResult>;
+  /** Upload a local file (SFTP). */
+  put(localPath: string, remotePath: string, options?: { mode?: number; signal?: AbortSignal }): Promise<TransferResult>;
+  /** Download a remote file (SFTP), streamed to disk. */
+  get(remotePath: string, localPath: string, options?: { signal?: AbortSignal }): Promise<TransferResult>;
+  close(): Promise<void>;
+}

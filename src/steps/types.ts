@@ -1,0 +1,38 @@
+/**
+ * The contract every step type fulfils: a zod params schema and a pure `plan()`.
+ * Adding a step type = one file in src/steps/ exporting a StepType, registered in registry.ts,
+ * plus fixtures in test/fixtures/steps/<type>/.
+ */
+import type { z } from 'zod';
+import type { Action, Host } from '../core/index.js';
+
+/** What plan() may look at. Everything here is plain data; plan() never performs I/O. */
+export interface PlanContext {
+  host: Host;
+  /** Runbook params after -e / --params overrides. */
+  params: Record<string, unknown>;
+  /** Values registered by earlier steps on this host. */
+  registered: Record<string, unknown>;
+  /** Directory of the runbook file (relative local paths in params resolve against it). */
+  runbookDir: string;
+  /** A unique, safe remote temp path prefix for this step on this host (e.g. for `script`). */
+  remoteTmp: string;
+}
+
+export interface StepType<Schema extends z.ZodType = z.ZodType> {
+  /** The key used in runbooks, e.g. `shell`. */
+  readonly type: string;
+  /** One line for `firebreak schema` and docs. */
+  readonly description: string;
+  /** Params schema. Accepts the shorthand forms the step documents (e.g. `shell: "cmd"`). */
+  readonly schema: Schema;
+  /**
+   * Param fields whose templates are rendered for a shell: `{{x}}` is shell-quoted there.
+   * Other string fields render as plain text and plan() quotes them itself when it builds commands.
+   */
+  readonly shellFields: readonly string[];
+  /** True when a successful run changes the host (reported as `changed` rather than `ok`). */
+  readonly changes: boolean;
+  /** Pure: rendered params + context -> the exact actions to perform. */
+  plan(params: z.output<Schema>, ctx: PlanContext): Action[];
+}
