@@ -5,4 +5,4 @@ export const TRIAGE_COMMANDS = [
   'ps -eo pid,user,comm --no-headers | wc -l',
   'ss -tan | wc -l',
   'sha256sum /etc/passwd',
-] as const;
+];

@@ -2,24 +2,18 @@
  * The benchmark floor: a bare ssh2 script with no orchestration at all. It opens one connection per
  * host, all at once, and runs the triage commands in sequence on each. firebreak is measured against it.
  *
- * Usage: tsx bench/floor.ts HOSTS_JSON   (a JSON array of {address, port, user, privateKeyFile})
+ * Plain JavaScript on purpose: no TypeScript loader, so its start-up cost is the real minimum.
+ * Usage: node bench/floor.mjs HOSTS_JSON   (a JSON array of {address, port, user, privateKeyFile})
  */
 import { readFileSync } from 'node:fs';
 import { Client } from 'ssh2';
-import { TRIAGE_COMMANDS } from './workload.js';
+import { TRIAGE_COMMANDS } from './workload.mjs';
 
-interface Target {
-  address: string;
-  port: number;
-  user: string;
-  privateKeyFile: string;
-}
-
-function runOn(target: Target, key: Buffer): Promise<number> {
+function runOn(target, key) {
   return new Promise((resolve, reject) => {
     const client = new Client();
     let failures = 0;
-    const next = (i: number): void => {
+    const next = (i) => {
       const command = TRIAGE_COMMANDS[i];
       if (command === undefined) {
         client.end();
@@ -30,7 +24,7 @@ function runOn(target: Target, key: Buffer): Promise<number> {
         if (err) return reject(err);
         stream.on('data', () => {});
         stream.stderr.on('data', () => {});
-        stream.on('close', (code: number | null) => {
+        stream.on('close', (code) => {
           if (code !== 0) failures++;
           next(i + 1);
         });
@@ -43,12 +37,12 @@ function runOn(target: Target, key: Buffer): Promise<number> {
   });
 }
 
-async function main(): Promise<void> {
+async function main() {
   const file = process.argv[2];
-  if (!file) throw new Error('usage: floor.ts HOSTS_JSON');
-  const targets = JSON.parse(readFileSync(file, 'utf8')) as Target[];
-  const keys = new Map<string, Buffer>();
-  const keyOf = (path: string): Buffer => {
+  if (!file) throw new Error('usage: floor.mjs HOSTS_JSON');
+  const targets = JSON.parse(readFileSync(file, 'utf8'));
+  const keys = new Map();
+  const keyOf = (path) => {
     let key = keys.get(path);
     if (!key) keys.set(path, (key = readFileSync(path)));
     return key;
