@@ -4,7 +4,14 @@
  */
 export type Action =
   /** Run a shell command on the host. */
-  | { kind: 'exec'; command: string; /** Set when the command must run via sudo. */ become?: boolean }
+  | {
+      kind: 'exec';
+      command: string;
+      /** Set when the command must run via sudo. */
+      become?: boolean;
+      /** Written to the command's stdin, then stdin is closed (ExecOptions.stdin). */
+      stdin?: string;
+    }
   /** Upload a local file to the host (SFTP). */
   | { kind: 'put'; localPath: string; remotePath: string; mode?: number }
   /** Download a file from the host into the run directory (SFTP). `localPath` is relative to the host's output dir. */
@@ -16,7 +23,7 @@ export type Action =
 export function describeAction(a: Action): string {
   switch (a.kind) {
     case 'exec':
-      return a.become ? `sudo: ${a.command}` : a.command;
+      return `${a.become ? 'sudo: ' : ''}${a.command}${a.stdin !== undefined ? ` (stdin: ${Buffer.byteLength(a.stdin)} bytes)` : ''}`;
     case 'put':
       return `upload ${a.localPath} -> ${a.remotePath}${a.mode !== undefined ? ` (mode ${a.mode.toString(8)})` : ''}`;
     case 'get':
