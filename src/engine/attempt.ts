@@ -1,0 +1,165 @@
+/**
+ * One attempt of one planned step on one host: apply its actions in order on the host's connection.
+ * Execs stop at the first one that fails (timeout, signal, or the step's failure test); the step's
+ * `rc` is the first non-zero exit among its commands (so `script`'s clean-up cannot hide the script's
+ * code), its outputs are the commands' outputs concatenated. Connection loss is reported separately:
+ * it makes the host unreachable rather than the step failed.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { ConnectionError, describeExecFailure, type ExecResult } from '../core/index.js';
+import type { Redactor } from '../journal/index.js';
+import type { Clock, OutputLimits, PlannedStep, RegisteredResult } from './executor-types.js';
+import { OutputThrottle, type OutputLine } from './output.js';
+import type { HostSession } from './session.js';
+
+export interface AttemptContext {
+  session: HostSession;
+  planned: PlannedStep;
+  clock: Clock;
+  signal: AbortSignal;
+  limits: OutputLimits;
+  redact: Redactor;
+  runDir: string;
+  /** Absolute directory of this host's files. */
+  hostDir: string;
+  /** Absolute path prefix of this step's output files (without `.stdout`). */
+  fileBase: string;
+  onLine: OutputLine;
+}
+
+export interface AttemptResult {
+  result: RegisteredResult;
+  /** One sentence on why it failed; set iff `result.failed`. */
+  message?: string;
+  /** Set when the connection was lost: the host is unreachable. */
+  unreachable?: ConnectionError;
+  stdoutFile?: string;
+  stderrFile?: string;
+}
+
+/** Whether a result fails the step: a timeout always does; otherwise failed_when, else rc != 0. */
+export function isFailure(r: RegisteredResult, planned: PlannedStep): boolean {
+  if (r.timedOut) return true;
+  if (planned.failedWhen) return planned.failedWhen(r);
+  return r.rc !== 0;
+}
+
+export async function runAttempt(ctx: AttemptContext, attempt: number): Promise<AttemptResult> {
+  const { planned, session, signal } = ctx;
+  const start = ctx.clock.now();
+  const execs: ExecResult[] = [];
+  const spilled = { stdout: undefined as string | undefined, stderr: undefined as string | undefined };
+  const hint = relative(ctx.runDir, ctx.fileBase) + '.stdout|.stderr';
+  const throttle = new OutputThrottle(ctx.limits, ctx.onLine, hint);
+  const result = (): RegisteredResult => combine(execs, ctx.clock.now() - start, attempt, ctx.limits.headChars);
+  let failMessage: string | undefined;
+
+  try {
+    for (const [i, action] of planned.actions.entries()) {
+      if (signal.aborted) {
+        failMessage = 'aborted before the step finished';
+        break;
+      }
+      if (action.kind === 'reconnect') {
+        await session.reconnectUntil(action.timeoutMs, action.delayMs, ctx.clock, signal);
+        continue;
+      }
+      await session.ensureConnected();
+      if (action.kind === 'put') {
+        await session.t.put(action.localPath, action.remotePath, { mode: action.mode, signal });
+      } else if (action.kind === 'get') {
+        const local = insideDir(ctx.hostDir, action.localPath);
+        mkdirSync(dirname(local), { recursive: true });
+        await session.t.get(action.remotePath, local, { signal });
+      } else {
+        const r = await session.t.exec(action.command, {
+          timeoutMs: planned.timeoutMs,
+          become: action.become ? planned.become : undefined,
+          onStdout: (c) => throttle.push('stdout', c),
+          onStderr: (c) => throttle.push('stderr', c),
+          spillPrefix: i === firstExec(planned) ? ctx.fileBase : `${ctx.fileBase}-a${i + 1}`,
+          maxInMemoryBytes: ctx.limits.maxInMemoryBytes,
+          signal,
+        });
+        throttle.end();
+        execs.push(r);
+        spilled.stdout ??= r.stdoutFile;
+        spilled.stderr ??= r.stderrFile;
+        const soFar = result();
+        if (r.timedOut || r.signal || isFailure(soFar, planned)) {
+          failMessage = signal.aborted ? 'aborted: the command was killed' : describeExecFailure(session.host.name, r);
+          break;
+        }
+      }
+    }
+  } catch (err) {
+    if (err instanceof ConnectionError) return { result: { ...result(), failed: true }, unreachable: err, message: err.message };
+    failMessage = `${session.host.name}: ${err instanceof Error ? err.message : String(err)}`;
+  }
+
+  const r = result();
+  r.failed = failMessage !== undefined || isFailure(r, planned);
+  if (r.failed && !failMessage) {
+    failMessage = planned.failedWhen ? `${session.host.name}: failed_when is true (rc=${r.rc})` : `${session.host.name}: failed (rc=${r.rc})`;
+  }
+  r.changed = !r.failed && planned.changes;
+  const files = writeOutputs(ctx, execs, spilled);
+  return { result: r, message: failMessage, ...files };
+}
+
+function firstExec(planned: PlannedStep): number {
+  return planned.actions.findIndex((a) => a.kind === 'exec');
+}
+
+function combine(execs: ExecResult[], durationMs: number, attempts: number, headChars: number): RegisteredResult {
+  const stdout = execs.map((e) => e.stdout).join('');
+  const stderr = execs.map((e) => e.stderr).join('');
+  const rc = execs.length === 0 ? 0 : (execs.find((e) => e.code !== 0)?.code ?? 0);
+  const cut = (s: string): string => (s.length > headChars ? s.slice(0, headChars) : s);
+  return {
+    rc,
+    stdout: cut(stdout),
+    stderr: cut(stderr),
+    stdout_lines: cut(stdout).split('\n').filter((l, i, a) => l !== '' || i < a.length - 1),
+    stderr_lines: cut(stderr).split('\n').filter((l, i, a) => l !== '' || i < a.length - 1),
+    signal: execs.find((e) => e.signal)?.signal ?? null,
+    timedOut: execs.some((e) => e.timedOut),
+    failed: false,
+    changed: false,
+    skipped: false,
+    durationMs,
+    attempts,
+  };
+}
+
+/** Full outputs go to `<fileBase>.stdout|.stderr` unless the transport already spilled them there. */
+function writeOutputs(
+  ctx: AttemptContext,
+  execs: ExecResult[],
+  spilled: { stdout?: string; stderr?: string },
+): { stdoutFile?: string; stderrFile?: string } {
+  const out: { stdoutFile?: string; stderrFile?: string } = {};
+  for (const stream of ['stdout', 'stderr'] as const) {
+    const key = stream === 'stdout' ? 'stdoutFile' : 'stderrFile';
+    const already = spilled[stream];
+    if (already) {
+      out[key] = relative(ctx.runDir, already);
+      continue;
+    }
+    const text = execs.map((e) => e[stream]).join('');
+    if (!text) continue;
+    const path = `${ctx.fileBase}.${stream}`;
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, ctx.redact(text), { mode: 0o600 });
+    out[key] = relative(ctx.runDir, path);
+  }
+  return out;
+}
+
+/** Resolve a relative path inside `dir`, refusing `..` escapes (a fetch must stay in the run directory). */
+export function insideDir(dir: string, rel: string): string {
+  const full = resolve(dir, rel);
+  if (full !== dir && !full.startsWith(dir + sep)) throw new Error(`refusing to write outside the host directory: ${rel}`);
+  return join(full);
+}

@@ -1,0 +1,153 @@
+/**
+ * What the executor needs from the rest of the program, as plain data and injected functions:
+ * the runbook's phases (opaque steps), a per-step planner, a transport factory, a clock, sinks.
+ * Nothing here imports the planner: the executor runs any step the injected `planStep` can plan,
+ * so unit tests drive it with tiny fake runbooks and an in-memory transport.
+ */
+import type { Action, Become, EventSink, Host, PhaseName, Transport } from '../core/index.js';
+
+/**
+ * The value `register:` stores and `failed_when` / `until` look at (Ansible's names where they exist).
+ * For steps without commands (uploads, fetches) `rc` is 0 and the outputs are empty.
+ */
+export interface RegisteredResult {
+  rc: number | null;
+  stdout: string;
+  stderr: string;
+  stdout_lines: string[];
+  stderr_lines: string[];
+  signal: string | null;
+  timedOut: boolean;
+  failed: boolean;
+  changed: boolean;
+  skipped: boolean;
+  durationMs: number;
+  attempts: number;
+}
+
+/** One step, planned for one host just before it runs (so `when` and templates see registered values). */
+export interface PlannedStep {
+  /** Display name; defaults to the runbook step's `name`, else `step N`. */
+  name?: string;
+  /** Set when the step must not run on this host (`when` false); the text is the reason. */
+  skip?: string;
+  actions: Action[];
+  /** Per exec action; also bounds each attempt of `reconnect`-free transfers. */
+  timeoutMs: number;
+  /** Extra attempts after the first failing one (0 = run once). */
+  retries: number;
+  delayMs: number;
+  /** Retry until this holds (Ansible `until`); without it, retry until the step does not fail. */
+  until?: (result: RegisteredResult) => boolean;
+  register?: string;
+  ignoreErrors: boolean;
+  /** Replaces the default failure test (rc != 0). A timeout always fails. */
+  failedWhen?: (result: RegisteredResult) => boolean;
+  /** A successful run reports `changed` rather than `ok`. */
+  changes: boolean;
+  /** Used for exec actions marked `become`. The password never leaves the transport. */
+  become?: Become;
+}
+
+/** What `planStep` sees besides the step itself. */
+export interface StepContext {
+  host: Host;
+  phase: PhaseName;
+  /** 1-based position of the step in the whole runbook (phases concatenated). */
+  index: number;
+  /** Values registered by earlier steps on this host (read-only for the planner). */
+  registered: Readonly<Record<string, unknown>>;
+}
+
+/** Plans one step for one host. May throw (a template error): the step then fails on that host. */
+export type PlanStepFn<S> = (step: S, ctx: StepContext) => PlannedStep | Promise<PlannedStep>;
+
+/** Ansible's `serial`: a batch size, a percentage (`"30%"`), or a list of them (the last one repeats). */
+export type Serial = number | string | readonly (number | string)[];
+
+/** One phase of a runbook, as the executor needs it. */
+export interface PhaseSpec<S> {
+  steps: readonly S[];
+  serial?: Serial;
+  /** Stop the run when more than this percentage of a batch's hosts failed (0 = any failure). */
+  max_fail_percentage?: number;
+  /** Ask before running the phase: true, or the question to ask. */
+  confirm?: boolean | string;
+}
+
+export interface RunbookSpec<S> {
+  name: string;
+  phases: Partial<Record<PhaseName, PhaseSpec<S>>>;
+}
+
+/** Time, injected so tests do not sleep. */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Resolves after `ms`, or early (without throwing) when the signal aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** Caps on what output reaches events (full outputs always go to files). */
+export interface OutputLimits {
+  /** `step.output` lines per step and host (default 20). */
+  linesPerStep: number;
+  /** Characters per `step.output` line (default 300). */
+  lineChars: number;
+  /** Characters of stdout/stderr kept in `step.finished` and in memory for `register` (default 64 KiB). */
+  headChars: number;
+  /** Bytes the transport keeps in memory per stream before spilling to the output file (default 4 MiB). */
+  maxInMemoryBytes: number;
+}
+
+export interface RunOptions<S> {
+  runbook: RunbookSpec<S>;
+  hosts: readonly Host[];
+  planStep: PlanStepFn<S>;
+  /** Creates the (not yet connected) transport of a host; called at most once per host. */
+  transportFor: (host: Host) => Transport;
+  /** Hosts working at once (default 100). */
+  forks?: number;
+  /** Where run directories are created (default `runs`). */
+  runsDir?: string;
+  /** Renderers and other subscribers; the journal is always first. */
+  sinks?: readonly EventSink[];
+  /** Asked before a phase with `confirm`; false aborts the run (exit 4). Without it, such phases are refused. */
+  confirm?: (phase: PhaseName, message: string) => Promise<boolean>;
+  clock?: Clock;
+  /** Secret strings (become/ssh passwords) redacted from the journal and output files. */
+  secrets?: readonly (string | undefined)[];
+  /** Aborting it aborts the run, like `RunHandle.abort`. */
+  signal?: AbortSignal;
+  outputLimits?: Partial<OutputLimits>;
+  /** fsync the journal at boundaries (default true). */
+  fsync?: boolean;
+  /** Bound on closing all connections at the end (default 10 s). */
+  closeTimeoutMs?: number;
+}
+
+/** Final counts, also written as `summary.json`. */
+export interface RunSummary {
+  runId: string;
+  runbook: string;
+  runDir: string;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  exitCode: number;
+  /** Why the run stopped early, when it did. */
+  aborted?: string;
+  counts: { hosts: number; ok: number; failed: number; unreachable: number; aborted: number };
+  recap: import('../core/index.js').HostRecap[];
+}
+
+/** A started run. */
+export interface RunHandle {
+  runId: string;
+  /** Absolute path of the run directory. */
+  runDir: string;
+  /** Stop scheduling, kill running commands, close connections; the run ends with exit code 4. */
+  abort(reason: string): void;
+  /** Resolves when the run has ended and `summary.json` is written. Never rejects for host failures. */
+  done: Promise<RunSummary>;
+}

@@ -1,0 +1,253 @@
+/**
+ * The executor: runs a runbook's phases over hosts and emits events; nothing else performs side effects
+ * on hosts.
+ *
+ * Scheduling (Ansible's per-play model, one "play" per phase): phases run in order isolate → collect →
+ * rebuild → restore. For each phase, the hosts still in the run are split by that phase's `serial`; a
+ * batch runs the phase's steps with at most `forks` hosts at once, each host moving through the steps on
+ * its own; the batch is a barrier (the next batch, and the next phase, start when every host of the batch
+ * has ended). A host that failed or was unreachable takes no part in later phases.
+ *
+ * Stopping: `max_fail_percentage` is counted over the current batch; exceeding it stops new work (no new
+ * host, no next step) but lets running steps end. `abort()` (or the injected signal) also kills running
+ * remote commands. Both end the run with exit code 4, as does a refused confirmation.
+ */
+import pLimit from 'p-limit';
+import { join } from 'node:path';
+import { ExitCode, PHASES, type EventSink, type Host, type PhaseName, type RunEvent } from '../core/index.js';
+import { Journal, createRedactor } from '../journal/index.js';
+import { maxFailExceeded, splitBatches } from './batches.js';
+import type { Clock, OutputLimits, RunHandle, RunOptions, RunSummary } from './executor-types.js';
+import { runHostPhase, type EventInput, type HostPhaseResult, type IndexedStep } from './host-runner.js';
+import { RecapTally } from './recap.js';
+import { createRunDir, writeJsonAtomic } from './run-dir.js';
+import { HostSession } from './session.js';
+
+export const DEFAULT_FORKS = 100;
+
+export const DEFAULT_OUTPUT_LIMITS: OutputLimits = {
+  linesPerStep: 20,
+  lineChars: 300,
+  headChars: 64 * 1024,
+  maxInMemoryBytes: 4 * 1024 * 1024,
+};
+
+/** The real clock. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve) => {
+      if (signal?.aborted) return resolve();
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      }
+      signal?.addEventListener('abort', done, { once: true });
+    }),
+};
+
+/** Start a run. The run directory and journal exist when this returns; the work happens in `done`. */
+export function startRun<S>(opts: RunOptions<S>): RunHandle {
+  const clock = opts.clock ?? systemClock;
+  const startMs = clock.now();
+  const { runId, dir } = createRunDir(opts.runsDir ?? 'runs', opts.runbook.name, startMs);
+  const journal = new Journal(join(dir, 'journal.jsonl'), { secrets: opts.secrets, fsync: opts.fsync });
+  const tally = new RecapTally(opts.hosts.map((h) => h.name));
+  const controller = new AbortController();
+  let stopReason: string | undefined;
+
+  const sinks: readonly EventSink[] = opts.sinks ?? [];
+  const emit = (input: EventInput): void => {
+    const event = { ...input, at: new Date(clock.now()).toISOString() } as RunEvent;
+    tally.add(event);
+    try {
+      journal.emit(event);
+    } catch (err) {
+      // Running blind, without a record of what was done to the hosts, is worse than stopping.
+      abort(`journal write failed: ${(err as Error).message}`);
+    }
+    for (const sink of sinks) {
+      try {
+        sink.emit(event);
+      } catch {
+        // A broken renderer must not stop an incident response; the journal still has everything.
+      }
+    }
+  };
+  /** Stop scheduling; with `kill`, also abort running commands. The first reason wins. */
+  const stop = (reason: string, kill: boolean): void => {
+    if (kill && !controller.signal.aborted) controller.abort(reason);
+    if (stopReason !== undefined) return;
+    stopReason = reason;
+    emit({ type: 'run.aborted', reason });
+  };
+  const abort = (reason: string): void => stop(reason, true);
+  if (opts.signal) {
+    if (opts.signal.aborted) abort(String(opts.signal.reason ?? 'aborted'));
+    else opts.signal.addEventListener('abort', () => abort(String(opts.signal?.reason ?? 'aborted')), { once: true });
+  }
+
+  const done = (async (): Promise<RunSummary> => {
+    const sessions = new Map(opts.hosts.map((h) => [h.name, new HostSession(h, opts.transportFor)]));
+    let summary: RunSummary | undefined;
+    try {
+      const phasesRun = await runPhases(opts, {
+        emit,
+        clock,
+        signal: controller.signal,
+        stopping: () => stopReason !== undefined,
+        stop,
+        sessions,
+        runId,
+        runDir: dir,
+      });
+      await closeAll([...sessions.values()], opts.closeTimeoutMs ?? 10_000);
+      for (const h of opts.hosts) if ((phasesRun.get(h.name) ?? 0) < phasesRun.total && stopReason !== undefined) tally.markAborted(h.name);
+      const recap = tally.recap();
+      const count = (s: string): number => recap.filter((r) => r.state === s).length;
+      const exitCode = stopReason !== undefined ? ExitCode.Aborted : recap.some((r) => r.state === 'failed' || r.state === 'unreachable') ? ExitCode.HostsFailed : ExitCode.Ok;
+      const endMs = clock.now();
+      emit({ type: 'run.finished', exitCode, durationMs: endMs - startMs, recap });
+      summary = {
+        runId,
+        runbook: opts.runbook.name,
+        runDir: dir,
+        startedAt: new Date(startMs).toISOString(),
+        finishedAt: new Date(endMs).toISOString(),
+        durationMs: endMs - startMs,
+        exitCode,
+        ...(stopReason !== undefined ? { aborted: stopReason } : {}),
+        counts: { hosts: recap.length, ok: count('ok'), failed: count('failed'), unreachable: count('unreachable'), aborted: count('aborted') },
+        recap,
+      };
+      writeJsonAtomic(join(dir, 'summary.json'), JSON.parse(createRedactor(opts.secrets ?? [])(JSON.stringify(summary))));
+      return summary;
+    } finally {
+      if (!summary) await closeAll([...sessions.values()], opts.closeTimeoutMs ?? 10_000);
+      journal.close();
+    }
+  })();
+
+  return { runId, runDir: dir, abort, done };
+}
+
+interface Engine {
+  emit: (e: EventInput) => void;
+  clock: Clock;
+  signal: AbortSignal;
+  stopping: () => boolean;
+  stop: (reason: string, kill: boolean) => void;
+  sessions: Map<string, HostSession>;
+  runId: string;
+  runDir: string;
+}
+
+/** Phases completed per host, plus how many phases there were. */
+type PhaseCounts = Map<string, number> & { total: number };
+
+async function runPhases<S>(opts: RunOptions<S>, eng: Engine): Promise<PhaseCounts> {
+  const phases = PHASES.filter((p) => (opts.runbook.phases[p]?.steps.length ?? 0) > 0);
+  const forks = Math.max(1, Math.floor(opts.forks ?? DEFAULT_FORKS));
+  const hostNames = opts.hosts.map((h) => h.name);
+  eng.emit({ type: 'run.started', runId: eng.runId, runbook: opts.runbook.name, runDir: eng.runDir, hosts: hostNames, phases, forks });
+  const done = Object.assign(new Map<string, number>(), { total: phases.length }) as PhaseCounts;
+  const limits = { ...DEFAULT_OUTPUT_LIMITS, ...opts.outputLimits };
+  const redact = createRedactor(opts.secrets ?? []);
+  const registered = new Map(hostNames.map((h) => [h, {} as Record<string, unknown>]));
+  const limit = pLimit(forks);
+  let alive: Host[] = [...opts.hosts];
+  let index = 0;
+
+  for (const phase of phases) {
+    const spec = opts.runbook.phases[phase]!;
+    const steps: IndexedStep<S>[] = spec.steps.map((step) => ({ step, index: ++index }));
+    if (eng.stopping() || alive.length === 0) break;
+    if (spec.confirm && !(await confirmPhase(opts, eng, phase, spec.confirm, alive.length))) break;
+    let batches: Host[][];
+    try {
+      batches = splitBatches(alive, spec.serial);
+    } catch (err) {
+      eng.stop(`phase ${phase}: ${(err as Error).message}`, true);
+      break;
+    }
+    const survivors: Host[] = [];
+    for (const [b, batch] of batches.entries()) {
+      if (eng.stopping()) break;
+      const names = batch.map((h) => h.name);
+      eng.emit({ type: 'phase.started', phase, batch: b + 1, batches: batches.length, hosts: names });
+      let failed = 0;
+      const results = await Promise.all(
+        batch.map((host) =>
+          limit(async (): Promise<HostPhaseResult> => {
+            if (eng.stopping()) return 'aborted';
+            const r = await runHostPhase(
+              {
+                host,
+                session: eng.sessions.get(host.name)!,
+                registered: registered.get(host.name)!,
+                planStep: opts.planStep,
+                emit: eng.emit,
+                clock: eng.clock,
+                signal: eng.signal,
+                stopping: eng.stopping,
+                limits,
+                redact,
+                runDir: eng.runDir,
+              },
+              phase,
+              steps,
+            );
+            if (r === 'failed' || r === 'unreachable') {
+              failed++;
+              if (maxFailExceeded(failed, batch.length, spec.max_fail_percentage)) {
+                eng.stop(`max_fail_percentage ${spec.max_fail_percentage}% exceeded in phase ${phase} (batch ${b + 1}): ${failed} of ${batch.length} hosts failed`, false);
+              }
+            }
+            return r;
+          }),
+        ),
+      );
+      const ok = batch.filter((_, i) => results[i] === 'ok');
+      for (const h of ok) done.set(h.name, (done.get(h.name) ?? 0) + 1);
+      survivors.push(...ok);
+      eng.emit({ type: 'phase.finished', phase, batch: b + 1, batches: batches.length, ok: ok.map((h) => h.name), failed: batch.filter((_, i) => results[i] === 'failed' || results[i] === 'unreachable').map((h) => h.name) });
+    }
+    alive = survivors;
+  }
+  return done;
+}
+
+/** Ask before a phase; a refusal (or no way to ask) stops the run before the phase starts. */
+async function confirmPhase<S>(opts: RunOptions<S>, eng: Engine, phase: PhaseName, confirm: true | string, hosts: number): Promise<boolean> {
+  const message = typeof confirm === 'string' ? confirm : `Run phase ${phase} on ${hosts} host(s)?`;
+  if (!opts.confirm) {
+    eng.stop(`phase ${phase} needs confirmation and there is no way to ask`, true);
+    return false;
+  }
+  let answer: boolean;
+  try {
+    const aborted = new Promise<boolean>((resolve) => {
+      if (eng.signal.aborted) resolve(false);
+      eng.signal.addEventListener('abort', () => resolve(false), { once: true });
+    });
+    answer = await Promise.race([opts.confirm(phase, message), aborted]);
+  } catch (err) {
+    eng.stop(`phase ${phase} not confirmed: ${(err as Error).message}`, true);
+    return false;
+  }
+  if (!answer) eng.stop(`phase ${phase} not confirmed`, true);
+  return answer && !eng.stopping();
+}
+
+/** Close every connection, bounded in time: a wedged socket must not keep the run from ending. */
+async function closeAll(sessions: HostSession[], timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, timeoutMs);
+    timer.unref();
+  });
+  await Promise.race([Promise.allSettled(sessions.map((s) => s.close())), bound]);
+  clearTimeout(timer);
+}

@@ -1,0 +1,160 @@
+/**
+ * One host through one phase: plan each step just before it runs (so `when` and templates see what
+ * earlier steps registered), run it with retries, record the outcome, stop at the first real failure.
+ * Emits events only; the executor decides what a host's failure means for the run.
+ */
+import { describeAction, type Host, type PhaseName, type RunEvent, type StepOutcome } from '../core/index.js';
+import type { Redactor } from '../journal/index.js';
+import { runAttempt, type AttemptResult } from './attempt.js';
+import type { Clock, OutputLimits, PlannedStep, PlanStepFn, RegisteredResult } from './executor-types.js';
+import { head } from './output.js';
+import { hostDir, stepFileBase } from './run-dir.js';
+import type { HostSession } from './session.js';
+
+/** An event before the emitter stamps `at`. */
+export type EventInput = RunEvent extends infer E ? (E extends RunEvent ? Omit<E, 'at'> : never) : never;
+
+/** How a host ended a phase. */
+export type HostPhaseResult = 'ok' | 'failed' | 'unreachable' | 'aborted';
+
+export interface HostRunContext<S> {
+  host: Host;
+  session: HostSession;
+  /** Registered values of this host, across phases. */
+  registered: Record<string, unknown>;
+  planStep: PlanStepFn<S>;
+  emit: (event: EventInput) => void;
+  clock: Clock;
+  signal: AbortSignal;
+  /** True once the run stops scheduling (abort, max-fail): the host stops before its next step. */
+  stopping: () => boolean;
+  limits: OutputLimits;
+  redact: Redactor;
+  runDir: string;
+}
+
+/** A step of a phase with its 1-based index in the whole runbook. */
+export interface IndexedStep<S> {
+  step: S;
+  index: number;
+}
+
+export async function runHostPhase<S>(ctx: HostRunContext<S>, phase: PhaseName, steps: readonly IndexedStep<S>[]): Promise<HostPhaseResult> {
+  const host = ctx.host.name;
+  ctx.emit({ type: 'host.started', host, phase });
+  const end = (state: HostPhaseResult): HostPhaseResult => {
+    ctx.emit({ type: 'host.finished', host, phase, state });
+    return state;
+  };
+  for (const { step, index } of steps) {
+    if (ctx.stopping()) return end('aborted');
+    const fallbackName = nameOf(step, index);
+    let planned: PlannedStep;
+    try {
+      planned = await ctx.planStep(step, { host: ctx.host, phase, index, registered: ctx.registered });
+    } catch (err) {
+      const message = `${host}: cannot plan step "${fallbackName}": ${err instanceof Error ? err.message : String(err)}`;
+      ctx.emit({ type: 'step.finished', host, phase, step: fallbackName, index, outcome: { status: 'failed', durationMs: 0, message } });
+      ctx.emit({ type: 'host.failed', host, phase, step: fallbackName, message });
+      return end('failed');
+    }
+    const name = planned.name ?? fallbackName;
+    if (planned.skip !== undefined) {
+      if (planned.register) ctx.registered[planned.register] = skippedResult();
+      ctx.emit({ type: 'step.skipped', host, phase, step: name, reason: planned.skip });
+      continue;
+    }
+    const verdict = await runStep(ctx, phase, name, index, planned);
+    if (verdict !== 'ok') return end(verdict);
+  }
+  return end('ok');
+}
+
+async function runStep<S>(ctx: HostRunContext<S>, phase: PhaseName, name: string, index: number, planned: PlannedStep): Promise<HostPhaseResult> {
+  const host = ctx.host.name;
+  ctx.emit({ type: 'step.started', host, phase, step: name, index, commands: planned.actions.map(describeAction) });
+  const dir = hostDir(ctx.runDir, host);
+  const fileBase = `${dir}/${stepFileBase(index, phase, name)}`;
+  const tries = Math.max(0, Math.floor(planned.retries)) + 1;
+  let a: AttemptResult | undefined;
+  for (let attempt = 1; attempt <= tries; attempt++) {
+    a = await runAttempt(
+      {
+        session: ctx.session,
+        planned,
+        clock: ctx.clock,
+        signal: ctx.signal,
+        limits: ctx.limits,
+        redact: ctx.redact,
+        runDir: ctx.runDir,
+        hostDir: dir,
+        fileBase,
+        onLine: (stream, text) => ctx.emit({ type: 'step.output', host, phase, step: name, stream, text }),
+      },
+      attempt,
+    );
+    if (a.unreachable || ctx.signal.aborted) break;
+    const done = planned.until ? !a.result.timedOut && planned.until(a.result) : !a.result.failed;
+    if (done) break;
+    if (attempt === tries || ctx.stopping()) {
+      if (planned.until && !a.result.failed) {
+        a.result.failed = true;
+        a.result.changed = false;
+        a.message = `${host}: "until" still false after ${attempt} attempt(s) (rc=${a.result.rc})`;
+      }
+      break;
+    }
+    ctx.emit({ type: 'step.retrying', host, phase, step: name, attempt, of: tries, delayMs: planned.delayMs, message: a.message ?? 'until is false' });
+    await ctx.clock.sleep(planned.delayMs, ctx.signal);
+  }
+  const r = a!;
+  const aborted = ctx.signal.aborted && r.result.failed;
+  const status: StepOutcome['status'] = r.result.failed ? (planned.ignoreErrors && !aborted && !r.unreachable ? 'ignored' : 'failed') : r.result.changed ? 'changed' : 'ok';
+  if (planned.register) ctx.registered[planned.register] = r.result;
+  const outcome: StepOutcome = {
+    status,
+    rc: r.result.rc,
+    signal: r.result.signal,
+    timedOut: r.result.timedOut,
+    durationMs: r.result.durationMs,
+    attempts: r.result.attempts,
+    ...(r.result.stdout ? { stdout: head(r.result.stdout, ctx.limits.headChars) } : {}),
+    ...(r.result.stderr ? { stderr: head(r.result.stderr, ctx.limits.headChars) } : {}),
+    ...(r.stdoutFile ? { stdoutFile: r.stdoutFile } : {}),
+    ...(r.stderrFile ? { stderrFile: r.stderrFile } : {}),
+    ...(r.result.failed && r.message ? { message: r.message } : {}),
+  };
+  ctx.emit({ type: 'step.finished', host, phase, step: name, index, outcome });
+  if (r.unreachable) {
+    ctx.emit({ type: 'host.unreachable', host, phase, step: name, reason: r.unreachable.reason, message: r.unreachable.message });
+    return 'unreachable';
+  }
+  if (aborted) return 'aborted';
+  if (status === 'failed') {
+    ctx.emit({ type: 'host.failed', host, phase, step: name, message: r.message ?? `${host}: step failed` });
+    return 'failed';
+  }
+  return 'ok';
+}
+
+function nameOf(step: unknown, index: number): string {
+  const n = typeof step === 'object' && step !== null ? (step as { name?: unknown }).name : undefined;
+  return typeof n === 'string' && n ? n : `step ${index}`;
+}
+
+function skippedResult(): RegisteredResult {
+  return {
+    rc: null,
+    stdout: '',
+    stderr: '',
+    stdout_lines: [],
+    stderr_lines: [],
+    signal: null,
+    timedOut: false,
+    failed: false,
+    changed: false,
+    skipped: true,
+    durationMs: 0,
+    attempts: 0,
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * The append-only JSONL journal: one RunEvent per line, in emission order.
+ *
+ * Durability choice: the file is opened once and every event is written with `fs.writeSync` on that
+ * descriptor. A synchronous write lands in the kernel before `emit` returns, so a crash of our process
+ * (uncaught error, second SIGINT, OOM kill) loses nothing — unlike a write stream, whose in-process
+ * buffer dies with the process. `appendFileSync` would give the same guarantee but opens and closes the
+ * file per event, which is wasteful at 500 hosts. Surviving a machine crash needs `fsync`, which costs
+ * milliseconds, so it is done only on the events that mark boundaries a resume would start from
+ * (run, phase, host outcomes, abort) — not on every output line.
+ */
+import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import type { EventSink, RunEvent, RunEventType } from '../core/index.js';
+import { createRedactor, type Redactor } from './redact.js';
+
+/** Events after which the journal is fsynced. */
+const DURABLE: ReadonlySet<RunEventType> = new Set<RunEventType>([
+  'run.started',
+  'phase.started',
+  'phase.finished',
+  'host.finished',
+  'host.failed',
+  'host.unreachable',
+  'run.aborted',
+  'run.finished',
+]);
+
+export interface JournalOptions {
+  /** Secret strings to replace with `***` in anything written. */
+  secrets?: readonly (string | undefined)[];
+  /** fsync after boundary events (default true; tests may turn it off for speed). */
+  fsync?: boolean;
+}
+
+/** An EventSink that appends every event to a JSONL file. Write errors throw from `emit`. */
+export class Journal implements EventSink {
+  private fd: number | undefined;
+  private readonly redact: Redactor;
+  private readonly fsync: boolean;
+
+  constructor(
+    readonly path: string,
+    options: JournalOptions = {},
+  ) {
+    const secrets = (options.secrets ?? []).filter((x): x is string => typeof x === 'string');
+    // A secret with quotes, backslashes or control characters appears JSON-escaped in the line.
+    this.redact = createRedactor([...secrets, ...secrets.map((x) => JSON.stringify(x).slice(1, -1))]);
+    this.fsync = options.fsync ?? true;
+    this.fd = openSync(path, 'a', 0o600);
+  }
+
+  emit(event: RunEvent): void {
+    if (this.fd === undefined) throw new Error(`journal ${this.path} is closed`);
+    // Redact the serialized line: it covers every field at once.
+    const line = this.redact(JSON.stringify(event)) + '\n';
+    writeSync(this.fd, line);
+    if (this.fsync && DURABLE.has(event.type)) fsyncSync(this.fd);
+  }
+
+  close(): void {
+    if (this.fd === undefined) return;
+    const fd = this.fd;
+    this.fd = undefined;
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+/**
+ * Read a journal back. A torn last line (the process died mid-write) is dropped, not an error:
+ * everything before it is intact because lines are written whole, in order.
+ */
+export function readJournal(path: string): RunEvent[] {
+  const lines = readFileSync(path, 'utf8').split('\n');
+  const events: RunEvent[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (!line) continue;
+    try {
+      events.push(JSON.parse(line) as RunEvent);
+    } catch (err) {
+      if (i >= lines.length - 2) break; // the last (possibly torn) line
+      throw new Error(`${path}:${i + 1}: not a journal line: ${(err as Error).message}`);
+    }
+  }
+  return events;
+}
