@@ -76,6 +76,7 @@ export async function runAttempt(ctx: AttemptContext, attempt: number): Promise<
         const r = await session.t.exec(action.command, {
           timeoutMs: planned.timeoutMs,
           become: action.become ? planned.become : undefined,
+          ...(action.stdin !== undefined ? { stdin: action.stdin } : {}),
           onStdout: (c) => throttle.push('stdout', c),
           onStderr: (c) => throttle.push('stderr', c),
           spillPrefix: i === firstExec(planned) ? ctx.fileBase : `${ctx.fileBase}-a${i + 1}`,
@@ -88,7 +89,11 @@ export async function runAttempt(ctx: AttemptContext, attempt: number): Promise<
         spilled.stderr ??= r.stderrFile;
         const soFar = result();
         if (r.timedOut || r.signal || isFailure(soFar, planned)) {
-          failMessage = signal.aborted ? 'aborted: the command was killed' : describeExecFailure(session.host.name, r);
+          failMessage = signal.aborted
+            ? 'aborted: the command was killed'
+            : planned.failedWhen && !r.timedOut && !r.signal
+              ? `${session.host.name}: failed_when is true for \`${r.command}\` (rc=${r.code})`
+              : describeExecFailure(session.host.name, r);
           break;
         }
       }

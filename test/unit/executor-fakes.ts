@@ -1,0 +1,193 @@
+/**
+ * Test doubles for executor unit tests only: an in-memory Transport with scripted command replies and
+ * connection faults, a clock that never sleeps, a recording sink and a tiny runbook/planner.
+ * Integration tests use real sshd instead.
+ */
+import { ConnectionError, type ExecOptions, type ExecResult, type Host, type RunEvent, type Transport } from '../../src/core/index.js';
+import type { Clock, PlannedStep, PlanStepFn, RegisteredResult } from '../../src/engine/executor-types.js';
+
+/** What a scripted command does. */
+export interface Reply {
+  code?: number | null;
+  stdout?: string;
+  stderr?: string;
+  /** Never ends on its own: only the timeout or the abort signal ends it. */
+  hang?: boolean;
+  /** The connection drops while the command runs. */
+  drop?: boolean;
+  /** Report the command as killed by the step timeout. */
+  timedOut?: boolean;
+}
+
+export interface HostScript {
+  /** command → reply, or a function of the call number (1-based) for retries. */
+  replies?: Record<string, Reply | ((call: number) => Reply)>;
+  /** Connect attempts that fail before one succeeds (Infinity: never). */
+  connectFailures?: number;
+  /** Every connect after the first successful one fails (a host that went away for good). */
+  failReconnects?: boolean;
+  /** Drop the connection after this many exec calls (simulates a drop between steps). */
+  dropAfterExecs?: number;
+}
+
+export class FakeTransport implements Transport {
+  connected = false;
+  connects = 0;
+  closes = 0;
+  readonly execs: string[] = [];
+  readonly options: ExecOptions[] = [];
+  private readonly calls = new Map<string, number>();
+  private connectFailuresLeft: number;
+  private everUp = false;
+
+  constructor(
+    readonly host: string,
+    private readonly script: HostScript,
+    private readonly log: string[],
+  ) {
+    this.connectFailuresLeft = script.connectFailures ?? 0;
+  }
+
+  async connect(): Promise<void> {
+    this.connects++;
+    await Promise.resolve();
+    if (this.script.failReconnects && this.everUp) throw new ConnectionError(this.host, 'connect ETIMEDOUT', 'timeout');
+    if (this.connectFailuresLeft > 0) {
+      this.connectFailuresLeft--;
+      throw new ConnectionError(this.host, 'connect ECONNREFUSED 127.0.0.9:22', 'refused');
+    }
+    this.connected = true;
+    this.everUp = true;
+  }
+
+  async exec(command: string, options: ExecOptions): Promise<ExecResult> {
+    if (!this.connected) throw new ConnectionError(this.host, 'not connected', 'closed');
+    this.execs.push(command);
+    this.options.push(options);
+    this.log.push(`${this.host}:${command}`);
+    const n = (this.calls.get(command) ?? 0) + 1;
+    this.calls.set(command, n);
+    const entry = this.script.replies?.[command];
+    const reply: Reply = typeof entry === 'function' ? entry(n) : (entry ?? { code: 0, stdout: `${command} on ${this.host}\n` });
+    const base = { command, signal: null, stdoutBytes: 0, stderrBytes: 0, startedAt: new Date(0).toISOString(), durationMs: 1, timedOut: false };
+    if (reply.drop) {
+      this.connected = false;
+      throw new ConnectionError(this.host, 'connection lost', 'closed');
+    }
+    if (reply.timedOut) return { ...base, code: null, signal: 'KILL', stdout: '', stderr: '', timedOut: true, durationMs: options.timeoutMs };
+    if (reply.hang) {
+      // Ends only by abort (the fake never waits real time for the timeout): report a kill like ssh would.
+      await new Promise<void>((resolve) => {
+        if (options.signal?.aborted) return resolve();
+        options.signal?.addEventListener('abort', () => resolve(), { once: true });
+      });
+      return { ...base, code: null, signal: 'TERM', stdout: '', stderr: '' };
+    }
+    const stdout = reply.stdout ?? '';
+    const stderr = reply.stderr ?? '';
+    if (stdout) options.onStdout?.(Buffer.from(stdout));
+    if (stderr) options.onStderr?.(Buffer.from(stderr));
+    await Promise.resolve();
+    if (this.script.dropAfterExecs !== undefined && this.execs.length >= this.script.dropAfterExecs) {
+      this.script.dropAfterExecs = undefined;
+      this.connected = false;
+    }
+    return { ...base, code: reply.code === undefined ? 0 : reply.code, stdout, stderr, stdoutBytes: stdout.length, stderrBytes: stderr.length };
+  }
+
+  async put(localPath: string, remotePath: string): Promise<{ bytes: number; durationMs: number }> {
+    this.log.push(`${this.host}:put ${localPath} ${remotePath}`);
+    return { bytes: 1, durationMs: 1 };
+  }
+
+  async get(remotePath: string, localPath: string): Promise<{ bytes: number; durationMs: number }> {
+    this.log.push(`${this.host}:get ${remotePath} ${localPath}`);
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(localPath, `content of ${remotePath}`);
+    return { bytes: 1, durationMs: 1 };
+  }
+
+  async close(): Promise<void> {
+    this.closes++;
+    this.connected = false;
+  }
+}
+
+/** A fleet of fake transports, one per host, created on demand by the executor. */
+export class FakeFleet {
+  readonly transports = new Map<string, FakeTransport>();
+  readonly log: string[] = [];
+  constructor(private readonly scripts: Record<string, HostScript> = {}) {}
+  factory = (host: Host): Transport => {
+    const t = new FakeTransport(host.name, this.scripts[host.name] ?? {}, this.log);
+    this.transports.set(host.name, t);
+    return t;
+  };
+}
+
+/** Time advances 1 ms per now() call and by the full amount on sleep(); nothing waits. */
+export function fakeClock(start = Date.UTC(2024, 0, 31, 10, 15, 0)): Clock & { slept: number[] } {
+  let t = start;
+  const slept: number[] = [];
+  return {
+    slept,
+    now: () => t++,
+    sleep: async (ms) => {
+      slept.push(ms);
+      t += ms;
+      await Promise.resolve();
+    },
+  };
+}
+
+export class Recorder {
+  readonly events: RunEvent[] = [];
+  emit(e: RunEvent): void {
+    this.events.push(e);
+  }
+  of<T extends RunEvent['type']>(type: T): Extract<RunEvent, { type: T }>[] {
+    return this.events.filter((e) => e.type === type) as Extract<RunEvent, { type: T }>[];
+  }
+}
+
+export function hosts(...names: string[]): Host[] {
+  return names.map((name) => ({ name, vars: {}, groups: [] }));
+}
+
+/** A fake runbook step: a command plus the planner knobs the executor honours. */
+export interface FakeStep {
+  name: string;
+  cmd?: string;
+  /** Several commands in one step. */
+  cmds?: string[];
+  actions?: PlannedStep['actions'];
+  when?: (registered: Readonly<Record<string, unknown>>, host: string) => boolean;
+  retries?: number;
+  delayMs?: number;
+  until?: (r: RegisteredResult) => boolean;
+  register?: string;
+  ignoreErrors?: boolean;
+  failedWhen?: (r: RegisteredResult) => boolean;
+  changes?: boolean;
+  timeoutMs?: number;
+  /** Make planning throw. */
+  planError?: string;
+}
+
+export const fakePlanStep: PlanStepFn<FakeStep> = (s, ctx) => {
+  if (s.planError) throw new Error(s.planError);
+  const skip = s.when && !s.when(ctx.registered, ctx.host.name) ? 'when is false' : undefined;
+  return {
+    name: s.name,
+    ...(skip ? { skip } : {}),
+    actions: s.actions ?? (s.cmds ?? [s.cmd ?? s.name]).map((command) => ({ kind: 'exec' as const, command })),
+    timeoutMs: s.timeoutMs ?? 60_000,
+    retries: s.retries ?? 0,
+    delayMs: s.delayMs ?? 0,
+    ...(s.until ? { until: s.until } : {}),
+    ...(s.register ? { register: s.register } : {}),
+    ignoreErrors: s.ignoreErrors ?? false,
+    ...(s.failedWhen ? { failedWhen: s.failedWhen } : {}),
+    changes: s.changes ?? false,
+  };
+};
