@@ -1,0 +1,272 @@
+/**
+ * Pure planning: a runbook step × a host -> the exact actions, with templates rendered, `when`
+ * decided, and the step's knobs (timeout, retries, failed_when...) resolved. The executor calls
+ * `planStep` for each step on each host just before running it (so registered values are real);
+ * `firebreak plan` calls `planRun`, which renders every step for every host without connecting,
+ * showing values registered at run time as `<registered:name.field>`.
+ */
+import { PHASES, type Action, type Host, type PhaseName } from '../core/index.js';
+import { getStepType, type PlanContext, type StepType } from '../steps/index.js';
+import { WAIT_DEFAULT_TIMEOUT_MS } from '../steps/wait_for.js';
+import {
+  TemplateError,
+  evalCondition,
+  formatPath,
+  registeredPlaceholders,
+  renderDeep,
+  templateContext,
+  type Phase,
+  type RegisteredResult,
+  type Runbook,
+  type Step,
+} from '../runbook/index.js';
+
+/** Default step timeout: 10 minutes. */
+export const DEFAULT_TIMEOUT_MS = 600_000;
+/** Default pause between retries: 5 seconds. */
+export const DEFAULT_DELAY_MS = 5_000;
+
+/** `--tags` / `--skip-tags`. A step tagged `always` runs unless its tag is skipped explicitly. */
+export interface TagFilter {
+  tags?: readonly string[];
+  skipTags?: readonly string[];
+}
+
+/** Everything planStep needs about one host at one point of the run. */
+export interface StepContext extends PlanContext {
+  /** Group name -> host names, for `{{groups.web}}` (optional). */
+  groups?: Record<string, string[]>;
+  tags?: TagFilter;
+}
+
+/** One step, planned for one host. */
+export interface PlannedStep {
+  /** Display name: the step's `name`, or `<type>: <summary>`. */
+  name: string;
+  type: string;
+  /** Set when the step must not run, with the reason (`when` false, tags). */
+  skip?: string;
+  actions: Action[];
+  /** User to become via sudo (`become: true` is root). Exec actions carry `become: true` too. */
+  become?: string;
+  timeoutMs: number;
+  retries: number;
+  delayMs: number;
+  register?: string;
+  ignoreErrors: boolean;
+  /** Decides failure from the result instead of the exit code. May throw TemplateError. */
+  failedWhen?: (result: RegisteredResult) => boolean;
+  /** Retry (up to `retries`) until this is true. May throw TemplateError. */
+  until?: (result: RegisteredResult) => boolean;
+  /** The step type changes the host when it succeeds (reported as `changed`). */
+  changes: boolean;
+}
+
+/** The step type key of a step and its params. */
+export function stepTypeOf(step: Step): { type: StepType; params: unknown } {
+  for (const [k, v] of Object.entries(step)) {
+    const type = getStepType(k);
+    if (type) return { type, params: v };
+  }
+  throw new Error('step without a step type (the schema should have refused it)');
+}
+
+/** The name shown for a step: its `name`, else `type: first words of its command or src`. */
+export function stepLabel(step: Step): string {
+  if (step.name) return step.name;
+  const { type, params } = stepTypeOf(step);
+  const p = params as Record<string, unknown>;
+  const detail = String(p.cmd ?? p.command ?? p.src ?? (p.port !== undefined ? `port ${String(p.port)}` : p.connection ? 'connection' : ''));
+  const short = detail.split('\n')[0] ?? '';
+  return `${type.type}${short ? `: ${short.length > 60 ? `${short.slice(0, 57)}...` : short}` : ''}`;
+}
+
+/** Is the step selected by --tags / --skip-tags? Returns the reason when it is not. */
+export function tagSkipReason(step: Step, filter: TagFilter = {}): string | undefined {
+  const tags = step.tags ?? [];
+  const skipped = tags.find((t) => filter.skipTags?.includes(t));
+  if (skipped) return `skipped by --skip-tags ${skipped}`;
+  if (filter.tags?.length && !tags.includes('always') && !tags.some((t) => filter.tags?.includes(t))) {
+    return `not selected by --tags ${filter.tags.join(',')}`;
+  }
+  return undefined;
+}
+
+/** The phases of a runbook that have steps, in run order, optionally limited to `only`. */
+export function selectPhases(runbook: Runbook, only?: readonly PhaseName[]): Array<{ name: PhaseName; phase: Phase }> {
+  return PHASES.filter((p) => runbook.phases[p] && (!only || only.includes(p))).map((name) => ({ name, phase: runbook.phases[name] as Phase }));
+}
+
+/** Split hosts into `serial` batches (Ansible semantics: a list's last size repeats; 30% of hosts, at least 1). */
+export function serialBatches<T>(items: readonly T[], serial?: number | string | ReadonlyArray<number | string>): T[][] {
+  if (serial === undefined || items.length === 0) return items.length ? [items.slice()] : [];
+  const sizes = Array.isArray(serial) ? serial : [serial as number | string];
+  const size = (s: number | string) =>
+    typeof s === 'number' ? s : Math.max(1, Math.floor((parseFloat(s) / 100) * items.length));
+  const out: T[][] = [];
+  let i = 0;
+  for (let b = 0; i < items.length && b < items.length; b++) {
+    const n = Math.max(1, size(sizes[Math.min(b, sizes.length - 1)] as number | string));
+    out.push(items.slice(i, i + n));
+    i += n;
+  }
+  return out;
+}
+
+/** A safe, unguessable remote temp path for one step (the nonce must be random: /tmp is shared). */
+export function remoteTmpPath(runId: string, phase: PhaseName, index: number, nonce: string): string {
+  const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_');
+  return `/tmp/.firebreak-${safe(runId)}-${safe(nonce)}-${phase}-${index}`;
+}
+
+function defaultTimeout(type: StepType, params: Record<string, unknown>): number {
+  // A wait_for loop must be allowed to reach its own timeout before the step timeout kills it.
+  if (type.type === 'wait_for') return Math.max(DEFAULT_TIMEOUT_MS, ((params.timeout as number | undefined) ?? WAIT_DEFAULT_TIMEOUT_MS) + 30_000);
+  return DEFAULT_TIMEOUT_MS;
+}
+
+/**
+ * Plan one step for one host. Throws TemplateError (undefined variable, rendered params invalid).
+ * `registered` in ctx holds the real values of earlier steps (or placeholders at plan time).
+ */
+export function planStep(step: Step, ctx: StepContext): PlannedStep {
+  const { type, params } = stepTypeOf(step);
+  const name = stepLabel(step);
+  const base = {
+    name,
+    type: type.type,
+    timeoutMs: step.timeout ?? defaultTimeout(type, params as Record<string, unknown>),
+    retries: step.retries ?? (step.until ? 3 : 0),
+    delayMs: step.delay ?? DEFAULT_DELAY_MS,
+    ignoreErrors: step.ignore_errors ?? false,
+    changes: type.changes,
+    ...(step.register ? { register: step.register } : {}),
+    ...(step.become ? { become: step.become === true ? 'root' : step.become } : {}),
+  };
+  const tagReason = tagSkipReason(step, ctx.tags);
+  if (tagReason) return { ...base, skip: tagReason, actions: [] };
+
+  const context = templateContext({ host: ctx.host, params: ctx.params, registered: ctx.registered, ...(ctx.groups ? { groups: ctx.groups } : {}) });
+  if (step.when !== undefined && !evalCondition(step.when, context, { step: name, field: 'when' })) {
+    return { ...base, skip: `when is false: ${String(step.when)}`, actions: [] };
+  }
+
+  const raw = params as Record<string, unknown>;
+  const rendered: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    rendered[k] = renderDeep(v, context, type.shellFields.includes(k) ? 'shell' : 'text', { step: name, field: `${type.type}.${k}` });
+  }
+  const parsed = type.schema.safeParse(rendered);
+  if (!parsed.success) {
+    const why = parsed.error.issues.map((i) => `${formatPath([type.type, ...(i.path as Array<string | number>)])}: ${i.message}`).join('; ');
+    throw new TemplateError(`params invalid after templating: ${why}`, { step: name });
+  }
+  let actions = type.plan(parsed.data, ctx);
+  if (base.become) actions = actions.map((a) => (a.kind === 'exec' ? { ...a, become: true } : a));
+
+  const withResult = (result: RegisteredResult) => ({ ...context, result, ...(step.register ? { [step.register]: result } : {}) });
+  const failedWhen = step.failed_when;
+  const until = step.until;
+  return {
+    ...base,
+    actions,
+    ...(failedWhen !== undefined ? { failedWhen: (r: RegisteredResult) => evalCondition(failedWhen, withResult(r), { step: name, field: 'failed_when' }) } : {}),
+    ...(until !== undefined ? { until: (r: RegisteredResult) => evalCondition(until, withResult(r), { step: name, field: 'until' }) } : {}),
+  };
+}
+
+/** A planned step as plain data (for `firebreak plan` and `--json`). */
+export interface PlannedStepView {
+  index: number;
+  name: string;
+  type: string;
+  skip?: string;
+  /** `when` reads registered values: decided at run time. */
+  whenAtRunTime?: boolean;
+  /** The step could not be planned (e.g. an undefined variable): the message. */
+  error?: string;
+  actions: Action[];
+  become?: string;
+  timeoutMs: number;
+  retries: number;
+  register?: string;
+}
+
+export interface HostPlan {
+  host: string;
+  phases: Array<{ phase: PhaseName; steps: PlannedStepView[] }>;
+}
+
+export interface RunPlan {
+  runbook: string;
+  params: Record<string, unknown>;
+  hosts: HostPlan[];
+  /** Number of steps that could not be planned on some host. */
+  errors: number;
+}
+
+export interface PlanRunOptions {
+  runbookDir: string;
+  runId?: string;
+  groups?: Record<string, string[]>;
+  tags?: TagFilter;
+  phases?: readonly PhaseName[];
+}
+
+function planHost(runbook: Runbook, host: Host, params: Record<string, unknown>, opts: PlanRunOptions): HostPlan {
+  const registeredNames: string[] = [];
+  const phases: HostPlan['phases'] = [];
+  for (const { name: phase, phase: spec } of selectPhases(runbook, opts.phases)) {
+    const steps = spec.steps.map((step, index): PlannedStepView => {
+      const placeholders = registeredPlaceholders(registeredNames);
+      const ctx: StepContext = {
+        host,
+        params,
+        registered: placeholders.values,
+        runbookDir: opts.runbookDir,
+        remoteTmp: remoteTmpPath(opts.runId ?? 'plan', phase, index, 'NONCE'),
+        ...(opts.groups ? { groups: opts.groups } : {}),
+        ...(opts.tags ? { tags: opts.tags } : {}),
+      };
+      if (step.register) registeredNames.push(step.register);
+      const view = { index, name: stepLabel(step), type: stepTypeOf(step).type.type, timeoutMs: 0, retries: 0, actions: [] as Action[] };
+      try {
+        const whenReadsRegistered = step.when !== undefined && readsRegistered(step, ctx, placeholders);
+        const p = planStep(whenReadsRegistered ? { ...step, when: true } : step, ctx);
+        return {
+          ...view,
+          name: p.name,
+          actions: p.actions,
+          timeoutMs: p.timeoutMs,
+          retries: p.retries,
+          ...(p.skip ? { skip: p.skip } : {}),
+          ...(whenReadsRegistered ? { whenAtRunTime: true } : {}),
+          ...(p.become ? { become: p.become } : {}),
+          ...(p.register ? { register: p.register } : {}),
+        };
+      } catch (e) {
+        return { ...view, error: (e as Error).message };
+      }
+    });
+    phases.push({ phase, steps });
+  }
+  return { host: host.name, phases };
+}
+
+function readsRegistered(step: Step, ctx: StepContext, ph: ReturnType<typeof registeredPlaceholders>): boolean {
+  ph.reset();
+  const context = templateContext({ host: ctx.host, params: ctx.params, registered: ctx.registered, ...(ctx.groups ? { groups: ctx.groups } : {}) });
+  try {
+    evalCondition(step.when as string | boolean, context);
+  } catch {
+    return false; // planStep reports the error
+  }
+  return ph.touched();
+}
+
+/** Plan every step of every selected phase for every host, without connecting. Pure. */
+export function planRun(runbook: Runbook, hosts: readonly Host[], params: Record<string, unknown>, opts: PlanRunOptions): RunPlan {
+  const planned = hosts.map((h) => planHost(runbook, h, params, opts));
+  const errors = planned.reduce((n, h) => n + h.phases.reduce((m, p) => m + p.steps.filter((s) => s.error).length, 0), 0);
+  return { runbook: runbook.name, params, hosts: planned, errors };
+}
