@@ -1,0 +1,17 @@
+/**
+ * Ansible-compatible inventory: load INI/YAML sources with group/host vars, select hosts with
+ * Ansible's patterns, derive connection specs, and print what ansible-inventory would print.
+ */
+export type { Group, Inventory, Vars } from './model.js';
+export { loadInventory, mergeHostVars } from './load.js';
+export { selectHosts, splitHostPattern, limitPatterns } from './patterns.js';
+export { connectionSpec, becomeSpec, jumpFromSshArgs, ansibleBool, type ConnectionDefaults } from './connection.js';
+export {
+  toAnsibleListJson,
+  formatAnsibleJson,
+  toGraph,
+  listHostsText,
+  groupVariables,
+  type AnsibleListJson,
+  type GraphOptions,
+} from './ansible-output.js';

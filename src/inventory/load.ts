@@ -1,0 +1,132 @@
+/**
+ * Loading inventory sources (`-i`, repeatable) into one resolved Inventory, as Ansible's
+ * InventoryManager does: each source is a file (YAML or INI, chosen like Ansible's plugin order),
+ * a directory of such files, or a comma-separated host list (`'h1,h2,'`); all sources feed one
+ * inventory, then `group_vars/`/`host_vars/` beside each source are read and every host's
+ * variables are merged with Ansible's precedence.
+ */
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { dirname, extname, join } from 'node:path';
+import type { Host } from '../core/host.js';
+import { InputError, type ValidationIssue } from '../core/errors.js';
+import { parseIni } from './ini.js';
+import { InventoryBuilder, type Group, type Inventory, type Vars } from './model.js';
+import { parseAddress } from './ranges.js';
+import { findVarsFiles, loadVarsFiles } from './vars-files.js';
+import { readYaml } from './yaml-doc.js';
+import { parseYamlInventory } from './yaml.js';
+
+const YAML_EXTS = ['.yml', '.yaml', '.json'];
+/** Directory entries Ansible never treats as inventory (INVENTORY_IGNORE_EXTS/PATTERNS defaults). */
+const IGNORED = /^\.|^host_vars$|^group_vars$|^vars_plugins$|(?:\.pyc|\.pyo|\.swp|\.bak|~|\.rpm|\.md|\.txt|\.rst|\.orig|\.ini|\.cfg|\.retry)$/;
+/** Bound on nested inventory directories. */
+const MAX_DIR_DEPTH = 16;
+
+interface LoadCtx {
+  b: InventoryBuilder;
+  issues: ValidationIssue[];
+  warnings: string[];
+}
+
+/** Loads and merges the inventory sources. Throws InputError listing every problem found. */
+export async function loadInventory(paths: string[]): Promise<Inventory> {
+  const ctx: LoadCtx = { b: new InventoryBuilder(), issues: [], warnings: [] };
+  for (const source of paths) await loadSource(ctx, source, 0);
+  if (ctx.issues.some((i) => i.severity === 'error')) throw new InputError('Invalid inventory', ctx.issues);
+  ctx.b.reconcile();
+
+  const varDirs = [...new Set(await Promise.all(paths.filter((p) => !isHostList(p)).map(varsBase)))];
+  for (const g of ctx.b.groups.values()) g.fileVars = await varsFor(varDirs, 'group_vars', g.name, ctx.issues);
+  const hostFileVars = new Map<string, Vars>();
+  for (const h of ctx.b.hosts.values()) hostFileVars.set(h.name, await varsFor(varDirs, 'host_vars', h.name, ctx.issues));
+  if (ctx.issues.some((i) => i.severity === 'error')) throw new InputError('Invalid inventory', ctx.issues);
+
+  for (const name of ctx.b.hosts.keys()) {
+    if (ctx.b.groups.has(name)) ctx.warnings.push(`Found both group and host with same name: ${name}`);
+  }
+  const hosts: Host[] = [...ctx.b.hosts.values()].map((h) => {
+    const groups = h.groups.filter((g) => g !== 'all');
+    return {
+      name: h.name,
+      vars: mergeHostVars(ctx.b.groups, groups, h.vars, hostFileVars.get(h.name) ?? {}),
+      groups: [...groups].sort(),
+    };
+  });
+  return { hosts, groups: ctx.b.groups, sources: [...paths], warnings: ctx.warnings };
+}
+
+/** Ansible's default VARIABLE_PRECEDENCE for one host (hash_behaviour=replace: shallow merges). */
+export function mergeHostVars(groups: Map<string, Group>, hostGroups: string[], inline: Vars, fileVars: Vars): Vars {
+  const all = groups.get('all');
+  const sorted = hostGroups
+    .map((n) => groups.get(n))
+    .filter((g): g is Group => g !== undefined)
+    .sort((a, b) => a.depth - b.depth || a.priority - b.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  let out: Vars = { ...(all?.vars ?? {}) };
+  for (const g of sorted) out = { ...out, ...g.vars };
+  out = { ...out, ...(all?.fileVars ?? {}) };
+  for (const g of sorted) out = { ...out, ...g.fileVars };
+  return { ...out, ...inline, ...fileVars };
+}
+
+function isHostList(source: string): boolean {
+  return source.includes(',');
+}
+
+async function varsBase(source: string): Promise<string> {
+  try {
+    return (await stat(source)).isDirectory() ? source : dirname(source);
+  } catch {
+    return dirname(source);
+  }
+}
+
+async function varsFor(dirs: string[], sub: string, name: string, issues: ValidationIssue[]): Promise<Vars> {
+  let out: Vars = {};
+  for (const d of dirs) out = { ...out, ...(await loadVarsFiles(await findVarsFiles(join(d, sub), name), issues)) };
+  return out;
+}
+
+async function loadSource(ctx: LoadCtx, source: string, depth: number): Promise<void> {
+  let st;
+  try {
+    st = await stat(source);
+  } catch {
+    if (isHostList(source)) return loadHostList(ctx, source);
+    ctx.issues.push({ code: 'inventory_missing', path: '', message: `Inventory source not found: ${source}`, severity: 'error', file: source });
+    return;
+  }
+  if (st.isDirectory()) {
+    if (depth > MAX_DIR_DEPTH) return;
+    for (const e of (await readdir(source)).sort()) {
+      if (!IGNORED.test(e)) await loadSource(ctx, join(source, e), depth + 1);
+    }
+    return;
+  }
+  await loadFile(ctx, source, await readFile(source, 'utf8'));
+}
+
+function loadHostList(ctx: LoadCtx, source: string): void {
+  for (const part of source.split(',')) {
+    const h = part.trim();
+    if (!h) continue;
+    const a = h.includes('[') ? undefined : parseAddress(h);
+    ctx.b.addHost(a ? a.host : h, 'ungrouped', a?.port);
+  }
+}
+
+/** Picks the parser like Ansible's plugin chain: YAML for .yml/.yaml/.json or no extension (if it is a mapping), else INI. */
+async function loadFile(ctx: LoadCtx, file: string, text: string): Promise<void> {
+  const ext = extname(file);
+  if (ext === '' || YAML_EXTS.includes(ext)) {
+    const yamlIssues: ValidationIssue[] = [];
+    const y = readYaml(text, file, yamlIssues);
+    if (y && parseYamlInventory(ctx.b, y, ctx.issues, ctx.warnings) === 'parsed') return;
+    if (ext !== '') {
+      ctx.issues.push(...yamlIssues);
+      if (y) ctx.issues.push({ code: 'yaml_structure', path: '', message: 'YAML inventory has invalid structure, it should be a dictionary', severity: 'error', file, line: 1, col: 1 });
+      return;
+    }
+  }
+  parseIni(ctx.b, text, file, ctx.issues);
+}

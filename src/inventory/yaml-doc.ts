@@ -1,0 +1,57 @@
+/**
+ * Reading YAML the way Ansible's loader does (YAML 1.1: `yes` is true, `010` is 8; duplicate keys
+ * allowed, last wins), keeping node positions so problems can point at file:line:col.
+ */
+import { LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { ValidationIssue } from '../core/errors.js';
+
+/** A parsed YAML file plus what is needed to turn node offsets into line:col. */
+export interface YamlFile {
+  doc: Document;
+  file: string;
+  lines: LineCounter;
+}
+
+/** Parses `text`; syntax errors go to `issues` and the result is undefined. */
+export function readYaml(text: string, file: string, issues: ValidationIssue[]): YamlFile | undefined {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { version: '1.1', uniqueKeys: false, lineCounter: lines, merge: true });
+  if (doc.errors.length > 0) {
+    for (const e of doc.errors) {
+      const pos = e.linePos?.[0];
+      issues.push({
+        code: 'yaml_syntax',
+        path: '',
+        message: (e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, ''),
+        severity: 'error',
+        file,
+        ...(pos ? { line: pos.line, col: pos.col } : {}),
+      });
+    }
+    return undefined;
+  }
+  return { doc, file, lines };
+}
+
+/** Plain JS value of a node; dates become ISO strings, as Ansible's JSON encoder writes them. */
+export function toPlain(y: YamlFile, node: unknown): unknown {
+  if (node === null || node === undefined) return null;
+  const v = (node as Node).toJS ? (node as Node).toJS(y.doc, { maxAliasCount: 1000 }) : node;
+  return datesToStrings(v);
+}
+
+function datesToStrings(v: unknown): unknown {
+  if (v instanceof Date) return v.toISOString();
+  if (Array.isArray(v)) return v.map(datesToStrings);
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, datesToStrings(x)]));
+  }
+  return v;
+}
+
+/** An issue located at a node (or the document start when the node has no range). */
+export function issueAt(y: YamlFile, node: unknown, code: string, message: string, path = ''): ValidationIssue {
+  const range = (node as Node | null)?.range;
+  const pos = range ? y.lines.linePos(range[0]) : { line: 1, col: 1 };
+  return { code, path, message, severity: 'error', file: y.file, line: pos.line, col: pos.col };
+}
