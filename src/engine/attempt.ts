@@ -7,7 +7,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { ConnectionError, describeExecFailure, type ExecResult } from '../core/index.js';
+import { ConnectionError, describeExecFailure, type Become, type ExecResult } from '../core/index.js';
 import type { Redactor } from '../journal/index.js';
 import type { Clock, OutputLimits, PlannedStep, RegisteredResult } from './executor-types.js';
 import { OutputThrottle, type OutputLine } from './output.js';
@@ -26,6 +26,7 @@ export interface AttemptContext {
   /** Absolute path prefix of this step's output files (without `.stdout`). */
   fileBase: string;
   onLine: OutputLine;
+  becomePassword?: string;
 }
 
 export interface AttemptResult {
@@ -75,7 +76,7 @@ export async function runAttempt(ctx: AttemptContext, attempt: number): Promise<
       } else {
         const r = await session.t.exec(action.command, {
           timeoutMs: planned.timeoutMs,
-          become: action.become ? planned.become : undefined,
+          become: action.become ? toBecome(planned.become, ctx.becomePassword) : undefined,
           ...(action.stdin !== undefined ? { stdin: action.stdin } : {}),
           onStdout: (c) => throttle.push('stdout', c),
           onStderr: (c) => throttle.push('stderr', c),
@@ -126,16 +127,26 @@ function combine(execs: ExecResult[], durationMs: number, attempts: number, head
     rc,
     stdout: cut(stdout),
     stderr: cut(stderr),
-    stdout_lines: cut(stdout).split('\n').filter((l, i, a) => l !== '' || i < a.length - 1),
-    stderr_lines: cut(stderr).split('\n').filter((l, i, a) => l !== '' || i < a.length - 1),
+    stdout_lines: lines(cut(stdout)),
+    stderr_lines: lines(cut(stderr)),
     signal: execs.find((e) => e.signal)?.signal ?? null,
     timedOut: execs.some((e) => e.timedOut),
-    failed: false,
+    failed: execs.some((e) => e.timedOut || e.code !== 0),
     changed: false,
     skipped: false,
-    durationMs,
+    duration_ms: durationMs,
     attempts,
   };
+}
+
+/** The planner names a user; the transport wants a Become with the run's password. */
+function toBecome(become: PlannedStep['become'], password: string | undefined): Become {
+  if (typeof become === 'object') return become;
+  return { user: become ?? 'root', method: 'sudo', ...(password !== undefined ? { password } : {}) };
+}
+
+function lines(text: string): string[] {
+  return text === '' ? [] : text.replace(/\r?\n$/, '').split(/\r?\n/);
 }
 
 /** Full outputs go to `<fileBase>.stdout|.stderr` unless the transport already spilled them there. */

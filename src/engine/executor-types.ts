@@ -11,6 +11,7 @@ import type { Action, Become, EventSink, Host, PhaseName, Transport } from '../c
  * For steps without commands (uploads, fetches) `rc` is 0 and the outputs are empty.
  */
 export interface RegisteredResult {
+  /** First non-zero exit among the step's commands, else 0; null when killed by a signal or nothing ran. */
   rc: number | null;
   stdout: string;
   stderr: string;
@@ -18,10 +19,11 @@ export interface RegisteredResult {
   stderr_lines: string[];
   signal: string | null;
   timedOut: boolean;
+  /** While failed_when/until run: the default rule (rc != 0 or timeout). Afterwards: the verdict. */
   failed: boolean;
   changed: boolean;
   skipped: boolean;
-  durationMs: number;
+  duration_ms: number;
   attempts: number;
 }
 
@@ -45,13 +47,18 @@ export interface PlannedStep {
   failedWhen?: (result: RegisteredResult) => boolean;
   /** A successful run reports `changed` rather than `ok`. */
   changes: boolean;
-  /** Used for exec actions marked `become`. The password never leaves the transport. */
-  become?: Become;
+  /**
+   * Used for exec actions marked `become`: a user name (the planner's form; the password comes from
+   * `RunOptions.becomePassword`) or a full Become. The password never leaves the transport.
+   */
+  become?: string | Become;
 }
 
 /** What `planStep` sees besides the step itself. */
 export interface StepContext {
   host: Host;
+  /** The run's id (for unique remote temp paths). */
+  runId: string;
   phase: PhaseName;
   /** 1-based position of the step in the whole runbook (phases concatenated). */
   index: number;
@@ -115,6 +122,8 @@ export interface RunOptions<S> {
   /** Asked before a phase with `confirm`; false aborts the run (exit 4). Without it, such phases are refused. */
   confirm?: (phase: PhaseName, message: string) => Promise<boolean>;
   clock?: Clock;
+  /** Sudo password for steps with `become` (also added to the redaction list). */
+  becomePassword?: string;
   /** Secret strings (become/ssh passwords) redacted from the journal and output files. */
   secrets?: readonly (string | undefined)[];
   /** Aborting it aborts the run, like `RunHandle.abort`. */

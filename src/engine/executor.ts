@@ -53,7 +53,7 @@ export function startRun<S>(opts: RunOptions<S>): RunHandle {
   const clock = opts.clock ?? systemClock;
   const startMs = clock.now();
   const { runId, dir } = createRunDir(opts.runsDir ?? 'runs', opts.runbook.name, startMs);
-  const journal = new Journal(join(dir, 'journal.jsonl'), { secrets: opts.secrets, fsync: opts.fsync });
+  const journal = new Journal(join(dir, 'journal.jsonl'), { secrets: [...(opts.secrets ?? []), opts.becomePassword], fsync: opts.fsync });
   const tally = new RecapTally(opts.hosts.map((h) => h.name));
   const controller = new AbortController();
   let stopReason: string | undefined;
@@ -122,7 +122,7 @@ export function startRun<S>(opts: RunOptions<S>): RunHandle {
         counts: { hosts: recap.length, ok: count('ok'), failed: count('failed'), unreachable: count('unreachable'), aborted: count('aborted') },
         recap,
       };
-      writeJsonAtomic(join(dir, 'summary.json'), JSON.parse(createRedactor(opts.secrets ?? [])(JSON.stringify(summary))));
+      writeJsonAtomic(join(dir, 'summary.json'), summary, journal.redact);
       return summary;
     } finally {
       if (!summary) await closeAll([...sessions.values()], opts.closeTimeoutMs ?? 10_000);
@@ -154,7 +154,7 @@ async function runPhases<S>(opts: RunOptions<S>, eng: Engine): Promise<PhaseCoun
   eng.emit({ type: 'run.started', runId: eng.runId, runbook: opts.runbook.name, runDir: eng.runDir, hosts: hostNames, phases, forks });
   const done = Object.assign(new Map<string, number>(), { total: phases.length }) as PhaseCounts;
   const limits = { ...DEFAULT_OUTPUT_LIMITS, ...opts.outputLimits };
-  const redact = createRedactor(opts.secrets ?? []);
+  const redact = createRedactor([...(opts.secrets ?? []), opts.becomePassword]);
   const registered = new Map(hostNames.map((h) => [h, {} as Record<string, unknown>]));
   const limit = pLimit(forks);
   let alive: Host[] = [...opts.hosts];
@@ -195,6 +195,8 @@ async function runPhases<S>(opts: RunOptions<S>, eng: Engine): Promise<PhaseCoun
                 limits,
                 redact,
                 runDir: eng.runDir,
+                runId: eng.runId,
+                ...(opts.becomePassword !== undefined ? { becomePassword: opts.becomePassword } : {}),
               },
               phase,
               steps,

@@ -31,6 +31,8 @@ export interface HostRunContext<S> {
   limits: OutputLimits;
   redact: Redactor;
   runDir: string;
+  runId: string;
+  becomePassword?: string;
 }
 
 /** A step of a phase with its 1-based index in the whole runbook. */
@@ -51,7 +53,7 @@ export async function runHostPhase<S>(ctx: HostRunContext<S>, phase: PhaseName, 
     const fallbackName = nameOf(step, index);
     let planned: PlannedStep;
     try {
-      planned = await ctx.planStep(step, { host: ctx.host, phase, index, registered: ctx.registered });
+      planned = await ctx.planStep(step, { host: ctx.host, runId: ctx.runId, phase, index, registered: ctx.registered });
     } catch (err) {
       const message = `${host}: cannot plan step "${fallbackName}": ${err instanceof Error ? err.message : String(err)}`;
       ctx.emit({ type: 'step.finished', host, phase, step: fallbackName, index, outcome: { status: 'failed', durationMs: 0, message } });
@@ -89,6 +91,7 @@ async function runStep<S>(ctx: HostRunContext<S>, phase: PhaseName, name: string
         runDir: ctx.runDir,
         hostDir: dir,
         fileBase,
+        ...(ctx.becomePassword !== undefined ? { becomePassword: ctx.becomePassword } : {}),
         onLine: (stream, text) => ctx.emit({ type: 'step.output', host, phase, step: name, stream, text }),
       },
       attempt,
@@ -116,7 +119,7 @@ async function runStep<S>(ctx: HostRunContext<S>, phase: PhaseName, name: string
     rc: r.result.rc,
     signal: r.result.signal,
     timedOut: r.result.timedOut,
-    durationMs: r.result.durationMs,
+    durationMs: r.result.duration_ms,
     attempts: r.result.attempts,
     ...(r.result.stdout ? { stdout: head(r.result.stdout, ctx.limits.headChars) } : {}),
     ...(r.result.stderr ? { stderr: head(r.result.stderr, ctx.limits.headChars) } : {}),
@@ -154,7 +157,7 @@ function skippedResult(): RegisteredResult {
     failed: false,
     changed: false,
     skipped: true,
-    durationMs: 0,
+    duration_ms: 0,
     attempts: 0,
   };
 }

@@ -51,8 +51,8 @@ export function stepFileBase(index: number, phase: string, stepName: string): st
 }
 
 /** Write JSON so a reader never sees half a file: write a temp file, then rename over the target. */
-export function writeJsonAtomic(path: string, data: unknown): void {
+export function writeJsonAtomic(path: string, data: unknown, redact: (text: string) => string = (t) => t): void {
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(data, null, 2) + '\n', { mode: 0o600 });
+  writeFileSync(tmp, redact(JSON.stringify(data, null, 2)) + '\n', { mode: 0o600 });
   renameSync(tmp, path);
 }

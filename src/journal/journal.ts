@@ -35,7 +35,8 @@ export interface JournalOptions {
 /** An EventSink that appends every event to a JSONL file. Write errors throw from `emit`. */
 export class Journal implements EventSink {
   private fd: number | undefined;
-  private readonly redact: Redactor;
+  /** The journal's redactor (plain and JSON-escaped secrets), for other files of the run. */
+  readonly redact: Redactor;
   private readonly fsync: boolean;
 
   constructor(

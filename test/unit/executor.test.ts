@@ -375,4 +375,18 @@ describe('executor', () => {
     assert.equal(opts[1]?.become, undefined);
     assert.ok(!JSON.stringify(rec.events).includes('topsecretpw'));
   });
+
+  it('builds a Become from the planner\'s user name and the run\'s become password', async () => {
+    const { fleet, dir } = await run({
+      hosts: ['a'],
+      extra: {
+        becomePassword: 'pw-from-prompt',
+        planStep: () => ({ name: 'as admin', actions: [{ kind: 'exec', command: 'id', become: true }], timeoutMs: 1000, retries: 0, delayMs: 0, ignoreErrors: false, changes: false, become: 'admin' }),
+      },
+      scripts: { a: { replies: { id: { stdout: 'echoed pw-from-prompt\n' } } } },
+      phases: { collect: { steps: [step('x')] } },
+    });
+    assert.deepEqual(fleet.transports.get('a')!.options[0]?.become, { user: 'admin', method: 'sudo', password: 'pw-from-prompt' });
+    assert.ok(!readFileSync(join(dir, 'journal.jsonl'), 'utf8').includes('pw-from-prompt'));
+  });
 });
