@@ -95,6 +95,10 @@ export function flatten(issues: readonly Issue[], prefix: PathKey[], root: unkno
           out.push({ code: 'invalid_type', path, message: `expected ${issue.expected}, got ${describe(value)}` });
         }
         break;
+      case 'invalid_key':
+        // A record key failed its own schema: report the key's own messages, pointing at the key.
+        for (const inner of flatten(issue.issues, path, root, vocabulary)) out.push({ ...inner, code: 'invalid_key', atKey: true });
+        break;
       default:
         out.push({ code: issue.code ?? 'invalid', path, message: issue.message });
     }
