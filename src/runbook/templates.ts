@@ -117,8 +117,16 @@ export function checkTemplate(source: string, mode: TemplateMode): string | unde
     compile(source, mode);
     return undefined;
   } catch (e) {
-    return e instanceof TemplateError ? e.message : String((e as Error).message).split('\n').slice(0, 4).join(' ');
+    return e instanceof TemplateError ? e.message : shortMessage(String((e as Error).message));
   }
+}
+
+/** Handlebars parse errors list every expected token; keep the line, the caret and what was found. */
+function shortMessage(message: string): string {
+  const lines = message.split('\n');
+  const got = /got '([^']+)'/.exec(message)?.[1];
+  if (lines[0]?.startsWith('Parse error') && got) return `${lines.slice(0, 3).join(' ')} (unexpected ${got === 'EOF' ? 'end of template' : got})`;
+  return lines.slice(0, 4).join(' ');
 }
 
 function explain(e: unknown, source: string, where: TemplateWhere): TemplateError {
@@ -131,7 +139,7 @@ function explain(e: unknown, source: string, where: TemplateWhere): TemplateErro
     const expr = err.column !== undefined && err.endColumn !== undefined ? line.slice(err.column, err.endColumn) : '';
     return new TemplateError(`template variable "${undef[1]}" is not defined${expr ? ` (in {{${expr.replace(/^\{+|\}+$/g, '')}}})` : ''}`, where, undef[1]);
   }
-  return new TemplateError(`template error: ${message.split('\n').slice(0, 4).join(' ')}`, where);
+  return new TemplateError(`template error: ${shortMessage(message)}`, where);
 }
 
 /** Render one template string. Strings without `{{` are returned unchanged. */
