@@ -95,6 +95,24 @@ function findUnescaped(node: unknown): boolean {
   return [...(n.body ?? []), n.program, n.inverse].some(findUnescaped);
 }
 
+/**
+ * Handlebars' strict mode only checks `{{x}}`, not helper arguments (`{{eq x 1}}`, `{{#if x}}`):
+ * mark every path used as an argument strict too, so a misspelt variable is an error everywhere.
+ */
+function markStrictArguments(node: unknown): void {
+  if (!node || typeof node !== 'object') return;
+  const n = node as { type?: string; strict?: boolean; params?: unknown[]; hash?: { pairs?: Array<{ value: unknown }> }; body?: unknown[]; program?: unknown; inverse?: unknown };
+  if (n.type === 'PathExpression') {
+    n.strict = true;
+    return;
+  }
+  for (const p of n.params ?? []) markStrictArguments(p);
+  for (const pair of n.hash?.pairs ?? []) markStrictArguments(pair.value);
+  for (const b of n.body ?? []) markStrictArguments(b);
+  markStrictArguments(n.program);
+  markStrictArguments(n.inverse);
+}
+
 function compile(source: string, mode: TemplateMode): HandlebarsTemplateDelegate {
   const key = `${mode}\0${source}`;
   let fn = cache.get(key);
@@ -104,6 +122,7 @@ function compile(source: string, mode: TemplateMode): HandlebarsTemplateDelegate
   if (mode === 'shell' && findUnescaped(ast)) {
     throw new TemplateError('{{{x}}} and {{& x}} are not allowed in shell commands; use {{raw x}} for an unquoted value');
   }
+  markStrictArguments(ast);
   fn = env.compile(ast, { strict: true, noEscape: mode === 'text' });
   if (cache.size >= CACHE_MAX) cache.clear();
   cache.set(key, fn);
