@@ -1,0 +1,36 @@
+/**
+ * The ssh2 transport. Usage for a run:
+ *
+ * ```ts
+ * const session = new SshSession({ knownHostsFile, acceptNew, passphrase });   // one per run
+ * const t = session.transport(spec);   // one per host (ConnectionSpec from the inventory)
+ * await t.connect();                   // ConnectionError with .reason on failure
+ * const r = await t.exec('uname -a', { timeoutMs: 60_000 });
+ * await t.close();                     // per host
+ * await session.close();               // at the end: closes the pooled jump-host connections
+ * ```
+ *
+ * Contract details the engine relies on:
+ * - `connect()` is idempotent while connected and may be called again after a drop (reconnect).
+ *   `exec`/`put`/`get` never connect by themselves; when not connected they reject with
+ *   ConnectionError reason `closed`, as does an `exec` whose connection drops mid-command.
+ * - A non-zero exit, a remote signal, a timeout and an abort all *resolve* with an ExecResult:
+ *   timeout → `timedOut: true`; abort → `timedOut: false` (the caller knows it aborted). In both
+ *   cases the remote process tree was killed (TERM, then KILL after ~2 s) before resolving.
+ * - Commands always run under `/bin/sh -c` (POSIX sh), whatever the login shell is.
+ * - `become` runs `sudo -S -k -p '' -u USER -- /bin/sh -c CMD` with the password written to stdin
+ *   only (`sudo -n` without a password). With a become password, `ExecOptions.stdin` is NOT passed
+ *   to the command: its stdin is /dev/null (so a password can never leak into a command's input).
+ * - Host keys: unknown → `hostkey-unknown` (mentions --accept-new), changed or @revoked →
+ *   `hostkey-changed` (possible man-in-the-middle, with the fingerprint). Never prompts.
+ *   `ansible_ssh_common_args` may set `ProxyJump`/`-J`, `StrictHostKeyChecking` (`no` acts as
+ *   accept-new) and `UserKnownHostsFile`; `spec.jump` wins over ProxyJump when both are set.
+ * - Jump hosts authenticate with the host's key file and the agent (never its password), and their
+ *   host keys are checked against the same known_hosts file.
+ */
+export { SshSession, createSshTransport, type SshOptions } from './session.js';
+export type { PassphraseProvider } from './ssh-auth.js';
+export { KnownHostsStore, defaultKnownHostsFile } from './known-hosts-store.js';
+export { fingerprint, parseKnownHosts, checkHostKey, type HostKeyVerdict, type KnownHostEntry } from './known-hosts.js';
+export { parseSshCommonArgs, parseJumpHop, type JumpHop } from './ssh-args.js';
+export { DEFAULT_MAX_IN_MEMORY_BYTES } from './capture.js';

@@ -1,0 +1,107 @@
+/**
+ * The known_hosts file as the transport uses it: read (cached by mtime), verify a presented key, and
+ * with accept-new append unknown keys. Appends from many parallel handshakes are serialised through
+ * one in-process lock per file and re-check the file inside the lock, so each key is written once;
+ * every append is a single O_APPEND write, which other processes cannot interleave.
+ */
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConnectionError } from '../core/errors.js';
+import {
+  blobKeyType, checkHostKey, fingerprint, formatEntry, knownKeyTypes, lookupName, parseKnownHosts,
+  type KnownHostEntry,
+} from './known-hosts.js';
+
+export function defaultKnownHostsFile(): string {
+  return path.join(os.homedir(), '.ssh', 'known_hosts');
+}
+
+export class KnownHostsStore {
+  private cache?: { mtimeMs: number; size: number; entries: KnownHostEntry[] };
+  private lock: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly file: string = defaultKnownHostsFile()) {}
+
+  async entries(): Promise<KnownHostEntry[]> {
+    let st;
+    try {
+      st = await fs.stat(this.file);
+    } catch {
+      return []; // no file yet: every host is unknown
+    }
+    if (this.cache && this.cache.mtimeMs === st.mtimeMs && this.cache.size === st.size) return this.cache.entries;
+    const entries = parseKnownHosts(await fs.readFile(this.file, 'utf8'));
+    this.cache = { mtimeMs: st.mtimeMs, size: st.size, entries };
+    return entries;
+  }
+
+  async knownTypes(host: string, port: number): Promise<string[]> {
+    return knownKeyTypes(await this.entries(), host, port);
+  }
+
+  /**
+   * Verify `blob` for `host:port`. Resolves when trusted (appending it first with acceptNew);
+   * rejects with ConnectionError `hostkey-unknown` / `hostkey-changed` otherwise. Never prompts.
+   */
+  async verify(hostName: string, address: string, port: number, blob: Buffer, acceptNew: boolean): Promise<void> {
+    const verdict = checkHostKey(await this.entries(), address, port, blob);
+    const fp = `${blobKeyType(blob)} ${fingerprint(blob)}`;
+    const where = lookupName(address, port);
+    if (verdict.status === 'ok') return;
+    if (verdict.status === 'revoked') {
+      throw new ConnectionError(hostName, `host key ${fp} of ${where} is marked @revoked in ${this.file}:${verdict.line}; refusing to connect`, 'hostkey-changed');
+    }
+    if (verdict.status === 'changed') {
+      throw new ConnectionError(
+        hostName,
+        `REMOTE HOST IDENTIFICATION HAS CHANGED for ${where}: it presented ${fp}, which does not match the ` +
+          `${verdict.knownType} key in ${this.file}:${verdict.line}. Possible man-in-the-middle attack; refusing to connect. ` +
+          `If the change is legitimate, remove the old entry (ssh-keygen -R '${where}' -f ${this.file}).`,
+        'hostkey-changed',
+      );
+    }
+    if (!acceptNew) {
+      throw new ConnectionError(
+        hostName,
+        `host key of ${where} is not known (${fp}). Verify it out of band and add it to ${this.file}, ` +
+          `or run with --accept-new to trust it on first use.`,
+        'hostkey-unknown',
+      );
+    }
+    await this.append(hostName, address, port, blob);
+  }
+
+  private async append(hostName: string, address: string, port: number, blob: Buffer): Promise<void> {
+    const task = this.lock.then(async () => {
+      // Another handshake may have recorded a key for this host meanwhile: re-check inside the lock.
+      this.cache = undefined;
+      const again = checkHostKey(await this.entries(), address, port, blob);
+      if (again.status === 'ok') return;
+      if (again.status !== 'unknown') {
+        throw new ConnectionError(hostName, `host key of ${lookupName(address, port)} changed while connecting (${fingerprint(blob)}); refusing`, 'hostkey-changed');
+      }
+      await fs.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
+      let prefix = '';
+      try {
+        const fh = await fs.open(this.file, 'r');
+        try {
+          const { size } = await fh.stat();
+          if (size > 0) {
+            const last = Buffer.alloc(1);
+            await fh.read(last, 0, 1, size - 1);
+            if (last[0] !== 0x0a) prefix = '\n';
+          }
+        } finally {
+          await fh.close();
+        }
+      } catch {
+        /* file does not exist yet */
+      }
+      await fs.appendFile(this.file, prefix + formatEntry(address, port, blob), { mode: 0o600 });
+      this.cache = undefined;
+    });
+    this.lock = task.catch(() => undefined);
+    return task;
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * How a command is wrapped on the remote side so that a timeout can kill it and all its children.
+ *
+ * sshd runs each exec request in a new session (it calls setsid()), so the login shell's PID is the
+ * session and process-group ID of everything the command starts. The wrapper `exec`s a POSIX
+ * `/bin/sh` (same PID, whatever the login shell is), prints that PID once as a marker line on stderr
+ * (stripped again by the transport), and runs the user's command. To kill, a second channel runs
+ * `killTreeScript(pid)`: it freezes the tree (SIGSTOP, repeated so fork races are caught), sends
+ * SIGTERM, thaws, waits up to ~2 s, then SIGKILLs what is left. The tree is the process group plus
+ * every descendant and the process groups of descendants (sudo with use_pty starts its own session).
+ *
+ * Commands always run under `/bin/sh -c`, never the login shell's own language.
+ */
+import type { Become } from '../core/host.js';
+import { quote } from '../core/quote.js';
+
+/** Marker prefix printed on stderr, followed by the PID and a newline. */
+export function pidMarker(nonce: string): string {
+  return `__FIREBREAK_PID_${nonce}=`;
+}
+
+/**
+ * The command line sent to sshd. With `become`, sudo reads the password from stdin (`-S`, empty
+ * prompt, `-k` so a cached credential never leaves the password unread on the command's stdin);
+ * the command itself then gets /dev/null as stdin. Without a password, `sudo -n` never prompts.
+ */
+export function wrapCommand(command: string, nonce: string, become?: Become): string {
+  let body: string;
+  if (become) {
+    const sudo = become.password !== undefined ? "sudo -S -k -p ''" : 'sudo -n';
+    const inner = become.password !== undefined ? `exec </dev/null\n${command}` : command;
+    body = `exec ${sudo} -u ${quote(become.user)} -- /bin/sh -c ${quote(inner)}`;
+  } else {
+    body = `exec /bin/sh -c ${quote(command)}`;
+  }
+  const script = `printf '%s%s\\n' ${quote(pidMarker(nonce))} "$$" >&2\n${body}`;
+  return `exec /bin/sh -c ${quote(script)}`;
+}
+
+/** Shell script that kills process tree `pid` (see module comment). Bounded: ~2.5 s at most. */
+export function killTreeScript(pid: number): string {
+  if (!Number.isInteger(pid) || pid < 2) throw new RangeError(`refusing to kill pid ${pid}`);
+  const awk =
+    '{p[NR]=$1; pp[NR]=$2; pg[NR]=$3} END { s[root]=1; g[root]=1; ch=1; it=0; ' +
+    'while (ch && it < 64) { ch=0; it++; for (i=1;i<=NR;i++) if (!(p[i] in s) && ((pp[i] in s) || (pg[i] in g))) ' +
+    '{ s[p[i]]=1; g[pg[i]]=1; ch=1 } } for (k in s) print k }';
+  return [
+    `root=${pid}`,
+    `tree() { ps -e -o pid= -o ppid= -o pgid= 2>/dev/null | awk -v root="$root" ${quote(awk)}; }`,
+    'all=""',
+    'for round in 1 2 3; do t=$(tree); all="$all $t"; [ -n "$t" ] && kill -STOP $t 2>/dev/null; done',
+    'all=$(echo $all | tr " " "\\n" | sort -un | tr "\\n" " ")',
+    'kill -TERM -- -"$root" 2>/dev/null; [ -n "$all" ] && kill -TERM $all 2>/dev/null',
+    'kill -CONT -- -"$root" 2>/dev/null; [ -n "$all" ] && kill -CONT $all 2>/dev/null',
+    'i=0; while [ $i -lt 20 ]; do alive=""; for p in $all; do kill -0 "$p" 2>/dev/null && alive="$alive $p"; done; ' +
+      'kill -0 -- -"$root" 2>/dev/null || [ -n "$alive" ] || break; sleep 0.1; i=$((i+1)); done',
+    'kill -KILL -- -"$root" 2>/dev/null; [ -n "$all" ] && kill -KILL $all 2>/dev/null',
+    'true',
+  ].join('\n');
+}
+
+/**
+ * Strips the PID marker from the head of stderr. Feed every stderr chunk through `push`; it returns
+ * the bytes to pass on. Bytes before the marker (e.g. login noise) pass through; if no marker shows
+ * within 64 KiB we give up looking and pass everything on.
+ */
+export class PidMarkerParser {
+  pid?: number;
+  private head: Buffer | null = Buffer.alloc(0);
+  private readonly marker: Buffer;
+
+  constructor(nonce: string) {
+    this.marker = Buffer.from(pidMarker(nonce));
+  }
+
+  push(chunk: Buffer): Buffer {
+    if (this.head === null) return chunk;
+    const buf = Buffer.concat([this.head, chunk]);
+    const at = buf.indexOf(this.marker);
+    if (at >= 0) {
+      const nl = buf.indexOf(0x0a, at);
+      if (nl >= 0) {
+        const n = Number(buf.subarray(at + this.marker.length, nl).toString('latin1'));
+        if (Number.isInteger(n) && n > 1) this.pid = n;
+        this.head = null;
+        return Buffer.concat([buf.subarray(0, at), buf.subarray(nl + 1)]);
+      }
+    }
+    if (buf.length > 65536) {
+      this.head = null;
+      return buf;
+    }
+    this.head = buf;
+    return Buffer.alloc(0);
+  }
+
+  /** At end of stream: whatever is still held back. */
+  flush(): Buffer {
+    const rest = this.head ?? Buffer.alloc(0);
+    this.head = null;
+    return rest;
+  }
+}

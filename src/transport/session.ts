@@ -1,0 +1,176 @@
+/**
+ * The state shared by all hosts of one run: the per-sshd handshake limiter, the known_hosts stores
+ * (one lock per file), the key/passphrase cache and the jump-host pool (one connection per jump
+ * chain, shared by every host behind it). `session.transport(spec)` makes a host's Transport;
+ * `session.close()` closes the jump connections (host transports are closed by their owners).
+ */
+import type { Duplex } from 'node:stream';
+import type { Client as ClientType } from 'ssh2';
+import { ConnectionError } from '../core/errors.js';
+import type { ConnectionSpec } from '../core/host.js';
+import type { Transport } from '../core/transport.js';
+import { defaultKnownHostsFile, KnownHostsStore } from './known-hosts-store.js';
+import { KeyedLimiter } from './limiter.js';
+import { parseJumpHop, parseSshCommonArgs, type JumpHop } from './ssh-args.js';
+import { authMethods, KeyLoader, type PassphraseProvider } from './ssh-auth.js';
+import { handshake } from './ssh-connect.js';
+import { SshTransport } from './ssh-transport.js';
+
+/** Options shared by every connection of a session. */
+export interface SshOptions {
+  /** OpenSSH known_hosts file. Default `~/.ssh/known_hosts`. */
+  knownHostsFile?: string;
+  /** Trust unknown host keys on first use and record them (`--accept-new`). Changed keys are always refused. */
+  acceptNew?: boolean;
+  /** TCP connect + SSH handshake + auth, per attempt. Default 10 000. */
+  connectTimeoutMs?: number;
+  /** Default 15 000; 0 disables keepalive. */
+  keepaliveIntervalMs?: number;
+  /** Unanswered keepalives before the connection counts as dead. Default 3. */
+  keepaliveCountMax?: number;
+  /** ssh-agent socket. Default `SSH_AUTH_SOCK`; `false` disables the agent. */
+  agent?: string | false;
+  /** Asked once per encrypted key file. Without it encrypted keys are skipped. */
+  passphrase?: PassphraseProvider;
+  /** Concurrent handshakes per target sshd (`address:port`). Default 10 (OpenSSH MaxStartups begins at 10). */
+  maxHandshakesPerTarget?: number;
+  /** Retries of a handshake dropped before it started (MaxStartups). Default 6. */
+  handshakeRetries?: number;
+}
+
+export class SshSession {
+  private readonly limiter: KeyedLimiter;
+  private readonly keys: KeyLoader;
+  private readonly stores = new Map<string, KnownHostsStore>();
+  private readonly jumps = new Map<string, Promise<ClientType>>();
+
+  constructor(readonly options: SshOptions = {}) {
+    this.limiter = new KeyedLimiter(options.maxHandshakesPerTarget ?? 10);
+    this.keys = new KeyLoader(options.passphrase);
+  }
+
+  /** The Transport for one host. Nothing connects until `connect()`. */
+  transport(spec: ConnectionSpec): Transport {
+    return new SshTransport(spec.name, () => this.connectHost(spec));
+  }
+
+  /** Close every pooled jump-host connection. */
+  async close(): Promise<void> {
+    const all = [...this.jumps.values()];
+    this.jumps.clear();
+    await Promise.all(all.map((p) => p.then((c) => c.end(), () => undefined)));
+  }
+
+  private store(file: string): KnownHostsStore {
+    let s = this.stores.get(file);
+    if (!s) this.stores.set(file, (s = new KnownHostsStore(file)));
+    return s;
+  }
+
+  private policy(spec: ConnectionSpec) {
+    const args = parseSshCommonArgs(spec.sshCommonArgs);
+    const strict = args.strictHostKeyChecking;
+    // StrictHostKeyChecking=no is treated as accept-new: a *changed* key is never accepted.
+    const acceptNew = strict === 'no' || strict === 'accept-new' || strict === 'off' ? true : strict === 'yes' ? false : !!this.options.acceptNew;
+    const file = args.userKnownHostsFile ?? this.options.knownHostsFile ?? defaultKnownHostsFile();
+    const jump = spec.jump ?? args.proxyJump ?? [];
+    return { acceptNew, store: this.store(file), jump: jump.map(parseJumpHop) };
+  }
+
+  private base() {
+    const o = this.options;
+    return {
+      limiter: this.limiter,
+      connectTimeoutMs: o.connectTimeoutMs ?? 10_000,
+      keepaliveIntervalMs: o.keepaliveIntervalMs ?? 15_000,
+      keepaliveCountMax: o.keepaliveCountMax ?? 3,
+      retries: o.handshakeRetries ?? 6,
+    };
+  }
+
+  private agent(): string | undefined {
+    return this.options.agent === false ? undefined : (this.options.agent ?? process.env.SSH_AUTH_SOCK) || undefined;
+  }
+
+  private async connectHost(spec: ConnectionSpec): Promise<ClientType> {
+    const policy = this.policy(spec);
+    const auth = await authMethods(this.keys, {
+      hostName: spec.name, user: spec.user, privateKeyFile: spec.privateKeyFile, password: spec.password, agent: this.agent(),
+    });
+    const via = policy.jump.length ? await this.jumpClient(spec, policy.jump, policy) : undefined;
+    return handshake({
+      ...this.base(),
+      hostName: spec.name, address: spec.address, port: spec.port, user: spec.user, auth,
+      knownHosts: policy.store, acceptNew: policy.acceptNew,
+      ...(via ? { makeSock: () => tunnel(via.client, spec.name, via.label, spec.address, spec.port) } : {}),
+    });
+  }
+
+  /** The pooled connection to the last hop of `chain` (connecting the hops before it as needed). */
+  private async jumpClient(spec: ConnectionSpec, chain: JumpHop[], policy: ReturnType<SshSession['policy']>) {
+    let prev: { client: ClientType; label: string } | undefined;
+    let key = `${spec.privateKeyFile ?? ''}|`;
+    for (const hop of chain) {
+      const user = hop.user ?? spec.user;
+      const label = `${user}@${hop.host}:${hop.port}`;
+      key += `>${label}`;
+      let p = this.jumps.get(key);
+      if (!p) {
+        const before = prev;
+        const poolKey = key;
+        p = (async () => {
+          // Jump hosts use the key file and agent, never the target's password.
+          const auth = await authMethods(this.keys, { hostName: label, user, privateKeyFile: spec.privateKeyFile, agent: this.agent() });
+          const client = await handshake({
+            ...this.base(),
+            hostName: label, address: hop.host, port: hop.port, user, auth,
+            knownHosts: policy.store, acceptNew: policy.acceptNew,
+            ...(before ? { makeSock: () => tunnel(before.client, label, before.label, hop.host, hop.port) } : {}),
+          });
+          client.on('error', () => undefined);
+          client.once('close', () => this.jumps.get(poolKey) === p && this.jumps.delete(poolKey));
+          return client;
+        })();
+        this.jumps.set(key, p);
+        p.catch(() => this.jumps.get(poolKey) === p && this.jumps.delete(poolKey));
+      }
+      try {
+        prev = { client: await p, label };
+      } catch (err) {
+        const why = err instanceof Error ? err.message : String(err);
+        throw new ConnectionError(spec.name, `jump host ${label} failed: ${why}`, 'jump', { cause: err });
+      }
+    }
+    return prev as { client: ClientType; label: string };
+  }
+}
+
+/** A TCP tunnel through `via` to address:port, usable as the socket of the next SSH connection. */
+function tunnel(via: ClientType, hostName: string, viaLabel: string, address: string, port: number): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    try {
+      via.forwardOut('127.0.0.1', 0, address, port, (err, ch) =>
+        err
+          ? reject(new ConnectionError(hostName, `jump host ${viaLabel} could not open a tunnel to ${address}:${port}: ${err.message}`, 'jump', { cause: err }))
+          : resolve(ch),
+      );
+    } catch (err) {
+      reject(new ConnectionError(hostName, `jump host ${viaLabel} is not connected: ${(err as Error).message}`, 'jump', { cause: err }));
+    }
+  });
+}
+
+/**
+ * Convenience for one host: a Transport with its own private session (no sharing across hosts);
+ * closing the transport also closes its jump connections. For a fleet, use one SshSession.
+ */
+export function createSshTransport(spec: ConnectionSpec, options: SshOptions = {}): Transport {
+  const session = new SshSession(options);
+  const transport = session.transport(spec);
+  const closeHost = transport.close.bind(transport);
+  transport.close = async () => {
+    await closeHost();
+    await session.close();
+  };
+  return transport;
+}

@@ -1,0 +1,144 @@
+/**
+ * One command = one exec channel on the host's connection. Output is streamed to the callbacks and
+ * captured with bounded memory (see capture.ts). On timeout or abort the remote process tree is
+ * killed over a second channel (see remote-command.ts), then the channel is closed.
+ * With a become password, the password is the first thing written to stdin, and nothing else is.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Client as ClientType, ClientChannel } from 'ssh2';
+import { ConnectionError } from '../core/errors.js';
+import type { ExecResult } from '../core/exec.js';
+import type { ExecOptions } from '../core/transport.js';
+import { DEFAULT_MAX_IN_MEMORY_BYTES, StreamCapture } from './capture.js';
+import { killTreeScript, PidMarkerParser, wrapCommand } from './remote-command.js';
+
+/** How long after the kill we still wait for the channel to close by itself. */
+const CLOSE_GRACE_MS = 3000;
+
+function openChannel(client: ClientType, hostName: string, command: string): Promise<ClientChannel> {
+  return new Promise((resolve, reject) => {
+    try {
+      client.exec(command, (err, ch) =>
+        err ? reject(new ConnectionError(hostName, `cannot open a channel: ${err.message}`, 'other', { cause: err })) : resolve(ch),
+      );
+    } catch (err) {
+      reject(new ConnectionError(hostName, `cannot open a channel: ${(err as Error).message}`, 'closed', { cause: err }));
+    }
+  });
+}
+
+/** Kill the remote tree rooted at `pid` (as the become user when there is one). Best effort, bounded. */
+async function killRemote(client: ClientType, hostName: string, pid: number, options: ExecOptions): Promise<void> {
+  const nonce = randomBytes(8).toString('hex');
+  const ch = await openChannel(client, hostName, wrapCommand(killTreeScript(pid), nonce, options.become));
+  await new Promise<void>((resolve) => {
+    const t = setTimeout(() => {
+      ch.close();
+      resolve();
+    }, 8000);
+    ch.on('close', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    ch.on('data', () => undefined);
+    ch.stderr.on('data', () => undefined);
+    if (options.become?.password !== undefined) ch.write(`${options.become.password}\n`);
+    ch.end();
+  });
+}
+
+export async function runExec(client: ClientType, hostName: string, command: string, options: ExecOptions): Promise<ExecResult> {
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const nonce = randomBytes(8).toString('hex');
+  const max = options.maxInMemoryBytes ?? DEFAULT_MAX_IN_MEMORY_BYTES;
+  const out = new StreamCapture(max, options.spillPrefix ? `${options.spillPrefix}.stdout` : undefined);
+  const err = new StreamCapture(max, options.spillPrefix ? `${options.spillPrefix}.stderr` : undefined);
+  const marker = new PidMarkerParser(nonce);
+  if (options.signal?.aborted) throw new ConnectionError(hostName, 'aborted before start', 'other');
+
+  const ch = await openChannel(client, hostName, wrapCommand(command, nonce, options.become));
+  let code: number | null = null;
+  let signal: string | null = null;
+  let gotExit = false;
+  let timedOut = false;
+  let killing: Promise<void> | undefined;
+
+  const feed = (cap: StreamCapture, chunk: Buffer, cb?: (c: Buffer) => void) => {
+    if (!chunk.length) return;
+    cb?.(chunk);
+    if (!cap.write(chunk)) {
+      // The spill file is behind: stop reading from SSH until it drains (bounded memory).
+      ch.pause();
+      void cap.drain().then(() => ch.resume());
+    }
+  };
+  ch.on('data', (c: Buffer) => feed(out, c, options.onStdout));
+  ch.stderr.on('data', (c: Buffer) => feed(err, marker.push(c), options.onStderr));
+  ch.on('exit', (c: number | null, sig?: string) => {
+    gotExit = true;
+    code = typeof c === 'number' ? c : null;
+    signal = sig ? (sig.startsWith('SIG') ? sig : `SIG${sig}`) : null;
+  });
+
+  const closed = new Promise<void>((resolve) => ch.once('close', () => resolve()));
+  const kill = () => {
+    if (killing) return;
+    killing = (async () => {
+      if (marker.pid !== undefined) {
+        try {
+          await killRemote(client, hostName, marker.pid, options);
+        } catch {
+          /* connection gone: closing the channel below is all we can do */
+        }
+      }
+      const grace = setTimeout(() => ch.close(), marker.pid !== undefined ? CLOSE_GRACE_MS : 0);
+      await closed;
+      clearTimeout(grace);
+    })();
+  };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    kill();
+  }, options.timeoutMs);
+  const onAbort = () => kill();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+
+  if (options.become?.password !== undefined) {
+    // sudo -S reads the password from stdin; the command itself gets /dev/null (see wrapCommand).
+    ch.end(`${options.become.password}\n`);
+  } else if (options.stdin !== undefined) {
+    ch.end(options.stdin);
+  } else {
+    ch.end();
+  }
+
+  try {
+    await closed;
+    if (killing) await killing;
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+  const rest = marker.flush();
+  if (rest.length) feed(err, rest, options.onStderr);
+  await Promise.all([out.finish(), err.finish()]);
+
+  if (!gotExit && !killing) {
+    throw new ConnectionError(hostName, `connection lost while running \`${command}\``, 'closed');
+  }
+  return {
+    command,
+    code,
+    signal: signal ?? (killing && !gotExit ? 'SIGKILL' : null),
+    stdout: out.text(),
+    stderr: err.text(),
+    ...(out.spilled && out.spillFile ? { stdoutFile: out.spillFile } : {}),
+    ...(err.spilled && err.spillFile ? { stderrFile: err.spillFile } : {}),
+    stdoutBytes: out.bytes,
+    stderrBytes: err.bytes,
+    startedAt: startedAt.toISOString(),
+    durationMs: Math.round(performance.now() - t0),
+    timedOut,
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * File transfer over SFTP, streamed in both directions with exact byte counts. A download goes to a
+ * temporary file beside the target and is renamed into place only when complete, so a failed or
+ * aborted transfer never leaves a half-written file under the real name.
+ */
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Client as ClientType, SFTPWrapper } from 'ssh2';
+import { ConnectionError } from '../core/errors.js';
+import type { TransferResult } from '../core/transport.js';
+
+export function openSftp(client: ClientType, hostName: string): Promise<SFTPWrapper> {
+  return new Promise((resolve, reject) =>
+    client.sftp((err, sftp) =>
+      err ? reject(new ConnectionError(hostName, `cannot start SFTP: ${err.message}`, 'other', { cause: err })) : resolve(sftp),
+    ),
+  );
+}
+
+class Counter extends Transform {
+  bytes = 0;
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.bytes += chunk.length;
+    cb(null, chunk);
+  }
+}
+
+/** Resolve when a stream has emitted 'close' (ssh2's SFTP write stream closes its handle after 'finish'). */
+function closedOf(stream: NodeJS.EventEmitter & { closed?: boolean }): Promise<void> {
+  if (stream.closed) return Promise.resolve();
+  return new Promise((resolve) => stream.once('close', () => resolve()));
+}
+
+export async function sftpPut(
+  sftp: SFTPWrapper, localPath: string, remotePath: string, options: { mode?: number; signal?: AbortSignal } = {},
+): Promise<TransferResult> {
+  const t0 = performance.now();
+  const counter = new Counter();
+  const remote = sftp.createWriteStream(remotePath, { mode: options.mode ?? 0o644 });
+  const remoteClosed = closedOf(remote);
+  await pipeline(createReadStream(localPath), counter, remote, options.signal ? { signal: options.signal } : {});
+  await remoteClosed;
+  if (options.mode !== undefined) {
+    // The mode given at open is filtered by the server's umask: set it explicitly.
+    await new Promise<void>((resolve, reject) => sftp.chmod(remotePath, options.mode as number, (e) => (e ? reject(e) : resolve())));
+  }
+  return { bytes: counter.bytes, durationMs: Math.round(performance.now() - t0) };
+}
+
+export async function sftpGet(
+  sftp: SFTPWrapper, remotePath: string, localPath: string, options: { signal?: AbortSignal } = {},
+): Promise<TransferResult> {
+  const t0 = performance.now();
+  const counter = new Counter();
+  const tmp = path.join(path.dirname(localPath), `.${path.basename(localPath)}.part-${randomBytes(6).toString('hex')}`);
+  await fs.mkdir(path.dirname(localPath), { recursive: true });
+  try {
+    await pipeline(
+      sftp.createReadStream(remotePath),
+      counter,
+      createWriteStream(tmp, { mode: 0o600 }),
+      options.signal ? { signal: options.signal } : {},
+    );
+    await fs.rename(tmp, localPath);
+  } catch (err) {
+    await fs.rm(tmp, { force: true });
+    throw err;
+  }
+  return { bytes: counter.bytes, durationMs: Math.round(performance.now() - t0) };
+}
