@@ -33,7 +33,7 @@ export function readYaml(text: string, file: string, issues: ValidationIssue[]):
   return { doc, file, lines };
 }
 
-/** Plain JS value of a node; dates become ISO strings, as Ansible's JSON encoder writes them. */
+/** Plain JS value of a node; dates become ISO strings, roughly as Ansible's JSON encoder writes them. */
 export function toPlain(y: YamlFile, node: unknown): unknown {
   if (node === null || node === undefined) return null;
   const v = (node as Node).toJS ? (node as Node).toJS(y.doc, { maxAliasCount: 1000 }) : node;
@@ -41,7 +41,11 @@ export function toPlain(y: YamlFile, node: unknown): unknown {
 }
 
 function datesToStrings(v: unknown): unknown {
-  if (v instanceof Date) return v.toISOString();
+  if (v instanceof Date) {
+    // PyYAML gives a date for `2001-12-14` (printed as such); full timestamps are approximated in UTC.
+    const iso = v.toISOString();
+    return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso;
+  }
   if (Array.isArray(v)) return v.map(datesToStrings);
   if (v && typeof v === 'object') {
     return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, datesToStrings(x)]));
