@@ -1,0 +1,157 @@
+/** The pure planner: when, templates, registered values, defaults, tags, serial batches, plan output. */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Host } from '../../src/core/index.js';
+import { parseRunbookYaml, resultFromExec, type Step } from '../../src/runbook/index.js';
+import { planRun, planStep, serialBatches, remoteTmpPath, type StepContext } from '../../src/engine/planner.js';
+import { formatPlan } from '../../src/engine/plan-format.js';
+
+const host: Host = { name: 'web01', vars: { ansible_host: '10.0.0.5', role: 'web' }, groups: ['web'] };
+const ctx = (over: Partial<StepContext> = {}): StepContext => ({ host, params: { since: '1 hour ago' }, registered: {}, runbookDir: '/rb', remoteTmp: '/tmp/.fb-x', ...over });
+const step = (yamlStep: string): Step => parseRunbookYaml(`name: t\nphases:\n  collect:\n    - ${yamlStep}\n`, 't.yaml').phases.collect?.steps[0] as Step;
+
+describe('planner: planStep', () => {
+  it('renders host vars, params and registered values; shell fields quoted', () => {
+    const p = planStep(step('{shell: "ping -c1 {{ansible_host}} && journalctl --since {{params.since}} && echo {{up.stdout}}"}'), ctx({ registered: { up: { stdout: "a'b" } } }));
+    assert.deepEqual(p.actions, [{ kind: 'exec', command: "ping -c1 10.0.0.5 && journalctl --since '1 hour ago' && echo 'a'\\''b'" }]);
+    assert.equal(p.name, 'shell: ping -c1 {{ansible_host}} && journalctl --since {{params....', 'unnamed steps are labelled by type and a 60-char summary');
+  });
+
+  it('defaults: 10 min timeout, no retries, 5 s delay; until implies 3 retries', () => {
+    const p = planStep(step('{name: a, shell: x}'), ctx());
+    assert.deepEqual([p.timeoutMs, p.retries, p.delayMs, p.ignoreErrors, p.changes], [600_000, 0, 5000, false, false]);
+    assert.equal(planStep(step('{shell: x, until: "eq result.rc 0"}'), ctx()).retries, 3);
+    assert.equal(planStep(step('{wait_for: {port: 22, timeout: 20m}}'), ctx()).timeoutMs, 20 * 60_000 + 30_000);
+  });
+
+  it('skips when `when` is false, with the reason', () => {
+    const p = planStep(step('{shell: x, when: "eq role \\"db\\""}'), ctx());
+    assert.equal(p.skip, 'when is false: eq role "db"');
+    assert.deepEqual(p.actions, []);
+  });
+
+  it('become marks exec actions and names the user', () => {
+    const p = planStep(step('{shell: id, become: postgres}'), ctx());
+    assert.equal(p.become, 'postgres');
+    assert.deepEqual(p.actions, [{ kind: 'exec', command: 'id', become: true }]);
+    assert.equal(planStep(step('{shell: id, become: true}'), ctx()).become, 'root');
+  });
+
+  it('failed_when and until judge the result (as `result` and as the register name)', () => {
+    const p = planStep(step('{shell: grep x f, register: g, failed_when: "gt g.rc 1", until: "contains result.stdout \\"ok\\""}'), ctx());
+    const r = (code: number, stdout = '') => resultFromExec({ code, stdout, stderr: '', durationMs: 1, timedOut: false }, false);
+    assert.equal(p.failedWhen?.(r(1)), false);
+    assert.equal(p.failedWhen?.(r(2)), true);
+    assert.equal(p.until?.(r(0, 'ok\n')), true);
+    assert.equal(p.until?.(r(0, 'no\n')), false);
+    assert.deepEqual(r(0, 'a\nb\n').stdout_lines, ['a', 'b']);
+  });
+
+  it('tags: --tags selects, always runs, --skip-tags wins', () => {
+    const s = step('{shell: x, tags: [net]}');
+    assert.equal(planStep(s, ctx({ tags: { tags: ['net'] } })).skip, undefined);
+    assert.match(planStep(s, ctx({ tags: { tags: ['disk'] } })).skip ?? '', /not selected by --tags disk/);
+    assert.equal(planStep(step('{shell: x, tags: [always]}'), ctx({ tags: { tags: ['disk'] } })).skip, undefined);
+    assert.match(planStep(s, ctx({ tags: { skipTags: ['net'] } })).skip ?? '', /skipped by --skip-tags net/);
+  });
+
+  it('an undefined variable throws a TemplateError naming step and variable', () => {
+    assert.throws(() => planStep(step('{name: greet, shell: "echo {{nope}}"}'), ctx()), /step "greet": shell\.cmd: template variable "nope" is not defined/);
+  });
+
+  it('re-validates params after templating', () => {
+    assert.throws(() => planStep(step('{name: f, fetch: {src: /etc/passwd, dest: "{{params.d}}"}}'), ctx({ params: { d: '../../x' } })), /step "f".*params invalid after templating: fetch\.dest/);
+  });
+});
+
+describe('planner: the script cleanup really runs (local sh)', () => {
+  for (const [body, code] of [['exit 3', 3], ['echo ok', 0]] as const) {
+    it(`removes the uploaded script and keeps its exit code (${code})`, () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'fb-script-'));
+      try {
+        const tmp = path.join(dir, 'uploaded');
+        const p = planStep(step('{script: {src: s.sh, args: ["a b"]}}'), ctx({ remoteTmp: tmp }));
+        assert.deepEqual(p.actions[0], { kind: 'put', localPath: '/rb/s.sh', remotePath: tmp, mode: 0o700 });
+        writeFileSync(tmp, `#!/bin/sh\n${body}\n`, { mode: 0o700 });
+        const exec = p.actions[1];
+        assert.equal(exec?.kind, 'exec');
+        const r = spawnSync('sh', ['-c', exec?.kind === 'exec' ? exec.command : 'false'], { timeout: 5000 });
+        assert.equal(r.status, code);
+        assert.equal(existsSync(tmp), false, 'script removed');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+
+  it('a wait_for command loop gives up within its timeout', () => {
+    const p = planStep(step('{wait_for: {command: "false", timeout: 1s, delay: 200ms}}'), ctx());
+    const exec = p.actions[0];
+    const started = Date.now();
+    const r = spawnSync('sh', ['-c', exec?.kind === 'exec' ? exec.command : 'true'], { timeout: 10_000, encoding: 'utf8' });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /wait_for: command not ready after 1s/);
+    assert.ok(Date.now() - started < 5000);
+    const ok = planStep(step('{wait_for: {command: "true"}}'), ctx()).actions[0];
+    assert.equal(spawnSync('sh', ['-c', ok?.kind === 'exec' ? ok.command : 'false'], { timeout: 5000 }).status, 0);
+  });
+});
+
+describe('planner: planRun and formatPlan', () => {
+  const rb = parseRunbookYaml(
+    [
+      'name: demo',
+      'phases:',
+      '  collect:',
+      '    - {name: up, shell: uptime, register: up}',
+      '    - {name: again, shell: "echo {{up.stdout}}", when: "eq up.rc 0"}',
+      '    - {name: web only, shell: "curl -s {{ansible_host}}", when: "contains group_names \\"web\\""}',
+      '    - {name: broken, shell: "echo {{typo}}"}',
+      '',
+    ].join('\n'),
+    'demo.yaml',
+  );
+  const hosts: Host[] = [host, { name: 'db01', vars: { ansible_host: '10.0.0.9' }, groups: ['db'] }];
+  const plan = planRun(rb, hosts, {}, { runbookDir: '/rb' });
+
+  it('renders registered values as visible placeholders and defers `when` that reads them', () => {
+    const again = plan.hosts[0]?.phases[0]?.steps[1];
+    assert.deepEqual(again?.actions, [{ kind: 'exec', command: "echo '<registered:up.stdout>'" }]);
+    assert.equal(again?.whenAtRunTime, true);
+  });
+
+  it('decides `when` per host when it can, and reports steps that cannot be planned', () => {
+    assert.equal(plan.hosts[0]?.phases[0]?.steps[2]?.skip, undefined);
+    assert.match(plan.hosts[1]?.phases[0]?.steps[2]?.skip ?? '', /when is false/);
+    assert.match(plan.hosts[0]?.phases[0]?.steps[3]?.error ?? '', /"typo" is not defined/);
+    assert.equal(plan.errors, 2);
+  });
+
+  it('formats per host, per phase, per step, with the exact commands', () => {
+    const text = formatPlan(plan);
+    assert.match(text, /^Plan for runbook "demo" on 2 hosts — 2 steps cannot be planned\n/);
+    assert.match(text, /web01\n {2}collect\n {4}1\. up {2}\(register up\)\n {7}\$ uptime\n/);
+    assert.match(text, /3\. web only\n {7}\$ curl -s 10\.0\.0\.5/);
+    assert.match(text, /db01\n[\s\S]*3\. web only\n {7}skip: when is false/);
+    assert.match(text, /✖ step "broken": shell\.cmd: template variable "typo" is not defined/);
+  });
+});
+
+describe('planner: serial batches and temp paths', () => {
+  const hosts = Array.from({ length: 10 }, (_, i) => i);
+  it('splits like Ansible: number, percentage, list with the last size repeating', () => {
+    assert.deepEqual(serialBatches(hosts).map((b) => b.length), [10]);
+    assert.deepEqual(serialBatches(hosts, 4).map((b) => b.length), [4, 4, 2]);
+    assert.deepEqual(serialBatches(hosts, '30%').map((b) => b.length), [3, 3, 3, 1]);
+    assert.deepEqual(serialBatches(hosts, [1, '50%']).map((b) => b.length), [1, 5, 4]);
+    assert.deepEqual(serialBatches(hosts, '1%').map((b) => b.length), Array(10).fill(1));
+    assert.deepEqual(serialBatches([], 3), []);
+  });
+
+  it('remote temp paths are sanitized', () => {
+    assert.equal(remoteTmpPath('2024-01-01T00:00:00Z-demo', 'collect', 2, 'a/b'), '/tmp/.firebreak-2024-01-01T00_00_00Z-demo-a_b-collect-2');
+  });
+});
