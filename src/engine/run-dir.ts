@@ -10,6 +10,7 @@ export function slug(text: string, max = 40): string {
   const s = text
     .toLowerCase()
     .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/-{2,}/g, '-')
     .replace(/^[-.]+|-+$/g, '')
     .slice(0, max)
     .replace(/-+$/g, '');

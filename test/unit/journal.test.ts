@@ -1,0 +1,61 @@
+import { strict as assert } from 'node:assert';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RunEvent } from '../../src/core/index.js';
+import { Journal, createRedactor, readJournal } from '../../src/journal/index.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'fb-journal-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const at = '2024-01-31T10:15:00.000Z';
+const out = (text: string): RunEvent => ({ at, type: 'step.output', host: 'a', phase: 'collect', step: 's', stream: 'stdout', text });
+
+describe('journal', () => {
+  it('has every event on disk as soon as emit returns (no in-process buffer)', () => {
+    const path = join(dir, 'journal.jsonl');
+    const j = new Journal(path);
+    j.emit(out('one'));
+    assert.equal(readFileSync(path, 'utf8'), `${JSON.stringify(out('one'))}\n`);
+    j.emit({ at, type: 'run.aborted', reason: 'SIGINT' });
+    assert.equal(readJournal(path).length, 2);
+    j.close();
+    assert.throws(() => j.emit(out('late')), /closed/);
+  });
+
+  it('redacts secrets, also JSON-escaped ones, before writing', () => {
+    const path = join(dir, 'journal.jsonl');
+    const j = new Journal(path, { secrets: ['pa"ss\\word', 'hunter22', undefined, 'x'] });
+    j.emit(out('sudo said pa"ss\\word and hunter22; x stays'));
+    j.close();
+    const text = readFileSync(path, 'utf8');
+    assert.ok(!text.includes('hunter22') && !text.includes('ss\\\\word'), text);
+    assert.equal((readJournal(path)[0] as Extract<RunEvent, { type: 'step.output' }>).text, 'sudo said *** and ***; x stays');
+  });
+
+  it('reads back a journal whose last line was torn by a crash', () => {
+    const path = join(dir, 'journal.jsonl');
+    const j = new Journal(path, { fsync: false });
+    j.emit(out('a'));
+    j.emit(out('b'));
+    j.close();
+    appendFileSync(path, '{"at":"2024-01-31T10:15:00.000Z","type":"step.out');
+    assert.deepEqual(readJournal(path).map((e) => (e as Extract<RunEvent, { type: 'step.output' }>).text), ['a', 'b']);
+  });
+
+  it('refuses a corrupt line in the middle', () => {
+    const path = join(dir, 'journal.jsonl');
+    appendFileSync(path, `${JSON.stringify(out('a'))}\nnot json\n${JSON.stringify(out('b'))}\n`);
+    assert.throws(() => readJournal(path), /journal.jsonl:2: not a journal line/);
+  });
+});
+
+describe('redactor', () => {
+  it('replaces longer secrets first and ignores too-short ones', () => {
+    const r = createRedactor(['abc', 'abcdef', 'ab']);
+    assert.equal(r('xx abcdef abc ab'), 'xx *** *** ab');
+  });
+});
