@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../../src/core/index.js';
-import { defineRunbook, loadRunbook, parseRunbookYaml, runbookJsonSchema, runbookSchema } from '../../src/runbook/index.js';
+import { defineRunbook, loadRunbook, type RunbookInput, parseRunbookYaml, runbookJsonSchema, runbookSchema } from '../../src/runbook/index.js';
 
 const FIX = path.join(import.meta.dirname, '../fixtures/runbooks');
 const REPO = path.join(import.meta.dirname, '../..');
@@ -90,9 +90,11 @@ describe('runbook loading', () => {
   });
 
   it('defineRunbook is the identity and its output parses', () => {
-    const rb = { name: 'x', phases: { collect: [{ shell: 'true' }] } } as const;
+    const rb: RunbookInput = { name: 'x', phases: { collect: [{ shell: 'true' }] } };
     assert.equal(defineRunbook(rb), rb);
-    assert.equal(runbookSchema.parse(rb).phases.collect?.steps[0]?.shell.cmd, 'true');
+    const first = runbookSchema.parse(rb).phases.collect?.steps[0];
+    assert.ok(first && 'shell' in first);
+    assert.equal(first.shell.cmd, 'true');
   });
 });
 
