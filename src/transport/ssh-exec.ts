@@ -15,12 +15,23 @@ import { killTreeScript, PidMarkerParser, wrapCommand } from './remote-command.j
 /** How long after the kill we still wait for the channel to close by itself. */
 const CLOSE_GRACE_MS = 3000;
 
-function openChannel(client: ClientType, hostName: string, command: string): Promise<ClientChannel> {
+/**
+ * Open an exec channel. `setup` runs synchronously inside ssh2's callback: the exit status can
+ * arrive in the same TCP read as the open confirmation, and ssh2 emits 'exit' only once, at once.
+ */
+function openChannel(client: ClientType, hostName: string, command: string, setup: (ch: ClientChannel) => void): Promise<ClientChannel> {
   return new Promise((resolve, reject) => {
     try {
-      client.exec(command, (err, ch) =>
-        err ? reject(new ConnectionError(hostName, `cannot open a channel: ${err.message}`, 'other', { cause: err })) : resolve(ch),
-      );
+      client.exec(command, (err, ch) => {
+        if (err) {
+          // "No response from server" / "Not connected": the connection is gone.
+          const reason = /no response|not connected|closed/i.test(err.message) ? 'closed' : 'other';
+          reject(new ConnectionError(hostName, `cannot open a channel: ${err.message}`, reason, { cause: err }));
+          return;
+        }
+        setup(ch);
+        resolve(ch);
+      });
     } catch (err) {
       reject(new ConnectionError(hostName, `cannot open a channel: ${(err as Error).message}`, 'closed', { cause: err }));
     }
@@ -30,21 +41,17 @@ function openChannel(client: ClientType, hostName: string, command: string): Pro
 /** Kill the remote tree rooted at `pid` (as the become user when there is one). Best effort, bounded. */
 async function killRemote(client: ClientType, hostName: string, pid: number, options: ExecOptions): Promise<void> {
   const nonce = randomBytes(8).toString('hex');
-  const ch = await openChannel(client, hostName, wrapCommand(killTreeScript(pid), nonce, options.become));
-  await new Promise<void>((resolve) => {
-    const t = setTimeout(() => {
-      ch.close();
-      resolve();
-    }, 8000);
-    ch.on('close', () => {
-      clearTimeout(t);
-      resolve();
-    });
-    ch.on('data', () => undefined);
-    ch.stderr.on('data', () => undefined);
-    if (options.become?.password !== undefined) ch.write(`${options.become.password}\n`);
-    ch.end();
+  let closed!: Promise<void>;
+  const ch = await openChannel(client, hostName, wrapCommand(killTreeScript(pid), nonce, options.become), (c) => {
+    closed = new Promise((resolve) => c.once('close', () => resolve()));
+    c.on('data', () => undefined);
+    c.stderr.on('data', () => undefined);
   });
+  if (options.become?.password !== undefined) ch.end(`${options.become.password}\n`);
+  else ch.end();
+  const t = setTimeout(() => ch.close(), 8000);
+  await closed;
+  clearTimeout(t);
 }
 
 export async function runExec(client: ClientType, hostName: string, command: string, options: ExecOptions): Promise<ExecResult> {
@@ -57,12 +64,20 @@ export async function runExec(client: ClientType, hostName: string, command: str
   const marker = new PidMarkerParser(nonce);
   if (options.signal?.aborted) throw new ConnectionError(hostName, 'aborted before start', 'other');
 
-  const ch = await openChannel(client, hostName, wrapCommand(command, nonce, options.become));
   let code: number | null = null;
   let signal: string | null = null;
   let gotExit = false;
   let timedOut = false;
   let killing: Promise<void> | undefined;
+  let closed!: Promise<void>;
+  const ch = await openChannel(client, hostName, wrapCommand(command, nonce, options.become), (c) => {
+    c.on('exit', (n: number | null, sig?: string) => {
+      gotExit = true;
+      code = typeof n === 'number' ? n : null;
+      signal = sig ? (sig.startsWith('SIG') ? sig : `SIG${sig}`) : null;
+    });
+    closed = new Promise<void>((resolve) => c.once('close', () => resolve()));
+  });
 
   const feed = (cap: StreamCapture, chunk: Buffer, cb?: (c: Buffer) => void) => {
     if (!chunk.length) return;
@@ -75,13 +90,7 @@ export async function runExec(client: ClientType, hostName: string, command: str
   };
   ch.on('data', (c: Buffer) => feed(out, c, options.onStdout));
   ch.stderr.on('data', (c: Buffer) => feed(err, marker.push(c), options.onStderr));
-  ch.on('exit', (c: number | null, sig?: string) => {
-    gotExit = true;
-    code = typeof c === 'number' ? c : null;
-    signal = sig ? (sig.startsWith('SIG') ? sig : `SIG${sig}`) : null;
-  });
 
-  const closed = new Promise<void>((resolve) => ch.once('close', () => resolve()));
   const kill = () => {
     if (killing) return;
     killing = (async () => {
