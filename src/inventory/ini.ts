@@ -26,8 +26,9 @@ export function parseIni(b: InventoryBuilder, text: string, file: string, issues
   const pending = new Map<string, Pending>();
   let group = 'ungrouped';
   let state = 'hosts';
-  const issue = (lineNo: number, col: number, code: string, message: string): void => {
-    issues.push({ code, path: '', message, severity: 'error', file, line: lineNo, col });
+  const section = (): string => (group === 'ungrouped' && state === 'hosts' ? '(ungrouped hosts)' : state === 'hosts' ? `[${group}]` : `[${group}:${state}]`);
+  const issue = (lineNo: number, col: number, code: string, message: string, path = section()): void => {
+    issues.push({ code, path, message, severity: 'error', file, line: lineNo, col });
   };
 
   lines.forEach((raw, idx) => {
@@ -41,7 +42,7 @@ export function parseIni(b: InventoryBuilder, text: string, file: string, issues
       group = m[1] as string;
       state = m[2] ?? 'hosts';
       if (!['hosts', 'children', 'vars'].includes(state)) {
-        issue(lineNo, col, 'ini_section_type', `Section [${group}:${state}] has unknown type: ${state}`);
+        issue(lineNo, col, 'ini_section_type', `Section [${group}:${state}] has unknown type: ${state}`, line);
         state = 'skip';
         return;
       }
@@ -57,8 +58,8 @@ export function parseIni(b: InventoryBuilder, text: string, file: string, issues
       return;
     }
     if (line.startsWith('[') && line.endsWith(']')) {
-      issue(lineNo, col, 'ini_section',
-        `Invalid section entry: '${line}'. Please make sure that there are no spaces in the section entry, and that there are no other invalid characters`);
+      issue(lineNo, col, 'ini_section', 
+        `Invalid section entry: '${line}'. Please make sure that there are no spaces in the section entry, and that there are no other invalid characters`, line);
       state = 'skip';
       return;
     }
@@ -139,10 +140,10 @@ export function parseIni(b: InventoryBuilder, text: string, file: string, issues
 
   for (const d of pending.values()) {
     if (d.state === 'vars') {
-      issue(d.line, 1, 'ini_undefined_group', `Section [${d.name}:vars] not valid for undefined group: ${d.name}`);
+      issue(d.line, 1, 'ini_undefined_group', `Section [${d.name}:vars] not valid for undefined group: ${d.name}`, `[${d.name}:vars]`);
     } else {
       issue(d.line, 1, 'ini_undefined_group',
-        `Section [${d.parents[d.parents.length - 1]}:children] includes undefined group: ${d.name}`);
+        `Section [${d.parents[d.parents.length - 1]}:children] includes undefined group: ${d.name}`, `[${d.parents[d.parents.length - 1]}:children]`);
     }
   }
 }

@@ -32,14 +32,14 @@ interface LoadCtx {
 export async function loadInventory(paths: string[]): Promise<Inventory> {
   const ctx: LoadCtx = { b: new InventoryBuilder(), issues: [], warnings: [] };
   for (const source of paths) await loadSource(ctx, source, 0);
-  if (ctx.issues.some((i) => i.severity === 'error')) throw new InputError('Invalid inventory', ctx.issues);
+  failOnErrors(ctx.issues);
   ctx.b.reconcile();
 
   const varDirs = [...new Set(await Promise.all(paths.filter((p) => !isHostList(p)).map(varsBase)))];
   for (const g of ctx.b.groups.values()) g.fileVars = await varsFor(varDirs, 'group_vars', g.name, ctx.issues);
   const hostFileVars = new Map<string, Vars>();
   for (const h of ctx.b.hosts.values()) hostFileVars.set(h.name, await varsFor(varDirs, 'host_vars', h.name, ctx.issues));
-  if (ctx.issues.some((i) => i.severity === 'error')) throw new InputError('Invalid inventory', ctx.issues);
+  failOnErrors(ctx.issues);
 
   for (const name of ctx.b.hosts.keys()) {
     if (ctx.b.groups.has(name)) ctx.warnings.push(`Found both group and host with same name: ${name}`);
@@ -67,6 +67,20 @@ export function mergeHostVars(groups: Map<string, Group>, hostGroups: string[], 
   out = { ...out, ...(all?.fileVars ?? {}) };
   for (const g of sorted) out = { ...out, ...g.fileVars };
   return { ...out, ...inline, ...fileVars };
+}
+
+/** Throws one InputError listing every problem, ordered by file (as first reported), line and column. */
+function failOnErrors(issues: ValidationIssue[]): void {
+  const errors = issues.filter((i) => i.severity === 'error');
+  if (errors.length === 0) return;
+  const fileOrder = [...new Set(errors.map((i) => i.file ?? ''))];
+  const sorted = [...errors].sort(
+    (a, b) =>
+      fileOrder.indexOf(a.file ?? '') - fileOrder.indexOf(b.file ?? '') ||
+      (a.line ?? 0) - (b.line ?? 0) ||
+      (a.col ?? 0) - (b.col ?? 0),
+  );
+  throw new InputError(`Invalid inventory: ${errors.length} problem${errors.length === 1 ? '' : 's'}`, sorted);
 }
 
 function isHostList(source: string): boolean {
