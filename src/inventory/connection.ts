@@ -97,9 +97,11 @@ export function jumpFromSshArgs(args: string, hostName = ''): string[] {
     const m = /^\s*(\w+)\s*(?:=|\s)\s*([\s\S]*)$/.exec(opt);
     if (!m) continue;
     const name = (m[1] as string).toLowerCase();
-    if (name === 'proxyjump' && (m[2] as string).toLowerCase() !== 'none') return splitJumps(m[2] as string);
+    // ssh itself unquotes option values (`ProxyJump="a@b"`), so do we.
+    const value = (m[2] as string).trim().replace(/^(["'])(.*)\1$/, '$2');
+    if (name === 'proxyjump' && value.toLowerCase() !== 'none') return splitJumps(value);
     if (name === 'proxycommand') {
-      const j = jumpFromProxyCommand(m[2] as string);
+      const j = jumpFromProxyCommand(value);
       if (j) return [j];
     }
   }
