@@ -1,0 +1,90 @@
+/**
+ * The remote wrapper, run through the local /bin/sh: it reports its PID, runs the command under sh,
+ * keeps quoting intact, and the kill script takes down the whole tree (also setsid'd children).
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { PidMarkerParser, killTreeScript, pidMarker, wrapCommand } from '../../src/transport/remote-command.js';
+import { StreamCapture } from '../../src/transport/capture.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('remote command wrapper', () => {
+  it('prints the pid marker first and keeps the command intact', () => {
+    const cmd = `printf '%s|' "it's" "$((1+2))" 'a b'; echo "\\$HOME stays"`;
+    const out = execFileSync('/bin/sh', ['-c', `${wrapCommand(cmd, 'n1')} 2>&1`], { encoding: 'utf8' });
+    assert.match(out, new RegExp(`^${pidMarker('n1')}\\d+\\nit's\\|3\\|a b\\|\\$HOME stays\\n$`));
+  });
+
+  it('builds sudo with the password on stdin only', () => {
+    const w = wrapCommand('id', 'n2', { user: 'root', method: 'sudo', password: 's3cret' });
+    assert.ok(!w.includes('s3cret'));
+    assert.match(w, /sudo -S -k -p/);
+    assert.match(wrapCommand('id', 'n3', { user: 'postgres', method: 'sudo' }), /sudo -n -u postgres/);
+  });
+
+  it('strips the marker from stderr across chunk boundaries, keeping other bytes', () => {
+    const p = new PidMarkerParser('abc');
+    const all = Buffer.from(`noise\n${pidMarker('abc')}4242\nreal error\n`);
+    const out = [p.push(all.subarray(0, 9)), p.push(all.subarray(9, 20)), p.push(all.subarray(20)), p.flush()];
+    assert.equal(Buffer.concat(out).toString(), 'noise\nreal error\n');
+    assert.equal(p.pid, 4242);
+  });
+
+  it('kill script ends the process group and a setsid child', async function () {
+    this.timeout(15_000);
+    // Run the wrapper in its own session like sshd does, with one child escaping into a new session.
+    const child = spawn('setsid', ['/bin/sh', '-c', wrapCommand('sleep 300 & setsid sleep 301 & sleep 302', 'k1')], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const parser = new PidMarkerParser('k1');
+    await new Promise<void>((resolve) => child.stderr.on('data', (c: Buffer) => (parser.push(c), parser.pid && resolve())));
+    await new Promise((r) => setTimeout(r, 300));
+    const pid = parser.pid as number;
+    const tree = execFileSync('sh', ['-c', `ps -e -o pid= -o ppid= | awk '$2==${pid}{print $1}'`], { encoding: 'utf8' })
+      .trim().split('\n').map(Number);
+    assert.equal(tree.length, 3);
+    execFileSync('/bin/sh', ['-c', killTreeScript(pid)]);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual([pid, ...tree].filter(alive), []);
+  });
+
+  it('refuses to kill pid 0/1', () => {
+    assert.throws(() => killTreeScript(1));
+    assert.throws(() => killTreeScript(0));
+  });
+});
+
+describe('stream capture', () => {
+  it('keeps the head in memory and the whole stream on disk once past the cap', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'fb-cap-'));
+    try {
+      const c = new StreamCapture(10, path.join(dir, 'x.stdout'));
+      c.write(Buffer.from('0123456'));
+      assert.equal(c.spilled, false);
+      c.write(Buffer.from('789abcdef'));
+      c.write(Buffer.from('XYZ'));
+      await c.finish();
+      assert.equal(c.bytes, 19);
+      assert.equal(c.text(), '0123456789');
+      assert.equal(readFileSync(path.join(dir, 'x.stdout'), 'utf8'), '0123456789abcdefXYZ');
+      const d = new StreamCapture(4);
+      d.write(Buffer.from('abcdefgh'));
+      await d.finish();
+      assert.deepEqual([d.bytes, d.text(), d.spilled], [8, 'abcd', false]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
