@@ -54,6 +54,14 @@ export class SshSession {
     return new SshTransport(spec.name, () => this.connectHost(spec));
   }
 
+  /**
+   * Read (and, for encrypted ones, ask the passphrase of) these key files now, before parallel output
+   * starts, so no question interleaves with progress. Unreadable files are left for connect() to report.
+   */
+  async preloadKeys(files: readonly string[]): Promise<void> {
+    for (const file of new Set(files)) await this.keys.load('-', file, true).catch(() => undefined);
+  }
+
   /** Close every pooled jump-host connection. */
   async close(): Promise<void> {
     const all = [...this.jumps.values()];

@@ -1,0 +1,128 @@
+/**
+ * `firebreak run`: run a runbook across the selected hosts with live progress, a run directory,
+ * a recap, and an exit code that says how it went (0 ok, 2 bad input, 3 hosts failed, 4 aborted).
+ */
+import type { Command } from 'commander';
+import { ExitCode, InputError, type EventSink } from '../../core/index.js';
+import { DEFAULT_FORKS } from '../../engine/executor.js';
+import { runRunbook } from '../../engine/run-runbook.js';
+import { loadRunbook } from '../../runbook/index.js';
+import { JsonRenderer, ListrProgressRenderer, PlainRenderer, RecapCollector, formatRecap } from '../../render/index.js';
+import { askSecret, confirm } from '../prompt.js';
+import { collect, groupMap, loadHosts, positiveInt, resolveRunParams } from '../common.js';
+import { addSelectionOptions, phaseFilter, type SelectionOptions } from './plan.js';
+
+interface RunOptions extends SelectionOptions {
+  forks: number;
+  yes?: boolean;
+  json?: boolean;
+  knownHosts?: string;
+  acceptNew?: boolean;
+  jump?: string[];
+  user?: string;
+  privateKey?: string;
+  connectTimeout: number;
+  maxHandshakes?: number;
+  askBecomePass?: boolean;
+  becomePassEnv: string;
+  runsDir: string;
+}
+
+export function registerRun(program: Command): void {
+  addSelectionOptions(program.command('run').description('run a runbook across the inventory over SSH'))
+    .option('-f, --forks <n>', 'hosts worked on at once', positiveInt('--forks'), DEFAULT_FORKS)
+    .option('-y, --yes', 'answer yes to phase confirmations (needed without a terminal)')
+    .option('--json', 'print events as NDJSON on stdout instead of progress')
+    .option('--known-hosts <file>', 'OpenSSH known_hosts file to verify host keys against (default ~/.ssh/known_hosts)')
+    .option('--accept-new', 'trust unknown host keys on first use and record them (changed keys are always refused)')
+    .option('--jump <user@host[:port]>', 'reach hosts through this jump host (repeatable for a chain)', collect)
+    .option('-u, --user <user>', 'remote user when the inventory sets none')
+    .option('--private-key <file>', 'private key when the inventory sets none')
+    .option('--connect-timeout <seconds>', 'TCP + SSH handshake timeout per attempt', positiveInt('--connect-timeout'), 10)
+    .option('--max-handshakes <n>', 'concurrent SSH handshakes per target sshd (OpenSSH MaxStartups)', positiveInt('--max-handshakes'))
+    .option('-K, --ask-become-pass', 'ask for the sudo password before the run')
+    .option('--become-pass-env <VAR>', 'environment variable holding the sudo password', 'FIREBREAK_BECOME_PASS')
+    .option('--runs-dir <dir>', 'where run directories are written', 'runs')
+    .action(async (file: string, opts: RunOptions) => {
+      process.exitCode = await run(file, opts);
+    });
+}
+
+async function run(file: string, opts: RunOptions): Promise<number> {
+  // Everything that can be wrong with the input is checked before anything connects.
+  const loaded = await loadRunbook(file);
+  const params = resolveRunParams(loaded.runbook.params, opts);
+  const { inventory, hosts, warnings } = await loadHosts(opts);
+  for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+  if (hosts.length === 0) throw new InputError(`no hosts matched${opts.limit ? ` --limit ${opts.limit}` : ''} in ${opts.inventory?.join(', ')}`);
+  const phases = phaseFilter(opts.phase);
+
+  // Secrets are asked before progress starts, so no prompt interleaves with parallel output.
+  const becomePassword = opts.askBecomePass ? await askSecret('BECOME password: ') : process.env[opts.becomePassEnv] || undefined;
+
+  const recap = new RecapCollector();
+  const { sinks, finish } = renderers(opts);
+  const abort = new AbortController();
+  const handle = await runRunbook({
+    loaded,
+    hosts,
+    params,
+    groups: groupMap(inventory),
+    forks: opts.forks,
+    runsDir: opts.runsDir,
+    sinks: [...sinks, recap],
+    becomePassword,
+    tags: { tags: opts.tags, skipTags: opts.skipTags },
+    phases,
+    signal: abort.signal,
+    confirm: (phase, message) => confirm(`${message || `Run the ${phase} phase on ${hosts.length} hosts?`}`, { yes: opts.yes ?? false }),
+    connection: { user: opts.user, privateKeyFile: opts.privateKey, jump: opts.jump },
+    ssh: {
+      knownHostsFile: opts.knownHosts,
+      acceptNew: opts.acceptNew ?? false,
+      connectTimeoutMs: opts.connectTimeout * 1000,
+      maxHandshakesPerTarget: opts.maxHandshakes,
+      passphrase: process.stdin.isTTY ? (key) => askSecret(`Passphrase for ${key}: `) : undefined,
+    },
+  });
+  const stopSignals = onSignals((signal, count) => {
+    if (count > 1) {
+      process.stderr.write(`\nfirebreak: second ${signal}, exiting now; the journal is in ${handle.runDir}\n`);
+      process.exit(ExitCode.Aborted);
+    }
+    process.stderr.write(`\nfirebreak: ${signal}: stopping — killing remote commands and closing connections (again to exit at once)\n`);
+    abort.abort(signal);
+    handle.abort(`interrupted by ${signal}`);
+  });
+  try {
+    const summary = await handle.done;
+    await finish();
+    const out = opts.json ? process.stderr : process.stdout;
+    out.write(`\n${formatRecap(recap.data)}\n`);
+    out.write(`run directory: ${summary.runDir}\n`);
+    return summary.exitCode;
+  } finally {
+    stopSignals();
+  }
+}
+
+function renderers(opts: RunOptions): { sinks: EventSink[]; finish: () => Promise<void> } {
+  if (opts.json) return { sinks: [new JsonRenderer((line) => process.stdout.write(line))], finish: async () => {} };
+  if (process.stdout.isTTY && !process.env.CI) {
+    const listr = new ListrProgressRenderer();
+    return { sinks: [listr], finish: () => listr.done() };
+  }
+  return { sinks: [new PlainRenderer({ write: (line) => process.stdout.write(line) })], finish: async () => {} };
+}
+
+/** Call `handler` on SIGINT/SIGTERM with how many signals came so far; returns the unsubscribe. */
+function onSignals(handler: (signal: NodeJS.Signals, count: number) => void): () => void {
+  let count = 0;
+  const listener = (signal: NodeJS.Signals): void => handler(signal, ++count);
+  process.on('SIGINT', listener);
+  process.on('SIGTERM', listener);
+  return () => {
+    process.off('SIGINT', listener);
+    process.off('SIGTERM', listener);
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * Option parsing and loading shared by the commands: inventories, host selection, params.
+ */
+import { readFileSync } from 'node:fs';
+import { InputError, type Host } from '../core/index.js';
+import { loadInventory, selectHosts, type Inventory } from '../inventory/index.js';
+import { parseExtraVars, readParamsFile, resolveParams, type ParamOverride, type ParamSpec } from '../runbook/index.js';
+
+/** commander collector for repeatable options (`-i a -i b`). */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** commander parser for a positive integer option. */
+export function positiveInt(name: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new InputError(`${name} must be a positive whole number, got "${value}"`);
+    return n;
+  };
+}
+
+export interface InventoryOptions {
+  inventory?: string[];
+  limit?: string;
+}
+
+/** Load every `-i` source and select hosts with Ansible's pattern + `--limit` semantics. */
+export async function loadHosts(opts: InventoryOptions, pattern = 'all'): Promise<{ inventory: Inventory; hosts: Host[]; warnings: string[] }> {
+  if (!opts.inventory?.length) throw new InputError('no inventory given: pass -i FILE (an Ansible INI or YAML inventory)');
+  const inventory = await loadInventory(opts.inventory);
+  const warnings: string[] = [];
+  const hosts = selectHosts(inventory, pattern, opts.limit, (w) => warnings.push(w));
+  return { inventory, hosts, warnings };
+}
+
+/** Group name -> host names, for `{{groups.x}}` in templates. */
+export function groupMap(inventory: Inventory): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [name] of inventory.groups) out[name] = selectHosts(inventory, name).map((h) => h.name);
+  return out;
+}
+
+export interface ParamOptions {
+  extraVars?: string[];
+  params?: string[];
+}
+
+/** Defaults, then `--params` files, then `-e` values, in the order given. */
+export function resolveRunParams(specs: Record<string, ParamSpec> | undefined, opts: ParamOptions): Record<string, unknown> {
+  const overrides: ParamOverride[] = [
+    ...(opts.params ?? []).flatMap((f) => readParamsFile(f)),
+    ...parseExtraVars(opts.extraVars ?? []),
+  ];
+  return resolveParams(specs, overrides);
+}
+
+/** Read a file of secrets or fail with a clear message. */
+export function readTextFile(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new InputError(`cannot read ${what} ${path}: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * The whole of one run, wired: a loaded runbook × selected hosts → the executor, with the pure planner
+ * for steps and one ssh2 session for the transports. The CLI, the demo, the benchmark and the
+ * integration tests all start runs through here, so they behave the same.
+ */
+import { randomBytes } from 'node:crypto';
+import type { ConnectionSpec, EventSink, Host, PhaseName } from '../core/index.js';
+import { connectionSpec, type ConnectionDefaults } from '../inventory/index.js';
+import type { LoadedRunbook, Step } from '../runbook/index.js';
+import { SshSession, type SshOptions } from '../transport/index.js';
+import { startRun } from './executor.js';
+import type { OutputLimits, RunHandle, RunbookSpec } from './executor-types.js';
+import { planStep, remoteTmpPath, selectPhases, type TagFilter } from './planner.js';
+
+export interface RunRunbookOptions {
+  loaded: LoadedRunbook;
+  hosts: readonly Host[];
+  /** Resolved params (defaults + overrides). */
+  params: Record<string, unknown>;
+  /** Group name -> host names, for `{{groups.x}}`. */
+  groups?: Record<string, string[]>;
+  ssh?: SshOptions;
+  /** Fallbacks for what the inventory does not say (`--user`, `--private-key`, `--jump`). */
+  connection?: ConnectionDefaults & { jump?: string[]; privateKeyFile?: string };
+  forks?: number;
+  runsDir?: string;
+  sinks?: readonly EventSink[];
+  confirm?: (phase: PhaseName, message: string) => Promise<boolean>;
+  becomePassword?: string;
+  tags?: TagFilter;
+  phases?: readonly PhaseName[];
+  signal?: AbortSignal;
+  outputLimits?: Partial<OutputLimits>;
+}
+
+export async function runRunbook(o: RunRunbookOptions): Promise<RunHandle> {
+  const { runbook, dir } = o.loaded;
+  const session = new SshSession(o.ssh);
+  const specs = new Map(o.hosts.map((h) => [h.name, specFor(h, o.connection)]));
+  await session.preloadKeys([...specs.values()].flatMap((s) => (s.privateKeyFile ? [s.privateKeyFile] : [])));
+  const phases: RunbookSpec<Step>['phases'] = {};
+  for (const { name, phase } of selectPhases(runbook, o.phases)) phases[name] = phase;
+  // One nonce per run keeps remote temp paths unguessable and distinct across concurrent runs.
+  const nonce = randomBytes(6).toString('hex');
+  const secrets = [o.becomePassword, ...o.hosts.flatMap((h) => secretVars(h))];
+  const handle = startRun<Step>({
+    runbook: { name: runbook.name, phases },
+    hosts: o.hosts,
+    forks: o.forks,
+    runsDir: o.runsDir,
+    sinks: o.sinks,
+    confirm: o.confirm,
+    signal: o.signal,
+    becomePassword: o.becomePassword,
+    secrets,
+    outputLimits: o.outputLimits,
+    transportFor: (host) => session.transport(specs.get(host.name) ?? specFor(host, o.connection)),
+    planStep: (step, ctx) =>
+      planStep(step, {
+        host: ctx.host,
+        params: o.params,
+        registered: { ...ctx.registered },
+        runbookDir: dir,
+        remoteTmp: remoteTmpPath(ctx.runId, ctx.phase, ctx.index, nonce),
+        ...(o.groups ? { groups: o.groups } : {}),
+        ...(o.tags ? { tags: o.tags } : {}),
+      }),
+  });
+  handle.done.finally(() => session.close()).catch(() => {});
+  return handle;
+}
+
+function specFor(host: Host, fallback: RunRunbookOptions['connection']): ConnectionSpec {
+  const spec = connectionSpec(host, fallback);
+  if (fallback?.jump && !spec.jump) spec.jump = fallback.jump;
+  if (fallback?.privateKeyFile && !spec.privateKeyFile) spec.privateKeyFile = fallback.privateKeyFile;
+  return spec;
+}
+
+/** Inventory secrets (ssh and become passwords) a host carries, so the journal can redact them. */
+function secretVars(host: Host): string[] {
+  const keys = ['ansible_password', 'ansible_ssh_pass', 'ansible_ssh_password', 'ansible_become_pass', 'ansible_become_password'];
+  return keys.map((k) => host.vars[k]).filter((v): v is string | number => typeof v === 'string' || typeof v === 'number').map(String);
+}
