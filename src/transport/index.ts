@@ -14,6 +14,7 @@
  * - `connect()` is idempotent while connected and may be called again after a drop (reconnect).
  *   `exec`/`put`/`get` never connect by themselves; when not connected they reject with
  *   ConnectionError reason `closed`, as does an `exec` whose connection drops mid-command.
+ * - An exec whose signal is already aborted rejects with AbortError and runs nothing.
  * - A non-zero exit, a remote signal, a timeout and an abort all *resolve* with an ExecResult:
  *   timeout → `timedOut: true`; abort → `timedOut: false` (the caller knows it aborted). In both
  *   cases the remote process tree was killed (TERM, then KILL after ~2 s) before resolving.

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Client as ClientType, ClientChannel } from 'ssh2';
-import { ConnectionError } from '../core/errors.js';
+import { AbortError, ConnectionError } from '../core/errors.js';
 import type { ExecResult } from '../core/exec.js';
 import type { ExecOptions } from '../core/transport.js';
 import { DEFAULT_MAX_IN_MEMORY_BYTES, StreamCapture } from './capture.js';
@@ -62,7 +62,7 @@ export async function runExec(client: ClientType, hostName: string, command: str
   const out = new StreamCapture(max, options.spillPrefix ? `${options.spillPrefix}.stdout` : undefined);
   const err = new StreamCapture(max, options.spillPrefix ? `${options.spillPrefix}.stderr` : undefined);
   const marker = new PidMarkerParser(nonce);
-  if (options.signal?.aborted) throw new ConnectionError(hostName, 'aborted before start', 'other');
+  if (options.signal?.aborted) throw new AbortError(`${hostName}: aborted before \`${command}\` started`);
 
   let code: number | null = null;
   let signal: string | null = null;
