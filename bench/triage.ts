@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startFleet, type Fleet } from '../test/helpers/fleet.js';
+import { startFleet, type Fleet } from '../src/lab/loopback-fleet.js';
 import { TRIAGE_COMMANDS } from './workload.mjs';
 
 interface Measure {

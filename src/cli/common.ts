@@ -29,7 +29,7 @@ export interface InventoryOptions {
 export async function loadHosts(opts: InventoryOptions, pattern = 'all'): Promise<{ inventory: Inventory; hosts: Host[]; warnings: string[] }> {
   if (!opts.inventory?.length) throw new InputError('no inventory given: pass -i FILE (an Ansible INI or YAML inventory)');
   const inventory = await loadInventory(opts.inventory);
-  const warnings: string[] = [];
+  const warnings: string[] = [...inventory.warnings];
   const hosts = selectHosts(inventory, pattern, opts.limit, (w) => warnings.push(w));
   return { inventory, hosts, warnings };
 }

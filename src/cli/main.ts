@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../core/index.js';
+import { registerDemo } from './commands/demo.js';
 import { registerInventory } from './commands/inventory.js';
 import { registerPlan } from './commands/plan.js';
 import { registerRun } from './commands/run.js';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerPlan(program);
   registerRun(program);
   registerSchema(program);
+  registerDemo(program);
   return program;
 }
 

@@ -13,6 +13,7 @@
  * remote commands. Both end the run with exit code 4, as does a refused confirmation.
  */
 import pLimit from 'p-limit';
+import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import { ExitCode, PHASES, type EventSink, type Host, type PhaseName, type RunEvent } from '../core/index.js';
 import { Journal, createRedactor } from '../journal/index.js';
@@ -56,6 +57,8 @@ export function startRun<S>(opts: RunOptions<S>): RunHandle {
   const journal = new Journal(join(dir, 'journal.jsonl'), { secrets: [...(opts.secrets ?? []), opts.becomePassword], fsync: opts.fsync });
   const tally = new RecapTally(opts.hosts.map((h) => h.name));
   const controller = new AbortController();
+  // Every running step on every host listens on this one signal: hundreds of listeners are expected.
+  setMaxListeners(0, controller.signal);
   let stopReason: string | undefined;
 
   const sinks: readonly EventSink[] = opts.sinks ?? [];

@@ -62,7 +62,8 @@ export class ListrProgressRenderer implements EventSink {
     const listr = new Listr(
       phases.map((phase) => ({
         title: phase,
-        rendererOptions: { outputBar: Infinity, persistentOutput: true },
+        // outputBar counts writes, not lines: keep only the latest view (each refresh writes the whole view).
+        rendererOptions: { outputBar: 1, persistentOutput: true },
         task: async (_ctx: unknown, task: TaskHandle) => {
           const t = this.tasks.get(phase)!;
           t.task = task;

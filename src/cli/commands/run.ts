@@ -12,7 +12,7 @@ import { askSecret, confirm } from '../prompt.js';
 import { collect, groupMap, loadHosts, positiveInt, resolveRunParams } from '../common.js';
 import { addSelectionOptions, phaseFilter, type SelectionOptions } from './plan.js';
 
-interface RunOptions extends SelectionOptions {
+export interface RunOptions extends SelectionOptions {
   forks: number;
   yes?: boolean;
   json?: boolean;
@@ -44,11 +44,12 @@ export function registerRun(program: Command): void {
     .option('--become-pass-env <VAR>', 'environment variable holding the sudo password', 'FIREBREAK_BECOME_PASS')
     .option('--runs-dir <dir>', 'where run directories are written', 'runs')
     .action(async (file: string, opts: RunOptions) => {
-      process.exitCode = await run(file, opts);
+      process.exitCode = await runCommand(file, opts);
     });
 }
 
-async function run(file: string, opts: RunOptions): Promise<number> {
+/** Run a runbook the way `firebreak run` does; returns the exit code. */
+export async function runCommand(file: string, opts: RunOptions): Promise<number> {
   // Everything that can be wrong with the input is checked before anything connects.
   const loaded = await loadRunbook(file);
   const params = resolveRunParams(loaded.runbook.params, opts);
