@@ -40,8 +40,15 @@ export async function runRunbook(o: RunRunbookOptions): Promise<RunHandle> {
   await session.preloadKeys([...specs.values()].flatMap((s) => (s.privateKeyFile ? [s.privateKeyFile] : [])));
   const phases: RunbookSpec<Step>['phases'] = {};
   for (const { name, phase } of selectPhases(runbook, o.phases)) phases[name] = phase;
-  // One nonce per run keeps remote temp paths unguessable and distinct across concurrent runs.
-  const nonce = randomBytes(6).toString('hex');
+  // A random nonce per host keeps remote temp paths unguessable and distinct across concurrent runs,
+  // and across hosts of one run that share a filesystem (an NFS /tmp, two inventory names for one
+  // machine, the loopback test fleet): with one nonce per run, one host's cleanup removed another's script.
+  const nonces = new Map<string, string>();
+  const nonceFor = (host: string): string => {
+    let n = nonces.get(host);
+    if (n === undefined) nonces.set(host, (n = randomBytes(6).toString('hex')));
+    return n;
+  };
   const secrets = [o.becomePassword, ...o.hosts.flatMap((h) => secretVars(h))];
   const handle = startRun<Step>({
     runbook: { name: runbook.name, phases },
@@ -61,7 +68,7 @@ export async function runRunbook(o: RunRunbookOptions): Promise<RunHandle> {
         params: o.params,
         registered: { ...ctx.registered },
         runbookDir: dir,
-        remoteTmp: remoteTmpPath(ctx.runId, ctx.phase, ctx.index, nonce),
+        remoteTmp: remoteTmpPath(ctx.runId, ctx.phase, ctx.index, nonceFor(ctx.host.name)),
         ...(o.groups ? { groups: o.groups } : {}),
         ...(o.tags ? { tags: o.tags } : {}),
       }),
