@@ -10,6 +10,7 @@ import { existsSync, promises as fs, mkdtempSync, readFileSync, statSync } from 
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import type { StepOutcome } from '../../src/core/events.js';
 import { startFleet, type Fleet } from '../helpers/fleet.js';
 import {
   E2E, allFiles, localProcessArgs, onlyRunDir, readJournal, readSummary, runCli, sshRun, startCli, type JournalEvent,
@@ -79,7 +80,7 @@ describe('firebreak run: step types on 20 hosts (real CLI, real sshd)', function
     const finished = (step: string) => {
       const ev = journal.filter((e) => e.type === 'step.finished' && e.step === step);
       assert.equal(ev.length, HOSTS, `step.finished events for "${step}"`);
-      return ev.map((e) => ({ host: e.host as string, ...(e.outcome as Record<string, unknown>) }));
+      return ev.map((e) => ({ host: e.host as string, ...(e.outcome as StepOutcome) }));
     };
     const hostFile = (host: string, rel: string) => readFileSync(path.join(runDir, 'hosts', host, rel));
 
@@ -160,7 +161,7 @@ describe('firebreak run: step types on 20 hosts (real CLI, real sshd)', function
       for (const o of finished('wait for closed port')) {
         assert.equal(o.status, 'ignored');
         assert.match(String(o.stderr), /wait_for: port 127\.0\.0\.1:\d+ not ready after 2s/);
-        assert.ok((o.durationMs as number) >= 1000, `closed port gave up after ${String(o.durationMs)} ms`);
+        assert.ok(o.durationMs >= 1000, `closed port gave up after ${o.durationMs} ms`);
       }
       // The command succeeds on its third try: the loop really polled.
       for (const h of names()) assert.equal(readFileSync(path.join(scratch, `wf-${h}`), 'utf8'), '3\n');
@@ -191,15 +192,18 @@ describe('firebreak run: step types on 20 hosts (real CLI, real sshd)', function
 
     // failed_when turns rc 0 into a failure (ignored), and rc 1 into a success.
     for (const e of of('step.finished', 'degraded is a failure')) {
-      const o = e.outcome as Record<string, unknown>;
+      const o = e.outcome as StepOutcome;
       assert.equal(o.status, 'ignored');
       assert.match(String(o.message), /failed_when is true/);
     }
-    for (const e of of('step.finished', 'rc 1 is fine')) assert.deepEqual([(e.outcome as { status: string }).status, (e.outcome as { rc: number }).rc], ['ok', 1]);
+    for (const e of of('step.finished', 'rc 1 is fine')) {
+      const o = e.outcome as StepOutcome;
+      assert.deepEqual([o.status, o.rc], ['ok', 1]);
+    }
 
     // retries: two retry events, then ok on the third attempt.
     assert.equal(of('step.retrying', 'flaky until third try').length, 2 * HOSTS);
-    for (const e of of('step.finished', 'flaky until third try')) assert.equal((e.outcome as { attempts: number }).attempts, 3);
+    for (const e of of('step.finished', 'flaky until third try')) assert.equal((e.outcome as StepOutcome).attempts, 3);
 
     // register: later steps see what earlier ones produced.
     for (const h of names()) {
