@@ -159,8 +159,8 @@ export function sshRun(fleet: Fleet, host: string, command: string, user = 'root
 
 /** Command lines of processes on `host` whose whole argv matches `regex` (seen in that host's pid namespace). */
 export async function remoteProcesses(fleet: Fleet, host: string, regex: string): Promise<string[]> {
-  // `pgrep -f` matches the full argv; the regex is anchored by the caller, so the shell running pgrep
-  // (whose argv holds the regex text) does not match itself.
+  // `pgrep -f` matches the full argv. The shell that runs pgrep holds the regex text in its own argv:
+  // callers write the regex so that its text does not match itself, e.g. `[s]leep 1000$`.
   const r = await sshRun(fleet, host, `pgrep -af ${shq(regex)}; true`);
   return r.stdout.split('\n').filter((l) => l.trim() !== '');
 }

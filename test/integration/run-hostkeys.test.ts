@@ -1,0 +1,84 @@
+/**
+ * Host key policy through the real CLI on a 20-host loopback sshd fleet: an unknown key is refused
+ * (pointing at --accept-new), --accept-new records every key, and a changed key is refused as a possible
+ * man-in-the-middle even with --accept-new, without touching the other hosts or the file.
+ */
+import assert from 'node:assert/strict';
+import { promises as fs, mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startFleet, type Fleet } from '../helpers/fleet.js';
+import { E2E, onlyRunDir, readSummary, runCli } from './run-cli.js';
+
+const HOSTS = 20;
+
+describe('firebreak run: host keys on 20 hosts (real CLI, real sshd)', function () {
+  this.timeout(45_000);
+  let fleet: Fleet;
+  let work: string;
+  let n = 0;
+  const run = (knownHosts: string, ...extra: string[]) => {
+    const runs = path.join(work, `runs-${++n}`);
+    const args = ['run', path.join(E2E, 'runbooks', 'simple.yaml'), '-i', fleet.inventoryPath, '--known-hosts', knownHosts, '--runs-dir', runs, ...extra];
+    return runCli(args).then((r) => ({ ...r, runDir: onlyRunDir(runs) }));
+  };
+  /** `[address]:port key` lines, order-free. */
+  const entries = (file: string) => readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').sort();
+  const expected = () => fleet.hosts.map((h) => `[${h.address}]:${h.port} ${h.hostPublicKey}`).sort();
+
+  before(async function () {
+    this.timeout(60_000);
+    fleet = await startFleet({ hosts: HOSTS });
+    work = mkdtempSync(path.join(os.tmpdir(), 'fb-e2e-keys-'));
+  });
+  after(async () => {
+    await fleet?.stop();
+    if (work) await fs.rm(work, { recursive: true, force: true });
+  });
+
+  it('refuses unknown host keys, says how to accept them, exits 3, records nothing', async () => {
+    const kh = path.join(work, 'known_hosts_empty');
+    await fs.writeFile(kh, '', { mode: 0o600 });
+    const r = await run(kh);
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    for (const h of fleet.hosts) {
+      assert.match(r.stdout, new RegExp(`${h.name} \\| collect \\| UNREACHABLE: .*host key of \\[${h.address.replace(/\./g, '\\.')}\\]:${h.port} is not known.*--accept-new`));
+    }
+    assert.doesNotMatch(r.stdout, /hello from/);
+    const summary = readSummary(r.runDir);
+    assert.deepEqual(summary.counts, { hosts: HOSTS, ok: 0, failed: 0, unreachable: HOSTS, aborted: 0 });
+    assert.equal(readFileSync(kh, 'utf8'), '');
+  });
+
+  it('--accept-new trusts and records every key; the next run works without it', async () => {
+    const kh = path.join(work, 'known_hosts_tofu');
+    await fs.writeFile(kh, '', { mode: 0o600 });
+    const r = await run(kh, '--accept-new');
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.deepEqual(entries(kh), expected());
+    for (const h of fleet.hosts) assert.match(r.stdout, new RegExp(`${h.name} \\| collect \\| hello \\| OK`));
+
+    const again = await run(kh);
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.deepEqual(entries(kh), expected(), 'a run without --accept-new changed the file');
+  });
+
+  it('refuses a changed host key as a possible man-in-the-middle, also with --accept-new', async () => {
+    const victim = fleet.host('host05');
+    const other = fleet.host('host06');
+    const kh = path.join(work, 'known_hosts_changed');
+    const original = readFileSync(fleet.knownHostsPath, 'utf8');
+    const tampered = original.replace(`[${victim.address}]:${victim.port} ${victim.hostPublicKey}`, `[${victim.address}]:${victim.port} ${other.hostPublicKey}`);
+    assert.notEqual(tampered, original);
+    await fs.writeFile(kh, tampered, { mode: 0o600 });
+
+    const r = await run(kh, '--accept-new');
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    assert.match(r.stdout, /host05 \| collect \| UNREACHABLE: .*REMOTE HOST IDENTIFICATION HAS CHANGED.*man-in-the-middle/);
+    assert.match(r.stdout, /failed or unreachable: host05\n/);
+    const summary = readSummary(r.runDir);
+    assert.deepEqual(summary.counts, { hosts: HOSTS, ok: HOSTS - 1, failed: 0, unreachable: 1, aborted: 0 });
+    assert.equal(summary.recap.find((x) => x.host === 'host05')?.state, 'unreachable');
+    assert.equal(readFileSync(kh, 'utf8'), tampered, 'the known_hosts file was rewritten');
+  });
+});
