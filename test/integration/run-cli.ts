@@ -110,11 +110,6 @@ export function readJournal(runDir: string): JournalEvent[] {
     .map((l) => JSON.parse(l) as JournalEvent);
 }
 
-/** NDJSON events from `--json` stdout (lines that are not JSON objects are ignored). */
-export function parseNdjson(stdout: string): JournalEvent[] {
-  return stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as JournalEvent);
-}
-
 export interface Summary {
   exitCode: number;
   counts: { hosts: number; ok: number; failed: number; unreachable: number; aborted: number };

@@ -8,7 +8,7 @@ import { promises as fs, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startFleet, type Fleet } from '../helpers/fleet.js';
-import { E2E, onlyRunDir, readSummary, runCli } from './run-cli.js';
+import { E2E, onlyRunDir, readJournal, readSummary, runCli } from './run-cli.js';
 
 const HOSTS = 20;
 
@@ -58,9 +58,14 @@ describe('firebreak run: host keys on 20 hosts (real CLI, real sshd)', function 
     assert.deepEqual(entries(kh), expected());
     for (const h of fleet.hosts) assert.match(r.stdout, new RegExp(`${h.name} \\| collect \\| hello \\| OK`));
 
-    const again = await run(kh);
+    // Again without --accept-new, with --json: stdout is exactly the journal's events, as NDJSON.
+    const again = await run(kh, '--json');
     assert.equal(again.code, 0, again.stdout + again.stderr);
     assert.deepEqual(entries(kh), expected(), 'a run without --accept-new changed the file');
+    const events = again.stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { type: string });
+    assert.deepEqual(events, readJournal(again.runDir));
+    assert.equal(events.filter((e) => e.type === 'step.finished').length, HOSTS);
+    assert.match(again.stderr, /RECAP/);
   });
 
   it('refuses a changed host key as a possible man-in-the-middle, also with --accept-new', async () => {
