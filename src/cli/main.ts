@@ -37,4 +37,10 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// `firebreak ... | head`: a reader that closes early is not an error worth a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(Number(process.exitCode ?? ExitCode.Ok));
+  throw err;
+});
+
 process.exitCode = await main(process.argv);

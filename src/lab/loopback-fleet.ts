@@ -188,6 +188,9 @@ const NAMESPACE_SCRIPT = [
   'mount -t tmpfs -o mode=755 fbrun /run',
   'mkdir -m 755 /run/sshd /run/sudo',
   'ln -s /dev/shm /run/shm',
+  // The host's own name must resolve, or sudo stalls on a DNS lookup for every become.
+  'printf "127.0.0.1 localhost\\n127.0.1.1 %s\\n::1 localhost\\n" "$3" > /run/hosts',
+  'mount --bind /run/hosts /etc/hosts',
   'mount --bind "$1/home/root" /root',
   'mount --bind "$1/etc/passwd" /etc/passwd',
   'mount --bind "$1/etc/group" /etc/group',
