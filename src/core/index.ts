@@ -6,3 +6,4 @@ export * from './transport.js';
 export * from './phases.js';
 export * from './plan.js';
 export * from './events.js';
+export * from './finding.js';
