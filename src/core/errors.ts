@@ -15,6 +15,10 @@ export const ExitCode = {
   HostsFailed: 3,
   /** The run was aborted (signal, refused confirmation) or max_fail_percentage was exceeded. */
   Aborted: 4,
+  /** Evidence failed verification: a hash or the manifest signature does not match. */
+  EvidenceInvalid: 5,
+  /** This machine cannot do what was asked (not root, a missing package, no namespaces): nothing was left behind. */
+  Environment: 6,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -86,6 +90,11 @@ export class ConnectionError extends FirebreakError {
 /** The run was stopped by a signal, a refused confirmation or max_fail_percentage. */
 export class AbortError extends FirebreakError {
   override readonly exitCode: ExitCode = ExitCode.Aborted;
+}
+
+/** The machine lacks something (root, a package, kernel support); the message names the fix. */
+export class EnvironmentError extends FirebreakError {
+  override readonly exitCode: ExitCode = ExitCode.Environment;
 }
 
 /** A bug in firebreak. */
