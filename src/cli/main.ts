@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../core/index.js';
 import { registerDemo } from './commands/demo.js';
 import { registerInventory } from './commands/inventory.js';
+import { registerLab } from './commands/lab.js';
 import { registerPlan } from './commands/plan.js';
 import { registerRun } from './commands/run.js';
 import { registerSchema } from './commands/schema.js';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerRun(program);
   registerSchema(program);
   registerDemo(program);
+  registerLab(program);
   return program;
 }
 

@@ -1,0 +1,75 @@
+/**
+ * The process that *is* a lab host: `unshare` with fresh namespaces running our init as PID 1.
+ * Started detached so the lab outlives the `lab up` command; stopped only after checking that the
+ * PID still belongs to our init (PIDs are reused).
+ */
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { spawnDetached } from './sys.js';
+
+export interface NamespaceProcess {
+  /** PID of `unshare`. */
+  pid: number;
+  /** PID of its child, PID 1 inside the namespaces: the target for nsenter. */
+  initPid: number;
+}
+
+function readChildren(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Start `unshare <flags> bash <script> <args…>`, logging to `logFile`; resolve once PID 1 exists. */
+export async function startNamespaceProcess(flags: string[], script: string, args: string[], logFile: string): Promise<NamespaceProcess> {
+  const fd = openSync(logFile, 'a', 0o600);
+  let pid: number;
+  try {
+    pid = spawnDetached('unshare', [...flags, '--fork', '--kill-child', '--propagation', 'private', 'bash', script, ...args], fd);
+  } finally {
+    closeSync(fd);
+  }
+  for (let i = 0; i < 500; i++) {
+    const [initPid] = readChildren(pid);
+    if (initPid) return { pid, initPid };
+    if (!isOurs(pid, script)) break;
+    await sleep(10);
+  }
+  throw new Error(`the namespace process for ${args.join(' ')} did not start: see ${logFile}`);
+}
+
+/** Is `pid` still our unshare/init for this script (not a reused PID)? */
+export function isOurs(pid: number, script: string): boolean {
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return cmdline.includes(script);
+  } catch {
+    return false;
+  }
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+  } catch {
+    return false;
+  }
+}
+
+/** Kill PID 1 (the kernel then kills everything in its PID namespace) and unshare; wait until gone. */
+export async function stopNamespaceProcess(p: NamespaceProcess, script: string, waitMs = 10_000): Promise<void> {
+  for (const pid of [p.initPid, p.pid]) {
+    if (isOurs(pid, script)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+  const deadline = Date.now() + waitMs;
+  while ((alive(p.initPid) || alive(p.pid)) && Date.now() < deadline) await sleep(20);
+}
