@@ -54,3 +54,12 @@ export function hostNumber(name: string): number | undefined {
   const m = /^n(\d{3,})$/.exec(name);
   return m ? Number(m[1]) : undefined;
 }
+
+/**
+ * The MAC address of a host's eth0: fixed per host, so a reinstalled host (`lab reset`) keeps it and
+ * the neighbours' ARP caches stay right, as with a real server's NIC.
+ */
+export function hostMac(net: LabNetwork, i: number | 'attacker'): string {
+  const n = i === 'attacker' ? 0 : i;
+  return ['02', 'fb', net.index, (n >> 8) & 255, n & 255, 1].map((b) => (typeof b === 'string' ? b : b.toString(16).padStart(2, '0'))).join(':');
+}

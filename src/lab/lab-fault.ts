@@ -56,12 +56,13 @@ async function shapeLink(host: LabHostState): Promise<void> {
     await sysOk('tc', args);
     return;
   }
+  const when = (lossPct ?? 0) >= 100 ? '' : `numgen random mod 100 < ${lossPct} `;
   const rules = [
     `add table inet ${FAULT_TABLE}`,
     `add chain inet ${FAULT_TABLE} in { type filter hook input priority -300; }`,
     `add chain inet ${FAULT_TABLE} out { type filter hook output priority -300; }`,
-    `add rule inet ${FAULT_TABLE} in iifname "eth0" numgen random mod 100 < ${lossPct} drop`,
-    `add rule inet ${FAULT_TABLE} out oifname "eth0" numgen random mod 100 < ${lossPct} drop`,
+    `add rule inet ${FAULT_TABLE} in iifname "eth0" ${when}drop`,
+    `add rule inet ${FAULT_TABLE} out oifname "eth0" ${when}drop`,
   ].join('\n');
   const r = await inHost(host.initPid, `nft -f - <<'EOF'\n${rules}\nEOF`);
   if (r.code !== 0) throw new Error(`could not add packet loss on ${host.name}: ${r.stderr.trim()}`);

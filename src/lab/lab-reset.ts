@@ -7,7 +7,7 @@ import { bootHost, stopHost, waitForSshd } from './lab-host.js';
 import { writeLabFiles } from './lab-write.js';
 import { findHost, readLabState, withLabLock, type LabHostState, type LabState } from './state.js';
 import { readFileSync } from 'node:fs';
-import { labNetwork } from './addressing.js';
+import { hostMac, labNetwork } from './addressing.js';
 
 export async function resetHosts(dir: string, names: string[]): Promise<LabHostState[]> {
   return withLabLock(dir, async () => {
@@ -25,7 +25,8 @@ async function reinstall(state: LabState, old: LabHostState, clientKey: string):
   await detachHost(old.veth); // the kernel removes it with the old namespace, but lazily
   const host = await bootHost(state, old, state.hosts, clientKey);
   host.generation = old.generation + 1;
-  await attachHosts(labNetwork(state.network.index), [{ veth: host.veth, pid: host.pid, address: host.address }]);
+  const net = labNetwork(state.network.index);
+  await attachHosts(net, [{ veth: host.veth, mac: hostMac(net, host.number), pid: host.pid, address: host.address }]);
   await waitForSshd(host.initPid);
   state.hosts[state.hosts.indexOf(old)] = host;
   return host;

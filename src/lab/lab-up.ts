@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pLimit from 'p-limit';
 import { InputError } from '../core/index.js';
-import { hostAddress, hostName, MAX_LAB_HOSTS, vethName } from './addressing.js';
+import { hostAddress, hostMac, hostName, MAX_LAB_HOSTS, vethName } from './addressing.js';
 import { ATTACKER_INIT_SCRIPT, HOST_INIT_SCRIPT } from './host-init.js';
 import { attackerScriptPath, bootHost, initScriptPath, waitForSshd } from './lab-host.js';
 import { teardown } from './lab-down.js';
@@ -90,7 +90,10 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
       ),
     );
     state.hosts.sort((a, b) => a.number - b.number);
-    await attachHosts(net, [{ veth: state.attacker.veth, pid: state.attacker.pid, address: net.attacker }, ...state.hosts.map((h) => ({ veth: h.veth, pid: h.pid, address: h.address }))]);
+    await attachHosts(net, [
+      { veth: state.attacker.veth, mac: hostMac(net, 'attacker'), pid: state.attacker.pid, address: net.attacker },
+      ...state.hosts.map((h) => ({ veth: h.veth, mac: hostMac(net, h.number), pid: h.pid, address: h.address })),
+    ]);
     await Promise.all(state.hosts.map((h) => waitForSshd(h.initPid)));
     writeLabFiles(state);
     if (options.scenarios.length) {

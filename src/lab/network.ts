@@ -36,6 +36,7 @@ export async function deleteLabNetwork(bridge: string): Promise<void> {
 
 export interface Attachment {
   veth: string;
+  mac: string;
   /** Any PID inside the host's network namespace. */
   pid: number;
   address: string;
@@ -44,7 +45,7 @@ export interface Attachment {
 /** Plug hosts into the bridge: one `ip -batch` on the machine, one inside each host. */
 export async function attachHosts(net: LabNetwork, hosts: Attachment[]): Promise<void> {
   if (!hosts.length) return;
-  const outside = hosts.map((h) => `link add ${h.veth} type veth peer name eth0 netns ${h.pid}\nlink set ${h.veth} master ${net.bridge} up\n`).join('');
+  const outside = hosts.map((h) => `link add ${h.veth} type veth peer name eth0 address ${h.mac} netns ${h.pid}\nlink set ${h.veth} master ${net.bridge} up\n`).join('');
   await sysOk('ip', ['-batch', '-'], { input: outside });
   await Promise.all(
     hosts.map((h) =>

@@ -28,17 +28,30 @@ export function findProgram(name: string): string | undefined {
   return PATH_DIRS.map((d) => `${d}/${name}`).find((p) => existsSync(p));
 }
 
+export interface MachineProbe {
+  uid: number;
+  hasProgram(name: string): boolean;
+  exists(path: string): boolean;
+  filesystems: string;
+}
+
+const thisMachine = (): MachineProbe => ({
+  uid: process.getuid?.() ?? -1,
+  hasProgram: (name) => findProgram(name) !== undefined,
+  exists: existsSync,
+  filesystems: readFileSync('/proc/filesystems', 'utf8'),
+});
+
 /** Throws EnvironmentError listing everything missing; returns quietly when the lab can run. */
-export function checkLabEnvironment(): void {
+export function checkLabEnvironment(probe: MachineProbe = thisMachine()): void {
   const problems: string[] = [];
   if (process.platform !== 'linux') throw new EnvironmentError('the lab needs Linux (network, mount, pid and UTS namespaces)');
-  if (process.getuid?.() !== 0) problems.push('run as root: the lab creates namespaces, a bridge and mounts (e.g. `sudo firebreak lab up ...`)');
+  if (probe.uid !== 0) problems.push('run as root: the lab creates namespaces, a bridge and mounts (e.g. `sudo firebreak lab up ...`)');
   for (const ns of ['net', 'mnt', 'pid', 'uts', 'ipc']) {
-    if (!existsSync(`/proc/self/ns/${ns}`)) problems.push(`the kernel has no ${ns} namespaces (/proc/self/ns/${ns} is missing)`);
+    if (!probe.exists(`/proc/self/ns/${ns}`)) problems.push(`the kernel has no ${ns} namespaces (/proc/self/ns/${ns} is missing)`);
   }
-  const filesystems = readFileSync('/proc/filesystems', 'utf8');
-  if (!/\boverlay\b/.test(filesystems)) problems.push('the kernel has no overlay filesystem: `modprobe overlay`');
-  const missing = Object.keys(NEEDED).filter((p) => !findProgram(p));
+  if (!/\boverlay\b/.test(probe.filesystems)) problems.push('the kernel has no overlay filesystem: `modprobe overlay`');
+  const missing = Object.keys(NEEDED).filter((p) => !probe.hasProgram(p));
   if (missing.length) {
     const packages = [...new Set(missing.map((p) => NEEDED[p]))].sort();
     problems.push(`missing programs: ${missing.join(', ')}; install them with:\n    apt-get install -y ${packages.join(' ')}`);

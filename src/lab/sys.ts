@@ -29,6 +29,8 @@ export function sys(file: string, args: string[], options: { input?: string; tim
       if (err && code === null && (err as NodeJS.ErrnoException).code === 'ENOENT') return reject(err);
       resolve({ code, stdout, stderr });
     });
+    // A program may exit without reading its input: that is its answer, not our error.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(options.input ?? '');
   });
 }

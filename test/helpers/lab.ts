@@ -1,0 +1,42 @@
+/**
+ * Test support for the drill lab: start a lab in a temp dir, run commands in its hosts, and list
+ * anything a lab left behind (processes, mounts, links, files).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { inHost, type LabState } from '../../src/lab/index.js';
+
+export const isRoot = process.getuid?.() === 0;
+
+export function labTempDir(tag: string): string {
+  return path.join(mkdtempSync(path.join(os.tmpdir(), `fb-${tag}-`)), 'lab');
+}
+
+/** Run a bash script inside a lab host; resolve with its exit code and output. */
+export async function onHost(state: LabState, name: string, script: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const host = state.hosts.find((h) => h.name === name);
+  if (!host) throw new Error(`no lab host ${name}`);
+  return inHost(host.initPid, script);
+}
+
+/** Everything of a lab still present on the machine; empty after a clean `lab down`. */
+export function labLeftovers(state: LabState): string[] {
+  const left: string[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(state.dir)) left.push(`process ${d}`);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(state.dir));
+  left.push(...mounts.map((m) => `mount ${m}`));
+  const links = JSON.parse(execFileSync('ip', ['-j', 'link', 'show'], { encoding: 'utf8' }) || '[]') as { ifname: string }[];
+  const prefix = `fb${state.network.index}`;
+  left.push(...links.filter((l) => l.ifname === state.network.bridge || new RegExp(`^${prefix}(h\\d+|x)$`).test(l.ifname)).map((l) => `link ${l.ifname}`));
+  if (existsSync(state.dir)) left.push(`dir ${state.dir}`);
+  return left;
+}
