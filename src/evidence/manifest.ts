@@ -1,0 +1,131 @@
+/**
+ * The manifest: every artifact of a run with where it came from, who collected it, when, and its
+ * SHA-256 at the source and at rest. It is written once per `finalize()` and signed over its exact
+ * bytes, so readers must verify the bytes on disk, never a re-serialization.
+ */
+
+/** Where an artifact came from on the host. */
+export interface ArtifactSource {
+  /** `command`: the output of a command line; `file`: a file fetched from the host. */
+  kind: 'command' | 'file';
+  /** The command line as run, or the remote path. */
+  value: string;
+}
+
+/** Who collected: the controller's local user and machine. */
+export interface Collector {
+  user: string;
+  machine: string;
+}
+
+/** One manifest entry. Same content twice gives two entries sharing one object. */
+export interface Artifact {
+  /** Unique within the run, e.g. `ev-000017`; stable across resumes. */
+  id: string;
+  host: string;
+  /** The step that collected it, as the journal names it. */
+  step: string;
+  source: ArtifactSource;
+  /** Bytes at rest. */
+  size: number;
+  /** Computed by the controller while storing; names the object. */
+  sha256AtRest: string;
+  /** Computed on the host and passed in by the caller; `null` when the host gave none. */
+  sha256AtSource: string | null;
+  /** `true` both hashes agree; `false` they differ (the artifact is marked, the step should fail); `null` no source hash. */
+  match: boolean | null;
+  /** UTC ISO time the collection of this artifact began. */
+  collectedAt: string;
+  collector: Collector;
+}
+
+/** The custody log as it was when the manifest was signed: its first `bytes` bytes hash to `sha256`. */
+export interface CustodyDigest {
+  bytes: number;
+  sha256: string;
+}
+
+export interface SigningInfo {
+  algorithm: 'ed25519';
+  /** SHA-256 (hex) of the public key's DER (SPKI) encoding. */
+  publicKeySha256: string;
+  /** `run`: a key made for this run, never written; `file`: a key the responder gave. */
+  key: 'run' | 'file';
+}
+
+export const MANIFEST_FORMAT = 'firebreak-evidence/1';
+
+export interface Manifest {
+  format: typeof MANIFEST_FORMAT;
+  /** The run directory's name. */
+  runId: string;
+  /** UTC ISO time of signing. */
+  finalizedAt: string;
+  finalizedBy: Collector;
+  artifacts: Artifact[];
+  custody: CustodyDigest;
+  signing: SigningInfo;
+}
+
+/** Numeric part of an artifact id, for ordering and for continuing the sequence after a resume. */
+export function artifactSeq(id: string): number {
+  const m = /^ev-(\d+)$/.exec(id);
+  return m ? Number(m[1]) : 0;
+}
+
+export function artifactId(seq: number): string {
+  return `ev-${String(seq).padStart(6, '0')}`;
+}
+
+/** The exact bytes that are written and signed. */
+export function serializeManifest(manifest: Manifest): Buffer {
+  const sorted = { ...manifest, artifacts: [...manifest.artifacts].sort((a, b) => artifactSeq(a.id) - artifactSeq(b.id)) };
+  return Buffer.from(JSON.stringify(sorted, null, 2) + '\n', 'utf8');
+}
+
+/**
+ * Parse manifest bytes without trusting them: returns the artifacts that have the fields a verifier
+ * needs, and a list of what is wrong with the rest.
+ */
+export function parseManifest(bytes: Buffer): { manifest?: Partial<Manifest> & { artifacts: Artifact[] }; errors: string[] } {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(bytes.toString('utf8'));
+  } catch (err) {
+    return { errors: [`manifest.json is not JSON: ${(err as Error).message}`] };
+  }
+  if (!doc || typeof doc !== 'object' || !Array.isArray((doc as Manifest).artifacts)) {
+    return { errors: ['manifest.json has no artifacts list'] };
+  }
+  const m = doc as Partial<Manifest> & { artifacts: unknown[] };
+  const errors: string[] = [];
+  if (m.format !== MANIFEST_FORMAT) errors.push(`manifest.json format is ${JSON.stringify(m.format)}, expected ${MANIFEST_FORMAT}`);
+  const artifacts: Artifact[] = [];
+  m.artifacts.forEach((a, i) => {
+    if (isArtifactShape(a)) artifacts.push(a);
+    else errors.push(`manifest.json artifacts[${i}] is malformed`);
+  });
+  return { manifest: { ...m, artifacts }, errors };
+}
+
+/** Enough of an Artifact to locate and check its object and to name it in a report. */
+export function isArtifactShape(a: unknown): a is Artifact {
+  if (!a || typeof a !== 'object') return false;
+  const x = a as Record<string, unknown>;
+  const src = x.source as Record<string, unknown> | undefined;
+  return (
+    typeof x.id === 'string' &&
+    typeof x.host === 'string' &&
+    typeof x.step === 'string' &&
+    typeof x.size === 'number' &&
+    typeof x.sha256AtRest === 'string' &&
+    !!src &&
+    (src.kind === 'command' || src.kind === 'file') &&
+    typeof src.value === 'string'
+  );
+}
+
+/** `web01 command "ps auxwwwf" (ev-000003)`: how problems and reports name an artifact. */
+export function describeArtifact(a: Pick<Artifact, 'id' | 'host' | 'source'>): string {
+  return `${a.host} ${a.source.kind} ${JSON.stringify(a.source.value)} (${a.id})`;
+}
