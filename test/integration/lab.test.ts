@@ -104,7 +104,7 @@ describe('drill lab (real namespaces)', function () {
     const inv = state.files.inventory;
     const runs = path.join(path.dirname(dir), 'runs');
     await applyFault(dir, 'n003', { kind: 'down' });
-    let r = await runCli(['run', 'runbooks/triage.yaml', '-i', inv, '--limit', 'n003', '--runs-dir', runs]);
+    const r = await runCli(['run', 'runbooks/triage.yaml', '-i', inv, '--limit', 'n003', '--runs-dir', runs]);
     assert.equal(r.code, 3, 'unreachable');
     assert.match(r.stdout + r.stderr, /n003.*refused/);
     await applyFault(dir, 'n003', { kind: 'up' });
