@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../core/index.js';
 import { registerDemo } from './commands/demo.js';
+import { registerEvidence } from './commands/evidence.js';
 import { registerInventory } from './commands/inventory.js';
 import { registerLab } from './commands/lab.js';
 import { registerPlan } from './commands/plan.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerRun(program);
   registerSchema(program);
   registerDemo(program);
+  registerEvidence(program);
   registerLab(program);
   return program;
 }
