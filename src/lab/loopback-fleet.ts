@@ -10,6 +10,7 @@
  * - `/etc/passwd`, `/etc/shadow`, `/etc/group` and `/etc/sudoers.d` are bind-mounted copies that add
  *   a test user (`fbuser`, uid 4242) allowed to `sudo` with a password, for `become` tests;
  * - `/run` is a fresh tmpfs holding sshd's privilege-separation dir, so nothing is created on the host;
+ * - `/var/log` is an empty tmpfs, so logins are not recorded in the machine's wtmp and lastlog;
  * - `/proc` is the namespace's own, so `ps`/`pgrep` over SSH see that host's processes only.
  * Killing the `unshare` process SIGKILLs sshd (`--kill-child`), the namespace's init, which takes every
  * session process and every mount of that namespace with it. The real machine is never changed.
@@ -196,6 +197,8 @@ const NAMESPACE_SCRIPT = [
   'mount --bind "$1/etc/group" /etc/group',
   'mount --bind "$1/etc/shadow" /etc/shadow',
   'mount --bind "$1/etc/sudoers.d" /etc/sudoers.d',
+  // Logins must not be recorded in the machine's wtmp/lastlog: the namespace gets an empty /var/log.
+  'mount -t tmpfs -o mode=755 fblog /var/log',
   'exec /usr/sbin/sshd -D -e -f "$2"',
 ].join('\n');
 
