@@ -194,10 +194,13 @@ export class EvidenceStore {
     this.assertOpen();
     checkInput(input);
     const collectedAt = this.now().toISOString();
+    // Settled later; a rejection while the bytes are still streaming must not count as unhandled.
+    const sourceHashLater = Promise.resolve(input.sha256AtSource);
+    sourceHashLater.catch(() => undefined);
     const tmp = join(this.paths.tmp, `object-${process.pid}-${randomBytes(8).toString('hex')}`);
     try {
       const { sha256, size } = await this.writeTemp(tmp, content());
-      const sourceHash = normalizeSourceHash(await input.sha256AtSource);
+      const sourceHash = normalizeSourceHash(await sourceHashLater);
       const deduplicated = await this.placeObject(tmp, sha256);
       const artifact: Artifact = {
         id: artifactId(++this.seq),
@@ -229,20 +232,32 @@ export class EvidenceStore {
 
   /** Stream into a new temp file, hashing on the way; one chunk in memory at a time. */
   private async writeTemp(tmp: string, content: AsyncIterable<Chunk> | Iterable<Chunk>): Promise<{ sha256: string; size: number }> {
-    const fh = await open(tmp, 'wx', 0o600);
+    // Start reading before the first await: a stream failing while the temp file opens (a missing
+    // file, a closed channel) must reject this add, not crash the process with an unhandled 'error'.
+    const chunks = Symbol.asyncIterator in content ? content[Symbol.asyncIterator]() : content[Symbol.iterator]();
+    const first = Promise.resolve(chunks.next());
+    first.catch(() => undefined);
     const hash = createHash('sha256');
     let size = 0;
     try {
-      for await (const chunk of content) {
-        const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-        hash.update(buf);
-        size += buf.length;
-        for (let off = 0; off < buf.length; ) off += (await fh.write(buf, off, buf.length - off)).bytesWritten;
+      const fh = await open(tmp, 'wx', 0o600);
+      try {
+        for (let r = await first; !r.done; r = await chunks.next()) {
+          const chunk = r.value;
+          const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+          hash.update(buf);
+          size += buf.length;
+          for (let off = 0; off < buf.length; ) off += (await fh.write(buf, off, buf.length - off)).bytesWritten;
+        }
+        if (this.fsync) await fh.sync();
+        await fh.chmod(SEALED_FILE_MODE);
+      } finally {
+        await fh.close();
       }
-      if (this.fsync) await fh.sync();
-      await fh.chmod(SEALED_FILE_MODE);
-    } finally {
-      await fh.close();
+    } catch (err) {
+      // Stop the source (destroys a stream) so nothing keeps reading for an add that failed.
+      await Promise.resolve(chunks.return?.()).catch(() => undefined);
+      throw err;
     }
     return { sha256: hash.digest('hex'), size };
   }

@@ -80,7 +80,7 @@ export interface VerifyOptions {
 /** Verify the evidence of a run. Throws InputError when `runDir` has no evidence store at all. */
 export async function verifyEvidence(runDir: string, options: VerifyOptions = {}): Promise<VerifyResult> {
   const paths = evidencePaths(runDir);
-  if (!isDir(paths.root)) throw new InputError(`${runDir} is not a run directory with evidence (no ${relative(process.cwd(), paths.root) || paths.root} directory)`);
+  if (!isDir(paths.root)) throw new InputError(`${runDir} is not a run directory with evidence (no ${paths.root} directory)`);
   const givenKey = options.publicKeyFile ? loadPublicKey(options.publicKeyFile) : undefined;
   const v = new Verification(runDir, paths);
 
