@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, closeSync, fsyncSync, openSync, renameSync, writeFileSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Owner-only directories: evidence is for the responder's eyes. */
@@ -58,8 +59,15 @@ export function sha256Hex(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** SHA-256 and size of a file, streamed (bounded memory). */
+/** Below this size a file is hashed in one read: most artifacts are small, and a stream costs more to set up. */
+const READ_WHOLE_BELOW = 1024 * 1024;
+
+/** SHA-256 and size of a file, streamed when large (bounded memory). */
 export async function hashFile(path: string): Promise<{ sha256: string; size: number }> {
+  if ((await stat(path)).size < READ_WHOLE_BELOW) {
+    const bytes = await readFile(path);
+    return { sha256: sha256Hex(bytes), size: bytes.length };
+  }
   const hash = createHash('sha256');
   let size = 0;
   for await (const chunk of createReadStream(path)) {
