@@ -4,6 +4,20 @@
  * and never contain secrets.
  */
 import type { PhaseName, StepStatus, HostState } from './phases.js';
+import type { Finding } from './finding.js';
+
+/** An artifact as the journal records it (the evidence manifest has the full entry). */
+export interface StoredArtifact {
+  id: string;
+  label: string;
+  source: { kind: 'command' | 'file'; value: string };
+  size: number;
+  sha256: string;
+  sha256AtSource: string | null;
+  match: boolean | null;
+  /** Exit code of the collecting command on the host. */
+  rc: number | null;
+}
 
 /** Summary of one finished step on one host, as journaled (outputs capped; full outputs are files). */
 export interface StepOutcome {
@@ -55,6 +69,9 @@ export type RunEvent = Base &
     | { type: 'step.retrying'; host: string; phase: PhaseName; step: string; attempt: number; of: number; delayMs: number; message: string }
     | { type: 'step.skipped'; host: string; phase: PhaseName; step: string; reason: string }
     | { type: 'step.finished'; host: string; phase: PhaseName; step: string; index: number; outcome: StepOutcome }
+    | { type: 'evidence.stored'; host: string; phase: PhaseName; step: string; artifact: StoredArtifact }
+    | { type: 'finding'; host: string; phase: PhaseName; step: string; finding: Finding }
+    | { type: 'hostkey.replaced'; host: string; phase: PhaseName; step: string; oldFingerprint: string | null; newFingerprint: string }
     | { type: 'run.aborted'; reason: string }
     | { type: 'run.finished'; exitCode: number; durationMs: number; recap: HostRecap[] }
   );

@@ -44,3 +44,15 @@ const ORDER: Record<FindingSeverity, number> = { info: 0, low: 1, medium: 2, hig
 export function severityRank(s: FindingSeverity): number {
   return ORDER[s];
 }
+
+/** One evidence output of a step, handed to its analyze(). */
+export interface CollectedOutput {
+  label: string;
+  source: { kind: 'command' | 'file'; value: string };
+  /** The output as text (the first 32 MiB of it). */
+  text: string;
+  truncated: boolean;
+  rc: number | null;
+  /** SHA-256 of the stored artifact: the findings' evidence reference. */
+  sha256: string;
+}

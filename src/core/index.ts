@@ -7,3 +7,4 @@ export * from './phases.js';
 export * from './plan.js';
 export * from './events.js';
 export * from './finding.js';
+export * from './evidence-wrap.js';

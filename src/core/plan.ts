@@ -16,8 +16,22 @@ export type Action =
   | { kind: 'put'; localPath: string; remotePath: string; mode?: number }
   /** Download a file from the host into the run directory (SFTP). `localPath` is relative to the host's output dir. */
   | { kind: 'get'; remotePath: string; localPath: string }
-  /** Drop and re-open the SSH connection until it works or `timeoutMs` passes (wait_for connection). */
-  | { kind: 'reconnect'; timeoutMs: number; delayMs: number };
+  /**
+   * Drop and re-open the SSH connection until it works or `timeoutMs` passes (wait_for connection).
+   * `acceptNewHostKey`: the host was reinstalled (rebuild), so a *changed* host key is accepted for
+   * this host only, recorded in known_hosts and the journal. Nothing else may set it.
+   */
+  | { kind: 'reconnect'; timeoutMs: number; delayMs: number; acceptNewHostKey?: boolean }
+  /**
+   * Collect evidence: run `command` (built with wrapEvidence(): its stdout is the artifact, and its
+   * stderr carries the exit code and the SHA-256 the host computed), store the output in the run's
+   * evidence store, and compare both hashes. A non-zero exit is data; a hash mismatch fails the step.
+   */
+  | { kind: 'evidence'; command: string; label: string; source: { kind: 'command' | 'file'; value: string }; become?: boolean }
+  /** Run a command on the controller (a rebuild hook: a cloud CLI, `firebreak lab reset HOST`). */
+  | { kind: 'local'; command: string }
+  /** Open a second, fresh SSH connection to the host and run `true` on it: proves a change did not lock us out. */
+  | { kind: 'fresh-connection' };
 
 /** Render an action as one human-readable line (for `firebreak plan`). */
 export function describeAction(a: Action): string {
@@ -29,6 +43,12 @@ export function describeAction(a: Action): string {
     case 'get':
       return `fetch ${a.remotePath} -> ${a.localPath}`;
     case 'reconnect':
-      return `reconnect (timeout ${a.timeoutMs} ms, every ${a.delayMs} ms)`;
+      return `reconnect (timeout ${a.timeoutMs} ms, every ${a.delayMs} ms${a.acceptNewHostKey ? ', accepting the reinstalled host\'s new host key' : ''})`;
+    case 'evidence':
+      return `evidence ${a.label}: ${a.become ? 'sudo: ' : ''}${a.source.kind === 'file' ? `file ${a.source.value}` : a.source.value}`;
+    case 'local':
+      return `on the controller: ${a.command}`;
+    case 'fresh-connection':
+      return 'open a fresh SSH connection and run `true` (must still work)';
   }
 }

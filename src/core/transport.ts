@@ -20,6 +20,8 @@ export interface ExecOptions {
    */
   spillPrefix?: string;
   maxInMemoryBytes?: number;
+  /** Stream stdout, raw, to `${spillPrefix}.stdout` only (evidence); `stdout` in the result stays empty. */
+  stdoutToFile?: boolean;
   /** Aborting kills the remote command like a timeout does. */
   signal?: AbortSignal;
 }

@@ -7,9 +7,12 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { ConnectionError, describeExecFailure, type Become, type ExecResult } from '../core/index.js';
+import { ConnectionError, describeExecFailure, type Become, type ExecResult, type PhaseName, type StoredArtifact } from '../core/index.js';
+import type { EvidenceStore } from '../evidence/index.js';
 import type { Redactor } from '../journal/index.js';
-import type { Clock, OutputLimits, PlannedStep, RegisteredResult } from './executor-types.js';
+import { runEvidence } from './evidence-action.js';
+import type { Clock, CollectedOutput, OutputLimits, PlannedStep, RegisteredResult } from './executor-types.js';
+import { runLocal } from './local-action.js';
 import { OutputThrottle, type OutputLine } from './output.js';
 import type { HostSession } from './session.js';
 
@@ -27,7 +30,14 @@ export interface AttemptContext {
   fileBase: string;
   onLine: OutputLine;
   becomePassword?: string;
+  /** The run's evidence store, opened on first use. */
+  evidence: () => Promise<EvidenceStore>;
+  /** Journal an artifact as soon as it is stored. */
+  onArtifact: (artifact: StoredArtifact) => void;
+  phase: PhaseName;
+  stepName: string;
 }
+
 
 export interface AttemptResult {
   result: RegisteredResult;
@@ -37,6 +47,8 @@ export interface AttemptResult {
   unreachable?: ConnectionError;
   stdoutFile?: string;
   stderrFile?: string;
+  /** Evidence outputs, for the step's analyze(). */
+  outputs: CollectedOutput[];
 }
 
 /** Whether a result fails the step: a timeout always does; otherwise failed_when, else rc != 0. */
@@ -55,6 +67,10 @@ export async function runAttempt(ctx: AttemptContext, attempt: number): Promise<
   const throttle = new OutputThrottle(ctx.limits, ctx.onLine, hint);
   const result = (): RegisteredResult => combine(execs, ctx.clock.now() - start, attempt, ctx.limits.headChars);
   let failMessage: string | undefined;
+  const outputs: CollectedOutput[] = [];
+  const artifacts: StoredArtifact[] = [];
+  const evidenceProblems: string[] = [];
+  const evidenceLines: string[] = [];
 
   try {
     for (const [i, action] of planned.actions.entries()) {
@@ -66,7 +82,48 @@ export async function runAttempt(ctx: AttemptContext, attempt: number): Promise<
         await session.reconnectUntil(action.timeoutMs, action.delayMs, ctx.clock, signal);
         continue;
       }
+      if (action.kind === 'local') {
+        const r = await runLocal(action.command, planned.timeoutMs, signal, { FIREBREAK_HOST: session.host.name });
+        throttle.push('stdout', Buffer.from(r.stdout));
+        throttle.push('stderr', Buffer.from(r.stderr));
+        throttle.end();
+        execs.push(r);
+        if (r.timedOut || r.signal || r.code !== 0) {
+          failMessage = `${session.host.name}: on the controller, ${describeExecFailure('hook', r).replace(/^hook: /, '')}`;
+          break;
+        }
+        continue;
+      }
       await session.ensureConnected();
+      if (action.kind === 'fresh-connection') {
+        await session.probeFresh(Math.min(planned.timeoutMs, 30_000)).catch((err: unknown) => {
+          // Our own session is fine; only a new one fails: that is the step's failure, not unreachability.
+          throw new Error(err instanceof Error ? err.message.replace(`${session.host.name}: `, '') : String(err));
+        });
+        continue;
+      }
+      if (action.kind === 'evidence') {
+        const ev = await runEvidence(
+          {
+            session,
+            store: await ctx.evidence(),
+            step: ctx.stepName,
+            timeoutMs: planned.timeoutMs,
+            become: action.become ? toBecome(planned.become, ctx.becomePassword) : undefined,
+            signal,
+            spillPrefix: `${ctx.fileBase}-ev${i + 1}`,
+          },
+          action,
+        );
+        outputs.push(ev.output);
+        artifacts.push(ev.artifact);
+        ctx.onArtifact(ev.artifact);
+        const line = `${ev.artifact.match === false ? 'MISMATCH ' : ''}${action.label}  ${ev.artifact.size} bytes  sha256 ${ev.artifact.sha256}  rc=${ev.artifact.rc ?? '?'}\n`;
+        evidenceLines.push(line);
+        throttle.push('stdout', Buffer.from(line));
+        if (ev.problem) evidenceProblems.push(ev.problem);
+        continue;
+      }
       if (action.kind === 'put') {
         await session.t.put(action.localPath, action.remotePath, { mode: action.mode, signal });
       } else if (action.kind === 'get') {
@@ -100,18 +157,30 @@ export async function runAttempt(ctx: AttemptContext, attempt: number): Promise<
       }
     }
   } catch (err) {
-    if (err instanceof ConnectionError) return { result: { ...result(), failed: true }, unreachable: err, message: err.message };
+    if (err instanceof ConnectionError) return { result: { ...result(), failed: true }, unreachable: err, message: err.message, outputs };
     failMessage = `${session.host.name}: ${err instanceof Error ? err.message : String(err)}`;
   }
 
+  throttle.end();
+  if (evidenceLines.length) {
+    // The step's own output is the list of artifacts; the artifacts themselves are in the store.
+    execs.push(evidenceSummary(evidenceLines.join(''), planned.actions.find((a) => a.kind === 'evidence')?.kind ?? 'evidence'));
+  }
+  if (!failMessage && evidenceProblems.length) failMessage = `${session.host.name}: evidence problems: ${evidenceProblems.join('; ')}`;
   const r = result();
+  if (artifacts.length) r.artifacts = artifacts;
   r.failed = failMessage !== undefined || isFailure(r, planned);
   if (r.failed && !failMessage) {
     failMessage = planned.failedWhen ? `${session.host.name}: failed_when is true (rc=${r.rc})` : `${session.host.name}: failed (rc=${r.rc})`;
   }
   r.changed = !r.failed && planned.changes;
   const files = writeOutputs(ctx, execs, spilled);
-  return { result: r, message: failMessage, ...files };
+  return { result: r, message: failMessage, outputs, ...files };
+}
+
+/** A pseudo command result carrying the artifact list, so results, journal and output files show it. */
+function evidenceSummary(text: string, label: string): ExecResult {
+  return { command: label, code: 0, signal: null, stdout: text, stderr: '', stdoutBytes: Buffer.byteLength(text), stderrBytes: 0, startedAt: new Date().toISOString(), durationMs: 0, timedOut: false };
 }
 
 function firstExec(planned: PlannedStep): number {

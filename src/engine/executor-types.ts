@@ -4,7 +4,9 @@
  * Nothing here imports the planner: the executor runs any step the injected `planStep` can plan,
  * so unit tests drive it with tiny fake runbooks and an in-memory transport.
  */
-import type { Action, Become, EventSink, Host, PhaseName, Transport } from '../core/index.js';
+import type { Action, Become, CollectedOutput, EventSink, Finding, Host, PhaseName, StoredArtifact, Transport } from '../core/index.js';
+
+export type { CollectedOutput };
 
 /**
  * The value `register:` stores and `failed_when` / `until` look at (Ansible's names where they exist).
@@ -25,7 +27,12 @@ export interface RegisteredResult {
   skipped: boolean;
   duration_ms: number;
   attempts: number;
+  /** Evidence the step stored (collect, backup, kill_process). */
+  artifacts?: StoredArtifact[];
+  /** What the step's parsers concluded (collect, verify_packages, rootkit_scan): later steps can use them. */
+  findings?: Finding[];
 }
+
 
 /** One step, planned for one host just before it runs (so `when` and templates see registered values). */
 export interface PlannedStep {
@@ -47,6 +54,8 @@ export interface PlannedStep {
   failedWhen?: (result: RegisteredResult) => boolean;
   /** A successful run reports `changed` rather than `ok`. */
   changes: boolean;
+  /** Turns the step's evidence outputs into findings (after a successful attempt). */
+  analyze?: (outputs: CollectedOutput[], result: RegisteredResult) => Finding[];
   /**
    * Used for exec actions marked `become`: a user name (the planner's form; the password comes from
    * `RunOptions.becomePassword`) or a full Become. The password never leaves the transport.
@@ -131,6 +140,8 @@ export interface RunOptions<S> {
   outputLimits?: Partial<OutputLimits>;
   /** fsync the journal at boundaries (default true). */
   fsync?: boolean;
+  /** Evidence store options (a responder's signing key). The store is opened on the first evidence action. */
+  evidence?: { signingKeyFile?: string; signingKeyPassphrase?: string };
   /** Bound on closing all connections at the end (default 10 s). */
   closeTimeoutMs?: number;
 }

@@ -22,6 +22,7 @@ import type { Clock, OutputLimits, RunHandle, RunOptions, RunSummary } from './e
 import { runHostPhase, type EventInput, type HostPhaseResult, type IndexedStep } from './host-runner.js';
 import { RecapTally } from './recap.js';
 import { createRunDir, writeJsonAtomic } from './run-dir.js';
+import { EvidenceStore } from '../evidence/index.js';
 import { HostSession } from './session.js';
 
 export const DEFAULT_FORKS = 100;
@@ -94,6 +95,7 @@ export function startRun<S>(opts: RunOptions<S>): RunHandle {
 
   const done = (async (): Promise<RunSummary> => {
     const sessions = new Map(opts.hosts.map((h) => [h.name, new HostSession(h, opts.transportFor)]));
+    const evidence = lazyEvidence(dir, opts.evidence);
     let summary: RunSummary | undefined;
     try {
       const phasesRun = await runPhases(opts, {
@@ -105,8 +107,10 @@ export function startRun<S>(opts: RunOptions<S>): RunHandle {
         sessions,
         runId,
         runDir: dir,
+        evidence,
       });
       await closeAll([...sessions.values()], opts.closeTimeoutMs ?? 10_000);
+      await evidence.finalize();
       for (const h of opts.hosts) if ((phasesRun.get(h.name) ?? 0) < phasesRun.total && stopReason !== undefined) tally.markAborted(h.name);
       const recap = tally.recap();
       const count = (s: string): number => recap.filter((r) => r.state === s).length;
@@ -129,6 +133,7 @@ export function startRun<S>(opts: RunOptions<S>): RunHandle {
       return summary;
     } finally {
       if (!summary) await closeAll([...sessions.values()], opts.closeTimeoutMs ?? 10_000);
+      evidence.close();
       journal.close();
     }
   })();
@@ -145,6 +150,7 @@ interface Engine {
   sessions: Map<string, HostSession>;
   runId: string;
   runDir: string;
+  evidence: LazyEvidence;
 }
 
 /** Phases completed per host, plus how many phases there were. */
@@ -200,6 +206,7 @@ async function runPhases<S>(opts: RunOptions<S>, eng: Engine): Promise<PhaseCoun
                 runDir: eng.runDir,
                 runId: eng.runId,
                 ...(opts.becomePassword !== undefined ? { becomePassword: opts.becomePassword } : {}),
+                evidence: eng.evidence.open,
               },
               phase,
               steps,
@@ -244,6 +251,25 @@ async function confirmPhase<S>(opts: RunOptions<S>, eng: Engine, phase: PhaseNam
   }
   if (!answer) eng.stop(`phase ${phase} not confirmed`, true);
   return answer && !eng.stopping();
+}
+
+interface LazyEvidence {
+  open: () => Promise<EvidenceStore>;
+  /** Seal (sign) the manifest if anything was collected. */
+  finalize: () => Promise<void>;
+  close: () => void;
+}
+
+/** The run's evidence store, created on the first evidence action: runs that collect nothing get no evidence dir. */
+function lazyEvidence(runDir: string, options: RunOptions<unknown>['evidence']): LazyEvidence {
+  let store: Promise<EvidenceStore> | undefined;
+  return {
+    open: () => (store ??= EvidenceStore.open(runDir, { ...(options?.signingKeyFile ? { signingKeyFile: options.signingKeyFile } : {}), ...(options?.signingKeyPassphrase ? { signingKeyPassphrase: options.signingKeyPassphrase } : {}) })),
+    finalize: async () => {
+      if (store) await (await store).finalize();
+    },
+    close: () => void store?.then((s) => s.close()).catch(() => undefined),
+  };
 }
 
 /** Close every connection, bounded in time: a wedged socket must not keep the run from ending. */

@@ -4,6 +4,7 @@
  * Emits events only; the executor decides what a host's failure means for the run.
  */
 import { describeAction, type Host, type PhaseName, type RunEvent, type StepOutcome } from '../core/index.js';
+import type { EvidenceStore } from '../evidence/index.js';
 import type { Redactor } from '../journal/index.js';
 import { runAttempt, type AttemptResult } from './attempt.js';
 import type { Clock, OutputLimits, PlannedStep, PlanStepFn, RegisteredResult } from './executor-types.js';
@@ -33,6 +34,8 @@ export interface HostRunContext<S> {
   runDir: string;
   runId: string;
   becomePassword?: string;
+  /** The run's evidence store, opened on first use. */
+  evidence: () => Promise<EvidenceStore>;
 }
 
 /** A step of a phase with its 1-based index in the whole runbook. */
@@ -93,6 +96,10 @@ async function runStep<S>(ctx: HostRunContext<S>, phase: PhaseName, name: string
         fileBase,
         ...(ctx.becomePassword !== undefined ? { becomePassword: ctx.becomePassword } : {}),
         onLine: (stream, text) => ctx.emit({ type: 'step.output', host, phase, step: name, stream, text }),
+        evidence: ctx.evidence,
+        onArtifact: (artifact) => ctx.emit({ type: 'evidence.stored', host, phase, step: name, artifact }),
+        phase,
+        stepName: name,
       },
       attempt,
     );
@@ -111,6 +118,7 @@ async function runStep<S>(ctx: HostRunContext<S>, phase: PhaseName, name: string
     await ctx.clock.sleep(planned.delayMs, ctx.signal);
   }
   const r = a!;
+  if (planned.analyze && !r.unreachable && r.outputs.length) analyze(ctx, phase, name, planned, r);
   const aborted = ctx.signal.aborted && r.result.failed;
   const status: StepOutcome['status'] = r.result.failed ? (planned.ignoreErrors && !aborted && !r.unreachable ? 'ignored' : 'failed') : r.result.changed ? 'changed' : 'ok';
   if (planned.register) ctx.registered[planned.register] = r.result;
@@ -138,6 +146,18 @@ async function runStep<S>(ctx: HostRunContext<S>, phase: PhaseName, name: string
     return 'failed';
   }
   return 'ok';
+}
+
+/** Run the step's parsers over its evidence; a parser that throws is a failed step, never a lost run. */
+function analyze<S>(ctx: HostRunContext<S>, phase: PhaseName, step: string, planned: PlannedStep, r: AttemptResult): void {
+  try {
+    const findings = planned.analyze!(r.outputs, r.result);
+    r.result.findings = findings;
+    for (const finding of findings) ctx.emit({ type: 'finding', host: ctx.host.name, phase, step, finding: { ...finding, step } });
+  } catch (err) {
+    r.result.failed = true;
+    r.message = `${ctx.host.name}: analysing the collected evidence failed (the evidence is stored): ${err instanceof Error ? err.message : String(err)}`;
+  }
 }
 
 function nameOf(step: unknown, index: number): string {

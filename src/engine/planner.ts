@@ -5,7 +5,7 @@
  * `firebreak plan` calls `planRun`, which renders every step for every host without connecting,
  * showing values registered at run time as `<registered:name.field>`.
  */
-import { PHASES, type Action, type Host, type PhaseName } from '../core/index.js';
+import { PHASES, type Action, type CollectedOutput, type Finding, type Host, type PhaseName } from '../core/index.js';
 import { getStepType, type PlanContext, type StepType } from '../steps/index.js';
 import { WAIT_DEFAULT_TIMEOUT_MS } from '../steps/wait_for.js';
 import {
@@ -60,6 +60,8 @@ export interface PlannedStep {
   until?: (result: RegisteredResult) => boolean;
   /** The step type changes the host when it succeeds (reported as `changed`). */
   changes: boolean;
+  /** The step type's parsers over its evidence outputs. */
+  analyze?: (outputs: CollectedOutput[]) => Finding[];
 }
 
 /** The step type key of a step and its params. */
@@ -167,9 +169,12 @@ export function planStep(step: Step, ctx: StepContext): PlannedStep {
   const withResult = (result: RegisteredResult) => ({ ...context, result, ...(step.register ? { [step.register]: result } : {}) });
   const failedWhen = step.failed_when;
   const until = step.until;
+  const analyze = type.analyze?.bind(type);
+  const data = parsed.data;
   return {
     ...base,
     actions,
+    ...(analyze ? { analyze: (outputs: CollectedOutput[]) => analyze(data, outputs, { host: ctx.host.name }) } : {}),
     ...(failedWhen !== undefined ? { failedWhen: (r: RegisteredResult) => evalCondition(failedWhen, withResult(r), { step: name, field: 'failed_when' }) } : {}),
     ...(until !== undefined ? { until: (r: RegisteredResult) => evalCondition(until, withResult(r), { step: name, field: 'until' }) } : {}),
   };

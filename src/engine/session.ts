@@ -60,6 +60,24 @@ export class HostSession {
     throw asConnectionError(this.host.name, last ?? new Error(why), `${why}: `);
   }
 
+  /**
+   * Open a second, independent connection, run `true`, close it: after a firewall or sshd change,
+   * proves that a *new* connection still gets in (the existing one may survive rules that lock out
+   * every later one). Throws ConnectionError when it does not.
+   */
+  async probeFresh(timeoutMs: number): Promise<void> {
+    const t = this.factory(this.host);
+    try {
+      await t.connect();
+      const r = await t.exec('true', { timeoutMs });
+      if (r.code !== 0) throw new ConnectionError(this.host.name, `a fresh connection could not run \`true\` (${r.timedOut ? 'timed out' : `exit ${r.code}`})`, 'other');
+    } catch (err) {
+      throw asConnectionError(this.host.name, err, 'a fresh SSH connection failed: ');
+    } finally {
+      await t.close().catch(() => undefined);
+    }
+  }
+
   /** Close if ever opened. Never throws. */
   async close(): Promise<void> {
     if (!this.transport) return;

@@ -34,6 +34,11 @@ export function plainLine(e: RunEvent): string | undefined {
       return `${e.host} | ${e.phase} | ${e.step} | SKIPPED: ${e.reason}`;
     case 'host.unreachable':
       return `${e.host} | ${e.phase} | UNREACHABLE: ${e.message}`;
+    case 'finding':
+      // Info and low findings are in the journal and the report; the live view shows what needs eyes.
+      return ['medium', 'high', 'critical'].includes(e.finding.severity) ? `${e.host} | ${e.phase} | ${e.step} | FINDING ${e.finding.severity}: ${e.finding.summary}` : undefined;
+    case 'hostkey.replaced':
+      return `${e.host} | ${e.phase} | ${e.step} | new host key accepted for the reinstalled host: ${e.newFingerprint}`;
     case 'run.aborted':
       return `!! run aborted: ${e.reason}`;
     case 'run.finished':

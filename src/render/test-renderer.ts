@@ -31,6 +31,12 @@ export function testLine(e: RunEvent): string {
       return `step.skipped ${e.host} ${e.phase}/${e.step}: ${e.reason}`;
     case 'step.finished':
       return `step.finished ${e.host} ${e.phase}/${e.step} ${e.outcome.status}${e.outcome.rc !== undefined ? ` rc=${e.outcome.rc}` : ''}`;
+    case 'evidence.stored':
+      return `evidence.stored ${e.host} ${e.phase}/${e.step} ${e.artifact.label} match=${String(e.artifact.match)}`;
+    case 'finding':
+      return `finding ${e.host} ${e.phase}/${e.step} ${e.finding.kind} ${e.finding.severity}`;
+    case 'hostkey.replaced':
+      return `hostkey.replaced ${e.host} ${e.phase}/${e.step}`;
     case 'run.aborted':
       return `run.aborted ${e.reason}`;
     case 'run.finished':

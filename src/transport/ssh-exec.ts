@@ -59,7 +59,8 @@ export async function runExec(client: ClientType, hostName: string, command: str
   const t0 = performance.now();
   const nonce = randomBytes(8).toString('hex');
   const max = options.maxInMemoryBytes ?? DEFAULT_MAX_IN_MEMORY_BYTES;
-  const out = new StreamCapture(max, options.spillPrefix ? `${options.spillPrefix}.stdout` : undefined);
+  // Evidence: stdout goes to the file only, as raw bytes (binary files, any size), never to memory.
+  const out = new StreamCapture(options.stdoutToFile ? 0 : max, options.spillPrefix ? `${options.spillPrefix}.stdout` : undefined);
   const err = new StreamCapture(max, options.spillPrefix ? `${options.spillPrefix}.stderr` : undefined);
   const marker = new PidMarkerParser(nonce);
   if (options.signal?.aborted) throw new AbortError(`${hostName}: aborted before \`${command}\` started`);

@@ -1,0 +1,84 @@
+/**
+ * Applying an `evidence` action: run the wrapped command with stdout streamed raw to a file, store
+ * that file in the run's evidence store (hashed again on the controller), compare with the hash the
+ * host reported, and journal the artifact. The spill file is removed once the store has its copy.
+ */
+import { closeSync, openSync, readSync, rmSync } from 'node:fs';
+import { parseEvidenceTrailer, type Action, type StoredArtifact } from '../core/index.js';
+import type { EvidenceStore } from '../evidence/index.js';
+import type { CollectedOutput } from './executor-types.js';
+import type { HostSession } from './session.js';
+
+/** Parsers read at most this much of an artifact (the artifact itself is stored whole). */
+export const MAX_ANALYZED_BYTES = 32 * 1024 * 1024;
+
+export type EvidenceAction = Extract<Action, { kind: 'evidence' }>;
+
+export interface EvidenceRun {
+  session: HostSession;
+  store: EvidenceStore;
+  step: string;
+  timeoutMs: number;
+  become: import('../core/index.js').Become | undefined;
+  signal: AbortSignal;
+  /** Local file prefix for the raw stdout while it streams in. */
+  spillPrefix: string;
+}
+
+export interface EvidenceOutcome {
+  artifact: StoredArtifact;
+  output: CollectedOutput;
+  /** Why this artifact is not trustworthy or complete (hash mismatch, timeout); undefined when fine. */
+  problem?: string;
+  /** stderr of the command, without our markers. */
+  stderr: string;
+}
+
+function readHead(file: string | undefined, max: number): { text: string; truncated: boolean } {
+  if (!file) return { text: '', truncated: false };
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(max + 1);
+    const n = readSync(fd, buf, 0, max + 1, 0);
+    return { text: buf.subarray(0, Math.min(n, max)).toString('utf8'), truncated: n > max };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export async function runEvidence(run: EvidenceRun, action: EvidenceAction): Promise<EvidenceOutcome> {
+  const host = run.session.host.name;
+  const r = await run.session.t.exec(action.command, {
+    timeoutMs: run.timeoutMs,
+    ...(action.become && run.become ? { become: run.become } : {}),
+    spillPrefix: run.spillPrefix,
+    stdoutToFile: true,
+    signal: run.signal,
+  });
+  const trailer = parseEvidenceTrailer(r.stderr);
+  const input = { host, step: run.step, source: action.source, sha256AtSource: trailer.sha256 };
+  const stored = r.stdoutFile ? await run.store.addFile(input, r.stdoutFile) : await run.store.addBytes(input, Buffer.alloc(0));
+  const { text, truncated } = readHead(r.stdoutFile, MAX_ANALYZED_BYTES);
+  if (r.stdoutFile) rmSync(r.stdoutFile, { force: true });
+  if (r.stderrFile) rmSync(r.stderrFile, { force: true });
+  const artifact: StoredArtifact = {
+    id: stored.id,
+    label: action.label,
+    source: action.source,
+    size: stored.size,
+    sha256: stored.sha256AtRest,
+    sha256AtSource: stored.sha256AtSource,
+    match: stored.match,
+    rc: trailer.rc,
+  };
+  const problem = r.timedOut
+    ? `${action.label}: timed out after ${r.durationMs} ms (partial output kept)`
+    : r.signal
+      ? `${action.label}: killed by ${r.signal}`
+      : stored.match === false
+        ? `${action.label}: SHA-256 on the host (${stored.sha256AtSource ?? '?'}) differs from the controller's (${stored.sha256AtRest})`
+        : stored.match === null
+          ? `${action.label}: the host reported no SHA-256 (is sha256sum missing?)`
+          : undefined;
+  return { artifact, output: { label: action.label, source: action.source, text, truncated, rc: trailer.rc, sha256: stored.sha256AtRest }, ...(problem ? { problem } : {}), stderr: trailer.stderr };
+}
