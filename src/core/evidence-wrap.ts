@@ -10,7 +10,9 @@
  */
 export function wrapEvidence(inner: string, mergeStderr: boolean): string {
   const errs = mergeStderr ? '2>&1' : '2>&4';
-  return `{ { ${inner}\n echo "fb-rc=$?" >&4; } ${errs} | tee /dev/fd/3 | sha256sum | { read -r h _; echo "fb-sha256=$h" >&4; }; } 3>&1 4>&2`;
+  // `( … )`: an `exit` in the command ends only its subshell, so the exit code is still reported.
+  // The trailing `| cat` makes fd 3 a pipe: tee cannot reopen /dev/fd/3 when stdout is a socket.
+  return `{ { ( ${inner}\n ); echo "fb-rc=$?" >&4; } ${errs} | tee /dev/fd/3 | sha256sum | { read -r h _; echo "fb-sha256=$h" >&4; }; } 3>&1 4>&2 | cat`;
 }
 
 export interface EvidenceTrailer {

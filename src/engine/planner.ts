@@ -164,7 +164,7 @@ export function planStep(step: Step, ctx: StepContext): PlannedStep {
     throw new TemplateError(`params invalid after templating: ${why}`, { step: name });
   }
   let actions = type.plan(parsed.data, ctx);
-  if (base.become) actions = actions.map((a) => (a.kind === 'exec' ? { ...a, become: true } : a));
+  if (base.become) actions = actions.map((a) => (a.kind === 'exec' || a.kind === 'evidence' ? { ...a, become: true } : a));
 
   const withResult = (result: RegisteredResult) => ({ ...context, result, ...(step.register ? { [step.register]: result } : {}) });
   const failedWhen = step.failed_when;

@@ -8,9 +8,10 @@ import { script } from './script.js';
 import { fetch } from './fetch.js';
 import { upload } from './upload.js';
 import { waitFor } from './wait_for.js';
+import { collect } from './collect.js';
 
 /** All step types, in the order `firebreak schema` and suggestions list them. */
-export const STEP_TYPES = [shell, script, fetch, upload, waitFor] as const;
+export const STEP_TYPES = [shell, script, fetch, upload, waitFor, collect] as const;
 
 export type StepTypeName = (typeof STEP_TYPES)[number]['type'];
 

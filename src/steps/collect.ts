@@ -1,0 +1,45 @@
+/**
+ * `collect`: evidence in order of volatility, every artifact stored with its SHA-256 taken on the
+ * host and again on the controller (a mismatch fails the step), then parsed into findings. Read-only
+ * on the host: nothing is written there, not even a temp file.
+ */
+import { z } from 'zod';
+import { quote, wrapEvidence, type Action } from '../core/index.js';
+import { ARTIFACT_SET_NAMES, ARTIFACT_SETS, type ArtifactItem, type ArtifactSetName } from './collect-sets.js';
+import { defineStepType } from './define.js';
+import { analyzeOutputs } from './collect-analyze.js';
+
+const label = z.string().regex(/^[a-z0-9][a-z0-9._/-]*$/, 'labels are lowercase words like extra/netstat');
+
+export const collect = defineStepType({
+  type: 'collect',
+  description: 'Collect evidence (built-in artifact sets + your commands and files), hashed on the host and the controller; parse into findings',
+  schema: z.union([
+    z.strictObject({
+      sets: z.array(z.enum(ARTIFACT_SET_NAMES as [ArtifactSetName, ...ArtifactSetName[]])).default([...ARTIFACT_SET_NAMES]).describe(`Built-in artifact sets: ${ARTIFACT_SET_NAMES.join(', ')}`),
+      commands: z.array(z.strictObject({ label, command: z.string().min(1) })).default([]).describe('Extra commands whose output is evidence'),
+      files: z.array(z.string().regex(/^\//, 'an absolute path')).default([]).describe('Extra files to collect'),
+      exclude: z.array(label).default([]).describe('Labels of built-in items to leave out, e.g. logs/btmp'),
+    }),
+    z.literal(true).transform(() => ({ sets: [...ARTIFACT_SET_NAMES], commands: [] as { label: string; command: string }[], files: [] as string[], exclude: [] as string[] })),
+  ]),
+  shellFields: [],
+  changes: false,
+  plan(p) {
+    const items: ArtifactItem[] = [
+      ...p.sets.flatMap((s) => ARTIFACT_SETS[s] as readonly ArtifactItem[]),
+      ...p.commands,
+      ...p.files.map((f) => ({ label: `files${f}`, file: f })),
+    ].filter((i) => !p.exclude.includes(i.label));
+    return items.map((i): Action => {
+      if (i.file !== undefined) {
+        return { kind: 'evidence', label: i.label, source: { kind: 'file', value: i.file }, command: wrapEvidence(`cat -- ${quote(i.file)}`, false) };
+      }
+      const command = i.command as string;
+      return { kind: 'evidence', label: i.label, source: { kind: 'command', value: command }, command: wrapEvidence(command, true) };
+    });
+  },
+  analyze(_p, outputs, ctx) {
+    return analyzeOutputs(ctx.host, outputs);
+  },
+});

@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { parseEvidenceTrailer, wrapEvidence } from '../../src/core/index.js';
+
+function sh(command: string): { stdout: Buffer; stderr: string } {
+  const r = spawnSync('/bin/sh', ['-c', command], { maxBuffer: 64 * 1024 * 1024 });
+  return { stdout: r.stdout, stderr: r.stderr.toString('utf8') };
+}
+
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+describe('wrapEvidence (run by a real /bin/sh)', () => {
+  it('passes stdout through byte for byte, with the same SHA-256 and the exit code on stderr', () => {
+    const r = sh(wrapEvidence("printf 'a\\0b\\377\\n'; echo oops >&2; exit 3", true));
+    assert.deepEqual([...r.stdout], [...Buffer.from('a\0b\xff\noops\n', 'latin1')]);
+    const t = parseEvidenceTrailer(r.stderr);
+    assert.equal(t.rc, 3);
+    assert.equal(t.sha256, sha(r.stdout));
+  });
+
+  it('keeps a file source clean of error messages, which go to stderr', () => {
+    const r = sh(wrapEvidence('cat -- /nonexistent/file', false));
+    assert.equal(r.stdout.length, 0);
+    const t = parseEvidenceTrailer(r.stderr);
+    assert.equal(t.rc, 1);
+    assert.equal(t.sha256, sha(Buffer.alloc(0)));
+    assert.match(t.stderr, /No such file/);
+  });
+
+  it('handles a big binary stream', () => {
+    const r = sh(wrapEvidence('head -c 3000000 /dev/urandom', true));
+    assert.equal(r.stdout.length, 3_000_000);
+    assert.equal(parseEvidenceTrailer(r.stderr).sha256, sha(r.stdout));
+  });
+
+  it('reports no hash when the host printed none', () => {
+    assert.deepEqual(parseEvidenceTrailer('fb-sha256=xyz\nsomething\n'), { rc: null, sha256: null, stderr: 'fb-sha256=xyz\nsomething\n' });
+  });
+});
