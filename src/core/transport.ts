@@ -31,11 +31,20 @@ export interface TransferResult {
   durationMs: number;
 }
 
+/** Options of one connect(). */
+export interface ConnectOptions {
+  /**
+   * The host was reinstalled (rebuild): accept a *changed* host key for this host, replace its entry
+   * in known_hosts, and report old and new fingerprints. Only the rebuild step asks for this.
+   */
+  replaceHostKey?: (change: { oldFingerprint: string | null; newFingerprint: string }) => void;
+}
+
 export interface Transport {
   /** Inventory name of the host. */
   readonly host: string;
   /** Open (or reopen) the connection. Rejects with ConnectionError. */
-  connect(): Promise<void>;
+  connect(options?: ConnectOptions): Promise<void>;
   /** True while the underlying connection is up. */
   readonly connected: boolean;
   exec(command: string, options: ExecOptions): Promise<ExecResult>;

@@ -34,6 +34,8 @@ export interface AttemptContext {
   evidence: () => Promise<EvidenceStore>;
   /** Journal an artifact as soon as it is stored. */
   onArtifact: (artifact: StoredArtifact) => void;
+  /** Journal a host key a rebuild step accepted for its reinstalled host. */
+  onHostKeyReplaced: (change: { oldFingerprint: string | null; newFingerprint: string }) => void;
   phase: PhaseName;
   stepName: string;
 }
@@ -79,7 +81,8 @@ export async function runAttempt(ctx: AttemptContext, attempt: number): Promise<
         break;
       }
       if (action.kind === 'reconnect') {
-        await session.reconnectUntil(action.timeoutMs, action.delayMs, ctx.clock, signal);
+        const replace = action.acceptNewHostKey ? { replaceHostKey: ctx.onHostKeyReplaced } : undefined;
+        await session.reconnectUntil(action.timeoutMs, action.delayMs, ctx.clock, signal, replace);
         continue;
       }
       if (action.kind === 'local') {

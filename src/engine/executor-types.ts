@@ -56,6 +56,8 @@ export interface PlannedStep {
   changes: boolean;
   /** Turns the step's evidence outputs into findings (after a successful attempt). */
   analyze?: (outputs: CollectedOutput[], result: RegisteredResult) => Finding[];
+  /** Fail the step when analyze() reports a finding this severe or worse. */
+  failOnFindings?: import('../core/index.js').FindingSeverity;
   /**
    * Used for exec actions marked `become`: a user name (the planner's form; the password comes from
    * `RunOptions.becomePassword`) or a full Become. The password never leaves the transport.

@@ -3,7 +3,7 @@
  * earlier steps registered), run it with retries, record the outcome, stop at the first real failure.
  * Emits events only; the executor decides what a host's failure means for the run.
  */
-import { describeAction, type Host, type PhaseName, type RunEvent, type StepOutcome } from '../core/index.js';
+import { describeAction, severityRank, type Host, type PhaseName, type RunEvent, type StepOutcome } from '../core/index.js';
 import type { EvidenceStore } from '../evidence/index.js';
 import type { Redactor } from '../journal/index.js';
 import { runAttempt, type AttemptResult } from './attempt.js';
@@ -98,6 +98,7 @@ async function runStep<S>(ctx: HostRunContext<S>, phase: PhaseName, name: string
         onLine: (stream, text) => ctx.emit({ type: 'step.output', host, phase, step: name, stream, text }),
         evidence: ctx.evidence,
         onArtifact: (artifact) => ctx.emit({ type: 'evidence.stored', host, phase, step: name, artifact }),
+        onHostKeyReplaced: (change) => ctx.emit({ type: 'hostkey.replaced', host, phase, step: name, ...change }),
         phase,
         stepName: name,
       },
@@ -154,6 +155,13 @@ function analyze<S>(ctx: HostRunContext<S>, phase: PhaseName, step: string, plan
     const findings = planned.analyze!(r.outputs, r.result);
     r.result.findings = findings;
     for (const finding of findings) ctx.emit({ type: 'finding', host: ctx.host.name, phase, step, finding: { ...finding, step } });
+    const bar = planned.failOnFindings;
+    const bad = bar ? findings.filter((f) => severityRank(f.severity) >= severityRank(bar)) : [];
+    if (bad.length && !r.result.failed) {
+      r.result.failed = true;
+      r.result.changed = false;
+      r.message = `${ctx.host.name}: ${bad.length} finding(s) of severity ${bar} or worse: ${bad.slice(0, 3).map((f) => f.summary).join('; ')}`;
+    }
   } catch (err) {
     r.result.failed = true;
     r.message = `${ctx.host.name}: analysing the collected evidence failed (the evidence is stored): ${err instanceof Error ? err.message : String(err)}`;

@@ -5,7 +5,7 @@
  * `firebreak plan` calls `planRun`, which renders every step for every host without connecting,
  * showing values registered at run time as `<registered:name.field>`.
  */
-import { PHASES, type Action, type CollectedOutput, type Finding, type Host, type PhaseName } from '../core/index.js';
+import { PHASES, type Action, type CollectedOutput, type Finding, type FindingSeverity, type Host, type PhaseName } from '../core/index.js';
 import { getStepType, type PlanContext, type StepType } from '../steps/index.js';
 import { WAIT_DEFAULT_TIMEOUT_MS } from '../steps/wait_for.js';
 import {
@@ -62,6 +62,7 @@ export interface PlannedStep {
   changes: boolean;
   /** The step type's parsers over its evidence outputs. */
   analyze?: (outputs: CollectedOutput[]) => Finding[];
+  failOnFindings?: FindingSeverity;
 }
 
 /** The step type key of a step and its params. */
@@ -175,6 +176,7 @@ export function planStep(step: Step, ctx: StepContext): PlannedStep {
     ...base,
     actions,
     ...(analyze ? { analyze: (outputs: CollectedOutput[]) => analyze(data, outputs, { host: ctx.host.name }) } : {}),
+    ...(type.failOnFindings ? { failOnFindings: type.failOnFindings } : {}),
     ...(failedWhen !== undefined ? { failedWhen: (r: RegisteredResult) => evalCondition(failedWhen, withResult(r), { step: name, field: 'failed_when' }) } : {}),
     ...(until !== undefined ? { until: (r: RegisteredResult) => evalCondition(until, withResult(r), { step: name, field: 'until' }) } : {}),
   };

@@ -2,7 +2,7 @@
  * One host's connection for the whole run: created on first use, reopened once if it dropped between
  * steps, reopened in a loop by `reconnect` actions (a rebooting host), closed at the end.
  */
-import { ConnectionError, type Host, type Transport } from '../core/index.js';
+import { ConnectionError, type ConnectOptions, type Host, type Transport } from '../core/index.js';
 import type { Clock } from './executor-types.js';
 
 export class HostSession {
@@ -39,7 +39,7 @@ export class HostSession {
    * Close, then try to connect every `delayMs` until it works or `timeoutMs` has passed (wait_for
    * connection after a reboot). Bounded by time and by attempt count.
    */
-  async reconnectUntil(timeoutMs: number, delayMs: number, clock: Clock, signal: AbortSignal): Promise<void> {
+  async reconnectUntil(timeoutMs: number, delayMs: number, clock: Clock, signal: AbortSignal, options?: ConnectOptions): Promise<void> {
     const t = this.t;
     await t.close().catch(() => undefined);
     const start = clock.now();
@@ -47,7 +47,7 @@ export class HostSession {
     let last: unknown;
     for (let attempt = 1; attempt <= maxAttempts && !signal.aborted; attempt++) {
       try {
-        await t.connect();
+        await t.connect(options);
         this.everConnected = true;
         return;
       } catch (err) {

@@ -4,6 +4,8 @@
  * artifact; commands are fixed text (nothing user-provided is interpolated here).
  */
 
+import { quote, wrapEvidence, type Action } from '../core/index.js';
+
 export interface ArtifactItem {
   /** `set/name`: the artifact's label in the evidence store and the parsers' key. */
   label: string;
@@ -98,3 +100,10 @@ export const ARTIFACT_SETS = {
 
 export type ArtifactSetName = keyof typeof ARTIFACT_SETS;
 export const ARTIFACT_SET_NAMES = Object.keys(ARTIFACT_SETS) as ArtifactSetName[];
+
+/** The evidence action that collects one item: a file as is, or a command's output with its stderr. */
+export function itemAction(i: ArtifactItem): Action {
+  if (i.file !== undefined) return { kind: 'evidence', label: i.label, source: { kind: 'file', value: i.file }, command: wrapEvidence(`cat -- ${quote(i.file)}`, false) };
+  const command = i.command as string;
+  return { kind: 'evidence', label: i.label, source: { kind: 'command', value: command }, command: wrapEvidence(command, true) };
+}

@@ -4,8 +4,7 @@
  * on the host: nothing is written there, not even a temp file.
  */
 import { z } from 'zod';
-import { quote, wrapEvidence, type Action } from '../core/index.js';
-import { ARTIFACT_SET_NAMES, ARTIFACT_SETS, type ArtifactItem, type ArtifactSetName } from './collect-sets.js';
+import { ARTIFACT_SET_NAMES, ARTIFACT_SETS, itemAction, type ArtifactItem, type ArtifactSetName } from './collect-sets.js';
 import { defineStepType } from './define.js';
 import { analyzeOutputs } from './collect-analyze.js';
 
@@ -31,13 +30,7 @@ export const collect = defineStepType({
       ...p.commands,
       ...p.files.map((f) => ({ label: `files${f}`, file: f })),
     ].filter((i) => !p.exclude.includes(i.label));
-    return items.map((i): Action => {
-      if (i.file !== undefined) {
-        return { kind: 'evidence', label: i.label, source: { kind: 'file', value: i.file }, command: wrapEvidence(`cat -- ${quote(i.file)}`, false) };
-      }
-      const command = i.command as string;
-      return { kind: 'evidence', label: i.label, source: { kind: 'command', value: command }, command: wrapEvidence(command, true) };
-    });
+    return items.map(itemAction);
   },
   analyze(_p, outputs, ctx) {
     return analyzeOutputs(ctx.host, outputs);

@@ -9,9 +9,10 @@ import { fetch } from './fetch.js';
 import { upload } from './upload.js';
 import { waitFor } from './wait_for.js';
 import { collect } from './collect.js';
+import { rebuild } from './rebuild.js';
 
 /** All step types, in the order `firebreak schema` and suggestions list them. */
-export const STEP_TYPES = [shell, script, fetch, upload, waitFor, collect] as const;
+export const STEP_TYPES = [shell, script, fetch, upload, waitFor, collect, rebuild] as const;
 
 export type StepTypeName = (typeof STEP_TYPES)[number]['type'];
 

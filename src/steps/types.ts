@@ -4,7 +4,7 @@
  * plus fixtures in test/fixtures/steps/<type>/.
  */
 import type { z } from 'zod';
-import type { Action, CollectedOutput, Finding, Host } from '../core/index.js';
+import type { Action, CollectedOutput, Finding, FindingSeverity, Host } from '../core/index.js';
 
 /** What plan() may look at. Everything here is plain data; plan() never performs I/O. */
 export interface PlanContext {
@@ -37,4 +37,6 @@ export interface StepType<Schema extends z.ZodType = z.ZodType> {
   plan(params: z.output<Schema>, ctx: PlanContext): Action[];
   /** Pure: the step's evidence outputs -> findings (steps that collect: collect, verify_packages, rootkit_scan…). */
   analyze?(params: z.output<Schema>, outputs: CollectedOutput[], ctx: { host: string }): Finding[];
+  /** The step fails when analyze() finds something this severe or worse (rebuild: the new host must be clean). */
+  readonly failOnFindings?: FindingSeverity;
 }

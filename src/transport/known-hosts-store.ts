@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConnectionError } from '../core/errors.js';
 import {
-  blobKeyType, checkHostKey, fingerprint, formatEntry, knownKeyTypes, lookupName, parseKnownHosts,
+  blobKeyType, checkHostKey, fingerprint, formatEntry, knownKeyTypes, lookupName, parseKnownHosts, patternsMatch,
   type KnownHostEntry,
 } from './known-hosts.js';
 
@@ -70,6 +70,40 @@ export class KnownHostsStore {
       );
     }
     await this.append(hostName, address, port, blob);
+  }
+
+  /**
+   * For a reinstalled host only (rebuild): trust `blob` for `host:port`, replacing whatever key the
+   * file had for it (those lines are removed; the file is rewritten atomically). Resolves with the old
+   * and new fingerprints when something changed, undefined when the key was already the known one.
+   * `@revoked` keys stay refused.
+   */
+  async replace(hostName: string, address: string, port: number, blob: Buffer): Promise<{ oldFingerprint: string | null; newFingerprint: string } | undefined> {
+    const task = this.lock.then(async () => {
+      this.cache = undefined;
+      const entries = await this.entries();
+      const verdict = checkHostKey(entries, address, port, blob);
+      if (verdict.status === 'ok') return undefined;
+      if (verdict.status === 'revoked') throw new ConnectionError(hostName, `host key ${fingerprint(blob)} of ${lookupName(address, port)} is marked @revoked in ${this.file}; refusing to connect`, 'hostkey-changed');
+      const name = lookupName(address, port);
+      const stale = new Set(entries.filter((e) => !e.marker && patternsMatch(e.patterns, name)).map((e) => e.line));
+      const old = entries.find((e) => stale.has(e.line));
+      let text = '';
+      try {
+        text = await fs.readFile(this.file, 'utf8');
+      } catch {
+        /* no file yet */
+      }
+      const kept = text.split('\n').filter((_, i) => !stale.has(i + 1)).join('\n').replace(/\n*$/, '\n').replace(/^\n$/, '');
+      const tmp = `${this.file}.${process.pid}.tmp`;
+      await fs.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
+      await fs.writeFile(tmp, kept + formatEntry(address, port, blob), { mode: 0o600 });
+      await fs.rename(tmp, this.file);
+      this.cache = undefined;
+      return { oldFingerprint: old ? `${old.keyType} ${fingerprint(Buffer.from(old.key, 'base64'))}` : null, newFingerprint: `${blobKeyType(blob)} ${fingerprint(blob)}` };
+    });
+    this.lock = task.catch(() => undefined);
+    return task;
   }
 
   private async append(hostName: string, address: string, port: number, blob: Buffer): Promise<void> {

@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import type { Client as ClientType } from 'ssh2';
 import { ConnectionError } from '../core/errors.js';
 import type { ConnectionSpec } from '../core/host.js';
-import type { Transport } from '../core/transport.js';
+import type { ConnectOptions, Transport } from '../core/transport.js';
 import { defaultKnownHostsFile, KnownHostsStore } from './known-hosts-store.js';
 import { KeyedLimiter } from './limiter.js';
 import { parseJumpHop, parseSshCommonArgs, type JumpHop } from './ssh-args.js';
@@ -51,7 +51,7 @@ export class SshSession {
 
   /** The Transport for one host. Nothing connects until `connect()`. */
   transport(spec: ConnectionSpec): Transport {
-    return new SshTransport(spec.name, () => this.connectHost(spec));
+    return new SshTransport(spec.name, (options) => this.connectHost(spec, options));
   }
 
   /**
@@ -100,7 +100,7 @@ export class SshSession {
     return this.options.agent === false ? undefined : (this.options.agent ?? process.env.SSH_AUTH_SOCK) || undefined;
   }
 
-  private async connectHost(spec: ConnectionSpec): Promise<ClientType> {
+  private async connectHost(spec: ConnectionSpec, options?: ConnectOptions): Promise<ClientType> {
     const policy = this.policy(spec);
     const auth = await authMethods(this.keys, {
       hostName: spec.name, user: spec.user, privateKeyFile: spec.privateKeyFile, password: spec.password, agent: this.agent(),
@@ -110,6 +110,7 @@ export class SshSession {
       ...this.base(),
       hostName: spec.name, address: spec.address, port: spec.port, user: spec.user, auth,
       knownHosts: policy.store, acceptNew: policy.acceptNew,
+      ...(options?.replaceHostKey ? { replaceHostKey: options.replaceHostKey } : {}),
       ...(via ? { makeSock: () => tunnel(via.client, spec.name, via.label, spec.address, spec.port) } : {}),
     });
   }

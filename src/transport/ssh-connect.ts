@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
 import type { AuthMethod, Client as ClientType, ConnectConfig } from 'ssh2';
 import { ConnectionError } from '../core/errors.js';
+import type { ConnectOptions } from '../core/transport.js';
 import type { KnownHostsStore } from './known-hosts-store.js';
 import { backoffMs, type KeyedLimiter } from './limiter.js';
 
@@ -32,6 +33,8 @@ export interface HandshakeParams {
   auth: AuthMethod[];
   knownHosts: KnownHostsStore;
   acceptNew: boolean;
+  /** Accept and record a changed host key (a reinstalled host, rebuild step only). */
+  replaceHostKey?: ConnectOptions['replaceHostKey'];
   limiter: KeyedLimiter;
   connectTimeoutMs: number;
   keepaliveIntervalMs: number;
@@ -95,7 +98,10 @@ function attempt(p: HandshakeParams, algorithms: string[], sock: Duplex | undefi
       authHandler: p.auth,
       algorithms: { serverHostKey: algorithms as never },
       hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
-        p.knownHosts.verify(p.hostName, p.address, p.port, key, p.acceptNew).then(
+        const check = p.replaceHostKey
+          ? p.knownHosts.replace(p.hostName, p.address, p.port, key).then((change) => change && p.replaceHostKey?.(change))
+          : p.knownHosts.verify(p.hostName, p.address, p.port, key, p.acceptNew);
+        check.then(
           () => {
             verified = true;
             verify(true);

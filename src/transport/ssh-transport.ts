@@ -6,12 +6,12 @@
 import type { Client as ClientType, SFTPWrapper } from 'ssh2';
 import { ConnectionError } from '../core/errors.js';
 import type { ExecResult } from '../core/exec.js';
-import type { ExecOptions, TransferResult, Transport } from '../core/transport.js';
+import type { ConnectOptions, ExecOptions, TransferResult, Transport } from '../core/transport.js';
 import { runExec } from './ssh-exec.js';
 import { openSftp, sftpGet, sftpPut } from './ssh-sftp.js';
 
 /** Opens an authenticated connection for this host (jump hosts, limiter, retries included). */
-export type Connector = () => Promise<ClientType>;
+export type Connector = (options?: ConnectOptions) => Promise<ClientType>;
 
 export class SshTransport implements Transport {
   private client?: ClientType;
@@ -27,10 +27,10 @@ export class SshTransport implements Transport {
     return this.client !== undefined;
   }
 
-  connect(): Promise<void> {
+  connect(options?: ConnectOptions): Promise<void> {
     if (this.client) return Promise.resolve();
     if (!this.connecting) {
-      this.connecting = this.connector().then(
+      this.connecting = this.connector(options).then(
         (client) => {
           this.connecting = undefined;
           this.client = client;
