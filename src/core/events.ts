@@ -64,7 +64,7 @@ export type RunEvent = Base &
     | { type: 'host.finished'; host: string; phase: PhaseName; state: HostState }
     | { type: 'host.unreachable'; host: string; phase: PhaseName; step?: string; reason: string; message: string }
     | { type: 'host.failed'; host: string; phase: PhaseName; step: string; message: string }
-    | { type: 'step.started'; host: string; phase: PhaseName; step: string; index: number; commands: string[] }
+    | { type: 'step.started'; host: string; phase: PhaseName; step: string; index: number; commands: string[]; stepType?: string }
     | { type: 'step.output'; host: string; phase: PhaseName; step: string; stream: 'stdout' | 'stderr'; text: string }
     | { type: 'step.retrying'; host: string; phase: PhaseName; step: string; attempt: number; of: number; delayMs: number; message: string }
     | { type: 'step.skipped'; host: string; phase: PhaseName; step: string; reason: string }

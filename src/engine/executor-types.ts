@@ -38,6 +38,8 @@ export interface RegisteredResult {
 export interface PlannedStep {
   /** Display name; defaults to the runbook step's `name`, else `step N`. */
   name?: string;
+  /** The step type (`collect`, `isolate`…), for the journal and the report. */
+  type?: string;
   /** Set when the step must not run on this host (`when` false); the text is the reason. */
   skip?: string;
   actions: Action[];

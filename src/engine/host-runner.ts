@@ -77,7 +77,7 @@ export async function runHostPhase<S>(ctx: HostRunContext<S>, phase: PhaseName, 
 
 async function runStep<S>(ctx: HostRunContext<S>, phase: PhaseName, name: string, index: number, planned: PlannedStep): Promise<HostPhaseResult> {
   const host = ctx.host.name;
-  ctx.emit({ type: 'step.started', host, phase, step: name, index, commands: planned.actions.map(describeAction) });
+  ctx.emit({ type: 'step.started', host, phase, step: name, index, commands: planned.actions.map(describeAction), ...(planned.type ? { stepType: planned.type } : {}) });
   const dir = hostDir(ctx.runDir, host);
   const fileBase = `${dir}/${stepFileBase(index, phase, name)}`;
   const tries = Math.max(0, Math.floor(planned.retries)) + 1;
