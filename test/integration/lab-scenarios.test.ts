@@ -9,7 +9,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { InputError } from '../../src/core/index.js';
-import { checkTruth, labDown, labUp, loadScenario, scenarioNames, type LabState } from '../../src/lab/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { checkTruth, labDown, labUp, loadScenario, plantScenarios, scenarioNames, type LabState } from '../../src/lab/index.js';
 import { isRoot, labLeftovers, labTempDir, onHost } from '../helpers/lab.js';
 
 const PLANTED = ['outbound-ssh-bruteforce', 'ssh-bruteforce-target', 'conntrack-exhaustion', 'tampered-binary', 'disk-full'];
@@ -108,6 +109,9 @@ describe('lab scenarios (real namespaces)', function () {
       assert.equal(port, '22');
     }
     assert.deepEqual(peers.sort(), state!.hosts.filter((h) => h !== host).map((h) => h.address).sort());
+    const children = await onHost(state!, host.name, `cat /proc/${pid}/task/*/children`);
+    assert.equal(children.code, 0);
+    assert.equal(children.stdout.trim(), '', 'the loop is builtins only: no child processes');
   });
 
   it("outbound-ssh-bruteforce: the attacker's session shows in who on the planted host only", async () => {
@@ -125,6 +129,21 @@ describe('lab scenarios (real namespaces)', function () {
     assert.equal(keys[0], readFileSync(`${state!.files.clientKey}.pub`, 'utf8').trim());
     assert.equal(keys.filter(Boolean).length, 2);
     assert.equal(ssh(state!, host.address, 'hostname').trim(), host.name);
+  });
+
+  it('outbound-ssh-bruteforce: the dropper and the attacker session end after LAB_LIFETIME_SEC', async () => {
+    const spare = state!.hosts.find((h) => h.scenarios.length === 0)!;
+    await plantScenarios(state!, [{ name: 'outbound-ssh-bruteforce', count: 1 }], 3);
+    const planted = spare.scenarios[0]!;
+    const live = await checkTruth(spare, planted);
+    assert.ok(live.find((c) => c.id === 'dropper-process')!.present && live.find((c) => c.id === 'attacker-session')!.present, 'planted and running');
+    const gone = `! [ -e /proc/${planted.facts.dropper_pid} ] && ! who | grep -q sysupdate && ! pgrep -f '^sshd: sysupdate'`;
+    let code: number | null = 1;
+    for (let i = 0; i < 40 && code !== 0; i++) {
+      await sleep(250);
+      code = (await onHost(state!, spare.name, gone)).code;
+    }
+    assert.equal(code, 0, 'dropper, session and its sshd gone within a few seconds of the lifetime');
   });
 
   it('disk-full: the host still takes logins with /var/log full', () => {
