@@ -15,6 +15,8 @@ export const INIT_MARKER = 'firebreak-lab-init';
 export const HOST_INIT_SCRIPT = `#!/bin/bash
 # ${INIT_MARKER}: PID 1 of a firebreak lab host. Arguments: LAYERS_DIR HOSTNAME
 set -euo pipefail
+# Descriptors inherited from whoever ran \`lab up\` are not the host's business (255 is bash's own script fd).
+for fd in $(ls /proc/self/fd); do case $fd in 0|1|2|255) ;; *) eval "exec $fd>&-" 2>/dev/null || true ;; esac; done
 L=$1
 hostname "$2"
 for d in etc var usr home srv opt; do
@@ -46,6 +48,7 @@ while :; do sleep 3600 & wait $! || true; done
 /** PID 1 of the attacker namespace: nothing but a network to attack from, and a reaper. */
 export const ATTACKER_INIT_SCRIPT = `#!/bin/bash
 # ${INIT_MARKER}: the lab's attacker namespace
+for fd in $(ls /proc/self/fd); do case $fd in 0|1|2|255) ;; *) eval "exec $fd>&-" 2>/dev/null || true ;; esac; done
 mount -t proc proc /proc
 echo "ready $$"
 trap 'exit 0' TERM

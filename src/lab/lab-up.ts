@@ -16,6 +16,7 @@ import { writeLabFiles } from './lab-write.js';
 import { alive, startNamespaceProcess } from './namespace-process.js';
 import { attachHosts, createLabNetwork } from './network.js';
 import { checkLabEnvironment } from './preflight.js';
+import { loadScenario } from './scenarios/load.js';
 import { plantScenarios, type ScenarioRequest } from './scenarios/plant.js';
 import { statePath, writeLabState, type LabState } from './state.js';
 import { sysOk } from './sys.js';
@@ -50,6 +51,7 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
   const planted = options.scenarios.reduce((n, s) => n + s.count, 0);
   if (planted > options.hosts) throw new InputError(`the scenarios ask for ${planted} hosts but the lab has ${options.hosts}: raise --hosts or lower the counts`);
   checkLabEnvironment();
+  for (const s of options.scenarios) loadScenario(s.name); // a bad scenario file fails before anything boots
   const dir = resolve(options.dir);
   refuseRunningLab(dir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });

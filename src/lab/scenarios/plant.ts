@@ -67,12 +67,12 @@ function scenarioEnv(state: LabState, host: LabHostState, lifetimeSec: number): 
 export async function plantOne(state: LabState, host: LabHostState, spec: ScenarioSpec, lifetimeSec = DEFAULT_LIFETIME_SEC): Promise<void> {
   const env = scenarioEnv(state, host, lifetimeSec);
   const planted = await inHost(host.initPid, `set -euo pipefail\n${spec.plant}`, env, 120_000);
-  if (planted.code !== 0) throw new Error(`scenario ${spec.name} on ${host.name}: the plant script failed (exit ${planted.code}): ${planted.stderr.trim().slice(-500)}`);
+  if (planted.code !== 0) throw new InputError(`scenario ${spec.name} on ${host.name}: the plant script failed (exit ${planted.code}): ${planted.stderr.trim().slice(-500)}`);
   const facts = { address: host.address, attacker: state.network.attacker, controller: state.network.controller, ...parseFacts(planted.stdout) };
   if (spec.attack) {
     if (!state.attacker) throw new Error('the lab has no attacker namespace');
     const attacked = await inAttacker(state.attacker.initPid, `set -euo pipefail\n${spec.attack}`, { ...env, ...factEnv(facts), LAB_ATTACKER_KEY: state.files.attackerKey }, 120_000);
-    if (attacked.code !== 0) throw new Error(`scenario ${spec.name} on ${host.name}: the attack script failed (exit ${attacked.code}): ${attacked.stderr.trim().slice(-500)}`);
+    if (attacked.code !== 0) throw new InputError(`scenario ${spec.name} on ${host.name}: the attack script failed (exit ${attacked.code}): ${attacked.stderr.trim().slice(-500)}`);
     Object.assign(facts, parseFacts(attacked.stdout));
   }
   const indicators: Indicator[] = spec.truth.map((t) => ({
