@@ -10,9 +10,11 @@ import { upload } from './upload.js';
 import { waitFor } from './wait_for.js';
 import { collect } from './collect.js';
 import { rebuild } from './rebuild.js';
+import { verifyPackages } from './verify_packages.js';
+import { rootkitScan } from './rootkit_scan.js';
 
 /** All step types, in the order `firebreak schema` and suggestions list them. */
-export const STEP_TYPES = [shell, script, fetch, upload, waitFor, collect, rebuild] as const;
+export const STEP_TYPES = [shell, script, fetch, upload, waitFor, collect, rebuild, verifyPackages, rootkitScan] as const;
 
 export type StepTypeName = (typeof STEP_TYPES)[number]['type'];
 
