@@ -80,7 +80,7 @@ function tools(fleet: Fleet, tmp: string, forks: number): Record<string, () => P
     firebreak: () =>
       measure(
         process.execPath,
-        ['--import', probe, 'bin/firebreak.js', 'run', 'runbooks/triage.yaml', '-i', fleet.inventoryPath,
+        ['--import', probe, 'bin/firebreak.js', 'run', 'bench/workload.yaml', '-i', fleet.inventoryPath,
           '--known-hosts', fleet.knownHostsPath, '--forks', String(forks), '--runs-dir', join(tmp, 'runs')],
         { CI: '1' },
         tmp,

@@ -45,9 +45,15 @@ describe('runbook validation (fixtures)', () => {
 });
 
 describe('runbook loading', () => {
-  it('loads runbooks/triage.yaml: five read-only shell steps in collect', async () => {
-    const { runbook, dir } = await loadRunbook(path.join(REPO, 'runbooks/triage.yaml'));
-    assert.equal(dir, path.join(REPO, 'runbooks'));
+  it('loads runbooks/triage.yaml: read-only collect, verify_packages and rootkit_scan', async () => {
+    const { runbook } = await loadRunbook(path.join(REPO, 'runbooks/triage.yaml'));
+    assert.equal(runbook.name, 'triage');
+    assert.deepEqual(runbook.phases.collect?.steps.map((s) => Object.keys(s).find((k) => ['collect', 'verify_packages', 'rootkit_scan'].includes(k))), ['collect', 'verify_packages', 'rootkit_scan']);
+  });
+
+  it('loads bench/workload.yaml: five read-only shell steps in collect', async () => {
+    const { runbook, dir } = await loadRunbook(path.join(REPO, 'bench/workload.yaml'));
+    assert.equal(dir, path.join(REPO, 'bench'));
     assert.equal(runbook.name, 'triage');
     assert.deepEqual(Object.keys(runbook.phases), ['collect']);
     assert.deepEqual(
