@@ -1,0 +1,200 @@
+/**
+ * Processes: `ps` for the table everyone knows and a walk of `/proc` that does not trust `ps`
+ * (rootkits replace it). The walk reads each process's real binary through `/proc/PID/exe`, which
+ * opens even when the file was deleted, and hashes it, so `kill_process` can compare what it preserved.
+ *
+ * Findings (`process.suspicious`): a binary under /tmp, /var/tmp or /dev/shm, a deleted binary, or
+ * a process named like a kernel thread (`[kworker/0:1]`, `kworkerds`) that is not one: real kernel
+ * threads have no binary and are children of kthreadd (PID 2).
+ */
+import type { Finding, FindingSeverity } from '../core/index.js';
+import { finding, hasHiddenComponent, inScratchDir, lines, maxSeverity, unique } from './text.js';
+
+/**
+ * `ps` with a fixed, parseable layout: `PID PPID USER LSTART(5 words) STAT ARGS…`. The user column
+ * is widened so long names are not cut, and `comm` is left out because it may contain spaces
+ * (the `/proc` walk has it, unambiguously).
+ */
+export const PS_COMMAND = 'LC_ALL=C ps -eo pid=,ppid=,user:32=,lstart=,stat=,args=';
+
+/**
+ * Walk `/proc` in one POSIX sh command. One line per process, tab-separated:
+ *
+ * `PID  PPID  COMM  EXE  SHA256  CWD  FDS  CMDLINE`
+ *
+ * - EXE: the `/proc/PID/exe` target, `… (deleted)` when the file is gone; `-` when there is none
+ *   (kernel threads, zombies) or it cannot be read.
+ * - SHA256 of the running binary (read through `/proc/PID/exe`), or `-`. Hashes of the same path are
+ *   computed once, except for deleted files (two deleted files can share a name).
+ * - CWD: `/proc/PID/cwd` target or `-`; FDS: number of open file descriptors or `-`.
+ * - CMDLINE: arguments joined by spaces (empty for kernel threads); last, so nothing follows it.
+ *
+ * Tabs and newlines inside names are replaced (`?` in paths, a space in the command line) so that a
+ * hostile file name cannot forge a line. The shell running the walk skips itself.
+ */
+export const PROC_COMMAND =
+  `t=$(printf '\\t'); c=; for d in /proc/[0-9]*; do p=\${d#/proc/}; [ "$p" = "$$" ] && continue; ` +
+  `s=; { read -r s < "$d/stat"; } 2>/dev/null; [ -n "$s" ] || continue; ` +
+  `n=\${s#*\\(}; n=\${n%) *}; n=\${n%%"$t"*}; s=\${s##*) }; set -- $s; pp=\${2:--}; ` +
+  `e=$(readlink "$d/exe" 2>/dev/null | tr '\\t\\n' '??'); e=\${e%\\?}; [ -n "$e" ] || e=-; ` +
+  `if [ "$e" = - ]; then h=-; else case "$c" in *"$t$e$t"*) h=\${c#*"$t$e$t"}; h=\${h%%"$t"*};; ` +
+  `*) h=$(sha256sum < "$d/exe" 2>/dev/null); h=\${h%% *}; [ -n "$h" ] || h=-; ` +
+  `case "$e" in *' (deleted)') ;; *) c="$c$t$e$t$h";; esac;; esac; fi; ` +
+  `w=$(readlink "$d/cwd" 2>/dev/null | tr '\\t\\n' '??'); w=\${w%\\?}; [ -n "$w" ] || w=-; ` +
+  `set -- "$d"/fd/*; if [ -L "$1" ]; then f=$#; else f=-; fi; ` +
+  `m=$(tr '\\000\\t\\n' '   ' < "$d/cmdline" 2>/dev/null); m=\${m% }; ` +
+  `printf '%s\\t%s\\t%s\\t%s\\t%s\\t%s\\t%s\\t%s\\n' "$p" "$pp" "$n" "$e" "$h" "$w" "$f" "$m"; done`;
+
+/** One row of {@link PS_COMMAND}. */
+export interface PsRecord {
+  pid: number;
+  ppid: number;
+  user: string;
+  /** `ps` lstart as printed (`Sat Nov 21 19:41:50 2026`, local time of the host). */
+  started: string;
+  stat: string;
+  args: string;
+}
+
+/** One row of {@link PROC_COMMAND}. `undefined` where the walk printed `-`. */
+export interface ProcRecord {
+  pid: number;
+  ppid?: number;
+  comm: string;
+  exe?: string;
+  /** The exe target ended in ` (deleted)`: the binary was removed after it started. */
+  deleted: boolean;
+  sha256?: string;
+  cwd?: string;
+  fds?: number;
+  cmdline: string;
+}
+
+const PS_LINE = /^\s*(\d+)\s+(\d+)\s+(\S+)\s+([A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4})\s+(\S+)\s+(.*)$/;
+
+export function parsePs(text: string): PsRecord[] {
+  const out: PsRecord[] = [];
+  for (const line of lines(text)) {
+    const m = PS_LINE.exec(line);
+    if (!m) continue;
+    out.push({ pid: Number(m[1]), ppid: Number(m[2]), user: m[3] as string, started: (m[4] as string).replace(/\s+/g, ' '), stat: m[5] as string, args: (m[6] as string).trimEnd() });
+  }
+  return out;
+}
+
+const dash = (v: string | undefined): string | undefined => (v === undefined || v === '-' || v === '' ? undefined : v);
+
+export function parseProc(text: string): ProcRecord[] {
+  const out: ProcRecord[] = [];
+  for (const line of lines(text)) {
+    const f = line.split('\t');
+    if (f.length < 8 || !/^\d+$/.test(f[0] as string)) continue;
+    const [pid, ppid, comm, exe, sha, cwd, fds] = f as [string, string, string, string, string, string, string];
+    const target = dash(exe);
+    const rec: ProcRecord = { pid: Number(pid), comm, deleted: target?.endsWith(' (deleted)') ?? false, cmdline: f.slice(7).join(' ') };
+    if (/^\d+$/.test(ppid)) rec.ppid = Number(ppid);
+    if (target) rec.exe = target;
+    if (/^[0-9a-f]{64}$/.test(sha)) rec.sha256 = sha;
+    if (dash(cwd)) rec.cwd = cwd;
+    if (/^\d+$/.test(fds)) rec.fds = Number(fds);
+    out.push(rec);
+  }
+  return out;
+}
+
+/** A process as the findings see it: the `ps` row and the `/proc` row of one PID, either may be missing. */
+export interface ProcessView {
+  pid: number;
+  ppid?: number;
+  user?: string;
+  stat?: string;
+  /** What `ps` shows (`args`), else the `/proc` command line, else `[comm]`. */
+  args: string;
+  comm?: string;
+  exe?: string;
+  deleted: boolean;
+  sha256?: string;
+  cwd?: string;
+}
+
+/** Join `ps` and `/proc` rows by PID. */
+export function joinProcesses(ps: readonly PsRecord[], proc: readonly ProcRecord[]): ProcessView[] {
+  const byPid = new Map<number, ProcessView>();
+  for (const r of proc) {
+    const v: ProcessView = { pid: r.pid, args: r.cmdline || `[${r.comm}]`, comm: r.comm, deleted: r.deleted };
+    if (r.ppid !== undefined) v.ppid = r.ppid;
+    if (r.exe) v.exe = r.exe;
+    if (r.sha256) v.sha256 = r.sha256;
+    if (r.cwd) v.cwd = r.cwd;
+    byPid.set(r.pid, v);
+  }
+  for (const r of ps) {
+    const v = byPid.get(r.pid) ?? { pid: r.pid, args: r.args, deleted: false };
+    Object.assign(v, { ppid: v.ppid ?? r.ppid, user: r.user, stat: r.stat, args: r.args });
+    byPid.set(r.pid, v);
+  }
+  return [...byPid.values()].sort((a, b) => a.pid - b.pid);
+}
+
+/**
+ * PIDs the `/proc` walk saw that `ps` did not: a sign of a rootkit hiding processes, or a process
+ * that started between the two commands (run `ps` right after the walk to keep that window short).
+ */
+export function pidsHiddenFromPs(ps: readonly PsRecord[], proc: readonly ProcRecord[]): number[] {
+  const seen = new Set(ps.map((r) => r.pid));
+  return proc.filter((r) => !seen.has(r.pid)).map((r) => r.pid);
+}
+
+/** Names kernel threads use, and names malware borrows from them (`kworkerds`, `kthreaddi`, `kdevtmpfsi`). */
+const KTHREAD_NAME = /^(?:kworker|kthreadd|ksoftirqd|kswapd|kdevtmpfs|kblockd|khugepaged|kcompactd|kauditd|khungtaskd|kintegrityd|ksmd|migration\/|rcu_|cpuhp\/|watchdog|jbd2\/|writeback|oom_reaper|kthrotld|kstrp|irq\/|idle_inject)/;
+
+/** The name a process shows: `[kworker/0:1]` → `kworker/0:1`, `/usr/bin/x -y` → `x`. */
+export function displayName(args: string): string {
+  const bracket = /^\[([^\]]*)\]/.exec(args);
+  if (bracket) return bracket[1] as string;
+  const argv0 = args.split(/\s+/)[0] ?? '';
+  return argv0.slice(argv0.lastIndexOf('/') + 1).replace(/:$/, '');
+}
+
+/** Looks like a kernel thread: bracketed arguments (how `ps` shows threads), or a kernel thread's name. */
+function looksLikeKernelThread(v: ProcessView): boolean {
+  return /^\[[^\]]+\]$/.test(v.args.trim()) || KTHREAD_NAME.test(displayName(v.args)) || (v.comm !== undefined && KTHREAD_NAME.test(v.comm));
+}
+
+/** Why a process is suspicious, each reason with its severity. Empty for an ordinary process. */
+export function suspiciousReasons(v: ProcessView): Array<{ reason: string; severity: FindingSeverity }> {
+  const out: Array<{ reason: string; severity: FindingSeverity }> = [];
+  const path = v.exe?.replace(/ \(deleted\)$/, '');
+  if (path && inScratchDir(path)) out.push({ reason: `runs from ${path}`, severity: 'high' });
+  const memfd = path?.startsWith('/memfd:') ?? false;
+  // memfd_create + execve: a binary that never touched the disk ("fileless" droppers)
+  if (memfd) out.push({ reason: 'runs from an anonymous memory file (memfd)', severity: 'high' });
+  if (v.deleted && path && !memfd) {
+    // An upgraded package leaves deleted binaries of long-running daemons behind; scratch dirs and hidden paths do not.
+    out.push({ reason: 'its binary was deleted', severity: inScratchDir(path) || hasHiddenComponent(path) ? 'high' : 'medium' });
+  }
+  const zombie = v.stat?.includes('Z') ?? false;
+  if (!zombie && looksLikeKernelThread(v)) {
+    if (v.exe) out.push({ reason: `named like a kernel thread but runs ${v.exe}`, severity: 'high' });
+    else if (v.ppid !== undefined && v.ppid !== 2 && v.pid !== 2) out.push({ reason: `named like a kernel thread but its parent is PID ${v.ppid}, not kthreadd`, severity: 'high' });
+  }
+  return out;
+}
+
+export function processFindings(host: string, processes: readonly ProcessView[]): Finding[] {
+  const out: Finding[] = [];
+  for (const v of processes) {
+    const reasons = suspiciousReasons(v);
+    if (reasons.length === 0) continue;
+    const detail: Finding['detail'] = { pid: v.pid, args: v.args, reasons: unique(reasons.map((r) => r.reason)), deleted: v.deleted };
+    if (v.ppid !== undefined) detail.ppid = v.ppid;
+    if (v.user) detail.user = v.user;
+    if (v.exe) detail.exe = v.exe;
+    if (v.sha256) detail.sha256 = v.sha256;
+    if (v.cwd) detail.cwd = v.cwd;
+    if (v.comm) detail.comm = v.comm;
+    const summary = `PID ${v.pid} ${displayName(v.args)}: ${(detail.reasons as string[]).join('; ')}`;
+    out.push(finding(host, 'process.suspicious', maxSeverity(...reasons.map((r) => r.severity)), summary, detail));
+  }
+  return out;
+}
