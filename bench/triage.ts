@@ -113,13 +113,15 @@ function tools(fleet: Fleet, tmp: string, forks: number): Record<string, () => P
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { hosts: { type: 'string', default: '50' }, runs: { type: 'string', default: '3' } } });
+  const { values } = parseArgs({ options: { hosts: { type: 'string', default: '50' }, runs: { type: 'string', default: '3' }, only: { type: 'string' } } });
   const hostCount = Number(values.hosts);
   const runs = Math.max(1, Number(values.runs));
   const tmp = mkdtempSync(join(tmpdir(), 'firebreak-bench-'));
   const fleet = await startFleet({ hosts: hostCount });
   try {
-    const table = tools(fleet, tmp, hostCount);
+    // `--only floor,firebreak`: skip the slow comparison tools (e.g. for multi-run medians at 100 hosts).
+    const only = values.only?.split(',');
+    const table = Object.fromEntries(Object.entries(tools(fleet, tmp, hostCount)).filter(([name]) => !only || only.includes(name)));
     const results: Record<string, Measure[]> = {};
     for (let i = 0; i < runs; i++) {
       for (const [name, run] of Object.entries(table)) (results[name] ??= []).push(await run());
