@@ -5,6 +5,10 @@
  */
 
 import { quote, wrapEvidence, type Action } from '../core/index.js';
+import {
+  ACCOUNTS_COMMAND, AUTHORIZED_KEYS_COMMAND, CRON_COMMAND, DISK_COMMAND, LAST_COMMAND, LASTB_COMMAND, PRELOAD_COMMAND,
+  PROC_COMMAND, PS_COMMAND, SS_LISTEN_COMMAND, SS_TCP_COMMAND, SYSTEMD_COMMAND, W_COMMAND, WHO_COMMAND,
+} from '../facts/index.js';
 
 export interface ArtifactItem {
   /** `set/name`: the artifact's label in the evidence store and the parsers' key. */
@@ -14,77 +18,53 @@ export interface ArtifactItem {
   file?: string;
 }
 
-/** `==> path <==` then the file, for every existing regular file among the shell globs (like `tail -n +1`). */
-export function filesWithHeaders(globs: string): string {
-  return `for f in ${globs}; do [ -f "$f" ] || continue; echo "==> $f <=="; cat -- "$f"; done`;
-}
-
-/** Home directories of every account (from /etc/passwd), for per-user files. */
-const HOMES = `$(awk -F: '$6 ~ /^\\// {print $6}' /etc/passwd | sort -u)`;
-
-/** Per user home: each of `names` inside it, with headers. */
+/** Per user home: each of `names` inside it, with `==> path <==` headers. */
 function perUser(names: string[]): string {
-  return `for h in ${HOMES}; do for n in ${names.join(' ')}; do f="$h/$n"; [ -f "$f" ] || continue; echo "==> $f <=="; cat -- "$f"; done; done`;
+  return `awk -F: '$6 ~ /^\\// {print $6}' /etc/passwd | sort -u | while IFS= read -r h; do for n in ${names.join(' ')}; do f="$h/$n"; [ -f "$f" ] || continue; printf '==> %s <==\\n' "$f"; cat -- "$f"; echo; done; done`;
 }
 
-/**
- * Per process: `PID<TAB>PPID<TAB>exe target<TAB>sha256 of /proc/PID/exe<TAB>cwd<TAB>open fds<TAB>cmdline`.
- * `/proc/PID/exe` still reads when the file was deleted, so the hash is of the running binary.
- * Kernel threads have no exe: `-`.
- */
-export const PROC_TABLE =
-  `for d in /proc/[0-9]*; do p=\${d#/proc/}; [ "$p" = "$$" ] && continue; ` +
-  `exe=$(readlink "$d/exe" 2>/dev/null) || exe=-; ` +
-  `if [ "$exe" = - ]; then h=-; else h=$(sha256sum < "$d/exe" 2>/dev/null | cut -c1-64); [ -n "$h" ] || h=-; fi; ` +
-  `ppid=$(awk '/^PPid:/ {print $2}' "$d/status" 2>/dev/null); ` +
-  `cwd=$(readlink "$d/cwd" 2>/dev/null) || cwd=-; ` +
-  `fds=$(ls "$d/fd" 2>/dev/null | wc -l); ` +
-  `cmd=$(tr '\\000' ' ' < "$d/cmdline" 2>/dev/null); ` +
-  `printf '%s\\t%s\\t%s\\t%s\\t%s\\t%s\\t%s\\n' "$p" "\${ppid:--}" "$exe" "$h" "$cwd" "$fds" "$cmd"; done`;
+/** nf_conntrack use, and the kernel's "table full" lines from the host's own logs (dmesg may be a shared ring). */
+const CONNTRACK = `cat /proc/sys/net/netfilter/nf_conntrack_count /proc/sys/net/netfilter/nf_conntrack_max 2>/dev/null; echo "dropped_lines $(cat /var/log/kern.log /var/log/messages 2>/dev/null | grep -c 'table full, dropping packet')"`;
 
 export const ARTIFACT_SETS = {
   processes: [
-    { label: 'processes/ps', command: 'ps auxwwwf' },
-    { label: 'processes/ps-fields', command: 'ps -eo pid=,ppid=,user=,stat=,lstart=,comm=,args=' },
-    { label: 'processes/proc', command: PROC_TABLE },
+    { label: 'processes/ps', command: PS_COMMAND },
+    { label: 'processes/proc', command: PROC_COMMAND },
+    { label: 'processes/tree', command: 'ps auxwwwf' },
   ],
   network: [
-    { label: 'network/ss-tanp', command: 'ss -tanp' },
-    { label: 'network/ss-ulnp', command: 'ss -ulnp' },
-    { label: 'network/ss-tlnp', command: 'ss -tlnp' },
+    { label: 'network/ss-tanp', command: SS_TCP_COMMAND },
+    { label: 'network/listeners', command: SS_LISTEN_COMMAND },
     { label: 'network/addresses', command: 'ip -d address show' },
     { label: 'network/routes', command: 'ip route show table all; ip -6 route show' },
     { label: 'network/neighbours', command: 'ip neigh show' },
     { label: 'network/iptables', command: 'iptables-save; ip6tables-save' },
     { label: 'network/nft', command: 'nft list ruleset' },
-    { label: 'network/conntrack', command: 'cat /proc/sys/net/netfilter/nf_conntrack_count /proc/sys/net/netfilter/nf_conntrack_max' },
+    { label: 'network/conntrack', command: CONNTRACK },
   ],
   users: [
-    { label: 'users/w', command: 'w' },
-    { label: 'users/who', command: 'who -a' },
-    { label: 'users/last', command: 'last -Fiw' },
-    { label: 'users/lastb', command: 'lastb -Fiw' },
+    { label: 'users/w', command: W_COMMAND },
+    { label: 'users/who', command: WHO_COMMAND },
+    { label: 'users/last', command: LAST_COMMAND },
+    { label: 'users/lastb', command: LASTB_COMMAND },
     { label: 'users/lastlog', command: 'lastlog' },
     { label: 'users/passwd', file: '/etc/passwd' },
-    { label: 'users/group', file: '/etc/group' },
+    { label: 'users/accounts', command: ACCOUNTS_COMMAND },
   ],
   system: [
     { label: 'system/uname', command: 'uname -a; cat /etc/os-release' },
     { label: 'system/uptime', command: 'uptime' },
-    { label: 'system/df', command: 'df -hP' },
-    { label: 'system/df-inodes', command: 'df -iP' },
+    { label: 'system/df', command: DISK_COMMAND },
     { label: 'system/modules', command: 'cat /proc/modules' },
     { label: 'system/tainted', command: 'cat /proc/sys/kernel/tainted' },
     { label: 'system/largest-logs', command: "find /var/log -xdev -type f -printf '%s\\t%p\\n' 2>/dev/null | sort -rn | head -n 25" },
   ],
   persistence: [
-    { label: 'persistence/crontabs', command: filesWithHeaders('/etc/crontab /etc/cron.d/* /etc/cron.hourly/* /etc/cron.daily/* /var/spool/cron/crontabs/* /var/spool/cron/*') },
-    { label: 'persistence/systemd', command: "find /etc/systemd/system /run/systemd/system /usr/local/lib/systemd/system -maxdepth 2 \\( -name '*.service' -o -name '*.timer' \\) -printf '%y\\t%p\\t%l\\n' 2>/dev/null" },
-    { label: 'persistence/systemd-units', command: filesWithHeaders('/etc/systemd/system/*.service /etc/systemd/system/*.timer') },
-    { label: 'persistence/rc', command: filesWithHeaders('/etc/rc.local /etc/profile /etc/profile.d/* /etc/bash.bashrc') + '; ' + perUser(['.bashrc', '.profile', '.bash_profile', '.bash_login']) },
-    { label: 'persistence/authorized_keys', command: perUser(['.ssh/authorized_keys', '.ssh/authorized_keys2']) },
-    { label: 'persistence/ld.so.preload', command: filesWithHeaders('/etc/ld.so.preload') },
-    { label: 'persistence/sudoers', command: filesWithHeaders('/etc/sudoers /etc/sudoers.d/*') },
+    { label: 'persistence/crontabs', command: CRON_COMMAND },
+    { label: 'persistence/systemd', command: SYSTEMD_COMMAND },
+    { label: 'persistence/rc', command: 'for f in /etc/rc.local /etc/profile /etc/profile.d/* /etc/bash.bashrc; do [ -f "$f" ] || continue; printf \'==> %s <==\\n\' "$f"; cat -- "$f"; echo; done; ' + perUser(['.bashrc', '.profile', '.bash_profile', '.bash_login']) },
+    { label: 'persistence/authorized_keys', command: AUTHORIZED_KEYS_COMMAND },
+    { label: 'persistence/ld.so.preload', command: PRELOAD_COMMAND },
   ],
   logs: [
     { label: 'logs/auth.log', file: '/var/log/auth.log' },

@@ -13,8 +13,8 @@ import { defineStepType } from './define.js';
 
 /** What "clean" is checked against: the quick, cheap part of collect. */
 const QUICK_CHECK = new Set([
-  'processes/proc', 'processes/ps-fields', 'network/ss-tanp', 'users/passwd', 'users/group',
-  'persistence/crontabs', 'persistence/authorized_keys', 'persistence/ld.so.preload', 'persistence/sudoers',
+  'processes/ps', 'processes/proc', 'network/ss-tanp', 'users/passwd', 'users/accounts',
+  'persistence/crontabs', 'persistence/authorized_keys', 'persistence/ld.so.preload',
 ]);
 
 export function quickCheckActions(): Action[] {
