@@ -8,5 +8,6 @@ export { readLabState, findHost, type LabState, type LabHostState, type PlantedS
 export { nsenterArgs, inHost, inAttacker, CommandFailed } from './sys.js';
 export { parseScenarioList, plantScenarios, type ScenarioRequest } from './scenarios/plant.js';
 export { checkTruth, type TruthCheck } from './scenarios/truth.js';
+export { findingMatches, scenarioCoverage, type Coverage } from './scenarios/coverage.js';
 export { loadScenario, scenarioNames } from './scenarios/load.js';
 export { checkLabEnvironment } from './preflight.js';

@@ -6,6 +6,8 @@ import { inventoryText, scenarioGroup } from '../../src/lab/lab-files.js';
 import { checkLabEnvironment, type MachineProbe } from '../../src/lab/preflight.js';
 import { parseScenarioList } from '../../src/lab/scenarios/plant.js';
 import type { LabState } from '../../src/lab/state.js';
+import { findingMatches, scenarioCoverage } from '../../src/lab/scenarios/coverage.js';
+import type { Finding } from '../../src/core/index.js';
 
 const okMachine: MachineProbe = { uid: 0, hasProgram: () => true, exists: () => true, filesystems: 'nodev\toverlay\n' };
 
@@ -90,5 +92,23 @@ describe('lab: inventory', () => {
     assert.match(ini, /^ansible_ssh_private_key_file="\/tmp\/my lab\/id_ed25519"$/m);
     assert.match(ini, /^ansible_ssh_common_args="-o UserKnownHostsFile=\/tmp\/my lab\/known_hosts"$/m);
     assert.equal(scenarioGroup('conntrack-exhaustion'), 'conntrack_exhaustion');
+  });
+});
+
+describe('lab: coverage of planted indicators by findings', () => {
+  const ind = { id: 'dropper', kind: 'process', finding: 'process.suspicious', description: '', match: { pid: '50', exe: '/tmp/x (deleted)', path: '/tmp/x' }, check: 'true' };
+  const f = (detail: Record<string, string | number | string[]>, kind = 'process.suspicious') => ({ host: 'n001', kind, severity: 'high', summary: '', detail }) as Finding;
+
+  it('matches on kind and on the identity values both sides state', () => {
+    assert.equal(findingMatches(ind, f({ pid: 50, exe: '/tmp/x (deleted)' })), true);
+    assert.equal(findingMatches(ind, f({ pid: 51 })), false, 'another process');
+    assert.equal(findingMatches(ind, f({ pid: 50 }, 'rootkit.warning')), false, 'another kind');
+    assert.equal(findingMatches(ind, f({ file: '/etc/other', alsoIn: ['/tmp/x'] })), true, 'a path listed among several');
+  });
+
+  it('counts found and missed indicators per scenario', () => {
+    const planted = { scenario: 's', facts: {}, indicators: [ind, { ...ind, id: 'note', finding: undefined }, { ...ind, id: 'cron', finding: 'persistence.cron', match: {} }] };
+    const cov = scenarioCoverage(planted, [f({ pid: 50 })]);
+    assert.deepEqual([cov.detectable.length, cov.found.map((x) => x.indicator.id), cov.missed.map((i) => i.id)], [2, ['dropper'], ['cron']]);
   });
 });

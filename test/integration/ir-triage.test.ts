@@ -1,0 +1,54 @@
+/**
+ * runbooks/triage.yaml on a lab holding every scenario: each planted indicator that a finding can
+ * reveal is found on its host, and the clean host shows nothing of medium severity or worse.
+ */
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import type { Finding } from '../../src/core/index.js';
+import { labDown, labUp, scenarioCoverage, type LabState } from '../../src/lab/index.js';
+import { isRoot, labLeftovers, labTempDir } from '../helpers/lab.js';
+import { onlyRunDir, readJournal, runCli } from './run-cli.js';
+
+const SCENARIOS = ['outbound-ssh-bruteforce', 'ssh-bruteforce-target', 'conntrack-exhaustion', 'tampered-binary', 'disk-full', 'clean'];
+
+describe('triage runbook on the drill lab', function () {
+  this.timeout(180_000);
+  let state: LabState | undefined;
+  let dir = '';
+  let findings: Finding[] = [];
+
+  before(async function () {
+    if (!isRoot) return this.skip();
+    dir = labTempDir('triage');
+    state = await labUp({ dir, hosts: SCENARIOS.length, scenarios: SCENARIOS.map((name) => ({ name, count: 1 })) });
+    const runs = path.join(path.dirname(dir), 'runs');
+    const r = await runCli(['run', 'runbooks/triage.yaml', '-i', state.files.inventory, '--runs-dir', runs], { timeoutMs: 120_000 });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    findings = readJournal(onlyRunDir(runs)).filter((e) => e.type === 'finding').map((e) => e.finding as Finding);
+  });
+
+  after(async () => {
+    if (!state) return;
+    await labDown(dir).catch(() => undefined);
+    assert.deepEqual(labLeftovers(state), []);
+    rmSync(path.dirname(dir), { recursive: true, force: true });
+  });
+
+  for (const scenario of SCENARIOS.filter((s) => s !== 'clean')) {
+    it(`finds every detectable indicator of ${scenario}`, () => {
+      const host = state!.hosts.find((h) => h.scenarios.some((s) => s.scenario === scenario))!;
+      const planted = host.scenarios[0]!;
+      const cov = scenarioCoverage(planted, findings.filter((f) => f.host === host.name));
+      assert.ok(cov.detectable.length > 0, 'the scenario has indicators a finding can reveal');
+      assert.deepEqual(cov.missed.map((i) => `${i.id} (${i.finding})`), [], `missed on ${host.name}`);
+    });
+  }
+
+  it('shows nothing alarming on the clean host', () => {
+    const clean = state!.hosts.find((h) => h.scenarios.some((s) => s.scenario === 'clean'))!;
+    const alarming = findings.filter((f) => f.host === clean.name && ['medium', 'high', 'critical'].includes(f.severity));
+    assert.deepEqual(alarming.map((f) => f.summary), []);
+    assert.ok(findings.some((f) => f.host === clean.name), 'the clean host was analysed (info findings exist)');
+  });
+});
