@@ -81,11 +81,12 @@ function logicalLines(text: string): Array<{ n: number; text: string }> {
   let start = 0;
   lines(text).forEach((raw, i) => {
     if (buf === '') start = i + 1;
-    if (raw.endsWith('\\')) {
-      buf += raw.slice(0, -1) + ' ';
+    const part = buf === '' ? raw : raw.trimStart();
+    if (part.endsWith('\\')) {
+      buf += part.slice(0, -1).trimEnd() + ' ';
       return;
     }
-    out.push({ n: start, text: (buf + raw).trim() });
+    out.push({ n: start, text: (buf + part).trim() });
     buf = '';
   });
   if (buf) out.push({ n: start, text: buf.trim() });

@@ -16,7 +16,7 @@ import { lines } from './text.js';
 
 /** The current and rotated auth logs (gzip too); the journal only where no such file exists. */
 export const AUTH_LOG_COMMAND =
-  `if ls /var/log/auth.log /var/log/secure >/dev/null 2>&1; then ` +
+  `if [ -e /var/log/auth.log ] || [ -e /var/log/secure ]; then ` +
   `for f in /var/log/auth.log* /var/log/secure*; do [ -f "$f" ] || continue; case "$f" in *.gz) gzip -dc -- "$f";; *) cat -- "$f";; esac; done; ` +
   `else journalctl -q --no-pager -o short -t sshd -t sshd-session; fi 2>/dev/null`;
 

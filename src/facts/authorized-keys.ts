@@ -28,7 +28,7 @@ export interface AuthorizedKey {
   /** `SHA256:…` like `ssh-keygen -lf`; undefined when the blob is not valid base64. */
   fingerprint?: string;
   comment: string;
-  /** The blob decodes and names the same key type as the line. */
+  /** The blob decodes whole and names the same key type as the line (a cut or pasted-over key is not valid). */
   valid: boolean;
 }
 
@@ -51,9 +51,25 @@ export function keyFingerprint(type: string, base64: string): { fingerprint?: st
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(base64)) return { valid: false };
   const blob = Buffer.from(base64, 'base64');
   const fingerprint = `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
-  const len = blob.length >= 4 ? blob.readUInt32BE(0) : -1;
-  const named = len > 0 && len + 4 <= blob.length ? blob.subarray(4, 4 + len).toString('latin1') : '';
-  return { fingerprint, valid: named === type };
+  const fields = stringFields(blob);
+  const named = fields?.[0]?.toString('latin1') ?? '';
+  // certificates carry integers between their strings; plain keys are strings only, to the last byte
+  const whole = fields !== undefined || type.includes('-cert-');
+  return { fingerprint, valid: whole && (named === type || (type.includes('-cert-') && blob.subarray(4, 4 + type.length).toString('latin1') === type)) };
+}
+
+/** A key blob as SSH `string` fields (uint32 length + bytes) that use up every byte; undefined when it is cut or padded. */
+function stringFields(blob: Buffer): Buffer[] | undefined {
+  const out: Buffer[] = [];
+  let at = 0;
+  while (at < blob.length) {
+    if (at + 4 > blob.length) return undefined;
+    const len = blob.readUInt32BE(at);
+    if (at + 4 + len > blob.length) return undefined;
+    out.push(blob.subarray(at + 4, at + 4 + len));
+    at += 4 + len;
+  }
+  return out.length ? out : undefined;
 }
 
 function userFromPath(path: string): string | undefined {

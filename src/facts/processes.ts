@@ -91,7 +91,7 @@ export function parseProc(text: string): ProcRecord[] {
     if (f.length < 8 || !/^\d+$/.test(f[0] as string)) continue;
     const [pid, ppid, comm, exe, sha, cwd, fds] = f as [string, string, string, string, string, string, string];
     const target = dash(exe);
-    const rec: ProcRecord = { pid: Number(pid), comm, deleted: target?.endsWith(' (deleted)') ?? false, cmdline: f.slice(7).join(' ') };
+    const rec: ProcRecord = { pid: Number(pid), comm, deleted: target?.endsWith(' (deleted)') ?? false, cmdline: f.slice(7).join(' ').trimEnd() };
     if (/^\d+$/.test(ppid)) rec.ppid = Number(ppid);
     if (target) rec.exe = target;
     if (/^[0-9a-f]{64}$/.test(sha)) rec.sha256 = sha;
