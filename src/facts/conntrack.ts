@@ -7,9 +7,14 @@
 import type { Finding, FindingSeverity } from '../core/index.js';
 import { finding, lines } from './text.js';
 
+/**
+ * The kernel lines come from the host's own kernel log files when it keeps them (in a container or
+ * namespace `dmesg` shows the machine's shared ring), else the journal, else `dmesg`.
+ */
 export const CONNTRACK_COMMAND =
   'cat /proc/sys/net/netfilter/nf_conntrack_count /proc/sys/net/netfilter/nf_conntrack_max 2>/dev/null; ' +
-  `echo "dropped_lines $(dmesg 2>/dev/null | grep -c 'table full, dropping packet')"`;
+  `echo "dropped_lines $({ if [ -e /var/log/kern.log ] || [ -e /var/log/messages ]; then cat /var/log/kern.log /var/log/messages; ` +
+  `else journalctl -k -q --no-pager || dmesg; fi; } 2>/dev/null | grep -c 'table full, dropping packet')"`;
 
 export interface ConntrackUsage {
   /** Undefined when the module is not loaded (no /proc entries). */

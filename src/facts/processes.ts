@@ -145,6 +145,22 @@ export function pidsHiddenFromPs(ps: readonly PsRecord[], proc: readonly ProcRec
   return proc.filter((r) => !seen.has(r.pid)).map((r) => r.pid);
 }
 
+/**
+ * `rootkit.warning` for each PID the `/proc` walk saw and `ps` did not (see {@link pidsHiddenFromPs});
+ * `medium`, because a process that started between the two listings looks the same.
+ */
+export function hiddenProcessFindings(host: string, ps: readonly PsRecord[], proc: readonly ProcRecord[]): Finding[] {
+  const byPid = new Map(proc.map((r) => [r.pid, r]));
+  return pidsHiddenFromPs(ps, proc).map((pid) => {
+    const r = byPid.get(pid) as ProcRecord;
+    const detail: Finding['detail'] = { check: 'pid hidden from ps', pid, comm: r.comm, cmdline: r.cmdline, deleted: r.deleted };
+    if (r.exe) detail.exe = r.exe;
+    if (r.sha256) detail.sha256 = r.sha256;
+    if (r.ppid !== undefined) detail.ppid = r.ppid;
+    return finding(host, 'rootkit.warning', 'medium', `PID ${pid} (${r.comm}) is in /proc but not in ps output (hidden, or it started between the two listings)`, detail);
+  });
+}
+
 /** Names kernel threads use, and names malware borrows from them (`kworkerds`, `kthreaddi`, `kdevtmpfsi`). */
 const KTHREAD_NAME = /^(?:kworker|kthreadd|ksoftirqd|kswapd|kdevtmpfs|kblockd|khugepaged|kcompactd|kauditd|khungtaskd|kintegrityd|ksmd|migration\/|rcu_|cpuhp\/|watchdog|jbd2\/|writeback|oom_reaper|kthrotld|kstrp|irq\/|idle_inject)/;
 

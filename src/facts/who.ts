@@ -10,7 +10,7 @@ import { finding, lines } from './text.js';
  * `w` with full user names and addresses (procps reads the column widths from the environment;
  * `-i` prints addresses instead of names).
  */
-export const W_COMMAND = 'LC_ALL=C PROCPS_USERLEN=32 PROCPS_FROMLEN=64 w -i';
+export const W_COMMAND = 'LC_ALL=C PROCPS_USERLEN=32 PROCPS_FROMLEN=64 w -i 2>/dev/null || LC_ALL=C w'; // old procps (RHEL 6) has no -i
 /** `who`: in the C locale the time is `Nov 21 19:53`; other locales print `2026-11-21 19:53`. */
 export const WHO_COMMAND = 'LC_ALL=C who';
 

@@ -9,7 +9,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  displayName, joinProcesses, parseProc, parsePs, pidsHiddenFromPs, processFindings, PROC_COMMAND, PS_COMMAND, suspiciousReasons,
+  displayName, hiddenProcessFindings, joinProcesses, parseProc, parsePs, pidsHiddenFromPs, processFindings, PROC_COMMAND, PS_COMMAND, suspiciousReasons,
 } from '../../src/facts/index.js';
 
 const fx = (p: string): string => readFileSync(join(import.meta.dirname, '../fixtures/facts', p), 'utf8');
@@ -39,6 +39,8 @@ describe('facts: processes (recorded)', () => {
     assert.deepEqual([kthreadd?.exe, kthreadd?.sha256, kthreadd?.fds, kthreadd?.cmdline, kthreadd?.ppid], [undefined, undefined, undefined, '', 0]);
     assert.deepEqual(pidsHiddenFromPs(ps, proc), []);
     assert.deepEqual(pidsHiddenFromPs(ps.filter((p) => p.pid !== 14976), proc), [14976]);
+    const hidden = hiddenProcessFindings('web01', ps.filter((p) => p.pid !== 14976), proc);
+    assert.deepEqual(hidden.map((f) => [f.kind, f.severity, f.detail.pid, f.detail.exe]), [['rootkit.warning', 'medium', 14976, '/var/tmp/.../sshd']]);
   });
 
   it('flags exactly the planted processes, with the evidence kill_process needs', () => {
