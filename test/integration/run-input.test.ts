@@ -106,6 +106,18 @@ describe('firebreak plan and bad input, all hosts stopped (real CLI)', function 
     assert.equal(existsSync(runs), false, 'a run directory was created');
   });
 
+  it('a bad runbook and a bad inventory together: exit 2 listing the problems of both', async () => {
+    const runs = path.join(work, 'runs-both');
+    const r = await runCli(['run', rel(path.join(E2E, 'runbooks', 'invalid.yaml')), '-i', rel(path.join(E2E, 'inventories', 'malformed.ini')), '--runs-dir', runs]);
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    const expected = [
+      readFileSync(path.join(E2E, 'runbooks', 'invalid.expected-stderr.txt'), 'utf8').replaceAll('{{STEP_TYPES}}', stepTypeNames().join(', ')),
+      readFileSync(path.join(E2E, 'inventories', 'malformed.expected-stderr.txt'), 'utf8').replace(/^firebreak: /, ''),
+    ].join('');
+    assert.equal(r.stderr, expected);
+    assert.equal(existsSync(runs), false, 'a run directory was created');
+  });
+
   it('an undeclared or missing param exits 2 before anything connects', async () => {
     const runs = path.join(work, 'runs-params');
     const r = await runCli(['run', path.join(E2E, 'runbooks', 'conditions.yaml'), '-i', fleet.inventoryPath, '--runs-dir', runs, '-e', 'nope=1']);

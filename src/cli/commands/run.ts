@@ -51,9 +51,16 @@ export function registerRun(program: Command): void {
 /** Run a runbook the way `firebreak run` does; returns the exit code. */
 export async function runCommand(file: string, opts: RunOptions): Promise<number> {
   // Everything that can be wrong with the input is checked before anything connects.
-  const loaded = await loadRunbook(file);
+  // Both files are read before either error is reported, so one fix round shows every problem.
+  const [runbookResult, hostsResult] = await Promise.allSettled([loadRunbook(file), loadHosts(opts)]);
+  if (runbookResult.status === 'rejected' && hostsResult.status === 'rejected' && runbookResult.reason instanceof InputError && hostsResult.reason instanceof InputError) {
+    throw new InputError(`${runbookResult.reason.message}\n${hostsResult.reason.message}`);
+  }
+  if (runbookResult.status === 'rejected') throw runbookResult.reason;
+  if (hostsResult.status === 'rejected') throw hostsResult.reason;
+  const loaded = runbookResult.value;
   const params = resolveRunParams(loaded.runbook.params, opts);
-  const { inventory, hosts, warnings } = await loadHosts(opts);
+  const { inventory, hosts, warnings } = hostsResult.value;
   for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
   if (hosts.length === 0) throw new InputError(`no hosts matched${opts.limit ? ` --limit ${opts.limit}` : ''} in ${opts.inventory?.join(', ')}`);
   const phases = phaseFilter(opts.phase);
