@@ -19,6 +19,8 @@ export const ExitCode = {
   EvidenceInvalid: 5,
   /** This machine cannot do what was asked (not root, a missing package, no namespaces): nothing was left behind. */
   Environment: 6,
+  /** A game-day drill ran and its verdict is fail: a threshold of the drill file was missed. */
+  DrillFailed: 7,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
