@@ -12,9 +12,12 @@ import { collect } from './collect.js';
 import { rebuild } from './rebuild.js';
 import { verifyPackages } from './verify_packages.js';
 import { rootkitScan } from './rootkit_scan.js';
+import { lockUser } from './lock_user.js';
+import { killProcess } from './kill_process.js';
+import { backup } from './backup.js';
 
 /** All step types, in the order `firebreak schema` and suggestions list them. */
-export const STEP_TYPES = [shell, script, fetch, upload, waitFor, collect, rebuild, verifyPackages, rootkitScan] as const;
+export const STEP_TYPES = [shell, script, fetch, upload, waitFor, collect, rebuild, verifyPackages, rootkitScan, lockUser, killProcess, backup] as const;
 
 export type StepTypeName = (typeof STEP_TYPES)[number]['type'];
 
