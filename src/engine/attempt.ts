@@ -5,7 +5,7 @@
  * code), its outputs are the commands' outputs concatenated. Connection loss is reported separately:
  * it makes the host unreachable rather than the step failed.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { ConnectionError, describeExecFailure, type Become, type ExecResult, type PhaseName, type StoredArtifact } from '../core/index.js';
 import type { EvidenceStore } from '../evidence/index.js';
@@ -128,7 +128,7 @@ export async function runAttempt(ctx: AttemptContext, attempt: number): Promise<
         continue;
       }
       if (action.kind === 'put') {
-        await session.t.put(action.localPath, action.remotePath, { mode: action.mode, signal });
+        await session.t.put(await localSource(ctx, action.localPath), action.remotePath, { mode: action.mode, signal });
       } else if (action.kind === 'get') {
         const local = insideDir(ctx.hostDir, action.localPath);
         mkdirSync(dirname(local), { recursive: true });
@@ -243,6 +243,15 @@ function writeOutputs(
     out[key] = relative(ctx.runDir, path);
   }
   return out;
+}
+
+/** A put's `evidence:<sha256>` source is that object of this run's evidence store (restore uploads a backup). */
+async function localSource(ctx: AttemptContext, localPath: string): Promise<string> {
+  const m = /^evidence:([0-9a-f]{64})$/.exec(localPath);
+  if (!m) return localPath;
+  const file = (await ctx.evidence()).objectPath(m[1] as string);
+  if (!existsSync(file)) throw new Error(`evidence object ${m[1]} is not in this run's evidence store`);
+  return file;
 }
 
 /** Resolve a relative path inside `dir`, refusing `..` escapes (a fetch must stay in the run directory). */
