@@ -6,7 +6,7 @@
  */
 import { allSteps, type StepRecord } from './fold.js';
 import type { RunData } from './run-data.js';
-import type { ActionGroup, ActionRecord, ActionsSection } from './types.js';
+import type { ActionGroup, ActionRecord, ActionsSection, CommandSet } from './types.js';
 
 /** Titles of the action types we know, in the order a response goes through them. */
 const TITLES: ReadonlyArray<readonly [string, string]> = [
@@ -60,15 +60,29 @@ function record(r: StepRecord, data: RunData): ActionRecord {
 
 export function buildActions(data: RunData): ActionsSection {
   const groups = new Map<string, ActionGroup>();
-  for (const [type, title] of TITLES) groups.set(type, { type, title, actions: [] });
+  for (const [type, title] of TITLES) groups.set(type, { type, title, actions: [], commandSets: [] });
   for (const r of allSteps(data.fold)) {
     if (!isAction(r)) continue;
     const type = r.type ?? 'unknown';
     let g = groups.get(type);
-    if (!g) groups.set(type, (g = { type, title: `Other changes (${type})`, actions: [] }));
+    if (!g) groups.set(type, (g = { type, title: `Other changes (${type})`, actions: [], commandSets: [] }));
     g.actions.push(record(r, data));
   }
   const used = [...groups.values()].filter((g) => g.actions.length > 0);
+  for (const g of used) g.commandSets = commandSets(g.actions);
   const all = used.flatMap((g) => g.actions);
   return { total: all.length, groups: used, rolledBack: all.filter((a) => a.rolledBack) };
+}
+
+/** The distinct command lists of a group's actions, each with the hosts it ran on. */
+function commandSets(actions: readonly ActionRecord[]): CommandSet[] {
+  const sets = new Map<string, CommandSet>();
+  for (const a of actions) {
+    if (!a.commands.length) continue;
+    const key = JSON.stringify(a.commands);
+    const set = sets.get(key) ?? { hosts: [], commands: a.commands };
+    if (!set.hosts.includes(a.host)) set.hosts.push(a.host);
+    sets.set(key, set);
+  }
+  return [...sets.values()];
 }

@@ -19,7 +19,7 @@ export async function buildEvidence(data: RunData, now: Date): Promise<EvidenceR
   const verifiedAt = now.toISOString();
 
   if (!existsSync(join(data.runDir, 'evidence'))) {
-    const entries: EvidenceEntry[] = stored.map((a) => ({ ...entryOf(a, labels), problems: ['not in the evidence store'] }));
+    const entries: EvidenceEntry[] = stored.map((a) => ({ ...entryOf(a, labels, data.anchors), problems: ['not in the evidence store'] }));
     const problems: EvidenceProblemView[] = stored.length ? [{ severity: 'error', code: 'store-missing', message: `the journal records ${stored.length} artifacts but the run directory has no evidence/ store`, artifactId: null, file: 'evidence' }] : [];
     return register(stored.length ? 'failed' : 'absent', 'none', null, stored.length ? 'journal' : 'none', verifiedAt, problems, entries);
   }
@@ -36,7 +36,7 @@ export async function buildEvidence(data: RunData, now: Date): Promise<EvidenceR
   const artifacts: ArtifactLike[] = manifest ?? stored;
   const byArtifact = new Map<string, string[]>();
   for (const p of problems) if (p.artifactId) byArtifact.set(p.artifactId, [...(byArtifact.get(p.artifactId) ?? []), `${p.code}: ${p.message}`]);
-  const entries = artifacts.map((a) => ({ ...entryOf(a, labels), problems: byArtifact.get(a.id) ?? [] }));
+  const entries = artifacts.map((a) => ({ ...entryOf(a, labels, data.anchors), problems: byArtifact.get(a.id) ?? [] }));
   const status: EvidenceStatus = !result.ok ? 'failed' : result.signature === 'valid' ? 'verified' : 'unsigned';
   const from = manifest ? 'manifest' : artifacts.length ? 'journal' : 'none';
   return register(status, result.signature, result.key?.sha256 ?? null, from, verifiedAt, problems, entries);
@@ -44,10 +44,11 @@ export async function buildEvidence(data: RunData, now: Date): Promise<EvidenceR
 
 type ArtifactLike = Pick<Artifact, 'id' | 'host' | 'step' | 'source' | 'size' | 'sha256AtRest'> & Partial<Pick<Artifact, 'sha256AtSource' | 'match' | 'collectedAt' | 'collector'>>;
 
-function entryOf(a: ArtifactLike, labels: ReadonlyMap<string, string>): Omit<EvidenceEntry, 'problems'> {
+function entryOf(a: ArtifactLike, labels: ReadonlyMap<string, string>, anchors: ReadonlyMap<string, string>): Omit<EvidenceEntry, 'problems'> {
   return {
     id: a.id,
     host: a.host,
+    hostAnchor: anchors.get(a.host) ?? '',
     step: a.step,
     label: labels.get(a.id) ?? null,
     sourceKind: a.source.kind,

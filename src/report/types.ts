@@ -155,6 +155,7 @@ export interface FindingsSection {
 export interface EvidenceEntry {
   id: string;
   host: string;
+  hostAnchor: string;
   step: string;
   label: string | null;
   sourceKind: 'command' | 'file';
@@ -227,10 +228,17 @@ export interface ActionRecord {
   hostKey: { old: string | null; new: string } | null;
 }
 
+/** Commands that ran identically on several hosts (an isolation's rules are usually the same everywhere). */
+export interface CommandSet {
+  hosts: string[];
+  commands: string[];
+}
+
 export interface ActionGroup {
   type: string;
   title: string;
   actions: ActionRecord[];
+  commandSets: CommandSet[];
 }
 
 export interface ActionsSection {

@@ -1,0 +1,14 @@
+/**
+ * The post-incident report: a typed model built from a run directory alone (journal, summary,
+ * incident.json, notes, evidence store verified at build time), rendered through Handlebars templates
+ * to Markdown or one self-contained HTML page, or printed as JSON.
+ */
+export { buildReportModel, type BuildReportOptions } from './model.js';
+export { renderReport, REPORT_FORMATS, type RenderOptions, type ReportFormat } from './render.js';
+export { INCIDENT_FILE, INCIDENT_FORMAT, incidentSchema, readIncident, type Incident } from './incident.js';
+export { NOTES_FILE, readNotes, type Notes } from './notes.js';
+export { TEMPLATES_DIR } from './templates.js';
+export { escapeMarkdown, escapeXml, markdownCodeBlock } from './escape.js';
+export { firebreakVersion } from './version.js';
+export type { DrillScore, DrillSection } from './drill.js';
+export * from './types.js';

@@ -1,0 +1,46 @@
+/**
+ * Rendering a report model: `json` is the model itself; `md` and `html` go through the Handlebars
+ * templates (shipped, or a user's `--templates DIR` overriding any of them by name), with helpers for
+ * durations, times, hashes, severities and plurals, and — for HTML — the inline SVG charts.
+ */
+import { InputError } from '../core/index.js';
+import { COMPILE_OPTIONS, createEnv, type ReportFormatName } from './handlebars-env.js';
+import { registerHelpers } from './helpers.js';
+import { severityChartSvg, timelineSvg } from './svg.js';
+import { loadTemplates, type TemplateSource } from './templates.js';
+import type { ReportModel } from './types.js';
+
+export type ReportFormat = ReportFormatName | 'json';
+export const REPORT_FORMATS: readonly ReportFormat[] = ['md', 'html', 'json'];
+
+export interface RenderOptions {
+  /** A directory of templates overriding the shipped ones by name. */
+  templatesDir?: string;
+}
+
+/** Parse now, so a broken template is named with its file instead of failing mid-render. */
+function compile(env: ReturnType<typeof createEnv>, src: TemplateSource): HandlebarsTemplateDelegate {
+  try {
+    env.parse(src.text);
+  } catch (err) {
+    throw new InputError(`template ${src.file} does not parse: ${(err as Error).message}`);
+  }
+  return env.compile(src.text, COMPILE_OPTIONS);
+}
+
+export function renderReport(model: ReportModel, format: ReportFormat, options: RenderOptions = {}): string {
+  if (format === 'json') return JSON.stringify(model, null, 2) + '\n';
+  const env = createEnv(format);
+  registerHelpers(env, format);
+  const set = loadTemplates(format, options.templatesDir);
+  for (const [name, src] of set.partials) env.registerPartial(name, compile(env, src));
+  const main = compile(env, set.main);
+  const charts = format === 'html' ? { timeline: new env.SafeString(timelineSvg(model)), severity: new env.SafeString(severityChartSvg(model.findings.bySeverity)) } : {};
+  try {
+    return main({ ...model, charts }, { allowProtoPropertiesByDefault: false });
+  } catch (err) {
+    // With the shipped templates a failure is a bug (reported as such); with a user's, it is theirs to fix.
+    if (!options.templatesDir) throw err;
+    throw new InputError(`the ${format} report failed with templates from ${options.templatesDir}: ${(err as Error).message}`);
+  }
+}
