@@ -10,6 +10,8 @@ import { upload } from './upload.js';
 import { waitFor } from './wait_for.js';
 import { collect } from './collect.js';
 import { rebuild } from './rebuild.js';
+import { isolate } from './isolate.js';
+import { unisolate } from './unisolate.js';
 import { verifyPackages } from './verify_packages.js';
 import { rootkitScan } from './rootkit_scan.js';
 import { lockUser } from './lock_user.js';
@@ -17,7 +19,7 @@ import { killProcess } from './kill_process.js';
 import { backup } from './backup.js';
 
 /** All step types, in the order `firebreak schema` and suggestions list them. */
-export const STEP_TYPES = [shell, script, fetch, upload, waitFor, collect, rebuild, verifyPackages, rootkitScan, lockUser, killProcess, backup] as const;
+export const STEP_TYPES = [shell, script, fetch, upload, waitFor, collect, rebuild, verifyPackages, rootkitScan, lockUser, killProcess, backup, isolate, unisolate] as const;
 
 export type StepTypeName = (typeof STEP_TYPES)[number]['type'];
 
