@@ -8,3 +8,4 @@ export * from './plan.js';
 export * from './events.js';
 export * from './finding.js';
 export * from './evidence-wrap.js';
+export * from './registered.js';

@@ -4,34 +4,13 @@
  * Nothing here imports the planner: the executor runs any step the injected `planStep` can plan,
  * so unit tests drive it with tiny fake runbooks and an in-memory transport.
  */
-import type { Action, Become, CollectedOutput, EventSink, Finding, Host, PhaseName, StoredArtifact, Transport } from '../core/index.js';
+import type { Action, Become, CollectedOutput, EventSink, Finding, Host, PhaseName, Transport } from '../core/index.js';
 
 export type { CollectedOutput };
 
-/**
- * The value `register:` stores and `failed_when` / `until` look at (Ansible's names where they exist).
- * For steps without commands (uploads, fetches) `rc` is 0 and the outputs are empty.
- */
-export interface RegisteredResult {
-  /** First non-zero exit among the step's commands, else 0; null when killed by a signal or nothing ran. */
-  rc: number | null;
-  stdout: string;
-  stderr: string;
-  stdout_lines: string[];
-  stderr_lines: string[];
-  signal: string | null;
-  timedOut: boolean;
-  /** While failed_when/until run: the default rule (rc != 0 or timeout). Afterwards: the verdict. */
-  failed: boolean;
-  changed: boolean;
-  skipped: boolean;
-  duration_ms: number;
-  attempts: number;
-  /** Evidence the step stored (collect, backup, kill_process). */
-  artifacts?: StoredArtifact[];
-  /** What the step's parsers concluded (collect, verify_packages, rootkit_scan): later steps can use them. */
-  findings?: Finding[];
-}
+export type { RegisteredResult } from '../core/index.js';
+import type { RegisteredResult } from '../core/index.js';
+
 
 
 /** One step, planned for one host just before it runs (so `when` and templates see registered values). */

@@ -3,11 +3,11 @@
  * earlier steps registered), run it with retries, record the outcome, stop at the first real failure.
  * Emits events only; the executor decides what a host's failure means for the run.
  */
-import { describeAction, severityRank, type Host, type PhaseName, type RunEvent, type StepOutcome } from '../core/index.js';
+import { describeAction, severityRank, skippedResult, type Host, type PhaseName, type RunEvent, type StepOutcome } from '../core/index.js';
 import type { EvidenceStore } from '../evidence/index.js';
 import type { Redactor } from '../journal/index.js';
 import { runAttempt, type AttemptResult } from './attempt.js';
-import type { Clock, OutputLimits, PlannedStep, PlanStepFn, RegisteredResult } from './executor-types.js';
+import type { Clock, OutputLimits, PlannedStep, PlanStepFn } from './executor-types.js';
 import { head } from './output.js';
 import { hostDir, stepFileBase } from './run-dir.js';
 import type { HostSession } from './session.js';
@@ -173,19 +173,3 @@ function nameOf(step: unknown, index: number): string {
   return typeof n === 'string' && n ? n : `step ${index}`;
 }
 
-function skippedResult(): RegisteredResult {
-  return {
-    rc: null,
-    stdout: '',
-    stderr: '',
-    stdout_lines: [],
-    stderr_lines: [],
-    signal: null,
-    timedOut: false,
-    failed: false,
-    changed: false,
-    skipped: true,
-    duration_ms: 0,
-    attempts: 0,
-  };
-}

@@ -5,40 +5,9 @@
  * (`{{params.since}}`) so a param can never silently shadow a host var. Registered results are top
  * level under their register name (`{{uptime.stdout}}`); `failed_when` and `until` also see `result`.
  */
-import type { ExecResult, Host } from '../core/index.js';
+import type { Host } from '../core/index.js';
 
-/** What a step registers (and what `failed_when` / `until` see as `result`). */
-export interface RegisteredResult {
-  /** Exit code of the last command; null when killed by a signal or when no command ran. */
-  rc: number | null;
-  stdout: string;
-  stderr: string;
-  stdout_lines: string[];
-  failed: boolean;
-  changed: boolean;
-  skipped: boolean;
-  duration_ms: number;
-}
-
-/** Build the registered result of a command (`failed` is the exit-code rule; failed_when may override). */
-export function resultFromExec(r: Pick<ExecResult, 'code' | 'stdout' | 'stderr' | 'durationMs' | 'timedOut'>, changes: boolean): RegisteredResult {
-  const failed = r.timedOut || r.code !== 0;
-  return {
-    rc: r.code,
-    stdout: r.stdout,
-    stderr: r.stderr,
-    stdout_lines: r.stdout === '' ? [] : r.stdout.replace(/\r?\n$/, '').split(/\r?\n/),
-    failed,
-    changed: changes && !failed,
-    skipped: false,
-    duration_ms: r.durationMs,
-  };
-}
-
-/** The result registered for a skipped step. */
-export function skippedResult(): RegisteredResult {
-  return { rc: null, stdout: '', stderr: '', stdout_lines: [], failed: false, changed: false, skipped: true, duration_ms: 0 };
-}
+export { resultFromExec, skippedResult, type RegisteredResult } from '../core/index.js';
 
 export interface TemplateInputs {
   host: Host;
