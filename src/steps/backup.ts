@@ -88,7 +88,8 @@ echo "# firebreak backup manifest: type mode uid gid size mtime path, relative t
 ${findPrefix} -printf '%y\\t%#m\\t%U\\t%G\\t%s\\t%T@\\t%p\\n'
 echo "== sha256"
 ${findPrefix} -type f -print0 | xargs -0 -r sha256sum --`;
-    const check = `${status}
+    const check = `# backup: did tar archive everything?
+${status}
 [ -r "$fb_rc" ] || { echo "backup: tar's exit code was not recorded (is /dev/shm or /tmp writable?)" >&2; exit 1; }
 fb_x=$(cat "$fb_rc"); head -c 4000 "$fb_err" >&2; rm -f "$fb_rc" "$fb_err"
 case "$fb_x" in

@@ -87,7 +87,7 @@ fb_i=0; while :; do fb_left=""; for fb_p in $fb_k; do fb_alive $fb_p && fb_left=
 for fb_p in $fb_k; do case "$fb_left " in *" $fb_p "*) ;; *) echo "PID $fb_p: killed, gone";; esac; done
 [ -z "$fb_left" ] || { echo "kill_process: still running after SIGKILL:$fb_left" >&2; exit 1; }`;
   return [
-    { kind: 'exec', command: head(freeze) },
+    { kind: 'exec', command: script('# kill_process: SIGSTOP the targets (PID 1, our own connection, gone or reused PIDs are left alone)', head(freeze)) },
     ...targets.flatMap((t): Action[] => [
       {
         kind: 'evidence',
@@ -102,7 +102,7 @@ for fb_p in $fb_k; do case "$fb_left " in *" $fb_p "*) ;; *) echo "PID $fb_p: ki
         command: wrapEvidence(head(`fb_check ${checkArgs(t)} || exit 3`, `fb_procinfo ${t.pid}`), true),
       },
     ]),
-    { kind: 'exec', command: head(kill) },
+    { kind: 'exec', command: script('# kill_process: SIGKILL the targets and check they are gone', head(kill)) },
   ];
 }
 
@@ -122,9 +122,9 @@ tar -C "$fb_d" -chf - .`;
 fb_left=$(fb_match | tr '\\n' ' ')
 [ -z "$fb_left" ] || { echo "kill_process: still running after SIGKILL: $fb_left" >&2; exit 1; }`;
   return [
-    { kind: 'exec', command: head(match, freeze) },
+    { kind: 'exec', command: script('# kill_process: SIGSTOP what matches the pattern', head(match, freeze)) },
     { kind: 'evidence', label: 'kill_process/name-matches.tar', source: { kind: 'command', value: `kill_process name ${pattern}` }, command: wrapEvidence(head(match, archive), false) },
-    { kind: 'exec', command: head(match, FB_STOPKILL, kill) },
+    { kind: 'exec', command: script('# kill_process: SIGKILL what matches the pattern until nothing does', head(match, FB_STOPKILL, kill)) },
   ];
 }
 

@@ -127,14 +127,14 @@ export const lockUser = defineStepType({
     }
     const head = script(`FB_EXPLICIT=${quote(explicit.join(' '))}; FB_DERIVED=${quote(derived.join(' '))}`, FB_SEL, TARGETS);
     const actions: Action[] = [
-      { kind: 'exec', command: script(head, GUARD) },
+      { kind: 'exec', command: script("# lock_user: who is the responder; refuse root and the responder's own account", head, GUARD) },
       {
         kind: 'evidence',
         label: 'lock_user/record',
         source: { kind: 'command', value: `lock_user ${[...explicit, ...derived].join(' ')}` },
         command: wrapEvidence(script(head, FB_STOPKILL, SHOW, lockOne(p)), true),
       },
-      { kind: 'exec', command: script(head, verify(p)) },
+      { kind: 'exec', command: script('# lock_user: check the accounts are locked and nothing of them runs', head, verify(p)) },
     ];
     return actions;
   },

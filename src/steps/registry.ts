@@ -17,9 +17,10 @@ import { rootkitScan } from './rootkit_scan.js';
 import { lockUser } from './lock_user.js';
 import { killProcess } from './kill_process.js';
 import { backup } from './backup.js';
+import { restore } from './restore.js';
 
 /** All step types, in the order `firebreak schema` and suggestions list them. */
-export const STEP_TYPES = [shell, script, fetch, upload, waitFor, collect, rebuild, verifyPackages, rootkitScan, lockUser, killProcess, backup, isolate, unisolate] as const;
+export const STEP_TYPES = [shell, script, fetch, upload, waitFor, collect, rebuild, verifyPackages, rootkitScan, lockUser, killProcess, backup, restore, isolate, unisolate] as const;
 
 export type StepTypeName = (typeof STEP_TYPES)[number]['type'];
 
