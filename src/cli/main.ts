@@ -8,6 +8,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerEvidence } from './commands/evidence.js';
 import { registerInventory } from './commands/inventory.js';
 import { registerLab } from './commands/lab.js';
+import { registerDrill } from './commands/drill.js';
 import { registerPlan } from './commands/plan.js';
 import { registerRun } from './commands/run.js';
 import { registerSchema } from './commands/schema.js';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerEvidence(program);
   registerLab(program);
+  registerDrill(program);
   return program;
 }
 

@@ -86,10 +86,17 @@ export async function plantOne(state: LabState, host: LabHostState, spec: Scenar
   host.scenarios.push({ scenario: spec.name, facts, indicators });
 }
 
-/** Plant every request on hosts that have none yet, in host order. */
-export async function plantScenarios(state: LabState, requests: ScenarioRequest[], lifetimeSec = DEFAULT_LIFETIME_SEC): Promise<void> {
+/**
+ * Plant every request on hosts that have none yet, in host order, or in `hostOrder` (host names, e.g.
+ * a drill's seeded shuffle; hosts it does not name come after, in host order).
+ */
+export async function plantScenarios(state: LabState, requests: ScenarioRequest[], lifetimeSec = DEFAULT_LIFETIME_SEC, hostOrder?: readonly string[]): Promise<void> {
   const specs = new Map(requests.map((r) => [r.name, loadScenario(r.name)]));
   const free = state.hosts.filter((h) => h.scenarios.length === 0);
+  if (hostOrder) {
+    const rank = (h: LabHostState): number => (hostOrder.includes(h.name) ? hostOrder.indexOf(h.name) : hostOrder.length);
+    free.sort((a, b) => rank(a) - rank(b));
+  }
   const needed = requests.reduce((n, r) => n + r.count, 0);
   if (needed > free.length) throw new InputError(`the scenarios need ${needed} hosts without a scenario; the lab has ${free.length}`);
   const jobs: [LabHostState, ScenarioSpec][] = [];
