@@ -11,6 +11,7 @@ import { registerLab } from './commands/lab.js';
 import { registerDrill } from './commands/drill.js';
 import { registerPlan } from './commands/plan.js';
 import { registerRun } from './commands/run.js';
+import { registerReport } from './commands/report.js';
 import { registerSchema } from './commands/schema.js';
 import { reportError } from './exit.js';
 
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerSchema(program);
   registerDemo(program);
   registerEvidence(program);
+  registerReport(program);
   registerLab(program);
   registerDrill(program);
   return program;

@@ -45,7 +45,7 @@ function record(r: StepRecord, data: RunData): ActionRecord {
     phase: r.phase,
     step: r.step,
     type: r.type ?? 'unknown',
-    status: o?.status ?? 'running',
+    status: r.unreachable ? 'unreachable' : (o?.status ?? 'running'),
     finishedAt: r.finishedAt,
     durationMs: o?.durationMs ?? null,
     commands: r.commands,

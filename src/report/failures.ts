@@ -2,8 +2,9 @@
  * Failures: unreachable hosts, failed steps with the stderr lines that say why (what ran, where, the
  * exit code, the relevant lines — capped), and what was left undone on the hosts that stopped early.
  */
-import type { PhaseName } from '../core/index.js';
+import type { HostState, PhaseName } from '../core/index.js';
 import type { HostTrack, StepRecord } from './fold.js';
+import { recapOf } from './hosts.js';
 import type { RunData } from './run-data.js';
 import type { FailedStep, FailuresSection, UndoneWork } from './types.js';
 
@@ -22,7 +23,7 @@ export function relevantLines(text: string | undefined, max = STDERR_LINES): str
 
 function failedStep(r: StepRecord, data: RunData): FailedStep | undefined {
   const o = r.outcome;
-  if (!o || (o.status !== 'failed' && o.status !== 'ignored')) return undefined;
+  if (!o || r.unreachable || (o.status !== 'failed' && o.status !== 'ignored')) return undefined;
   return {
     host: r.host,
     hostAnchor: data.anchors.get(r.host) ?? '',
@@ -40,15 +41,11 @@ function failedStep(r: StepRecord, data: RunData): FailedStep | undefined {
   };
 }
 
-/** Phases a host that stopped early never finished, and steps skipped on it. */
-function undone(t: HostTrack, phases: readonly PhaseName[], data: RunData): UndoneWork[] {
-  const anchor = data.anchors.get(t.host) ?? '';
-  const out: UndoneWork[] = [];
-  const stopped = t.failed.length > 0 || t.unreachable.length > 0 || [...t.phases.values()].some((p) => p.state === 'aborted' || p.state === null);
+/** Phases a host that stopped early did not complete. (Steps skipped by `when` were meant to be.) */
+function undone(t: HostTrack, phases: readonly PhaseName[], state: HostState | undefined, data: RunData): UndoneWork[] {
   const notDone = phases.filter((p) => t.phases.get(p)?.state !== 'ok');
-  if (stopped && notDone.length) out.push({ host: t.host, hostAnchor: anchor, what: `phases not completed: ${notDone.join(', ')}` });
-  for (const s of t.steps) if (s.skipped !== null) out.push({ host: t.host, hostAnchor: anchor, what: `step "${s.step}" (${s.phase}) skipped: ${s.skipped}` });
-  return out;
+  if (state === 'ok' || !notDone.length) return [];
+  return [{ host: t.host, hostAnchor: data.anchors.get(t.host) ?? '', what: `phases not completed: ${notDone.join(', ')}` }];
 }
 
 export function buildFailures(data: RunData): FailuresSection {
@@ -57,12 +54,10 @@ export function buildFailures(data: RunData): FailuresSection {
   const unreachable = tracks.flatMap((t) =>
     t.unreachable.map((u) => ({ host: t.host, hostAnchor: data.anchors.get(t.host) ?? '', phase: u.phase, step: u.step ?? null, reason: u.reason, message: u.message, at: u.at })),
   );
-  // A step that failed because the host went away is told by its unreachable entry.
-  const lost = new Set(unreachable.map((u) => `${u.host}\0${u.phase}\0${u.step}`));
-  const failedSteps = tracks
-    .flatMap((t) => t.steps.map((s) => failedStep(s, data)))
-    .filter((f): f is FailedStep => !!f && !lost.has(`${f.host}\0${f.phase}\0${f.step}`));
-  const undoneWork = tracks.flatMap((t) => undone(t, phases, data));
+  // A step that failed because the host went away is told by its unreachable entry instead.
+  const failedSteps = tracks.flatMap((t) => t.steps.map((s) => failedStep(s, data))).filter((f): f is FailedStep => !!f);
+  const recap = recapOf(data);
+  const undoneWork = tracks.flatMap((t) => undone(t, phases, recap.get(t.host)?.state, data));
   const abortReason = data.fold.aborted?.reason ?? data.summary?.aborted ?? null;
   return { total: unreachable.length + failedSteps.filter((f) => f.status === 'failed').length, unreachable, failedSteps, undone: undoneWork, abortReason };
 }

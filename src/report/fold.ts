@@ -30,6 +30,8 @@ export interface StepRecord {
   artifacts: StoredArtifact[];
   findings: Finding[];
   hostKey: { old: string | null; new: string } | null;
+  /** The host became unreachable during this step: it failed for want of a connection, not by itself. */
+  unreachable: boolean;
 }
 
 export interface PhaseSpan {
@@ -59,7 +61,7 @@ export interface RunFold {
 }
 
 function emptyStep(host: string, phase: PhaseName, step: string): StepRecord {
-  return { host, phase, step, index: null, type: null, commands: [], startedAt: null, finishedAt: null, outcome: null, skipped: null, retries: [], artifacts: [], findings: [], hostKey: null };
+  return { host, phase, step, index: null, type: null, commands: [], startedAt: null, finishedAt: null, outcome: null, skipped: null, retries: [], artifacts: [], findings: [], hostKey: null, unreachable: false };
 }
 
 export function foldEvents(events: readonly RunEvent[]): RunFold {
@@ -118,10 +120,14 @@ export function foldEvents(events: readonly RunEvent[]): RunFold {
         host(e.host).failed.push(e);
         fold.notable.push(e);
         break;
-      case 'host.unreachable':
-        host(e.host).unreachable.push(e);
+      case 'host.unreachable': {
+        const t = host(e.host);
+        t.unreachable.push(e);
+        const lost = [...t.steps].reverse().find((s) => s.phase === e.phase && s.step === e.step);
+        if (lost) lost.unreachable = true;
         fold.notable.push(e);
         break;
+      }
       case 'step.started': {
         const r = emptyStep(e.host, e.phase, e.step);
         Object.assign(r, { index: e.index, type: e.stepType ?? null, commands: e.commands, startedAt: e.at });
@@ -168,6 +174,11 @@ export function foldEvents(events: readonly RunEvent[]): RunFold {
 /** Every step record of every host, in host order. */
 export function allSteps(fold: RunFold): StepRecord[] {
   return [...fold.hosts.values()].flatMap((h) => h.steps);
+}
+
+/** The step failed by itself (not for want of a connection to its host). */
+export function failedOnItsOwn(r: StepRecord): boolean {
+  return r.outcome?.status === 'failed' && !r.unreachable;
 }
 
 /** The step ended well: ran and succeeded (with or without changes). */

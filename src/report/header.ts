@@ -2,8 +2,8 @@
  * The top of the report: who, what and when (incident id, title, severity, status, responders, run,
  * versions, UTC times), and the summary numbers a reader wants first.
  */
-import type { FindingSeverity } from '../core/index.js';
-import { allSteps, succeeded, type StepRecord } from './fold.js';
+import { severityRank, type FindingSeverity } from '../core/index.js';
+import { allSteps, failedOnItsOwn, succeeded, type StepRecord } from './fold.js';
 import { recapOf } from './hosts.js';
 import type { RunData } from './run-data.js';
 import { countBySeverity, isSevere } from './severity.js';
@@ -23,7 +23,7 @@ export function buildSummary(data: RunData, evidenceStatus: EvidenceStatus): Rep
     hostsTargeted: data.fold.hosts.size,
     hostsOk: state('ok'),
     hostsIsolated: hostsWith(steps, 'isolate'),
-    hostsWithFindings: new Set(findings.map((f) => f.host)).size,
+    hostsWithFindings: new Set(findings.filter((f) => severityRank(f.severity) >= severityRank('medium')).map((f) => f.host)).size,
     hostsWithSevereFindings: new Set(findings.filter((f) => isSevere(f.severity)).map((f) => f.host)).size,
     hostsRebuilt: hostsWith(steps, 'rebuild'),
     hostsRestored: hostsWith(steps, 'restore'),
@@ -31,7 +31,7 @@ export function buildSummary(data: RunData, evidenceStatus: EvidenceStatus): Rep
     hostsUnreachable: state('unreachable'),
     hostsAborted: state('aborted'),
     stepsRun: steps.filter((s) => s.startedAt !== null).length,
-    stepsFailed: steps.filter((s) => s.outcome?.status === 'failed').length,
+    stepsFailed: steps.filter(failedOnItsOwn).length,
     stepsSkipped: steps.filter((s) => s.skipped !== null).length,
     stepRetries: steps.reduce((n, s) => n + s.retries.length, 0),
     findings: findings.length,

@@ -35,6 +35,9 @@ export function registerHelpers(env: HandlebarsEnv, format: ReportFormatName): v
     gt: (x: unknown, y: unknown) => isNum(x) && isNum(y) && x > y,
     join: (list: unknown, sep: unknown) => (Array.isArray(list) ? list.map(String).join(typeof sep === 'string' ? sep : ', ') : ''),
     inc: (n: unknown) => (isNum(n) ? n + 1 : n),
+    /** The first `n` items of a list, and how many are left out (long lists in the Markdown report). */
+    first: (list: unknown, count: unknown) => (Array.isArray(list) ? list.slice(0, isNum(count) ? count : 50) : []),
+    moreThan: (list: unknown, count: unknown) => (Array.isArray(list) && isNum(count) && list.length > count ? list.length - count : 0),
     /** ` open` when a collection is small enough to show expanded (HTML `<details>`). */
     openIf: (list: unknown, max: unknown) => safe((Array.isArray(list) ? list.length : isNum(list) ? list : 0) <= (isNum(max) ? max : 20) ? ' open' : ''),
     /** Percentage of `of`, rounded: `67 %`. */

@@ -12,7 +12,7 @@ import type { HostPhaseView, HostRow, StepView } from './types.js';
 
 export function stepView(r: StepRecord, runStart: string | null): StepView {
   const o = r.outcome;
-  const status = r.skipped !== null ? 'skipped' : (o?.status ?? 'running');
+  const status = r.skipped !== null ? 'skipped' : r.unreachable ? 'unreachable' : (o?.status ?? 'running');
   const note = r.skipped ?? (o && (o.status === 'failed' || o.status === 'ignored') ? (o.message ?? 'failed') : o ? null : 'did not finish');
   return {
     phase: r.phase,

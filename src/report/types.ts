@@ -41,6 +41,7 @@ export interface ReportSummary {
   hostsTargeted: number;
   hostsOk: number;
   hostsIsolated: number;
+  /** Hosts with a finding of medium severity or above (info and low findings are routine). */
   hostsWithFindings: number;
   /** Hosts with a high or critical finding. */
   hostsWithSevereFindings: number;
@@ -87,7 +88,8 @@ export interface StepView {
   step: string;
   index: number | null;
   type: string | null;
-  status: StepStatus | 'running';
+  /** `unreachable`: the connection to the host was lost (or never made) in this step. */
+  status: StepStatus | 'running' | 'unreachable';
   startedAt: string | null;
   finishedAt: string | null;
   durationMs: number | null;
@@ -213,7 +215,7 @@ export interface ActionRecord {
   phase: PhaseName;
   step: string;
   type: string;
-  status: StepStatus | 'running';
+  status: StepStatus | 'running' | 'unreachable';
   finishedAt: string | null;
   durationMs: number | null;
   /** The exact commands run (the rules, for an isolation). */

@@ -11,8 +11,9 @@ import { JsonRenderer, ListrProgressRenderer, PlainRenderer, RecapCollector, for
 import { askSecret, confirm } from '../prompt.js';
 import { collect, groupMap, loadHosts, positiveInt, resolveRunParams } from '../common.js';
 import { addSelectionOptions, phaseFilter, type SelectionOptions } from './plan.js';
+import { addIncidentOptions, prepareIncident, recordIncident, writeRunReports, type IncidentOptions } from '../run-report.js';
 
-export interface RunOptions extends SelectionOptions {
+export interface RunOptions extends SelectionOptions, IncidentOptions {
   forks: number;
   yes?: boolean;
   json?: boolean;
@@ -29,7 +30,7 @@ export interface RunOptions extends SelectionOptions {
 }
 
 export function registerRun(program: Command): void {
-  addSelectionOptions(program.command('run').description('run a runbook across the inventory over SSH'))
+  addIncidentOptions(addSelectionOptions(program.command('run').description('run a runbook across the inventory over SSH')))
     .option('-f, --forks <n>', 'hosts worked on at once', positiveInt('--forks'), DEFAULT_FORKS)
     .option('-y, --yes', 'answer yes to phase confirmations (needed without a terminal)')
     .option('--json', 'print events as NDJSON on stdout instead of progress')
@@ -64,6 +65,7 @@ export async function runCommand(file: string, opts: RunOptions): Promise<number
   for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
   if (hosts.length === 0) throw new InputError(`no hosts matched${opts.limit ? ` --limit ${opts.limit}` : ''} in ${opts.inventory?.join(', ')}`);
   const phases = phaseFilter(opts.phase);
+  const incident = prepareIncident(file, opts);
 
   // Secrets are asked before progress starts, so no prompt interleaves with parallel output.
   const becomePassword = opts.askBecomePass ? await askSecret('BECOME password: ') : process.env[opts.becomePassEnv] || undefined;
@@ -93,6 +95,7 @@ export async function runCommand(file: string, opts: RunOptions): Promise<number
       passphrase: process.stdin.isTTY ? (key) => askSecret(`Passphrase for ${key}: `) : undefined,
     },
   });
+  recordIncident(handle.runDir, incident, opts);
   const stopSignals = onSignals((signal, count) => {
     if (count > 1) {
       process.stderr.write(`\nfirebreak: second ${signal}, exiting now; the journal is in ${handle.runDir}\n`);
@@ -107,6 +110,7 @@ export async function runCommand(file: string, opts: RunOptions): Promise<number
     await finish();
     const out = opts.json ? process.stderr : process.stdout;
     out.write(`\n${formatRecap(recap.data)}\n`);
+    await writeRunReports(summary.runDir, out);
     out.write(`run directory: ${summary.runDir}\n`);
     return summary.exitCode;
   } finally {

@@ -1,0 +1,85 @@
+/**
+ * What `firebreak run` adds for the post-incident report: the `--incident/--title/--severity/--notes`
+ * options, `incident.json` (and a copy of the notes) written into the run directory when the run
+ * starts, and `report.md` + `report.html` written when it ends. Writing the report can never lose the
+ * run: a failure is printed with the way to retry, and the run keeps its exit code.
+ */
+import { copyFileSync, writeFileSync } from 'node:fs';
+import { hostname, userInfo } from 'node:os';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { InputError, type FindingSeverity } from '../core/index.js';
+import { buildReportModel, firebreakVersion, INCIDENT_FILE, INCIDENT_FORMAT, NOTES_FILE, readNotes, renderReport, type Incident } from '../report/index.js';
+
+export interface IncidentOptions {
+  incident?: string;
+  title?: string;
+  severity?: FindingSeverity;
+  notes?: string;
+}
+
+const SEVERITIES: readonly FindingSeverity[] = ['info', 'low', 'medium', 'high', 'critical'];
+
+function parseSeverity(value: string): FindingSeverity {
+  if (!(SEVERITIES as readonly string[]).includes(value)) throw new InputError(`--severity must be one of ${SEVERITIES.join(', ')}, got "${value}"`);
+  return value as FindingSeverity;
+}
+
+export function addIncidentOptions(cmd: Command): Command {
+  return cmd
+    .option('--incident <id>', 'incident id for the report, e.g. INC-2291')
+    .option('--title <text>', 'incident title for the report')
+    .option('--severity <level>', `incident severity: ${SEVERITIES.join(', ')}`, parseSeverity)
+    .option('--notes <file>', 'responders\' notes YAML (status, responders, lessons, action items) for the report');
+}
+
+function whoAmI(): string {
+  let user: string;
+  try {
+    user = userInfo().username;
+  } catch {
+    user = process.env.USER ?? `uid${process.getuid?.() ?? '?'}`;
+  }
+  return `${user}@${hostname()}`;
+}
+
+/** Check the incident options before anything connects (a bad notes file is bad input, exit 2). */
+export function prepareIncident(runbookFile: string, opts: IncidentOptions): Incident {
+  if (opts.notes) readNotes(opts.notes);
+  return {
+    format: INCIDENT_FORMAT,
+    id: opts.incident ?? null,
+    title: opts.title ?? null,
+    severity: opts.severity ?? null,
+    runbook: runbookFile,
+    startedBy: whoAmI(),
+    firebreakVersion: firebreakVersion(),
+    createdAt: new Date().toISOString(),
+    notes: opts.notes ? NOTES_FILE : null,
+  };
+}
+
+/** incident.json and the notes copy, into the run directory that just started. A failure only warns. */
+export function recordIncident(runDir: string, incident: Incident, opts: IncidentOptions): void {
+  try {
+    if (opts.notes) copyFileSync(opts.notes, join(runDir, NOTES_FILE));
+    writeFileSync(join(runDir, INCIDENT_FILE), JSON.stringify(incident, null, 2) + '\n', { mode: 0o600 });
+  } catch (err) {
+    process.stderr.write(`firebreak: warning: could not write ${INCIDENT_FILE} into ${runDir}: ${(err as Error).message}\n`);
+  }
+}
+
+/** report.md and report.html into the finished run's directory; never throws. */
+export async function writeRunReports(runDir: string, out: NodeJS.WritableStream): Promise<void> {
+  try {
+    const model = await buildReportModel(runDir);
+    const files = (['md', 'html'] as const).map((format) => {
+      const file = join(runDir, `report.${format}`);
+      writeFileSync(file, renderReport(model, format), { mode: 0o600 });
+      return file;
+    });
+    out.write(`report: ${files.join('  ')}\n`);
+  } catch (err) {
+    process.stderr.write(`firebreak: could not write the report (${(err as Error).message}); the run itself is complete in ${runDir}: retry with \`firebreak report ${runDir} --format html --out report.html\`\n`);
+  }
+}

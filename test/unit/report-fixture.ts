@@ -1,0 +1,29 @@
+/**
+ * Support for the report tests: fixture run directories copied to a temp dir (git keeps no directory
+ * modes, and evidence verification warns about group-readable evidence directories, so the copy gets
+ * the owner-only modes a real run has), and a fixed clock and version so rendered reports are stable.
+ */
+import { chmodSync, cpSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPORT_FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/report');
+export const FIXED = { now: new Date('2026-11-22T09:00:00.000Z'), version: '0.0.0-test' };
+
+function ownerOnlyDirs(dir: string): void {
+  chmodSync(dir, 0o700);
+  for (const name of readdirSync(dir)) {
+    const p = path.join(dir, name);
+    if (statSync(p).isDirectory()) ownerOnlyDirs(p);
+  }
+}
+
+/** A private copy of `test/fixtures/report/<name>`; remove it with `cleanup()`. */
+export function copyRunFixture(name: string): { dir: string; cleanup: () => void } {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'fb-report-'));
+  const dir = path.join(root, name);
+  cpSync(path.join(REPORT_FIXTURES, name), dir, { recursive: true });
+  ownerOnlyDirs(path.join(dir, 'evidence'));
+  return { dir, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
