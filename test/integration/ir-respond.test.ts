@@ -1,8 +1,8 @@
 /**
  * The responding steps on the drill lab, through the real CLI: lock_user throws a live attacker
  * session out and the account can no longer log in, but the responder's own account and root are
- * refused; kill_process preserves a deleted binary (its SHA-256 in the evidence store equals the
- * original's) and kills it; backup → rebuild → restore gives back the same contents, owners and
+ * refused; kill_process preserves deleted binaries (their SHA-256 in the evidence store equals the
+ * originals') and kills them; backup → rebuild → restore gives back the same contents, owners and
  * modes; a tampered archive is refused before anything is extracted.
  */
 import assert from 'node:assert/strict';
@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { labDown, labUp, readLabState, type LabHostState, type LabState } from '../../src/lab/index.js';
 import { isRoot, labLeftovers, labTempDir, onHost } from '../helpers/lab.js';
-import { onlyRunDir, readJournal, REPO, runCli, type JournalEvent } from './run-cli.js';
+import { onlyRunDir, readJournal, REPO, runCli, until, type JournalEvent } from './run-cli.js';
 
 interface Artifact {
   label: string;
@@ -42,6 +42,8 @@ describe('responding steps on the drill lab: lock_user, kill_process, backup, re
     if (!state) return;
     try {
       await labDown(dir).catch(() => undefined);
+      // The kernel removes a dead namespace's veth links asynchronously: give it a moment.
+      await until(() => labLeftovers(state!).length === 0, 5000, 'the lab to be gone').catch(() => undefined);
       assert.deepEqual(labLeftovers(state), []);
     } finally {
       rmSync(work, { recursive: true, force: true });
@@ -155,26 +157,46 @@ phases:
     assert.match(await sh(host, 'passwd -S victim'), /^victim L /, 'another user is locked from the same sudo session');
   });
 
-  it('kill_process preserves a running binary that was deleted from /tmp, kills it, and reports a PID that is gone', async () => {
-    const host = clean();
-    const [pid, want] = (await sh(host, `cp /bin/sleep /tmp/x-evil && setsid -f /tmp/x-evil 3600 </dev/null >/dev/null 2>&1
-      for i in $(seq 50); do p=$(pgrep -xf '/tmp/x-evil 3600') && break; sleep 0.1; done
-      sha256sum /tmp/x-evil | cut -c1-64 > /tmp/x-evil.sha; rm /tmp/x-evil; echo "$p $(cat /tmp/x-evil.sha)"; rm /tmp/x-evil.sha`)).split(' ');
+  /** Start a copy of /bin/sleep as `/tmp/NAME 3600` on the host and delete the file: its PID and SHA-256. */
+  async function deletedProcess(host: LabHostState, name: string, seed: string): Promise<{ pid: string; sha: string }> {
+    // A few appended bytes give each copy its own SHA-256 (a copy of /bin/sleep alone would hash like /bin/sleep).
+    const [pid, sha] = (await sh(host, `cp /bin/sleep /tmp/${name} && echo ${seed} >> /tmp/${name} && setsid -f /tmp/${name} 3600 </dev/null >/dev/null 2>&1
+      for i in $(seq 50); do p=$(pgrep -xf '/tmp/${name} 3600') && break; sleep 0.1; done
+      h=$(sha256sum /tmp/${name} | cut -c1-64); rm /tmp/${name}; echo "$p $h"`)).split(' ');
     assert.match(pid!, /^\d+$/);
-    assert.equal(await sh(host, `readlink /proc/${pid}/exe`), '/tmp/x-evil (deleted)');
+    assert.equal(await sh(host, `readlink /proc/${pid}/exe`), `/tmp/${name} (deleted)`);
+    return { pid: pid!, sha: sha! };
+  }
 
-    const { r, runDir, journal, out } = await run(`name: kill\nphases:\n  collect:\n    - kill_process: {pids: [${pid}, 4000000]}\n`, ['--limit', host.name]);
+  it('kill_process preserves running binaries deleted from /tmp (by PID and by name), kills them, and reports a PID that is gone', async () => {
+    const host = clean();
+    const byPid = await deletedProcess(host, 'x-evil', 'one');
+    const byName = await deletedProcess(host, 'y-evil', 'two');
+    assert.notEqual(byPid.sha, byName.sha);
+
+    const yaml = `name: kill\nphases:\n  collect:\n    - kill_process: {pids: [${byPid.pid}, 4000000]}\n    - kill_process: {name: '^/tmp/y-evil 3600$'}\n`;
+    const { r, runDir, journal, out } = await run(yaml, ['--limit', host.name]);
     assert.equal(r.code, 0, out);
     assert.match(out, /PID 4000000: not running \(gone already\): nothing to do/);
     const arts = artifacts(journal);
-    const exe = arts.find((a) => a.label === `kill_process/${pid}/exe`)!;
-    assert.equal(exe.sha256, want, 'the preserved binary has the SHA-256 of the original file');
+    const exe = arts.find((a) => a.label === `kill_process/${byPid.pid}/exe`)!;
+    assert.equal(exe.sha256, byPid.sha, 'the preserved binary has the SHA-256 of the original file');
     assert.equal(exe.match, true);
-    assert.equal(sha256(readFileSync(object(runDir, exe.sha256))), want);
-    const proc = readFileSync(object(runDir, arts.find((a) => a.label === `kill_process/${pid}/proc`)!.sha256), 'utf8');
+    assert.equal(sha256(readFileSync(object(runDir, exe.sha256))), byPid.sha);
+    const proc = readFileSync(object(runDir, arts.find((a) => a.label === `kill_process/${byPid.pid}/proc`)!.sha256), 'utf8');
     assert.match(proc, /== exe\n\/tmp\/x-evil \(deleted\)\n/);
     assert.match(proc, /State:\tT \(stopped\)/, 'preserved while stopped');
-    assert.equal(await sh(host, `[ -d /proc/${pid} ] && echo alive || echo gone`), 'gone');
+
+    // By name: one tar artifact, per PID the binary and its /proc details, and the host's SHA256SUMS.
+    const tar = arts.find((a) => a.label === 'kill_process/name-matches.tar')!;
+    assert.equal(tar.match, true);
+    const unpacked = path.join(work, 'name-matches');
+    await new Promise<void>((resolve, reject) => execFile('sh', ['-c', 'mkdir -p "$1" && tar -xf "$2" -C "$1"', '_', unpacked, object(runDir, tar.sha256)], (e) => (e ? reject(e) : resolve())));
+    assert.equal(readFileSync(path.join(unpacked, 'SHA256SUMS'), 'utf8'), `${byName.sha}  ${byName.pid}/exe\n`);
+    assert.equal(sha256(readFileSync(path.join(unpacked, byName.pid, 'exe'))), byName.sha);
+    assert.match(readFileSync(path.join(unpacked, byName.pid, 'proc.txt'), 'utf8'), /\/tmp\/y-evil \(deleted\)/);
+
+    for (const p of [byPid.pid, byName.pid]) assert.equal(await sh(host, `[ -d /proc/${p} ] && echo alive || echo gone`), 'gone', `PID ${p}`);
   });
 
   /** Entries under a directory: type, mode, uid, gid, size, link target, path; and file hashes. */
