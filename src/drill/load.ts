@@ -30,7 +30,10 @@ function schemaIssues(issues: readonly z.core.$ZodIssue[], data: unknown): RawIs
   return issues.flatMap((issue): RawIssue[] => {
     // A discriminated union with an unknown discriminator has no branches to pick from: say what is known.
     if (issue.code === 'invalid_union' && issue.errors.length === 0) {
-      return [{ code: 'invalid_value', path: issue.path as (string | number)[], message: issue.message }];
+      const options = (issue as { options?: unknown[] }).options ?? [];
+      const value = issue.path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), data);
+      const message = `unknown ${String(issue.path.at(-1) ?? 'value')} ${JSON.stringify(value)}${options.length ? `: expected one of ${options.join(', ')}` : ''}`;
+      return [{ code: 'invalid_value', path: issue.path as (string | number)[], message }];
     }
     return flatten([issue], [], data, vocab());
   });

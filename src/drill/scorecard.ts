@@ -112,6 +112,7 @@ export type FaultOutcome =
   | 'retried-and-recovered' // a step was retried and then succeeded
   | 'timed-out' // a step hit its timeout
   | 'failed' // a step failed on the host
+  | 'slowed' // the host went through, its steps at least 3 times (and 5 s) slower than on hosts without faults
   | 'no-effect' // the host went through the run fine
   | 'not-exercised' // the run did nothing on the host after the fault
   | 'not-applicable'; // the fault was not injected

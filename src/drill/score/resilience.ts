@@ -4,9 +4,10 @@
  * stopped the run (max_fail_percentage). A fault is handled when the run ended on its own and the host
  * has a final state in the recap.
  */
-import type { RunEvent } from '../../core/index.js';
+import type { EventOf, RunEvent } from '../../core/index.js';
 import type { FaultKind } from '../schema.js';
 import type { FaultOutcome, FaultResult } from '../scorecard.js';
+import { median } from './stats.js';
 import { eventMs, eventsOf } from './timeline.js';
 
 /** A fault as the injector recorded it. */
@@ -28,11 +29,26 @@ function count(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
+/** Seconds the host's steps took after the fault, and what the same steps took on hosts without faults (medians). */
+function slowdown(finished: readonly EventOf<'step.finished'>[], events: readonly RunEvent[], faulted: ReadonlySet<string>): { mine: number; usual: number } | undefined {
+  const others = eventsOf(events, 'step.finished').filter((f) => !faulted.has(f.host));
+  let mine = 0;
+  let usual = 0;
+  for (const f of finished) {
+    const m = median(others.filter((o) => o.phase === f.phase && o.step === f.step).map((o) => o.outcome.durationMs));
+    if (m === undefined) continue;
+    mine += f.outcome.durationMs / 1000;
+    usual += m / 1000;
+  }
+  return usual > 0 || mine > 0 ? { mine, usual } : undefined;
+}
+
 /**
+ * @param faulted hosts any fault hit: the baseline for "slowed" is the other hosts.
  * @param stoppedByDrill set when the drill itself aborted the run (its deadline, Ctrl-C): then no
  * fault counts as handled, the run did not get to deal with it.
  */
-export function scoreFault(entry: FaultLogEntry, events: readonly RunEvent[], stoppedByDrill?: string): FaultResult {
+export function scoreFault(entry: FaultLogEntry, events: readonly RunEvent[], stoppedByDrill?: string, faulted: ReadonlySet<string> = new Set([entry.host])): FaultResult {
   const base = { ...entry, stoppedRun: false };
   if (entry.status !== 'injected') return { ...base, outcome: 'not-applicable', handled: null, detail: entry.message ?? entry.status };
   const t0 = entry.injectedAt ? Date.parse(entry.injectedAt) : -Infinity;
@@ -47,10 +63,13 @@ export function scoreFault(entry: FaultLogEntry, events: readonly RunEvent[], st
   const state = end?.recap.find((r) => r.host === entry.host)?.state;
 
   let outcome: FaultOutcome;
+  const slow = slowdown(finished, events, faulted);
+  const slowed = slow !== undefined && slow.mine >= 3 * slow.usual && slow.mine - slow.usual >= 5;
   if (unreachable) outcome = 'unreachable';
   else if (timedOut.length) outcome = 'timed-out';
   else if (failed) outcome = 'failed';
   else if (recovered.length) outcome = 'retried-and-recovered';
+  else if (slowed) outcome = 'slowed';
   else if (mine.some((e) => e.type === 'step.started' || e.type === 'step.finished')) outcome = 'no-effect';
   else outcome = 'not-exercised';
 
@@ -63,6 +82,7 @@ export function scoreFault(entry: FaultLogEntry, events: readonly RunEvent[], st
   if (retries.length) parts.push(`${count(retries.length, 'retry', 'retries')}${recovered.length ? `, ${recovered.length} recovered` : ''}`);
   if (timedOut.length) parts.push(`${count(timedOut.length, 'step')} timed out (${timedOut[0]?.step})`);
   if (failed && !unreachable) parts.push(`failed at "${failed.step}"`);
+  if (slow && !unreachable) parts.push(`its steps took ${slow.mine.toFixed(1)} s after the fault (${slow.usual.toFixed(1)} s on hosts without faults)`);
   if (stoppedRun) parts.push('stopped the run (max_fail_percentage)');
   parts.push(stoppedByDrill ? `the drill stopped the run: ${stoppedByDrill}` : end ? `host ended ${state ?? 'without a state'}` : 'the run did not finish');
   const handled = stoppedByDrill === undefined && end !== undefined && state !== undefined && FINAL.has(state);
@@ -70,5 +90,6 @@ export function scoreFault(entry: FaultLogEntry, events: readonly RunEvent[], st
 }
 
 export function scoreResilience(log: readonly FaultLogEntry[], events: readonly RunEvent[], stoppedByDrill?: string): FaultResult[] {
-  return log.map((entry) => scoreFault(entry, events, stoppedByDrill));
+  const faulted = new Set(log.filter((e) => e.status === 'injected').map((e) => e.host));
+  return log.map((entry) => scoreFault(entry, events, stoppedByDrill, faulted));
 }

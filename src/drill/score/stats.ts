@@ -13,10 +13,14 @@ export function round1(seconds: number): number {
 export function timeStats(values: readonly number[]): TimeStats {
   if (values.length === 0) return { count: 0, median: null, p95: null, max: null };
   const v = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(v.length / 2);
-  const median = v.length % 2 ? (v[mid] as number) : ((v[mid - 1] as number) + (v[mid] as number)) / 2;
   const p95 = v[Math.ceil(0.95 * v.length) - 1] as number;
-  return { count: v.length, median: round1(median), p95: round1(p95), max: round1(v[v.length - 1] as number) };
+  return { count: v.length, median: round1(median(v) as number), p95: round1(p95), max: round1(v[v.length - 1] as number) };
+}
+
+/** The middle value (the mean of the middle two for an even count); undefined for none. */
+export function median(values: readonly number[]): number | undefined {
+  const v = [...values].sort((a, b) => a - b);
+  return v.length ? ((v[(v.length - 1) >> 1] as number) + (v[v.length >> 1] as number)) / 2 : undefined;
 }
 
 export function hostTimeStats(times: readonly HostTime[]): TimeStats {
