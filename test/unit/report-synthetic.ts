@@ -147,3 +147,60 @@ export function responseRun(): SyntheticRun {
   });
   return r;
 }
+
+/** Strings a compromised host could hand us (outputs, user and file names, finding summaries). */
+export const HOSTILE = {
+  script: '<script>window.__pwned=1;alert(1)</script>',
+  img: '<img src=x onerror="window.__pwned=2">',
+  pipe: 'a|b',
+  ticks: '```\n`code` ```` fence',
+  lines: 'line one\n| x | y |\n# heading\n- item\n---',
+  md: '[link](javascript:alert(1)) **bold** _em_ ~~del~~ <b>raw</b> &amp;',
+};
+
+export const HOSTILE_TEXT = Object.values(HOSTILE).join(' ');
+
+/** One host and one step carrying hostile strings everywhere a string goes. */
+export function hostileRun(): SyntheticRun {
+  const r = new SyntheticRun();
+  const host = `web${HOSTILE.pipe}<i>01`;
+  r.push(0, { type: 'run.started', runId: 'hostile', runbook: `rb ${HOSTILE.script}`, runDir: '/x', hosts: [host, 'ok1'], phases: ['isolate', 'collect'], forks: 2 });
+  r.push(0, { type: 'phase.started', phase: 'collect', batch: 1, batches: 1, hosts: [host, 'ok1'] });
+  const file = r.artifact(`files/${HOSTILE.script}`, `/tmp/${HOSTILE.img}|${HOSTILE.ticks}`, 10);
+  r.step({
+    host,
+    phase: 'collect',
+    step: `step ${HOSTILE.script} ${HOSTILE.pipe}`,
+    index: 1,
+    type: 'collect',
+    start: 10,
+    end: 500,
+    retries: 1,
+    artifacts: [file],
+    findings: [{ kind: 'login.active', severity: 'high', summary: `user ${HOSTILE.img} ${HOSTILE.pipe} logged in: ${HOSTILE.lines}`, detail: { user: HOSTILE.script }, evidence: file.sha256 }],
+  });
+  r.step({ host, phase: 'collect', step: `lock ${HOSTILE.md}`, index: 2, type: 'lock_user', start: 500, end: 600, status: 'changed', commands: [`passwd -l '${HOSTILE.script}'`, HOSTILE.ticks], outcome: { stdout: `${HOSTILE.img}\n${HOSTILE.lines}\n` } });
+  r.step({ host, phase: 'collect', step: 'fails', index: 3, type: HOSTILE.script, start: 600, end: 700, status: 'failed', outcome: { rc: 2, message: `${host}: ${HOSTILE.script} failed`, stderr: `error: ${HOSTILE.img}\nfatal: ${HOSTILE.ticks}\n${HOSTILE.lines}\n` } });
+  r.push(701, { type: 'host.failed', host, phase: 'collect', step: 'fails', message: `${host}: ${HOSTILE.md}` });
+  r.push(702, { type: 'host.unreachable', host: 'ok1', phase: 'collect', reason: 'refused', message: `ok1: ${HOSTILE.img}` });
+  r.push(800, { type: 'phase.finished', phase: 'collect', batch: 1, batches: 1, ok: [], failed: [host, 'ok1'] });
+  r.push(900, { type: 'run.aborted', reason: `aborted by ${HOSTILE.script}` });
+  r.push(1000, { type: 'run.finished', exitCode: 4, durationMs: 1000, recap: [recap(host, 'failed', { message: HOSTILE.lines }), recap('ok1', 'unreachable')] });
+  return r;
+}
+
+/** Notes and incident.json with hostile strings, for the same run. */
+export function hostileFiles(): Record<string, string> {
+  const q = (s: string) => JSON.stringify(s);
+  const notes = [
+    `title: ${q(`Title ${HOSTILE.script}`)}`,
+    `status: ${q(HOSTILE.pipe)}`,
+    `responders: [${q(HOSTILE.img)}]`,
+    `summary: ${q(HOSTILE.lines)}`,
+    `went_well: [${q(HOSTILE.md)}]`,
+    `went_wrong: [${q(HOSTILE.ticks)}]`,
+    `lucky: [${q(HOSTILE.script)}]`,
+    `action_items: [{what: ${q(HOSTILE.lines)}, owner: ${q(HOSTILE.img)}, ticket: ${q(HOSTILE.pipe)}}]`,
+  ].join('\n');
+  return { 'notes.yaml': notes + '\n' };
+}
