@@ -301,7 +301,7 @@ describe('drill scorecard: text and comparison', () => {
   it('prints the verdict first, then each score', () => {
     const text = formatScorecard(card({}, { min_coverage: 0.9 }));
     assert.match(text, /^drill d \(seed 7\): FAIL\n/);
-    assert.match(text, /detection  4\/5 \(80%\) indicators found; disk-full 1\/1 \(100%\), outbound-ssh-bruteforce 3\/4 \(75%\)/);
+    assert.match(text, /detection {2}4\/5 \(80%\) indicators found; disk-full 1\/1 \(100%\), outbound-ssh-bruteforce 3\/4 \(75%\)/);
     assert.match(text, /missed: n001\/backdoor-user \(account\.sudo\)/);
     assert.match(text, /1\/2 compromised host\(s\) isolated: median 4 s, p95 4 s, max 4 s; never: n002/);
     assert.match(text, /✖ min_coverage 0\.9 \(measured 0\.8\)/);
