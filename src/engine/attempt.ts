@@ -73,6 +73,7 @@ export async function runAttempt(ctx: AttemptContext, attempt: number): Promise<
   const artifacts: StoredArtifact[] = [];
   const evidenceProblems: string[] = [];
   const evidenceLines: string[] = [];
+  const evidenceErrors: string[] = [];
 
   try {
     for (const [i, action] of planned.actions.entries()) {
@@ -125,6 +126,8 @@ export async function runAttempt(ctx: AttemptContext, attempt: number): Promise<
         evidenceLines.push(line);
         throttle.push('stdout', Buffer.from(line));
         if (ev.problem) evidenceProblems.push(ev.problem);
+        // What the command said on stderr (why an artifact is empty, say) belongs to the step's output.
+        if (ev.stderr.trim()) evidenceErrors.push(`${action.label}: ${ev.stderr.trim()}\n`);
         continue;
       }
       if (action.kind === 'put') {
@@ -167,7 +170,7 @@ export async function runAttempt(ctx: AttemptContext, attempt: number): Promise<
   throttle.end();
   if (evidenceLines.length) {
     // The step's own output is the list of artifacts; the artifacts themselves are in the store.
-    execs.push(evidenceSummary(evidenceLines.join(''), planned.actions.find((a) => a.kind === 'evidence')?.kind ?? 'evidence'));
+    execs.push(evidenceSummary(evidenceLines.join(''), evidenceErrors.join('')));
   }
   if (!failMessage && evidenceProblems.length) failMessage = `${session.host.name}: evidence problems: ${evidenceProblems.join('; ')}`;
   const r = result();
@@ -182,8 +185,8 @@ export async function runAttempt(ctx: AttemptContext, attempt: number): Promise<
 }
 
 /** A pseudo command result carrying the artifact list, so results, journal and output files show it. */
-function evidenceSummary(text: string, label: string): ExecResult {
-  return { command: label, code: 0, signal: null, stdout: text, stderr: '', stdoutBytes: Buffer.byteLength(text), stderrBytes: 0, startedAt: new Date().toISOString(), durationMs: 0, timedOut: false };
+function evidenceSummary(text: string, errors: string): ExecResult {
+  return { command: 'evidence', code: 0, signal: null, stdout: text, stderr: errors, stdoutBytes: Buffer.byteLength(text), stderrBytes: Buffer.byteLength(errors), startedAt: new Date().toISOString(), durationMs: 0, timedOut: false };
 }
 
 function firstExec(planned: PlannedStep): number {

@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { attackerScriptPath, stopHost } from './lab-host.js';
-import { deleteLabNetwork } from './network.js';
+import { deleteLabNetwork, detachHost } from './network.js';
 import { stopNamespaceProcess } from './namespace-process.js';
 import { readLabState, withLabLock, type LabState } from './state.js';
 
@@ -16,6 +16,8 @@ export async function teardown(state: LabState): Promise<void> {
   const stops = state.hosts.map((h) => stopHost(state, h));
   if (state.attacker) stops.push(stopNamespaceProcess(state.attacker, attackerScriptPath(state.dir)));
   await Promise.all(stops);
+  // The kernel removes a dead namespace's veths lazily; deleting them here makes "nothing left" hold at once.
+  await Promise.all([...state.hosts.map((h) => h.veth), ...(state.attacker ? [state.attacker.veth] : [])].map((v) => detachHost(v)));
   await deleteLabNetwork(state.network.bridge);
   for (const f of LAB_FILES) rmSync(join(state.dir, f), { recursive: true, force: true });
   if (existsSync(state.dir) && readdirSync(state.dir).every((f) => f === 'lab.lock')) {
