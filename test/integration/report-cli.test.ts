@@ -1,0 +1,83 @@
+/**
+ * `firebreak report` and the report options of `firebreak run` through the real CLI, on the recorded
+ * fixture run (no lab needed): formats, output file, notes, exit codes, and bad input refused before
+ * a run starts.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { copyRunFixture } from '../unit/report-fixture.js';
+import { runCli } from './run-cli.js';
+
+describe('firebreak report (real CLI, recorded run)', function () {
+  this.timeout(60_000);
+  let fixture: ReturnType<typeof copyRunFixture>;
+  let work: string;
+
+  before(() => {
+    fixture = copyRunFixture('run-basic');
+    work = mkdtempSync(path.join(os.tmpdir(), 'fb-report-cli-'));
+  });
+  after(() => {
+    fixture.cleanup();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('prints Markdown by default, JSON with --format json, writes --out; exit 0 for verified evidence', async () => {
+    const md = await runCli(['report', fixture.dir]);
+    assert.equal(md.code, 0, md.stderr);
+    assert.match(md.stdout, /^# INC-0001: Outbound SSH from lab hosts\n/);
+    const json = await runCli(['report', fixture.dir, '--format', 'json']);
+    assert.equal(json.code, 0, json.stderr);
+    const model = JSON.parse(json.stdout) as { format: string; summary: { artifacts: number }; evidence: { status: string } };
+    assert.deepEqual([model.format, model.summary.artifacts, model.evidence.status], ['firebreak-report/1', 74, 'verified']);
+    const out = path.join(work, 'r.html');
+    const html = await runCli(['report', fixture.dir, '--format', 'html', '--out', out]);
+    assert.equal(html.code, 0, html.stderr);
+    assert.equal(html.stdout, '');
+    assert.match(readFileSync(out, 'utf8'), /^<!DOCTYPE html>/);
+  });
+
+  it('--notes replaces the notes the run kept', async () => {
+    const notes = path.join(work, 'notes.yaml');
+    writeFileSync(notes, 'status: resolved\naction_items: [{what: Rotate keys, owner: carol}]\n');
+    const r = await runCli(['report', fixture.dir, '--notes', notes]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^\| Status \| resolved \|$/m);
+    assert.match(r.stdout, /^\| 1 \| Rotate keys \| carol \|/m);
+  });
+
+  it('bad input exits 2 with a message: format, run directory, notes', async () => {
+    const fmt = await runCli(['report', fixture.dir, '--format', 'pdf']);
+    assert.equal(fmt.code, 2);
+    assert.match(fmt.stderr, /--format must be one of md, html, json/);
+    const missing = await runCli(['report', path.join(work, 'nope')]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /not a run directory: it has no journal\.jsonl/);
+    const notes = path.join(work, 'bad-notes.yaml');
+    writeFileSync(notes, 'went_well: fast\nmood: great\n');
+    const bad = await runCli(['report', fixture.dir, '--notes', notes]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /not a valid notes file/);
+    assert.match(bad.stderr, /at went_well/);
+    assert.match(bad.stderr, /mood/);
+  });
+
+  it('firebreak run refuses bad --severity and bad --notes before anything starts', async () => {
+    const inv = path.join(work, 'inv.ini');
+    writeFileSync(inv, 'h1 ansible_host=127.0.0.254 ansible_port=1\n');
+    const runbook = path.join(work, 'rb.yaml');
+    writeFileSync(runbook, 'name: rb\nphases:\n  collect:\n    - shell: hostname\n');
+    const runs = path.join(work, 'runs');
+    const sev = await runCli(['run', runbook, '-i', inv, '--runs-dir', runs, '--severity', 'urgent']);
+    assert.equal(sev.code, 2);
+    assert.match(sev.stderr, /--severity must be one of info, low, medium, high, critical/);
+    const notes = path.join(work, 'bad-run-notes.yaml');
+    writeFileSync(notes, 'action_items: [{owner: nobody}]\n');
+    const bad = await runCli(['run', runbook, '-i', inv, '--runs-dir', runs, '--notes', notes]);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /not a valid notes file/);
+    assert.ok(!existsSync(runs) || readdirSync(runs).length === 0, 'no run directory was created');
+  });
+});
