@@ -138,7 +138,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillResult> {
       startedAt: startedAt.toISOString(),
       finishedAt: finishedAt.toISOString(),
       durationSeconds: round1((finishedAt.getTime() - startedAt.getTime()) / 1000),
-      lab: { id: state.id, dir: state.dir, kept: o.keep ?? false },
+      lab: { id: state.id, dir: state.dir, cidr: state.network.cidr, bridge: state.network.bridge, kept: o.keep ?? false },
       run: run ? { runId: run.runId, runDir: run.runDir, exitCode: run.summary.exitCode, ...(run.summary.aborted ? { aborted: run.summary.aborted } : {}), startedAt: run.summary.startedAt, durationSeconds: round1(run.summary.durationMs / 1000) } : null,
       hosts: assignment.roles,
       ...scores,

@@ -186,7 +186,7 @@ export interface Scorecard {
   startedAt: string;
   finishedAt: string;
   durationSeconds: number;
-  lab: { id: string; dir: string; kept: boolean };
+  lab: { id: string; dir: string; cidr: string; bridge: string; kept: boolean };
   run: { runId: string; runDir: string; exitCode: number | null; aborted?: string; startedAt: string | null; durationSeconds: number | null } | null;
   /** The seeded assignment of scenarios to hosts. */
   hosts: HostRole[];

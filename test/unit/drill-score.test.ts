@@ -290,7 +290,7 @@ describe('drill scorecard: text and comparison', () => {
       startedAt: at(-5),
       finishedAt: at(40),
       durationSeconds: 45,
-      lab: { id: 'abcd', dir: '/lab', kept: false },
+      lab: { id: 'abcd', dir: '/lab', cidr: '198.18.0.0/20', bridge: 'fblab0', kept: false },
       run: { runId: 'r1', runDir: '/runs/r1', exitCode: 3, startedAt: at(0), durationSeconds: 31 },
       hosts: roles,
       ...scores,
