@@ -47,7 +47,7 @@ function literalGlob(p: string): string {
 
 /** Paths the findings name; a deleted binary's path loses its ` (deleted)`. */
 function flaggedPaths(registered: Record<string, unknown>, from: string): string[] {
-  const found = findingsFrom(registered, from, EXCLUDE_KINDS, 'backup');
+  const found = findingsFrom(registered, from, EXCLUDE_KINDS, 'backup', 'low');
   if (found.planTime) return [placeholderText(from, 'findings')];
   return found.items
     .flatMap((f) => ['path', 'file', 'exe'].map((k) => detailString(f, k)))

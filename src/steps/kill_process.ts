@@ -24,13 +24,14 @@ import { z } from 'zod';
 import { quote, wrapEvidence, type Action } from '../core/index.js';
 import { defineStepType } from './define.js';
 import { FB_SEL, FB_STOPKILL, script } from './proc-shell.js';
-import { detailString, findingsFrom, placeholderText } from './registered.js';
+import { detailString, findingsFrom, minSeveritySchema, placeholderText } from './registered.js';
 
 const pid = z.number().int().min(2, 'PID 1 is init: never killed').max(4_194_304);
 
 const object = z.strictObject({
   pids: z.array(pid).default([]).describe('PIDs to stop, preserve and kill'),
   from: z.string().min(1).optional().describe('Register name of an earlier step: its process.suspicious findings (detail.pid, detail.sha256)'),
+  min_severity: minSeveritySchema,
   name: z.string().min(1).optional().describe('Pattern (extended regex, like pgrep -f) matched against full command lines on the host'),
 });
 
@@ -140,7 +141,7 @@ export const killProcess = defineStepType({
     const targets = new Map<number, Target>(p.pids.map((n) => [n, { pid: n }]));
     const notes: Action[] = [];
     if (p.from !== undefined) {
-      const found = findingsFrom(ctx.registered, p.from, ['process.suspicious'], 'kill_process');
+      const found = findingsFrom(ctx.registered, p.from, ['process.suspicious'], 'kill_process', p.min_severity);
       if (found.planTime) notes.push({ kind: 'exec', command: `# at run time, the same actions for each PID in ${placeholderText(p.from, 'findings')} (process.suspicious)` });
       for (const f of found.items) {
         const n = Number(detailString(f, 'pid'));

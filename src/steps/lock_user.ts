@@ -20,7 +20,7 @@ import { z } from 'zod';
 import { quote, wrapEvidence, type Action, type FindingKind } from '../core/index.js';
 import { defineStepType } from './define.js';
 import { FB_SEL, FB_STOPKILL, script } from './proc-shell.js';
-import { detailString, findingsFrom, placeholderText, unique } from './registered.js';
+import { detailString, findingsFrom, minSeveritySchema, placeholderText, unique } from './registered.js';
 
 /** Login names we act on: no leading digit (getent would read it as a UID), no spaces, no `:`. */
 const USER_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}\$?$/;
@@ -32,6 +32,7 @@ const object = z.strictObject({
   users: z.array(userName).default([]).describe('Users to lock'),
   from: z.string().min(1).optional().describe('Register name of an earlier step: lock the users its findings name (detail.user)'),
   kinds: z.array(z.enum(USER_KINDS)).min(1).default([...USER_KINDS]).describe(`Finding kinds read with from (default: ${USER_KINDS.join(', ')})`),
+  min_severity: minSeveritySchema,
   kill_sessions: z.boolean().default(true).describe("SIGKILL the user's sessions and processes (sshd session processes included)"),
   expire: z.boolean().default(true).describe('Expire the account (chage -E 0): refuses key logins too'),
 });
@@ -117,7 +118,7 @@ export const lockUser = defineStepType({
     const explicit = unique(p.users);
     let derived: string[] = [];
     if (p.from !== undefined) {
-      const found = findingsFrom(ctx.registered, p.from, p.kinds, 'lock_user');
+      const found = findingsFrom(ctx.registered, p.from, p.kinds, 'lock_user', p.min_severity);
       derived = found.planTime
         ? [placeholderText(p.from, 'findings')]
         : unique(found.items.map((f) => detailString(f, 'user')).filter((u): u is string => u !== undefined && USER_NAME.test(u) && !explicit.includes(u)));

@@ -4,7 +4,8 @@
  * registered values are placeholders that only know their name; these helpers say so instead of
  * pretending the step found nothing.
  */
-import type { Finding, FindingKind, StoredArtifact } from '../core/index.js';
+import { z } from 'zod';
+import { severityRank, type Finding, type FindingKind, type FindingSeverity, type StoredArtifact } from '../core/index.js';
 
 /** What a `from:` reference resolved to. `planTime`: the real value exists only when the run gets there. */
 export type FromResult<T> = { planTime: true; items: [] } | { planTime: false; items: T[] };
@@ -28,13 +29,22 @@ function isPlaceholder(value: Record<string, unknown>): boolean {
   return typeof value.rc === 'string' && value.rc.startsWith('<registered:');
 }
 
-/** Findings of the registered result `name` whose kind is one of `kinds`. A skipped step found nothing. */
-export function findingsFrom(registered: Record<string, unknown>, name: string, kinds: readonly FindingKind[], step: string): FromResult<Finding> {
+/**
+ * Findings of the registered result `name` whose kind is one of `kinds` and whose severity is at
+ * least `minSeverity` — acting on every `info` finding would lock every admin with a key. A skipped
+ * step found nothing.
+ */
+export function findingsFrom(registered: Record<string, unknown>, name: string, kinds: readonly FindingKind[], step: string, minSeverity: FindingSeverity = 'medium'): FromResult<Finding> {
   const value = lookup(registered, name, step);
   if (isPlaceholder(value)) return { planTime: true, items: [] };
   const findings = Array.isArray(value.findings) ? (value.findings as Finding[]) : [];
-  return { planTime: false, items: findings.filter((f) => kinds.includes(f.kind)) };
+  return { planTime: false, items: findings.filter((f) => kinds.includes(f.kind) && severityRank(f.severity) >= severityRank(minSeverity)) };
 }
+
+export const minSeveritySchema = z
+  .enum(['info', 'low', 'medium', 'high', 'critical'])
+  .default('medium')
+  .describe('With from: act only on findings at least this severe');
 
 /** Artifacts the registered result `name` stored (a backup step's archive and manifest). */
 export function artifactsFrom(registered: Record<string, unknown>, name: string, step: string): FromResult<StoredArtifact> {
