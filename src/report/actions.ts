@@ -53,7 +53,8 @@ function record(r: StepRecord, data: RunData): ActionRecord {
     artifacts: r.artifacts.map((a) => ({ id: a.id, label: a.label, sha256: a.sha256, size: a.size })),
     findings: r.findings.map((f) => f.summary),
     message,
-    rolledBack: r.type === 'unisolate' || ROLLBACK.test(message ?? '') || output.some((l) => ROLLBACK.test(l)),
+    // A planned unisolate is not a rollback; a dead-man timer or a failed change putting things back is.
+    rolledBack: ROLLBACK.test(message ?? '') || output.some((l) => ROLLBACK.test(l)),
     hostKey: r.hostKey,
   };
 }
