@@ -96,15 +96,17 @@ export function saveRules(): string[] {
 
 /**
  * Shell functions `fb_fw_remove` (our table/chains only) and `fb_fw_restore MODE`: remove ours, then
- * in `exact` mode compare the rules with the saved ones (minus counters, comments and empty tables,
- * which filter nothing) and, when they differ, load the saved ones back (`flush ruleset` + the saved
- * nft ruleset as one transaction; or iptables-restore per family). Reads the backend from `$d/backend`.
+ * in `exact` mode compare the rules with the saved ones (minus counters and comments; for iptables
+ * also tables holding nothing, which iptables-save shows or not depending on loaded modules) and,
+ * when they differ, load the saved ones back (`flush ruleset` + the saved nft ruleset as one
+ * transaction; or iptables-restore per family). Reads the backend from `$d/backend`.
  */
 export function restoreFunctions(name: string, hooks: readonly Hook[]): string[] {
   return [
     // Tables with no rule, no user chain and only ACCEPT policies filter nothing: equal to no table.
     `fb_norm_ipt() { awk '/^#/ {next} /^\\*/ {b=$0 "\\n"; k=0; next} /^COMMIT/ {if (k) printf "%sCOMMIT\\n", b; next} {gsub(/\\[[0-9]+:[0-9]+\\]/, "[0:0]"); b=b $0 "\\n"; if ($0 ~ /^-/ || ($0 ~ /^:/ && $2 != "ACCEPT")) k=1}'; }`,
-    `fb_norm_nft() { awk '/^#/ {next} /^table / {b=$0 "\\n"; n=0; t=1; next} t && /^}/ {if (n) printf "%s}\\n", b; t=0; next} t {gsub(/counter packets [0-9]+ bytes [0-9]+/, "counter"); b=b $0 "\\n"; n++; next} {print}'; }`,
+    // nft: only counters and comments differ; an empty table is still a table (exact means exact).
+    `fb_norm_nft() { sed -e '/^#/d' -e 's/counter packets [0-9]* bytes [0-9]*/counter/g'; }`,
     'fb_fw_remove() {',
     '  read -r fb_b < "$d/backend" 2>/dev/null || fb_b=unknown',
     `  if command -v nft >/dev/null 2>&1 && [ "$fb_b" != iptables ]; then nft delete table inet ${name} 2>/dev/null; fi`,

@@ -12,6 +12,7 @@ import { collect } from './collect.js';
 import { rebuild } from './rebuild.js';
 import { isolate } from './isolate.js';
 import { unisolate } from './unisolate.js';
+import { harden } from './harden.js';
 import { verifyPackages } from './verify_packages.js';
 import { rootkitScan } from './rootkit_scan.js';
 import { lockUser } from './lock_user.js';
@@ -20,7 +21,7 @@ import { backup } from './backup.js';
 import { restore } from './restore.js';
 
 /** All step types, in the order `firebreak schema` and suggestions list them. */
-export const STEP_TYPES = [shell, script, fetch, upload, waitFor, collect, rebuild, verifyPackages, rootkitScan, lockUser, killProcess, backup, restore, isolate, unisolate] as const;
+export const STEP_TYPES = [shell, script, fetch, upload, waitFor, collect, rebuild, verifyPackages, rootkitScan, lockUser, killProcess, backup, restore, isolate, unisolate, harden] as const;
 
 export type StepTypeName = (typeof STEP_TYPES)[number]['type'];
 

@@ -1,0 +1,91 @@
+/**
+ * harden on the drill lab, through the real CLI: sshd moves to another port under the dead-man
+ * (old port closed only after a fresh connection and the new port are confirmed), outbound TCP/22
+ * is blocked, a config `sshd -t` refuses changes nothing, and a config that locks the responder out
+ * (AllowUsers, written as a drop-in) is rolled back by the host itself. Lab hosts only.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { labDown, labUp, type LabState } from '../../src/lab/index.js';
+import { isRoot, labLeftovers, labTempDir, onHost } from '../helpers/lab.js';
+import { reaches, sshWorks } from './lab-net.js';
+import { onlyRunDir, readJournal, runCli, until } from './run-cli.js';
+
+describe('harden on the drill lab', function () {
+  this.timeout(90_000);
+  let lab: LabState | undefined;
+  let dir = '';
+  let work = '';
+  let n = 0;
+  const addr = (name: string) => lab!.hosts.find((h) => h.name === name)!.address;
+  /** sshd_config's hash and mtime, and the ports sshd listens on. */
+  const sshdState = async (host: string) =>
+    (await onHost(lab!, host, "sha256sum /etc/ssh/sshd_config; stat -c %Y /etc/ssh/sshd_config; ss -tlnH | awk '{print $4}' | sort")).stdout;
+
+  async function run(host: string, params: object) {
+    const runbook = path.join(work, `rb${++n}.yaml`);
+    writeFileSync(runbook, `name: ir-harden-${n}\nphases:\n  restore:\n    - name: harden\n      harden: ${JSON.stringify(params)}\n`);
+    const runs = path.join(work, `runs${n}`);
+    const r = await runCli(['run', runbook, '-i', lab!.files.inventory, '--limit', host, '--runs-dir', runs], { timeoutMs: 60_000 });
+    const runDir = onlyRunDir(runs);
+    const journal = readJournal(runDir);
+    const file = journal.map((e) => (e.outcome as { stdoutFile?: string } | undefined)?.stdoutFile).find(Boolean);
+    return { ...r, journal, out: file ? readFileSync(path.join(runDir, file), 'utf8') : '' };
+  }
+
+  before(async function () {
+    if (!isRoot) return this.skip();
+    dir = labTempDir('harden');
+    work = path.dirname(dir);
+    lab = await labUp({ dir, hosts: 2, scenarios: [] });
+  });
+
+  after(async () => {
+    if (!lab) return;
+    await labDown(dir).catch(() => undefined);
+    assert.deepEqual(labLeftovers(lab), []);
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('moves sshd to another port, key-only, blocks outbound TCP/22; says why nf_conntrack_max stays', async () => {
+    const r = await run('n001', { ssh_port: 2222, key_only: true, block_outbound_ssh: true, conntrack_max: 524288, notrack: [{ port: 8080 }], deadman_seconds: 30 });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.out, /sshd: reloaded, listening on 22 +2222/);
+    assert.match(r.out, /answers with an SSH banner from the controller/);
+    assert.match(r.out, /dead-man disarmed/);
+    assert.match(r.out, /sshd: listening on 2222 only/);
+    assert.match(r.out, /WARNING: nf_conntrack_max could not be raised/);
+    assert.equal(await sshWorks(lab!, 'n001', 2222), true, 'a fresh login on the new port works');
+    assert.equal(await sshWorks(lab!, 'n001', 22), false, 'the old port is closed');
+    assert.equal(await reaches(lab!, 'n001', addr('n002'), 22), false, 'outbound TCP/22 is dropped');
+    assert.equal(await reaches(lab!, 'n002', addr('n001'), 2222), true, 'inbound SSH on the new port is open');
+    const host = await onHost(lab!, 'n001', "head -1 /etc/ssh/sshd_config; sshd -T | grep -E '^(passwordauthentication|kbdinteractiveauthentication) '; nft list table inet firebreak_harden | grep -c notrack; pgrep -f '[d]eadman.pid' || echo no-timer");
+    assert.match(host.stdout, /^# BEGIN firebreak harden.*\npasswordauthentication no\nkbdinteractiveauthentication no\n2\nno-timer\n$/);
+  });
+
+  it('a configuration sshd -t refuses changes nothing', async () => {
+    const before = await sshdState('n002');
+    const r = await run('n002', { ssh_port: 2200, sshd_options: { NoSuchOption: 'yes' } });
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    const failed = r.journal.find((e) => e.type === 'host.failed');
+    assert.match(String(failed?.message), /sshd -t refused the new configuration: .*Bad configuration option: NoSuchOption[\s\S]*nothing was changed/);
+    assert.equal(await sshdState('n002'), before, 'same file (hash and mtime), same listening ports');
+    assert.equal((await onHost(lab!, 'n002', "pgrep -f '[d]eadman.pid' || echo no-timer")).stdout, 'no-timer\n');
+    assert.equal(await sshWorks(lab!, 'n002'), true);
+  });
+
+  it('a configuration that locks the responder out (AllowUsers, as a drop-in) is rolled back by the host', async () => {
+    await onHost(lab!, 'n002', "sed -i '1i Include /etc/ssh/sshd_config.d/*.conf' /etc/ssh/sshd_config");
+    const before = await sshdState('n002');
+    const r = await run('n002', { allow_users: ['nobody'], deadman_seconds: 5 });
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    assert.match(r.out, /sshd: new configuration passes sshd -t and sshd -T \(\/etc\/ssh\/sshd_config\.d\/00-firebreak-harden\.conf\)/);
+    const failed = r.journal.find((e) => e.type === 'host.failed');
+    assert.match(String(failed?.message), /fresh SSH connection failed|dead-man timer fired/);
+    await until(async () => (await sshdState('n002')) === before, 15_000, 'sshd_config to be put back');
+    assert.equal(await sshWorks(lab!, 'n002'), true, 'the responder gets in again');
+    const after = await onHost(lab!, 'n002', 'cat /var/lib/firebreak/harden/default/decided/by; ls /etc/ssh/sshd_config.d/');
+    assert.match(after.stdout, /^fired at [^\n]+\n$/, 'the timer fired and the drop-in it created is gone');
+  });
+});

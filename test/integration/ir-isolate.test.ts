@@ -1,0 +1,127 @@
+/**
+ * isolate / unisolate on the drill lab, through the real CLI: the isolated host reaches nothing but
+ * its management channel (checked with an independent OpenSSH client and from other lab hosts),
+ * unisolate puts back exactly the rules from before (also when they were changed meanwhile), a wrong
+ * management address rolls itself back within the dead-man window, and outbound-ssh mode (iptables
+ * backend) drops only outbound TCP/22. Destructive: lab hosts only.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { labDown, labUp, type LabState } from '../../src/lab/index.js';
+import { isRoot, labLeftovers, labTempDir, onHost } from '../helpers/lab.js';
+import { firewallOf, reaches, sshWorks } from './lab-net.js';
+import { onlyRunDir, readJournal, REPO, runCli, until } from './run-cli.js';
+
+describe('isolate / unisolate on the drill lab', function () {
+  this.timeout(90_000);
+  let lab: LabState | undefined;
+  let dir = '';
+  let work = '';
+  let n = 0;
+  const addr = (name: string) => lab!.hosts.find((h) => h.name === name)!.address;
+
+  /**
+   * Write a one-step runbook and run it on n001; returns the CLI result and the run's journal.
+   * `become`: through sudo, which drops $SSH_CONNECTION: the management channel is found from `ss`.
+   */
+  async function run(step: string, params: object, extra: string[] = [], become = false) {
+    const runbook = path.join(work, `rb${++n}.yaml`);
+    writeFileSync(runbook, `name: ir-isolate-${n}\nphases:\n  isolate:\n    - name: ${step}\n      become: ${become}\n      ${step}: ${JSON.stringify(params)}\n`);
+    const runs = path.join(work, `runs${n}`);
+    const r = await runCli(['run', runbook, '-i', lab!.files.inventory, '--limit', 'n001', '--runs-dir', runs, ...extra], { timeoutMs: 60_000 });
+    const runDir = onlyRunDir(runs);
+    const journal = readJournal(runDir);
+    // The step's whole stdout (the terminal output shows only its head).
+    const file = journal.map((e) => (e.outcome as { stdoutFile?: string } | undefined)?.stdoutFile).find(Boolean);
+    return { ...r, journal, out: file ? readFileSync(path.join(runDir, file), 'utf8') : '' };
+  }
+
+  before(async function () {
+    if (!isRoot) return this.skip();
+    dir = labTempDir('isolate');
+    work = path.dirname(dir);
+    lab = await labUp({ dir, hosts: 3, scenarios: [] });
+    // Rules already in place on n001 (iptables-nft and native nft), which unisolate must give back as they were.
+    const pre = await onHost(lab, 'n001', "iptables -A INPUT -p tcp --dport 9998 -j DROP && nft add table inet site && nft 'add chain inet site input { type filter hook input priority 0; policy accept; }' && nft add rule inet site input tcp dport 9999 counter drop");
+    assert.equal(pre.code, 0, pre.stderr);
+    // Something on n002 that is not SSH, for outbound-ssh mode.
+    await onHost(lab, 'n002', `setsid python3 -m http.server 8080 --bind ${addr('n002')} </dev/null >/dev/null 2>&1 &`);
+    await until(() => reaches(lab!, 'n003', addr('n002'), 8080), 10_000, 'the test listener on n002');
+  });
+
+  after(async () => {
+    if (!lab) return;
+    await labDown(dir).catch(() => undefined);
+    assert.deepEqual(labLeftovers(lab), []);
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('cuts everything but management, and unisolate puts back exactly the rules from before', async () => {
+    const before = await firewallOf(lab!, 'n001');
+    const r = await run('isolate', { verify_target: lab!.network.attacker, deadman_seconds: 30 }, [], true);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.out, new RegExp(`keeping management ${lab!.network.controller.replace(/\./g, '\\.')} -> port 22 and the live connection from ${lab!.network.controller.replace(/\./g, '\\.')}:\\d+`));
+    assert.match(r.out, /dead-man disarmed/);
+    assert.match(r.out, /verify: a TCP connection from the host to [\d.]+:22 fails/);
+    const labels = r.journal.filter((e) => e.type === 'evidence.stored').map((e) => (e.artifact as { label: string }).label);
+    assert.deepEqual(labels, ['isolate/default/iptables-save', 'isolate/default/ip6tables-save', 'isolate/default/nft-ruleset']);
+
+    assert.equal(await reaches(lab!, 'n001', addr('n002'), 22), false, 'n001 cannot reach another lab host');
+    assert.equal(await reaches(lab!, 'n002', addr('n001'), 22), false, 'another lab host cannot reach n001');
+    assert.equal(await reaches(lab!, 'n003', addr('n002'), 22), true, 'the rest of the lab is untouched');
+    assert.equal(await sshWorks(lab!, 'n001'), true, 'a fresh management login still works');
+    // `[d]eadman`: the pattern must not match the shell running pgrep, whose argv holds it.
+    const state = await onHost(lab!, 'n001', "cat /var/lib/firebreak/isolate/default/decided/by; stat -c %a /var/lib/firebreak/isolate/default; pgrep -f '[d]eadman.pid' || echo no-timer");
+    assert.match(state.stdout, /^disarmed at .*\n700\nno-timer\n$/);
+
+    // A change made while isolated (an intruder's table) is undone too: exact means exact.
+    await onHost(lab!, 'n001', 'nft add table inet intruder');
+    const u = await run('unisolate', {});
+    assert.equal(u.code, 0, u.stdout + u.stderr);
+    assert.equal(await firewallOf(lab!, 'n001'), before);
+    assert.equal(await reaches(lab!, 'n002', addr('n001'), 22), true, 'n001 is reachable again');
+    assert.equal(await reaches(lab!, 'n001', addr('n002'), 22), true, 'n001 reaches others again');
+    assert.equal((await onHost(lab!, 'n001', 'ls /var/lib/firebreak/isolate/')).stdout, '', 'state removed');
+  });
+
+  it('a wrong management address fails the step and the host rolls itself back within the dead-man window', async () => {
+    const before = await firewallOf(lab!, 'n001');
+    const started = Date.now();
+    const r = await run('isolate', { management: { address: lab!.network.attacker }, deadman_seconds: 5 }, ['--connect-timeout', '3']);
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    assert.match(r.out, /dead-man armed: .* puts its previous state back .* \(5 s\)/);
+    const failed = r.journal.find((e) => e.type === 'host.failed');
+    assert.match(String(failed?.message), /a fresh SSH connection failed|dead-man timer fired at .* the isolation is NOT in place/);
+    await until(async () => (await firewallOf(lab!, 'n001')) === before, 15_000, 'the rules from before to come back');
+    assert.equal(await sshWorks(lab!, 'n001'), true, 'management works again');
+    assert.ok(Date.now() - started < 30_000);
+    const state = await onHost(lab!, 'n001', 'cat /var/lib/firebreak/isolate/default/decided/by; ls /var/lib/firebreak/isolate/default/active 2>&1');
+    assert.match(state.stdout, /^fired at /);
+    assert.match(state.stdout + state.stderr, /No such file/);
+  });
+
+  it('outbound-ssh mode (iptables backend) drops only outbound TCP/22', async () => {
+    const before = await firewallOf(lab!, 'n001');
+    const r = await run('isolate', { mode: 'outbound-ssh', backend: 'iptables', verify_target: addr('n002'), allow: [{ to: addr('n003') }], deadman_seconds: 30 });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.out, /backend iptables/);
+    assert.equal(await reaches(lab!, 'n001', addr('n002'), 22), false, 'outbound :22 is dropped');
+    assert.equal(await reaches(lab!, 'n001', addr('n002'), 8080), true, 'other outbound traffic passes');
+    assert.equal(await reaches(lab!, 'n001', addr('n003'), 22), true, 'the allow-list passes');
+    assert.equal(await reaches(lab!, 'n002', addr('n001'), 22), true, 'inbound SSH is untouched');
+    assert.equal(await sshWorks(lab!, 'n001'), true);
+    const u = await run('unisolate', {});
+    assert.equal(u.code, 0, u.stdout + u.stderr);
+    assert.equal(await firewallOf(lab!, 'n001'), before);
+  });
+
+  it('the shipped example runbook validates with firebreak plan on the lab inventory', async () => {
+    const r = await runCli(['plan', path.join(REPO, 'runbooks/examples/isolate.yaml'), '-i', lab!.files.inventory, '-e', `verify_target=${lab!.network.attacker}`]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    for (const h of lab!.hosts) assert.ok(r.stdout.includes(h.name));
+    assert.match(r.stdout, /firebreak_isolate/);
+    assert.match(r.stdout, /open a fresh SSH connection/);
+    assert.ok(existsSync(path.join(REPO, 'runbooks/examples/isolate.yaml')));
+  });
+});
