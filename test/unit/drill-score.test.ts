@@ -279,6 +279,15 @@ describe('drill scoring: verdict and insights', () => {
     assert.ok(s.notes.some((l) => /Fault slow on n004 \(before\) not-injectable: lab fault slow needs tc netem/.test(l)));
     assert.deepEqual(insights({ ...s, hypothesis: { before: [], after: [] } }).strengths.filter((l) => /steady state/.test(l)), []);
   });
+  it('a host the run never collected gets one line, not one per kind; a stopped run says its scores are partial', () => {
+    const kinds = ['process.suspicious', 'persistence.cron', 'account.sudo', 'ssh.authorized_key', 'login.active'];
+    const many = kinds.map((finding, i) => ({ host: 'n002', scenario: 'o', id: `i${i}`, description: 'd', finding, verified: true }));
+    const s = scoreDrill({ ...base, planted: many, events: events.filter((e) => e.type !== 'finding'), thresholds: thresholds(), stoppedByDrill: "the run took longer than the drill's timeout (60 s)" });
+    assert.deepEqual(s.improvements.filter((l) => l.startsWith('Missed')), [`Missed 5 indicators on n002: no ${kinds.join(', ')} findings — collect the evidence that reveals them and parse it.`]);
+    assert.match(s.notes[0] ?? '', /^The run was stopped before it finished \(the run took longer than the drill's timeout \(60 s\)\)/);
+    assert.equal(s.verdict.result, 'fail');
+    assert.match(s.verdict.reasons.join('\n'), /the drill stopped the run/);
+  });
 });
 
 describe('drill scorecard: text and comparison', () => {

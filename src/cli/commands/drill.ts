@@ -152,7 +152,7 @@ function onSignals(abort: AbortController, labDir: string): () => void {
   const listener = (signal: NodeJS.Signals): void => {
     count++;
     if (count === 1) {
-      process.stderr.write(`\nfirebreak drill: ${signal}: stopping the run; the lab is torn down next (again: see what is left)\n`);
+      process.stderr.write(`\nfirebreak drill: ${signal}: stopping the run; then scoring what ran and tearing the lab down\n`);
       abort.abort(`interrupted by ${signal}`);
     } else if (count === 2) {
       process.stderr.write(`\nfirebreak drill: still tearing the lab down; once more exits now and leaves it (then: firebreak lab down --dir ${labDir})\n`);

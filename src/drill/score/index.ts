@@ -50,5 +50,7 @@ export function scoreDrill(input: ScoreInput): Scores {
   };
   const verdict = judge(measured, input.thresholds, { aborted: input.aborted, stoppedByDrill: input.stoppedByDrill });
   const derived = insights(measured);
-  return { ...measured, verdict, ...derived, notes: [...(input.notes ?? []), ...derived.notes] };
+  const stopped = input.aborted ?? input.stoppedByDrill;
+  const partial = stopped ? [`The run was stopped before it finished (${stopped}): the scores cover only what it did.`] : [];
+  return { ...measured, verdict, ...derived, notes: [...partial, ...(input.notes ?? []), ...derived.notes] };
 }

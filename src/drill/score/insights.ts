@@ -26,9 +26,15 @@ function detectionInsights(m: Measured, s: Insights): void {
   for (const [scenario, c] of Object.entries(m.detection.byScenario)) {
     if (c.planted > 0 && c.found === c.planted) s.strengths.push(`Found every planted indicator of ${scenario} (${c.found}/${c.planted}).`);
   }
-  const missed = m.detection.indicators.filter((i) => i.scored && !i.found);
-  for (const [kind, items] of groupBy(missed, (i) => i.finding ?? '')) {
-    s.improvements.push(`Missed ${list(items.map((i) => i.id))} on ${list(items.map((i) => i.host))}: no ${kind} finding — collect the evidence that reveals it and parse it.`);
+  const missed = groupBy(m.detection.indicators.filter((i) => i.scored && !i.found), (i) => i.finding ?? '');
+  if (missed.size > 4) {
+    // A host the run never collected misses everything: one line, not one per kind.
+    const all = [...missed.values()].flat();
+    s.improvements.push(`Missed ${all.length} indicators on ${list(all.map((i) => i.host))}: no ${list([...missed.keys()], 8)} findings — collect the evidence that reveals them and parse it.`);
+  } else {
+    for (const [kind, items] of missed) {
+      s.improvements.push(`Missed ${list(items.map((i) => i.id))} on ${list(items.map((i) => i.host))}: no ${kind} finding — collect the evidence that reveals it and parse it.`);
+    }
   }
   const unscored = m.detection.indicators.filter((i) => i.finding === null);
   if (unscored.length) s.notes.push(`${unscored.length} planted indicator(s) name no finding kind and are not scored: ${list(unscored.map((i) => i.id))}.`);
