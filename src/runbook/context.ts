@@ -48,6 +48,16 @@ export function registeredPlaceholders(names: Iterable<string>): { values: Recor
         },
       });
     }
+    // Lists known only at run time: empty at plan time, so `{{#each x.findings}}` plans to nothing.
+    for (const f of ['findings', 'artifacts', 'stderr_lines']) {
+      Object.defineProperty(obj, f, {
+        enumerable: true,
+        get() {
+          touched = true;
+          return [];
+        },
+      });
+    }
     values[name] = obj;
   }
   return { values, touched: () => touched, reset: () => void (touched = false) };

@@ -47,7 +47,7 @@ function literalGlob(p: string): string {
 
 /** Paths the findings name; a deleted binary's path loses its ` (deleted)`. */
 function flaggedPaths(registered: Record<string, unknown>, from: string): string[] {
-  const found = findingsFrom(registered, from, EXCLUDE_KINDS, 'backup', 'low');
+  const found = findingsFrom(registered, from, EXCLUDE_KINDS, 'backup', 'info');
   if (found.planTime) return [placeholderText(from, 'findings')];
   return found.items
     .flatMap((f) => ['path', 'file', 'exe'].map((k) => detailString(f, k)))
