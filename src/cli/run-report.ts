@@ -69,8 +69,8 @@ export function recordIncident(runDir: string, incident: Incident, opts: Inciden
   }
 }
 
-/** report.md and report.html into the finished run's directory; never throws. */
-export async function writeRunReports(runDir: string, out: NodeJS.WritableStream): Promise<void> {
+/** report.md and report.html into the finished run's directory; never throws (problems go to `err`). */
+export async function writeRunReports(runDir: string, out: NodeJS.WritableStream, err: NodeJS.WritableStream = process.stderr): Promise<void> {
   try {
     const model = await buildReportModel(runDir);
     const files = (['md', 'html'] as const).map((format) => {
@@ -79,7 +79,7 @@ export async function writeRunReports(runDir: string, out: NodeJS.WritableStream
       return file;
     });
     out.write(`report: ${files.join('  ')}\n`);
-  } catch (err) {
-    process.stderr.write(`firebreak: could not write the report (${(err as Error).message}); the run itself is complete in ${runDir}: retry with \`firebreak report ${runDir} --format html --out report.html\`\n`);
+  } catch (e) {
+    err.write(`firebreak: could not write the report (${(e as Error).message}); the run itself is complete in ${runDir}: retry with \`firebreak report ${runDir} --format html --out report.html\`\n`);
   }
 }
