@@ -13,7 +13,7 @@ import { quote, type Action } from '../core/index.js';
 import { itemAction } from './collect-sets.js';
 import { armLine, deadmanFunctions, disarmScript, writeRestoreScript } from './deadman.js';
 import { defineStepType } from './define.js';
-import { iptApply, nftTable, type Hook, type Rule } from './firewall-rules.js';
+import { iptApply, iptRemove, nftTable, type Hook, type Rule } from './firewall-rules.js';
 import { detectBackend, detectManagement, preamble, restoreFunctions, SAVED, saveRules } from './firewall-state.js';
 import {
   allowEntrySchema, backendSchema, cidrFamily, deadmanSchema, managementSchema, optionalAddress, portSchema, stateDir, stateIdSchema,
@@ -165,6 +165,8 @@ function applyScript(p: Params, dir: string): string {
     'FB_RULES_EOF',
     '  nft -f "$d/rules.nft" || fb_rollback_now "nft refused the isolation rules"',
     'else',
+    // Chains left by an isolation whose state was lost would make `-N` fail: start clean (they are in the saved rules).
+    ...iptRemove(ISOLATE_NAME, ISOLATE_HOOKS).map((l) => `  ${l}`),
     '  ( set -e',
     ...iptApply(ISOLATE_NAME, rules, p.ipv6).map((l) => `    ${l}`),
     '  ) || fb_rollback_now "iptables refused the isolation rules"',

@@ -19,6 +19,7 @@ describe('isolate / unisolate on the drill lab', function () {
   let dir = '';
   let work = '';
   let n = 0;
+  let n002v6 = '';
   const addr = (name: string) => lab!.hosts.find((h) => h.name === name)!.address;
 
   /**
@@ -45,9 +46,13 @@ describe('isolate / unisolate on the drill lab', function () {
     // Rules already in place on n001 (iptables-nft and native nft), which unisolate must give back as they were.
     const pre = await onHost(lab, 'n001', "iptables -A INPUT -p tcp --dport 9998 -j DROP && nft add table inet site && nft 'add chain inet site input { type filter hook input priority 0; policy accept; }' && nft add rule inet site input tcp dport 9999 counter drop");
     assert.equal(pre.code, 0, pre.stderr);
-    // Something on n002 that is not SSH, for outbound-ssh mode.
+    // Something on n002 that is not SSH (outbound-ssh mode), and something on IPv6 (link-local: the lab's only IPv6).
     await onHost(lab, 'n002', `setsid python3 -m http.server 8080 --bind ${addr('n002')} </dev/null >/dev/null 2>&1 &`);
+    await onHost(lab, 'n002', 'setsid python3 -m http.server 8081 --bind :: </dev/null >/dev/null 2>&1 &');
+    const ll = await onHost(lab, 'n002', "ip -6 -o addr show dev eth0 scope link | awk '{sub(/\\/.*/, \"\", $4); print $4}'");
+    n002v6 = `${ll.stdout.trim()}%eth0`;
     await until(() => reaches(lab!, 'n003', addr('n002'), 8080), 10_000, 'the test listener on n002');
+    await until(() => reaches(lab!, 'n001', n002v6, 8081), 10_000, 'the IPv6 test listener on n002');
   });
 
   after(async () => {
@@ -68,6 +73,7 @@ describe('isolate / unisolate on the drill lab', function () {
     assert.deepEqual(labels, ['isolate/default/iptables-save', 'isolate/default/ip6tables-save', 'isolate/default/nft-ruleset']);
 
     assert.equal(await reaches(lab!, 'n001', addr('n002'), 22), false, 'n001 cannot reach another lab host');
+    assert.equal(await reaches(lab!, 'n001', n002v6, 8081), false, 'nor over IPv6');
     assert.equal(await reaches(lab!, 'n002', addr('n001'), 22), false, 'another lab host cannot reach n001');
     assert.equal(await reaches(lab!, 'n003', addr('n002'), 22), true, 'the rest of the lab is untouched');
     assert.equal(await sshWorks(lab!, 'n001'), true, 'a fresh management login still works');
@@ -82,6 +88,7 @@ describe('isolate / unisolate on the drill lab', function () {
     assert.equal(await firewallOf(lab!, 'n001'), before);
     assert.equal(await reaches(lab!, 'n002', addr('n001'), 22), true, 'n001 is reachable again');
     assert.equal(await reaches(lab!, 'n001', addr('n002'), 22), true, 'n001 reaches others again');
+    assert.equal(await reaches(lab!, 'n001', n002v6, 8081), true, 'also over IPv6');
     assert.equal((await onHost(lab!, 'n001', 'ls /var/lib/firebreak/isolate/')).stdout, '', 'state removed');
   });
 
