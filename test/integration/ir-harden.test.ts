@@ -5,34 +5,24 @@
  * (AllowUsers, written as a drop-in) is rolled back by the host itself. Lab hosts only.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { labDown, labUp, type LabState } from '../../src/lab/index.js';
 import { isRoot, labLeftovers, labTempDir, onHost } from '../helpers/lab.js';
-import { reaches, sshWorks } from './lab-net.js';
-import { onlyRunDir, readJournal, runCli, until } from './run-cli.js';
+import { reaches, runStep, sshWorks } from './lab-net.js';
+import { until } from './run-cli.js';
 
 describe('harden on the drill lab', function () {
   this.timeout(90_000);
   let lab: LabState | undefined;
   let dir = '';
   let work = '';
-  let n = 0;
   const addr = (name: string) => lab!.hosts.find((h) => h.name === name)!.address;
   /** sshd_config's hash and mtime, and the ports sshd listens on. */
   const sshdState = async (host: string) =>
     (await onHost(lab!, host, "sha256sum /etc/ssh/sshd_config; stat -c %Y /etc/ssh/sshd_config; ss -tlnH | awk '{print $4}' | sort")).stdout;
 
-  async function run(host: string, params: object) {
-    const runbook = path.join(work, `rb${++n}.yaml`);
-    writeFileSync(runbook, `name: ir-harden-${n}\nphases:\n  restore:\n    - name: harden\n      harden: ${JSON.stringify(params)}\n`);
-    const runs = path.join(work, `runs${n}`);
-    const r = await runCli(['run', runbook, '-i', lab!.files.inventory, '--limit', host, '--runs-dir', runs], { timeoutMs: 60_000 });
-    const runDir = onlyRunDir(runs);
-    const journal = readJournal(runDir);
-    const file = journal.map((e) => (e.outcome as { stdoutFile?: string } | undefined)?.stdoutFile).find(Boolean);
-    return { ...r, journal, out: file ? readFileSync(path.join(runDir, file), 'utf8') : '' };
-  }
+  const run = (host: string, params: object) => runStep(lab!, work, host, 'harden', params);
 
   before(async function () {
     if (!isRoot) return this.skip();

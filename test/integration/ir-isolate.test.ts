@@ -6,37 +6,23 @@
  * backend) drops only outbound TCP/22. Destructive: lab hosts only.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { labDown, labUp, type LabState } from '../../src/lab/index.js';
 import { isRoot, labLeftovers, labTempDir, onHost } from '../helpers/lab.js';
-import { firewallOf, reaches, sshWorks } from './lab-net.js';
-import { onlyRunDir, readJournal, REPO, runCli, until } from './run-cli.js';
+import { firewallOf, reaches, runStep, sshWorks } from './lab-net.js';
+import { REPO, runCli, until } from './run-cli.js';
 
 describe('isolate / unisolate on the drill lab', function () {
   this.timeout(90_000);
   let lab: LabState | undefined;
   let dir = '';
   let work = '';
-  let n = 0;
   let n002v6 = '';
   const addr = (name: string) => lab!.hosts.find((h) => h.name === name)!.address;
 
-  /**
-   * Write a one-step runbook and run it on n001; returns the CLI result and the run's journal.
-   * `become`: through sudo, which drops $SSH_CONNECTION: the management channel is found from `ss`.
-   */
-  async function run(step: string, params: object, extra: string[] = [], become = false) {
-    const runbook = path.join(work, `rb${++n}.yaml`);
-    writeFileSync(runbook, `name: ir-isolate-${n}\nphases:\n  isolate:\n    - name: ${step}\n      become: ${become}\n      ${step}: ${JSON.stringify(params)}\n`);
-    const runs = path.join(work, `runs${n}`);
-    const r = await runCli(['run', runbook, '-i', lab!.files.inventory, '--limit', 'n001', '--runs-dir', runs, ...extra], { timeoutMs: 60_000 });
-    const runDir = onlyRunDir(runs);
-    const journal = readJournal(runDir);
-    // The step's whole stdout (the terminal output shows only its head).
-    const file = journal.map((e) => (e.outcome as { stdoutFile?: string } | undefined)?.stdoutFile).find(Boolean);
-    return { ...r, journal, out: file ? readFileSync(path.join(runDir, file), 'utf8') : '' };
-  }
+  /** Run one step on n001 (`become`: sudo drops $SSH_CONNECTION, so the management channel comes from `ss`). */
+  const run = (step: string, params: object, extra: string[] = [], become = false) => runStep(lab!, work, 'n001', step, params, { extra, become });
 
   before(async function () {
     if (!isRoot) return this.skip();

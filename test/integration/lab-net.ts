@@ -5,8 +5,29 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { LabState } from '../../src/lab/index.js';
 import { onHost } from '../helpers/lab.js';
+import { onlyRunDir, readJournal, runCli } from './run-cli.js';
+
+let runs = 0;
+
+/**
+ * Write a one-step runbook into `work` and run it with the CLI on one lab host. Returns the CLI
+ * result, the run's journal, and the step's whole stdout (the terminal shows only its head).
+ * `become`: through sudo, which drops $SSH_CONNECTION.
+ */
+export async function runStep(lab: LabState, work: string, host: string, step: string, params: object, opts: { extra?: string[]; become?: boolean } = {}) {
+  const runbook = path.join(work, `rb${++runs}.yaml`);
+  writeFileSync(runbook, `name: ir-${step}-${runs}\nphases:\n  isolate:\n    - name: ${step}\n      become: ${opts.become ?? false}\n      ${step}: ${JSON.stringify(params)}\n`);
+  const runsDir = path.join(work, `runs${runs}`);
+  const r = await runCli(['run', runbook, '-i', lab.files.inventory, '--limit', host, '--runs-dir', runsDir, ...(opts.extra ?? [])], { timeoutMs: 60_000 });
+  const runDir = onlyRunDir(runsDir);
+  const journal = readJournal(runDir);
+  const file = journal.map((e) => (e.outcome as { stdoutFile?: string } | undefined)?.stdoutFile).find(Boolean);
+  return { ...r, journal, out: file ? readFileSync(path.join(runDir, file), 'utf8') : '' };
+}
 
 /** The rules of a host as iptables-save, ip6tables-save and nft show them, without counters and comments. */
 export async function firewallOf(lab: LabState, host: string): Promise<string> {
