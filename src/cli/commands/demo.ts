@@ -1,45 +1,65 @@
 /**
- * `firebreak demo`: the built-in default job. Starts a loopback fleet of real sshd processes (each in
- * its own namespaces, the machine untouched), runs `runbooks/triage.yaml` on it through the same path
- * as `firebreak run`, and always stops the fleet again.
+ * `firebreak demo`: the built-in default job, the whole story on this machine. Starts a drill lab
+ * (one host running the outbound-ssh-bruteforce scenario, one clean host), runs
+ * `runbooks/outbound-ssh-attack.yaml` across it with live progress (isolate, collect, lock, kill, back
+ * up, rebuild, restore, harden, reconnect), writes the post-incident report, always tears the lab
+ * down, and prints where the report is.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { InputError } from '../../core/index.js';
-import { startFleet } from '../../lab/loopback-fleet.js';
+import { quote } from '../../core/index.js';
+import { labDown, labUp } from '../../lab/index.js';
 import { positiveInt } from '../common.js';
 import { runCommand, type RunOptions } from './run.js';
 
-const TRIAGE = fileURLToPath(new URL('../../../runbooks/triage.yaml', import.meta.url));
+const RUNBOOK = fileURLToPath(new URL('../../../runbooks/outbound-ssh-attack.yaml', import.meta.url));
+
+/** This very firebreak (built or run through tsx), as a command line for the rebuild hook. */
+function selfCommand(): string {
+  return [process.execPath, ...process.execArgv, process.argv[1] ?? ''].map((a) => quote(a)).join(' ');
+}
 
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('start a local demo fleet of real sshd processes on loopback, run runbooks/triage.yaml on it, stop it (needs root)')
-    .option('--hosts <n>', 'demo fleet size', positiveInt('--hosts'), 10)
-    .option('--runbook <file>', 'runbook to run on the demo fleet', TRIAGE)
+    .description('drill lab demo: compromised + clean hosts, runbooks/outbound-ssh-attack.yaml end to end, report written, lab removed (needs root)')
+    .option('--hosts <n>', 'lab size: the first host is compromised, the others clean', positiveInt('--hosts'), 2)
+    .option('--runbook <file>', 'runbook to run on the lab', RUNBOOK)
     .option('--json', 'print events as NDJSON on stdout instead of progress')
     .option('--runs-dir <dir>', 'where run directories are written', 'runs')
     .action(async (opts: { hosts: number; runbook: string; json?: boolean; runsDir: string }) => {
-      if (process.getuid?.() !== 0) {
-        throw new InputError('the demo fleet needs root (it starts sshd in private namespaces): run it as root, or with sudo');
-      }
-      process.stderr.write(`starting a demo fleet of ${opts.hosts} sshd processes on 127.0.0.x ...\n`);
-      const fleet = await startFleet({ hosts: opts.hosts, group: 'demo' });
+      const work = mkdtempSync(join(tmpdir(), 'firebreak-demo-'));
+      const dir = join(work, 'lab');
+      const say = (line: string): void => void process.stderr.write(`demo: ${line}\n`);
       try {
+        say(`starting a drill lab of ${opts.hosts} hosts (n001 compromised: outbound SSH brute force; the rest clean)`);
+        const lab = await labUp({
+          dir,
+          hosts: opts.hosts,
+          scenarios: [{ name: 'outbound-ssh-bruteforce', count: 1 }, ...(opts.hosts > 1 ? [{ name: 'clean', count: opts.hosts - 1 }] : [])],
+          log: say,
+        });
         const run: RunOptions = {
-          inventory: [fleet.inventoryPath],
-          knownHosts: fleet.knownHostsPath,
+          inventory: [lab.files.inventory],
           forks: 100,
+          yes: true,
           connectTimeout: 10,
           becomePassEnv: 'FIREBREAK_BECOME_PASS',
           runsDir: opts.runsDir,
           json: opts.json,
+          incident: 'DEMO-1',
+          title: 'Outbound SSH brute force from the lab fleet',
+          severity: 'critical',
+          extraVars: [`rebuild_command=${selfCommand()} lab reset --dir ${quote(dir)}`],
         };
         process.exitCode = await runCommand(opts.runbook, run);
       } finally {
-        await fleet.stop();
-        process.stderr.write('demo fleet stopped\n');
+        await labDown(dir).catch((err: unknown) => say(`lab down failed: ${(err as Error).message}`));
+        rmSync(work, { recursive: true, force: true });
+        say('lab removed');
       }
     });
 }
