@@ -30,8 +30,11 @@ export type Action =
   | { kind: 'evidence'; command: string; label: string; source: { kind: 'command' | 'file'; value: string }; become?: boolean }
   /** Run a command on the controller (a rebuild hook: a cloud CLI, `firebreak lab reset HOST`). */
   | { kind: 'local'; command: string }
-  /** Open a second, fresh SSH connection to the host and run `true` on it: proves a change did not lock us out. */
-  | { kind: 'fresh-connection' };
+  /**
+   * Open a second, fresh SSH connection to the host and run `true` on it: proves a change did not lock
+   * us out. `onFailure` tells the responder what happens next (the host rolls itself back).
+   */
+  | { kind: 'fresh-connection'; onFailure?: string };
 
 /** Render an action as one human-readable line (for `firebreak plan`). */
 export function describeAction(a: Action): string {
@@ -49,6 +52,6 @@ export function describeAction(a: Action): string {
     case 'local':
       return `on the controller: ${a.command}`;
     case 'fresh-connection':
-      return 'open a fresh SSH connection and run `true` (must still work)';
+      return `open a fresh SSH connection and run \`true\` (must still work${a.onFailure ? `; if not: ${a.onFailure}` : ''})`;
   }
 }

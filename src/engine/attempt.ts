@@ -102,7 +102,8 @@ export async function runAttempt(ctx: AttemptContext, attempt: number): Promise<
       if (action.kind === 'fresh-connection') {
         await session.probeFresh(Math.min(planned.timeoutMs, 30_000)).catch((err: unknown) => {
           // Our own session is fine; only a new one fails: that is the step's failure, not unreachability.
-          throw new Error(err instanceof Error ? err.message.replace(`${session.host.name}: `, '') : String(err));
+          const why = err instanceof Error ? err.message.replace(`${session.host.name}: `, '') : String(err);
+          throw new Error(action.onFailure ? `${why}; ${action.onFailure}` : why);
         });
         continue;
       }

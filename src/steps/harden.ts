@@ -242,7 +242,7 @@ export const harden = defineStepType({
     const dir = stateDir('harden', p.id);
     return [
       { kind: 'exec', command: applyScript(p, dir) },
-      { kind: 'fresh-connection' },
+      { kind: 'fresh-connection', onFailure: `the hardening is not confirmed: the host puts its previous sshd config and rules back by itself within ${p.deadman_seconds} s (dead-man timer)` },
       ...(p.ssh_port !== undefined && p.check_new_port ? [newPortCheck(ctx.host, p.ssh_port, p.deadman_seconds)] : []),
       { kind: 'exec', command: commitScript(p, dir) },
     ];

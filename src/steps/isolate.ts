@@ -207,7 +207,7 @@ export const isolate = defineStepType({
       { kind: 'exec', command: prepareScript(p, dir) },
       ...SAVED.map((s) => itemAction({ label: `isolate/${p.id}/${s.label}`, file: `${dir}/${s.file}` })),
       { kind: 'exec', command: applyScript(p, dir) },
-      { kind: 'fresh-connection' },
+      { kind: 'fresh-connection', onFailure: `the isolation is not confirmed: the host puts its previous rules back by itself within ${p.deadman_seconds} s (dead-man timer)` },
       { kind: 'exec', command: [...preamble('isolate', dir, 'a fresh connection got in: disarm the dead-man timer'), ...disarmScript('isolation')].join('\n') },
       { kind: 'exec', command: verifyScript('isolate', dir, ISOLATE_NAME, p.verify_target, p.verify_port, 'isolation') },
     ];
