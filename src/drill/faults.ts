@@ -72,6 +72,15 @@ async function heal(dir: string, host: string, spec: FaultSpec): Promise<void> {
   if (spec.kind === 'hang-command') await inHost(findHost(readLabState(dir), host).initPid, unhangScript(spec.command));
 }
 
+/** Why a fault's moment never came. */
+function whyNotTriggered(s: Slot, armed: boolean): string {
+  const w = s.plan.spec.when;
+  if (armed) return `${s.entry.host} started no step after the fault was armed`;
+  if (w.at === 'phase') return `phase ${w.phase} never started`;
+  if (w.at === 'after') return `the run ended before ${w.seconds} s`;
+  return 'the run never started';
+}
+
 interface Slot {
   plan: FaultPlan;
   entry: FaultLogEntry;
@@ -146,8 +155,10 @@ export class FaultInjector implements EventSink {
   async healAll(): Promise<void> {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    const armed = new Set([...this.armed.values()].flat());
     this.armed.clear();
     await this.settle();
+    for (const s of this.slots.filter((x) => x.entry.status === 'not-triggered')) s.entry.message ??= whyNotTriggered(s, armed.has(s));
     await Promise.all(this.slots.filter((s) => s.entry.status === 'injected' && !s.healed).map((s) => this.heal(s)));
   }
 

@@ -62,8 +62,6 @@ async function prepareRunbook(o: DrillOptions): Promise<{ loaded: LoadedRunbook;
   const loaded = await loadRunbook(o.drill.runbookPath);
   const declared = loaded.runbook.params ?? {};
   const overrides: ParamOverride[] = [
-    // A runbook that reimages lab hosts (`firebreak lab reset --dir {{params.lab_dir}} …`) gets this lab's directory.
-    ...('lab_dir' in declared ? [{ key: 'lab_dir', value: o.labDir, source: 'the drill (its lab directory)' }] : []),
     ...Object.entries(o.drill.spec.params).map(([key, value]) => ({ key, value, source: `${o.drill.source} params` })),
     ...(o.params ?? []),
   ];

@@ -67,7 +67,22 @@ export interface DrillRun {
   stoppedByDrill?: string;
 }
 
+/** Controller-side hooks (a rebuild's `firebreak lab reset --dir "$FIREBREAK_LAB_DIR" HOST`) find the drill's lab here. */
+export const LAB_DIR_ENV = 'FIREBREAK_LAB_DIR';
+
 export async function runOnLab(o: DrillRunOptions): Promise<DrillRun> {
+  // Hooks inherit the controller's environment: the only way to tell them which lab this is.
+  const previous = process.env[LAB_DIR_ENV];
+  process.env[LAB_DIR_ENV] = o.state.dir;
+  try {
+    return await runWithDeadline(o);
+  } finally {
+    if (previous === undefined) delete process.env[LAB_DIR_ENV];
+    else process.env[LAB_DIR_ENV] = previous;
+  }
+}
+
+async function runWithDeadline(o: DrillRunOptions): Promise<DrillRun> {
   const inventory = await loadInventory([o.state.files.inventory]);
   const hosts = selectHosts(inventory, 'all');
   const groups = Object.fromEntries([...inventory.groups.keys()].map((g) => [g, selectHosts(inventory, g).map((h) => h.name)]));

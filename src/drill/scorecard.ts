@@ -111,6 +111,7 @@ export type FaultOutcome =
   | 'unreachable' // the run counted the host as unreachable and named it
   | 'retried-and-recovered' // a step was retried and then succeeded
   | 'timed-out' // a step hit its timeout
+  | 'stalled' // a step was still running when the drill stopped the run (its deadline)
   | 'failed' // a step failed on the host
   | 'slowed' // the host went through, its steps at least 3 times (and 5 s) slower than on hosts without faults
   | 'no-effect' // the host went through the run fine

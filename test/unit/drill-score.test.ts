@@ -187,6 +187,21 @@ describe('drill scoring: resilience', () => {
     assert.match(loss?.detail ?? '', /took 40\.0 s after the fault \(2\.0 s on hosts without faults\)/);
   });
 
+  it('a step still running when the drill stopped the run at its deadline stalled; the fault is not handled', () => {
+    const run = [
+      ev(0, { type: 'run.started', runId: 'r', runbook: 'rb', runDir: '/r', hosts: ['a', 'b'], phases: ['collect'], forks: 2 }),
+      ...step('b', 'collect', 1, 'collect', 1, 3),
+      ev(60, { type: 'run.aborted', reason: "the run took longer than the drill's timeout (60 s)" }),
+      ...step('a', 'collect', 1, 'collect', 1, 61, 'failed', { message: 'aborted before the step finished' }),
+      ev(61, { type: 'run.finished', exitCode: 4, durationMs: 61_000, recap: recap({ a: 'failed', b: 'ok' }) }),
+    ];
+    const r = scoreFault(entry({ host: 'a', kind: 'hang-command', value: 'ss' }), run, "the run took longer than the drill's timeout (60 s)");
+    assert.equal(r.outcome, 'stalled');
+    assert.equal(r.handled, false);
+    assert.match(r.detail, /"collect step" was still running after 60 s/);
+    assert.equal(scoreFault(entry({ host: 'a', kind: 'hang-command' }), run).outcome, 'failed', 'without the drill stopping it, the run failed the step itself');
+  });
+
   it('a host whose failure took the run past max_fail_percentage stopped the run', () => {
     const run = [...events.slice(0, -1), ev(2, { type: 'run.aborted', reason: 'max_fail_percentage 0% exceeded in phase isolate (batch 1): 1 of 5 hosts failed' }), events.at(-1) as RunEvent];
     const r = scoreFault(entry({}), run);

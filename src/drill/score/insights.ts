@@ -64,7 +64,9 @@ function resilienceInsights(m: Measured, s: Insights): void {
   if (unreachable.length) s.strengths.push(`Carried on past ${unreachable.length} faulty host(s) counted as unreachable: ${list(unreachable.map((f) => f.host))}.`);
   const recovered = injected.filter((f) => f.outcome === 'retried-and-recovered');
   if (recovered.length) s.strengths.push(`Retried and recovered from ${recovered.length} fault(s): ${list(recovered.map((f) => `${f.kind} on ${f.host}`))}.`);
-  for (const f of injected.filter((x) => x.outcome === 'timed-out')) s.improvements.push(`${f.host}: a step hung until its timeout (${f.kind}) — give steps that may hang a short timeout.`);
+  for (const f of injected.filter((x) => x.outcome === 'timed-out' || x.outcome === 'stalled')) {
+    s.improvements.push(`${f.host}: a step hung ${f.outcome === 'timed-out' ? 'until its timeout' : 'until the drill stopped the run'} (${f.kind}${f.value ? ` ${f.value}` : ''}) — give steps that may hang a short timeout.`);
+  }
   for (const f of injected.filter((x) => x.stoppedRun)) s.improvements.push(`One faulty host (${f.host}, ${f.kind}) stopped the whole run by max_fail_percentage.`);
   const unhandled = injected.filter((f) => f.handled === false);
   if (unhandled.length) s.improvements.push(`The run did not account for ${unhandled.length} fault(s): ${list(unhandled.map((f) => `${f.kind} on ${f.host}`))}.`);

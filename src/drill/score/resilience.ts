@@ -58,7 +58,10 @@ export function scoreFault(entry: FaultLogEntry, events: readonly RunEvent[], st
   const finished = eventsOf(mine, 'step.finished');
   const recovered = retries.filter((r) => finished.some((f) => f.phase === r.phase && f.step === r.step && eventMs(f) >= eventMs(r) && f.outcome.status !== 'failed'));
   const timedOut = finished.filter((f) => f.outcome.timedOut);
-  const failed = eventsOf(mine, 'host.failed')[0];
+  const failed = eventsOf(mine, 'host.failed')[0] ?? finished.find((f) => f.outcome.status === 'failed');
+  // Steps the drill's own stop cut short: started before the run.aborted, ended (failed) after it.
+  const stop = stoppedByDrill ? eventsOf(events, 'run.aborted')[0] : undefined;
+  const stalled = stop ? finished.filter((f) => f.outcome.status === 'failed' && eventMs(f) >= eventMs(stop) && eventMs(f) - f.outcome.durationMs < eventMs(stop)) : [];
   const end = eventsOf(events, 'run.finished')[0];
   const state = end?.recap.find((r) => r.host === entry.host)?.state;
 
@@ -67,6 +70,7 @@ export function scoreFault(entry: FaultLogEntry, events: readonly RunEvent[], st
   const slowed = slow !== undefined && slow.mine >= 3 * slow.usual && slow.mine - slow.usual >= 5;
   if (unreachable) outcome = 'unreachable';
   else if (timedOut.length) outcome = 'timed-out';
+  else if (stalled.length) outcome = 'stalled';
   else if (failed) outcome = 'failed';
   else if (recovered.length) outcome = 'retried-and-recovered';
   else if (slowed) outcome = 'slowed';
@@ -81,8 +85,9 @@ export function scoreFault(entry: FaultLogEntry, events: readonly RunEvent[], st
   if (unreachable) parts.push(`unreachable in ${unreachable.phase} (${unreachable.reason})`);
   if (retries.length) parts.push(`${count(retries.length, 'retry', 'retries')}${recovered.length ? `, ${recovered.length} recovered` : ''}`);
   if (timedOut.length) parts.push(`${count(timedOut.length, 'step')} timed out (${timedOut[0]?.step})`);
-  if (failed && !unreachable) parts.push(`failed at "${failed.step}"`);
-  if (slow && !unreachable) parts.push(`its steps took ${slow.mine.toFixed(1)} s after the fault (${slow.usual.toFixed(1)} s on hosts without faults)`);
+  if (stalled.length) parts.push(`"${stalled[0]?.step}" was still running after ${((stalled[0]?.outcome.durationMs ?? 0) / 1000).toFixed(0)} s`);
+  if (failed && !unreachable && !stalled.length) parts.push(`failed at "${failed.step}"`);
+  if (slow && !unreachable && !stalled.length) parts.push(`its steps took ${slow.mine.toFixed(1)} s after the fault (${slow.usual.toFixed(1)} s on hosts without faults)`);
   if (stoppedRun) parts.push('stopped the run (max_fail_percentage)');
   parts.push(stoppedByDrill ? `the drill stopped the run: ${stoppedByDrill}` : end ? `host ended ${state ?? 'without a state'}` : 'the run did not finish');
   const handled = stoppedByDrill === undefined && end !== undefined && state !== undefined && FINAL.has(state);
