@@ -3,17 +3,10 @@
  * hold (and the steady state held before the run); an interrupted drill is `aborted`, whatever it measured.
  */
 import type { Thresholds } from '../schema.js';
-import type { ContainmentScore, DetectionScore, FalsePositiveScore, FaultResult, ProbeResult, RecoveryScore, AttackTrafficScore, ThresholdCheck, Verdict } from '../scorecard.js';
+import type { ProbeResult, Scorecard, ThresholdCheck, Verdict } from '../scorecard.js';
 
-export interface Measured {
-  detection: DetectionScore;
-  falsePositives: FalsePositiveScore;
-  containment: ContainmentScore;
-  attackTraffic: AttackTrafficScore;
-  recovery: RecoveryScore;
-  resilience: FaultResult[];
-  hypothesis: { before: ProbeResult[]; after: ProbeResult[] };
-}
+/** Everything measured, before the verdict. */
+export type Measured = Pick<Scorecard, 'detection' | 'falsePositives' | 'containment' | 'attackTraffic' | 'recovery' | 'resilience' | 'hypothesis'>;
 
 /** A minimum (`min`) or maximum (`max`) check; `actual` null means nothing was measured. */
 function bound(name: string, kind: 'min' | 'max', limit: number | undefined, actual: number | null, nullOk: boolean): ThresholdCheck[] {
