@@ -2,11 +2,12 @@
  * Test support for the drill lab: start a lab in a temp dir, run commands in its hosts, and list
  * anything a lab left behind (processes, mounts, links, files).
  */
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { inHost, type LabState } from '../../src/lab/index.js';
+import { inHost, labDown, type LabState } from '../../src/lab/index.js';
 
 export const isRoot = process.getuid?.() === 0;
 
@@ -39,4 +40,11 @@ export function labLeftovers(state: LabState): string[] {
   left.push(...links.filter((l) => l.ifname === state.network.bridge || new RegExp(`^${prefix}(h\\d+|x)$`).test(l.ifname)).map((l) => `link ${l.ifname}`));
   if (existsSync(state.dir)) left.push(`dir ${state.dir}`);
   return left;
+}
+
+/** `after()` of a lab test: lab down, prove nothing is left, remove the temp dir around the lab. */
+export async function removeLab(state: LabState): Promise<void> {
+  await labDown(state.dir).catch(() => undefined);
+  assert.deepEqual(labLeftovers(state), [], 'lab down leaves nothing behind');
+  rmSync(path.dirname(state.dir), { recursive: true, force: true });
 }

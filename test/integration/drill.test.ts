@@ -157,6 +157,34 @@ describe('drill (real lab hosts)', function () {
     assert.deepEqual(labLeftovers(labAtStart!), []);
   });
 
+  it('a runbook that isolates: containment times measured, no attack traffic after isolation, the containment probes hold', async () => {
+    writeFileSync(path.join(tmp, 'isolate.yaml'), 'name: drill-isolate\nphases:\n  isolate:\n    - name: isolate\n      isolate: {mode: full}\n');
+    writeFileSync(path.join(tmp, 'isolate-drill.yaml'), [
+      'name: it-isolate',
+      'seed: 3',
+      'lab: {hosts: 3, scenarios: {outbound-ssh-bruteforce: 2, clean: 1}}',
+      'runbook: isolate.yaml',
+      'timeout: 2m',
+      'hypothesis: {ssh-serves: non-compromised, isolated-or-rebuilt: compromised, no-attack-traffic: all}',
+      'thresholds: {max_containment_p95: 60s, max_uncontained: 0}',
+    ].join('\n'));
+    const r = await runDrill({ drill: loadDrill(path.join(tmp, 'isolate-drill.yaml')), labDir: path.join(tmp, 'lab-isolate'), runsDir: path.join(tmp, 'runs') });
+    const sc = r.scorecard;
+    const compromised = sc.hosts.filter((h) => h.compromised).map((h) => h.host);
+    const clean = sc.hosts.filter((h) => !h.compromised).map((h) => h.host);
+    assert.deepEqual(sc.containment.contained.map((c) => c.host), compromised);
+    assert.ok(sc.containment.contained.every((c) => c.seconds > 0 && c.seconds < 60), JSON.stringify(sc.containment));
+    assert.equal(sc.containment.stats.count, 2);
+    assert.deepEqual(sc.containment.isolatedNotCompromised, clean);
+    const watched = sc.attackTraffic.samples.filter((x) => x.source === 'isolation').map((x) => x.host).sort();
+    assert.deepEqual(watched, [...compromised, ...clean].sort(), 'each host watched right after its isolation');
+    assert.equal(sc.attackTraffic.afterIsolation, 0);
+    for (const p of sc.hypothesis.after) assert.ok(p.ok, `${p.probe}: ${JSON.stringify(p.hosts)}`);
+    assert.match(sc.hypothesis.after.find((p) => p.probe === 'isolated-or-rebuilt')?.hosts[0]?.detail ?? '', /^isolated: a test connection to [\d.]+:22 did not leave the host/);
+    assert.equal(sc.verdict.result, 'pass', sc.verdict.reasons.join('; '));
+    assert.deepEqual(leftoversOf(sc), []);
+  });
+
   it('a weakened runbook scores lower coverage, fails its threshold with exit code 7, and compares worse', async () => {
     const weakYaml = readFileSync(path.join(tmp, 'full.yaml'), 'utf8').replace('name: it-full', 'name: it-weak').replace('runbook: collect.yaml', 'runbook: weak.yaml');
     writeFileSync(path.join(tmp, 'weak-drill.yaml'), weakYaml);

@@ -5,10 +5,9 @@
  * (AllowUsers, written as a drop-in) is rolled back by the host itself. Lab hosts only.
  */
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { labDown, labUp, type LabState } from '../../src/lab/index.js';
-import { isRoot, labLeftovers, labTempDir, onHost } from '../helpers/lab.js';
+import { labUp, type LabState } from '../../src/lab/index.js';
+import { isRoot, labTempDir, onHost, removeLab } from '../helpers/lab.js';
 import { reaches, runStep, sshWorks } from './lab-net.js';
 import { until } from './run-cli.js';
 
@@ -33,9 +32,7 @@ describe('harden on the drill lab', function () {
 
   after(async () => {
     if (!lab) return;
-    await labDown(dir).catch(() => undefined);
-    assert.deepEqual(labLeftovers(lab), []);
-    rmSync(work, { recursive: true, force: true });
+    await removeLab(lab);
   });
 
   it('moves sshd to another port, key-only, blocks outbound TCP/22; says why nf_conntrack_max stays', async () => {

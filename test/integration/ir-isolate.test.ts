@@ -6,10 +6,10 @@
  * backend) drops only outbound TCP/22. Destructive: lab hosts only.
  */
 import assert from 'node:assert/strict';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { labDown, labUp, type LabState } from '../../src/lab/index.js';
-import { isRoot, labLeftovers, labTempDir, onHost } from '../helpers/lab.js';
+import { labUp, type LabState } from '../../src/lab/index.js';
+import { isRoot, labTempDir, onHost, removeLab } from '../helpers/lab.js';
 import { firewallOf, reaches, runStep, sshWorks } from './lab-net.js';
 import { REPO, runCli, until } from './run-cli.js';
 
@@ -43,9 +43,7 @@ describe('isolate / unisolate on the drill lab', function () {
 
   after(async () => {
     if (!lab) return;
-    await labDown(dir).catch(() => undefined);
-    assert.deepEqual(labLeftovers(lab), []);
-    rmSync(work, { recursive: true, force: true });
+    await removeLab(lab);
   });
 
   it('cuts everything but management, and unisolate puts back exactly the rules from before', async () => {

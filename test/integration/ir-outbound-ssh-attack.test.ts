@@ -6,11 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Finding, StoredArtifact } from '../../src/core/index.js';
-import { checkTruth, labDown, labUp, readLabState, scenarioCoverage, type LabState } from '../../src/lab/index.js';
-import { isRoot, labLeftovers, labTempDir, onHost } from '../helpers/lab.js';
+import { checkTruth, labUp, readLabState, scenarioCoverage, type LabState } from '../../src/lab/index.js';
+import { isRoot, labTempDir, onHost, removeLab } from '../helpers/lab.js';
 import { readJournal, REPO, runCli, type JournalEvent } from './run-cli.js';
 
 const RUNBOOK = 'runbooks/outbound-ssh-attack.yaml';
@@ -53,9 +53,7 @@ describe('outbound-ssh-attack runbook on the drill lab', function () {
 
   after(async () => {
     if (!state) return;
-    await labDown(dir).catch(() => undefined);
-    assert.deepEqual(labLeftovers(state), []);
-    rmSync(work, { recursive: true, force: true });
+    await removeLab(state);
   });
 
   it('walks the whole seed-1 response', async () => {

@@ -4,10 +4,10 @@
  * check runs on the fresh host, and whatever was planted before is gone.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { labDown, labUp, readLabState, type LabState } from '../../src/lab/index.js';
-import { isRoot, labLeftovers, labTempDir, onHost } from '../helpers/lab.js';
+import { labUp, readLabState, type LabState } from '../../src/lab/index.js';
+import { isRoot, labTempDir, onHost, removeLab } from '../helpers/lab.js';
 import { onlyRunDir, readJournal, REPO, runCli } from './run-cli.js';
 
 describe('rebuild step on the drill lab', function () {
@@ -23,9 +23,7 @@ describe('rebuild step on the drill lab', function () {
 
   after(async () => {
     if (!state) return;
-    await labDown(dir).catch(() => undefined);
-    assert.deepEqual(labLeftovers(state), []);
-    rmSync(path.dirname(dir), { recursive: true, force: true });
+    await removeLab(state);
   });
 
   it('reinstalls the host, accepts its new key for that host only, and finds it clean', async () => {

@@ -3,11 +3,10 @@
  * reveal is found on its host, and the clean host shows nothing of medium severity or worse.
  */
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Finding } from '../../src/core/index.js';
-import { labDown, labUp, scenarioCoverage, type LabState } from '../../src/lab/index.js';
-import { isRoot, labLeftovers, labTempDir } from '../helpers/lab.js';
+import { labUp, scenarioCoverage, type LabState } from '../../src/lab/index.js';
+import { isRoot, labTempDir, removeLab } from '../helpers/lab.js';
 import { onlyRunDir, readJournal, runCli } from './run-cli.js';
 
 const SCENARIOS = ['outbound-ssh-bruteforce', 'ssh-bruteforce-target', 'conntrack-exhaustion', 'tampered-binary', 'disk-full', 'clean'];
@@ -30,9 +29,7 @@ describe('triage runbook on the drill lab', function () {
 
   after(async () => {
     if (!state) return;
-    await labDown(dir).catch(() => undefined);
-    assert.deepEqual(labLeftovers(state), []);
-    rmSync(path.dirname(dir), { recursive: true, force: true });
+    await removeLab(state);
   });
 
   for (const scenario of SCENARIOS.filter((s) => s !== 'clean')) {

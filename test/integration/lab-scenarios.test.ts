@@ -10,8 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { InputError } from '../../src/core/index.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { checkTruth, labDown, labUp, loadScenario, plantScenarios, scenarioNames, type LabState } from '../../src/lab/index.js';
-import { isRoot, labLeftovers, labTempDir, onHost } from '../helpers/lab.js';
+import { checkTruth, labUp, loadScenario, plantScenarios, scenarioNames, type LabState } from '../../src/lab/index.js';
+import { isRoot, labTempDir, onHost, removeLab } from '../helpers/lab.js';
 
 const PLANTED = ['outbound-ssh-bruteforce', 'ssh-bruteforce-target', 'conntrack-exhaustion', 'tampered-binary', 'disk-full'];
 
@@ -77,9 +77,7 @@ describe('lab scenarios (real namespaces)', function () {
 
   after(async () => {
     if (!state) return;
-    await labDown(dir).catch(() => undefined);
-    assert.deepEqual(labLeftovers(state), [], 'lab down leaves nothing behind, the dropper and the attacker session included');
-    rmSync(path.dirname(dir), { recursive: true, force: true });
+    await removeLab(state);
   });
 
   for (const name of PLANTED) {

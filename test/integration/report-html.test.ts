@@ -6,12 +6,12 @@
  * one flipped byte in an artifact makes `firebreak report` say the evidence failed, and exit 5.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { labDown, labUp, type LabState } from '../../src/lab/index.js';
+import { labUp, type LabState } from '../../src/lab/index.js';
 import { buildReportModel, renderReport } from '../../src/report/index.js';
-import { isRoot, labLeftovers, labTempDir, onHost } from '../helpers/lab.js';
+import { isRoot, labTempDir, onHost, removeLab } from '../helpers/lab.js';
 import { FIXED } from '../unit/report-fixture.js';
 import { HOSTILE, hostileFiles, hostileRun } from '../unit/report-synthetic.js';
 import { onlyRunDir, REPO, runCli } from './run-cli.js';
@@ -83,9 +83,7 @@ describe('HTML report of a real lab run in Chromium', function () {
   after(async () => {
     await browser?.close();
     if (!state) return;
-    await labDown(dir).catch(() => undefined);
-    assert.deepEqual(labLeftovers(state), []);
-    rmSync(path.dirname(dir), { recursive: true, force: true });
+    await removeLab(state);
   });
 
   it('opens with no console error and no request but the page; every section, the timeline, hostile text as text', async () => {
