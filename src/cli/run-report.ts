@@ -9,7 +9,7 @@ import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { InputError, type FindingSeverity } from '../core/index.js';
-import { buildReportModel, firebreakVersion, INCIDENT_FILE, INCIDENT_FORMAT, NOTES_FILE, readNotes, renderReport, type Incident } from '../report/index.js';
+import { firebreakVersion, writeReportFiles, INCIDENT_FILE, INCIDENT_FORMAT, NOTES_FILE, readNotes, type Incident } from '../report/index.js';
 
 export interface IncidentOptions {
   incident?: string;
@@ -72,12 +72,7 @@ export function recordIncident(runDir: string, incident: Incident, opts: Inciden
 /** report.md and report.html into the finished run's directory; never throws (problems go to `err`). */
 export async function writeRunReports(runDir: string, out: NodeJS.WritableStream, err: NodeJS.WritableStream = process.stderr): Promise<void> {
   try {
-    const model = await buildReportModel(runDir);
-    const files = (['md', 'html'] as const).map((format) => {
-      const file = join(runDir, `report.${format}`);
-      writeFileSync(file, renderReport(model, format), { mode: 0o600 });
-      return file;
-    });
+    const files = await writeReportFiles(runDir);
     out.write(`report: ${files.join('  ')}\n`);
   } catch (e) {
     err.write(`firebreak: could not write the report (${(e as Error).message}); the run itself is complete in ${runDir}: retry with \`firebreak report ${runDir} --format html --out report.html\`\n`);

@@ -15,6 +15,7 @@ import type { LoadedDrill } from './load.js';
 import { checkHypothesis, DEFAULT_WINDOW_SECONDS, effectiveHypothesis, type ProbeContext } from './probes.js';
 import { freshSeed, type Seed } from './random.js';
 import { EventRecorder, IsolationWatcher, runOnLab, type DrillRun } from './run-stage.js';
+import { writeReportFiles } from '../report/index.js';
 import { SCORECARD_FILE, SCORECARD_VERSION, type EgressSample, type ProbeResult, type Scorecard } from './scorecard.js';
 import { scoreDrill, type PlantedIndicator } from './score/index.js';
 import { round1 } from './score/stats.js';
@@ -144,6 +145,8 @@ export async function runDrill(o: DrillOptions): Promise<DrillResult> {
     const dir = run?.runDir ?? createRunDir(o.runsDir ?? 'runs', `drill-${spec.name}`, Date.now()).dir;
     const scorecardPath = join(dir, SCORECARD_FILE);
     writeJsonAtomic(scorecardPath, scorecard);
+    // The run wrote its report before the drill scored it: write it again, now with the drill section.
+    if (run) await writeReportFiles(dir).catch((err: Error) => hooks.say(`could not add the scorecard to the report: ${err.message}`));
     return { scorecard, scorecardPath, exitCode: drillExitCode(scorecard.verdict.result) };
   } finally {
     await injector.healAll().catch(() => undefined);

@@ -4,6 +4,7 @@
  * to Markdown or one self-contained HTML page, or printed as JSON.
  */
 export { buildReportModel, type BuildReportOptions } from './model.js';
+export { writeReportFiles } from './write.js';
 export { renderReport, REPORT_FORMATS, type RenderOptions, type ReportFormat } from './render.js';
 export { INCIDENT_FILE, INCIDENT_FORMAT, incidentSchema, readIncident, type Incident } from './incident.js';
 export { NOTES_FILE, readNotes, type Notes } from './notes.js';
