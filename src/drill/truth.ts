@@ -12,7 +12,7 @@ import type { PlantedIndicator } from './score/index.js';
 export function plantedIndicators(state: LabState): PlantedIndicator[] {
   return state.hosts.flatMap((h) =>
     h.scenarios.flatMap((s) =>
-      s.indicators.map((i) => ({ host: h.name, scenario: s.scenario, id: i.id, description: i.description, ...(i.finding ? { finding: i.finding } : {}), verified: null })),
+      s.indicators.map((i) => ({ host: h.name, scenario: s.scenario, id: i.id, description: i.description, ...(i.finding ? { finding: i.finding } : {}), match: i.match, verified: null })),
     ),
   );
 }

@@ -10,7 +10,8 @@ import {
 } from '../../lab/index.js';
 import { positiveInt } from '../common.js';
 
-const DEFAULT_DIR = '.firebreak/lab';
+/** `$FIREBREAK_LAB_DIR` (set for a drill's controller-side hooks), else `.firebreak/lab`. */
+const DEFAULT_DIR = process.env.FIREBREAK_LAB_DIR || '.firebreak/lab';
 
 /** A failed system command during a lab operation is the machine's problem, not a firebreak bug. */
 async function labAction(fn: () => Promise<void>): Promise<void> {
@@ -25,7 +26,7 @@ async function labAction(fn: () => Promise<void>): Promise<void> {
 const say = (line: string): void => void process.stderr.write(`${line}\n`);
 
 export function registerLab(program: Command): void {
-  const lab = program.command('lab').description('disposable namespaced lab hosts with planted compromises, for drills and tests (needs root)');
+  const lab = program.command('lab').description('disposable namespaced lab hosts with planted compromises, for drills and tests (needs root); --dir defaults to $FIREBREAK_LAB_DIR or .firebreak/lab');
 
   lab
     .command('up')

@@ -1,8 +1,9 @@
 /**
  * Detection: did the run's findings reveal what was planted? An indicator counts as found when a
- * finding on its host has the finding kind the scenario names for it. False positives: findings of
- * severity medium or worse on hosts where nothing (or only `clean`) was planted.
+ * finding on its host has the finding kind the scenario names for it and agrees on the identity values
+ * both state (findingMatches). False positives: findings of severity medium or worse on hosts where nothing (or only `clean`) was planted.
  */
+import { findingMatches } from '../../lab/index.js';
 import { severityRank, type RunEvent } from '../../core/index.js';
 import { isClean, type HostRole } from '../assign.js';
 import type { Coverage, DetectionScore, FalsePositiveScore, FindingRef, IndicatorResult } from '../scorecard.js';
@@ -16,6 +17,8 @@ export interface PlantedIndicator {
   description: string;
   /** The finding kind that reveals it (scenario files may leave it out: then it is not scored). */
   finding?: string;
+  /** Identity values (pid, user, path…) a finding must agree with; see findingMatches. */
+  match?: Record<string, string | number>;
   /** Its check held inside the host before the run; null when not checked. */
   verified: boolean | null;
 }
@@ -32,9 +35,12 @@ export function findingRefs(events: readonly RunEvent[]): FindingRef[] {
 }
 
 export function scoreDetection(planted: readonly PlantedIndicator[], events: readonly RunEvent[]): DetectionScore {
-  const findings = findingRefs(events);
+  // The same matching as the lab's own coverage check: kind, and the identity values both sides state
+  // (so one cron finding does not count for two different crontabs).
+  const findings = eventsOf(events, 'finding').map((e) => ({ ...e.finding, host: e.host }));
   const indicators = planted.map((p): IndicatorResult => {
-    const by = p.finding ? findings.find((f) => f.host === p.host && f.kind === p.finding) : undefined;
+    const indicator = { id: p.id, kind: '', description: p.description, match: p.match ?? {}, check: '', ...(p.finding ? { finding: p.finding } : {}) };
+    const by = p.finding ? findings.find((f) => f.host === p.host && findingMatches(indicator, f)) : undefined;
     return {
       host: p.host,
       scenario: p.scenario,
