@@ -27,7 +27,7 @@ export type Action =
    * stderr carries the exit code and the SHA-256 the host computed), store the output in the run's
    * evidence store, and compare both hashes. A non-zero exit is data; a hash mismatch fails the step.
    */
-  | { kind: 'evidence'; command: string; label: string; source: { kind: 'command' | 'file'; value: string }; become?: boolean }
+  | { kind: 'evidence'; command: string; label: string; source: { kind: 'command' | 'file'; value: string }; become?: boolean; timeoutMs?: number }
   /** Run a command on the controller (a rebuild hook: a cloud CLI, `firebreak lab reset HOST`). */
   | { kind: 'local'; command: string }
   /**

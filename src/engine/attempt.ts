@@ -113,7 +113,8 @@ export async function runAttempt(ctx: AttemptContext, attempt: number): Promise<
             session,
             store: await ctx.evidence(),
             step: ctx.stepName,
-            timeoutMs: planned.timeoutMs,
+            // One hung item (a `ps` stuck on a hostile /proc) costs its own timeout, not the whole step's.
+            timeoutMs: Math.min(action.timeoutMs ?? planned.timeoutMs, planned.timeoutMs),
             become: action.become ? toBecome(planned.become, ctx.becomePassword) : undefined,
             signal,
             spillPrefix: `${ctx.fileBase}-ev${i + 1}`,

@@ -82,8 +82,9 @@ export type ArtifactSetName = keyof typeof ARTIFACT_SETS;
 export const ARTIFACT_SET_NAMES = Object.keys(ARTIFACT_SETS) as ArtifactSetName[];
 
 /** The evidence action that collects one item: a file as is, or a command's output with its stderr. */
-export function itemAction(i: ArtifactItem): Action {
-  if (i.file !== undefined) return { kind: 'evidence', label: i.label, source: { kind: 'file', value: i.file }, command: wrapEvidence(`cat -- ${quote(i.file)}`, false) };
+export function itemAction(i: ArtifactItem, timeoutMs?: number): Action {
+  const limit = timeoutMs !== undefined ? { timeoutMs } : {};
+  if (i.file !== undefined) return { kind: 'evidence', label: i.label, source: { kind: 'file', value: i.file }, command: wrapEvidence(`cat -- ${quote(i.file)}`, false), ...limit };
   const command = i.command as string;
-  return { kind: 'evidence', label: i.label, source: { kind: 'command', value: command }, command: wrapEvidence(command, true) };
+  return { kind: 'evidence', label: i.label, source: { kind: 'command', value: command }, command: wrapEvidence(command, true), ...limit };
 }

@@ -8,6 +8,9 @@ import { ARTIFACT_SET_NAMES, ARTIFACT_SETS, itemAction, type ArtifactItem, type 
 import { defineStepType } from './define.js';
 import { analyzeOutputs } from './collect-analyze.js';
 
+/** Seconds one artifact may take (the step's own timeout still bounds each item too). */
+const DEFAULT_ITEM_TIMEOUT = 120;
+
 const label = z.string().regex(/^[a-z0-9][a-z0-9._/-]*$/, 'labels are lowercase words like extra/netstat');
 
 export const collect = defineStepType({
@@ -19,8 +22,9 @@ export const collect = defineStepType({
       commands: z.array(z.strictObject({ label, command: z.string().min(1) })).default([]).describe('Extra commands whose output is evidence'),
       files: z.array(z.string().regex(/^\//, 'an absolute path')).default([]).describe('Extra files to collect'),
       exclude: z.array(label).default([]).describe('Labels of built-in items to leave out, e.g. logs/btmp'),
+      item_timeout: z.number().int().positive().default(DEFAULT_ITEM_TIMEOUT).describe('Seconds one item may take; a hung one is recorded and the others still collected'),
     }),
-    z.literal(true).transform(() => ({ sets: [...ARTIFACT_SET_NAMES], commands: [] as { label: string; command: string }[], files: [] as string[], exclude: [] as string[] })),
+    z.literal(true).transform(() => ({ sets: [...ARTIFACT_SET_NAMES], commands: [] as { label: string; command: string }[], files: [] as string[], exclude: [] as string[], item_timeout: DEFAULT_ITEM_TIMEOUT })),
   ]),
   shellFields: [],
   changes: false,
@@ -30,7 +34,7 @@ export const collect = defineStepType({
       ...p.commands,
       ...p.files.map((f) => ({ label: `files${f}`, file: f })),
     ].filter((i) => !p.exclude.includes(i.label));
-    return items.map(itemAction);
+    return items.map((i) => itemAction(i, p.item_timeout * 1000));
   },
   analyze(_p, outputs, ctx) {
     return analyzeOutputs(ctx.host, outputs);

@@ -21,7 +21,7 @@ export function quickCheckActions(): Action[] {
   return Object.values(ARTIFACT_SETS)
     .flatMap((items) => items as readonly ArtifactItem[])
     .filter((i) => QUICK_CHECK.has(i.label))
-    .map(itemAction);
+    .map((i) => itemAction(i));
 }
 
 export const rebuild = defineStepType({

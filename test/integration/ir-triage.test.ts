@@ -3,6 +3,7 @@
  * reveal is found on its host, and the clean host shows nothing of medium severity or worse.
  */
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Finding } from '../../src/core/index.js';
 import { labUp, scenarioCoverage, type LabState } from '../../src/lab/index.js';
@@ -41,6 +42,21 @@ describe('triage runbook on the drill lab', function () {
       assert.deepEqual(cov.missed.map((i) => `${i.id} (${i.finding})`), [], `missed on ${host.name}`);
     });
   }
+
+  it('a hung evidence command costs its own timeout: recorded, the rest collected, the step fails clearly', async () => {
+    const clean = state!.hosts.find((h) => h.scenarios.some((s) => s.scenario === 'clean'))!;
+    const work = path.dirname(dir);
+    const runbook = path.join(work, 'hang.yaml');
+    writeFileSync(runbook, 'name: hang\nphases:\n  collect:\n    - name: collect\n      collect: {sets: [], item_timeout: 2, commands: [{label: extra/hang, command: "sleep 300"}, {label: extra/after, command: "echo still here"}]}\n');
+    const runs = path.join(work, 'runs-hang');
+    const started = Date.now();
+    const r = await runCli(['run', runbook, '-i', state!.files.inventory, '--limit', clean.name, '--runs-dir', runs]);
+    assert.ok(Date.now() - started < 30_000, 'bounded by the item timeout, not the step timeout');
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    assert.match(r.stdout + r.stderr, /evidence problems: extra\/hang: timed out after \d+ ms/);
+    const stored = readJournal(onlyRunDir(runs)).filter((e) => e.type === 'evidence.stored').map((e) => (e.artifact as { label: string }).label);
+    assert.deepEqual(stored, ['extra/hang', 'extra/after'], 'the hung item is kept (partial) and the next one still collected');
+  });
 
   it('shows nothing alarming on the clean host', () => {
     const clean = state!.hosts.find((h) => h.scenarios.some((s) => s.scenario === 'clean'))!;
