@@ -159,7 +159,15 @@ export function planStep(step: Step, ctx: StepContext): PlannedStep {
   for (const [k, v] of Object.entries(raw)) {
     rendered[k] = renderDeep(v, context, type.shellFields.includes(k) ? 'shell' : 'text', { step: name, field: `${type.type}.${k}` });
   }
-  const parsed = type.schema.safeParse(rendered);
+  // A template in a number or boolean field renders to text: "30" becomes 30 if the schema wants it so.
+  let parsed = type.schema.safeParse(rendered);
+  if (!parsed.success) {
+    const coerced = coerceRenderedScalars(rendered, raw);
+    if (coerced !== rendered) {
+      const again = type.schema.safeParse(coerced);
+      if (again.success) parsed = again;
+    }
+  }
   if (!parsed.success) {
     const why = parsed.error.issues.map((i) => `${formatPath([type.type, ...(i.path as Array<string | number>)])}: ${i.message}`).join('; ');
     throw new TemplateError(`params invalid after templating: ${why}`, { step: name });
@@ -276,4 +284,23 @@ export function planRun(runbook: Runbook, hosts: readonly Host[], params: Record
   const planned = hosts.map((h) => planHost(runbook, h, params, opts));
   const errors = planned.reduce((n, h) => n + h.phases.reduce((m, p) => m + p.steps.filter((s) => s.error).length, 0), 0);
   return { runbook: runbook.name, params, hosts: planned, errors };
+}
+
+/** Where the raw value was a template and the rendered text reads as a YAML number or boolean, use that. */
+function coerceRenderedScalars(rendered: unknown, raw: unknown): unknown {
+  if (typeof raw === 'string' && raw.includes('{{') && typeof rendered === 'string') {
+    const t = rendered.trim();
+    if (/^-?\d+(\.\d+)?$/.test(t)) return Number(t);
+    if (t === 'true' || t === 'false') return t === 'true';
+    return rendered;
+  }
+  if (Array.isArray(rendered) && Array.isArray(raw)) {
+    const out = rendered.map((v, i) => coerceRenderedScalars(v, raw[i]));
+    return out.some((v, i) => v !== rendered[i]) ? out : rendered;
+  }
+  if (rendered && typeof rendered === 'object' && raw && typeof raw === 'object') {
+    const entries = Object.entries(rendered).map(([k, v]) => [k, coerceRenderedScalars(v, (raw as Record<string, unknown>)[k])] as const);
+    return entries.some(([k, v]) => v !== (rendered as Record<string, unknown>)[k]) ? Object.fromEntries(entries) : rendered;
+  }
+  return rendered;
 }

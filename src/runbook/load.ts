@@ -12,6 +12,7 @@ import { runbookJsonSchema, runbookSchema, type Runbook } from './schema.js';
 import { flatten, schemaVocabulary, type RawIssue } from './issues.js';
 import { formatPath, locate, type PathKey } from './positions.js';
 import { checkTemplate, conditionSource } from './templates.js';
+import { deferTemplates } from './deferred.js';
 
 /** A validated runbook and where it came from. */
 export interface LoadedRunbook {
@@ -64,7 +65,10 @@ export function validateRunbook(
   file?: string,
   yaml?: { doc: Document; lineCounter: LineCounter },
 ): { runbook?: Runbook; issues: ValidationIssue[] } {
-  const result = runbookSchema.safeParse(data);
+  // Templated enum/number params are checked per host at plan time, after rendering.
+  const deferred = deferTemplates(data);
+  const parsed = runbookSchema.safeParse(deferred.data);
+  const result = parsed.success ? { success: true as const, data: deferred.restore(parsed.data) } : parsed;
   const raw = result.success ? templateIssues(result.data, data) : flatten(result.error.issues, [], data, vocab());
   const issues = raw.map((r): ValidationIssue => {
     const pos = yaml ? locate(yaml.doc, yaml.lineCounter, r.path, r.atKey) : undefined;

@@ -155,3 +155,29 @@ describe('planner: serial batches and temp paths', () => {
     assert.equal(remoteTmpPath('2024-01-01T00:00:00Z-demo', 'collect', 2, 'a/b'), '/tmp/.firebreak-2024-01-01T00_00_00Z-demo-a_b-collect-2');
   });
 });
+
+describe('planner: templates in enum and number params', () => {
+  const yaml = '{isolate: {mode: "{{params.mode}}", deadman_seconds: "{{params.n}}", management: {address: 10.0.0.9}}}';
+
+  it('load: a templated enum or number is set aside, not refused; the template is kept for the planner', () => {
+    const s = step(yaml) as unknown as { isolate: { mode: string; deadman_seconds: unknown } };
+    assert.equal(s.isolate.mode, '{{params.mode}}');
+    assert.equal(s.isolate.deadman_seconds, '{{params.n}}');
+  });
+
+  it('plan: rendered per host, "30" read as the number the schema wants', () => {
+    const p = planStep(step(yaml), ctx({ params: { mode: 'outbound-ssh', n: '30' } }));
+    const all = p.actions.map((a) => ('command' in a ? a.command : '')).join('\n');
+    assert.match(all, /outbound/);
+    assert.match(all, /\b30\b/);
+  });
+
+  it('plan: a rendered value the schema refuses fails that step with the reason', () => {
+    assert.throws(() => planStep(step(yaml), ctx({ params: { mode: 'everything', n: 5 } })), /params invalid after templating: isolate\.mode/);
+  });
+
+  it('load: real mistakes next to a template are still reported', () => {
+    assert.throws(() => step('{isolate: {mode: bogus, deadman_seconds: "{{params.n}}"}}'), /Invalid option/);
+    assert.throws(() => step('{collect: {item_timeout: "{{params.t}}", sets: [nope]}}'), /expected one of/);
+  });
+});
