@@ -45,6 +45,8 @@ export function killTreeScript(pid: number): string {
     'while (ch && it < 64) { ch=0; it++; for (i=1;i<=NR;i++) if (!(p[i] in s) && ((pp[i] in s) || (pg[i] in g))) ' +
     '{ s[p[i]]=1; g[pg[i]]=1; ch=1 } } for (k in s) print k }';
   return [
+    // The responder may drop the connection (a second Ctrl-C) while this runs: finish the kill anyway.
+    "trap '' HUP PIPE",
     `root=${pid}`,
     `tree() { ps -e -o pid= -o ppid= -o pgid= 2>/dev/null | awk -v root="$root" ${quote(awk)}; }`,
     'all=""',
