@@ -104,7 +104,15 @@ async function runStep<S>(ctx: HostRunContext<S>, phase: PhaseName, name: string
       },
       attempt,
     );
-    if (a.unreachable || ctx.signal.aborted) break;
+    if (ctx.signal.aborted) break;
+    if (a.unreachable) {
+      // A step that asked for retries also rides out a dropped connection (sshd restarting, a flaky
+      // link): wait, reconnect on the next attempt. Without retries the host is unreachable at once.
+      if (attempt === tries || ctx.stopping()) break;
+      ctx.emit({ type: 'step.retrying', host, phase, step: name, attempt, of: tries, delayMs: planned.delayMs, message: a.unreachable.message });
+      await ctx.clock.sleep(planned.delayMs, ctx.signal);
+      continue;
+    }
     const done = planned.until ? !a.result.timedOut && planned.until(a.result) : !a.result.failed;
     if (done) break;
     if (attempt === tries || ctx.stopping()) {

@@ -166,6 +166,28 @@ describe('executor', () => {
     assert.equal(stateOf(summary, 'a'), 'unreachable');
   });
 
+  it('a step with retries rides out a connection dropped mid-command: reconnect, retry, ok', async () => {
+    const clock = fakeClock();
+    const { rec, summary, fleet } = await run({
+      hosts: ['a'],
+      extra: { clock },
+      scripts: { a: { replies: { s1: (n) => (n === 1 ? { drop: true } : { code: 0, stdout: 'ok\n' }) } } },
+      phases: { collect: { steps: [step('s1', { retries: 2, delayMs: 1000 })] } },
+    });
+    assert.equal(summary.exitCode, 0);
+    assert.equal(stateOf(summary, 'a'), 'ok');
+    assert.equal(fleet.transports.get('a')?.connects, 2, 'reconnected for the retry');
+    assert.equal(rec.of('step.retrying').length, 1);
+    assert.deepEqual(clock.slept, [1000]);
+    assert.equal(rec.of('host.unreachable').length, 0);
+  });
+
+  it('without retries, a connection dropped mid-command makes the host unreachable at once', async () => {
+    const { summary, fleet } = await run({ hosts: ['a'], scripts: { a: { replies: { s1: { drop: true } } } }, phases: { collect: { steps: [step('s1')] } } });
+    assert.equal(stateOf(summary, 'a'), 'unreachable');
+    assert.equal(fleet.transports.get('a')?.connects, 1);
+  });
+
   it('retries with delay and emits step.retrying', async () => {
     const clock = fakeClock();
     const { rec, summary } = await run({
