@@ -35,6 +35,8 @@ export interface StepOutcome {
   stderrFile?: string;
   /** Why it failed, in one human sentence. */
   message?: string;
+  /** The step failed because the host could not be reached (a `host.unreachable` event follows). */
+  unreachable?: boolean;
   attempts?: number;
 }
 

@@ -143,6 +143,7 @@ async function runStep<S>(ctx: HostRunContext<S>, phase: PhaseName, name: string
     ...(r.stdoutFile ? { stdoutFile: r.stdoutFile } : {}),
     ...(r.stderrFile ? { stderrFile: r.stderrFile } : {}),
     ...(r.result.failed && r.message ? { message: r.message } : {}),
+    ...(r.unreachable ? { unreachable: true } : {}),
   };
   ctx.emit({ type: 'step.finished', host, phase, step: name, index, outcome });
   if (r.unreachable) {

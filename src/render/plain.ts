@@ -23,6 +23,7 @@ export function plainLine(e: RunEvent): string | undefined {
       return `== ${e.phase}${e.batches > 1 ? ` batch ${e.batch}/${e.batches}` : ''} done: ${e.ok.length} ok, ${e.failed.length} failed${e.failed.length ? ` (${compressHosts(e.failed)})` : ''} ==`;
     case 'step.finished': {
       const o = e.outcome;
+      if (o.unreachable) return undefined; // the UNREACHABLE line right after says it once
       const rc = o.rc !== undefined && o.rc !== null && o.rc !== 0 ? ` rc=${o.rc}` : '';
       const tries = o.attempts && o.attempts > 1 ? ` after ${o.attempts} attempts` : '';
       const why = o.status === 'failed' || o.status === 'ignored' ? (o.message ? `: ${o.message.split('\n')[0]}` : '') : '';

@@ -146,3 +146,15 @@ describe('listr2 renderer', () => {
     assert.equal(r.model.aborted, 'SIGINT');
   });
 });
+
+describe('plain renderer: an unreachable host is said once', () => {
+  it('prints the UNREACHABLE line, not also a FAILED line for the step it broke', () => {
+    const lines: string[] = [];
+    const r = new PlainRenderer({ write: (l) => lines.push(l), timestamps: false });
+    const msg = 'n001: host key of 198.18.0.11 is not known';
+    r.emit({ at: at(), type: 'step.finished', host: 'n001', phase: 'collect', step: 'hostname', index: 1, outcome: { status: 'failed', durationMs: 5, message: msg, unreachable: true } });
+    r.emit({ at: at(), type: 'host.unreachable', host: 'n001', phase: 'collect', step: 'hostname', reason: 'hostkey-unknown', message: msg });
+    r.emit({ at: at(), type: 'step.finished', host: 'n002', phase: 'collect', step: 'hostname', index: 1, outcome: { status: 'failed', durationMs: 5, rc: 1, message: 'n002: exit 1' } });
+    assert.deepEqual(lines, [`n001 | collect | UNREACHABLE: ${msg}\n`, 'n002 | collect | hostname | FAILED rc=1 0.0s: n002: exit 1\n']);
+  });
+});
