@@ -73,8 +73,11 @@ export interface OutputGroup {
   stdout: string;
 }
 
-/** Group identical outputs per step; steps in run order, bigger groups first, then first appearance. */
-export function groupOutputs(outputs: readonly StepOutputRecord[]): OutputGroup[] {
+/**
+ * Group identical outputs per step; steps in run order, bigger groups first, then first appearance.
+ * With `hostOrder` (the inventory order), each group lists its hosts in that order, not finish order.
+ */
+export function groupOutputs(outputs: readonly StepOutputRecord[], hostOrder: readonly string[] = []): OutputGroup[] {
   const groups = new Map<string, OutputGroup>();
   for (const o of outputs) {
     const key = `${o.index}\u0000${o.step}\u0000${o.stdout}`;
@@ -82,7 +85,12 @@ export function groupOutputs(outputs: readonly StepOutputRecord[]): OutputGroup[
     if (g) g.hosts.push(o.host);
     else groups.set(key, { phase: o.phase, step: o.step, index: o.index, hosts: [o.host], stdout: o.stdout });
   }
-  return [...groups.values()].map((g, i) => ({ g, i })).sort((a, b) => a.g.index - b.g.index || b.g.hosts.length - a.g.hosts.length || a.i - b.i).map(({ g }) => g);
+  const rank = new Map(hostOrder.map((h, i) => [h, i]));
+  const inOrder = (hosts: string[]): string[] => (rank.size ? [...hosts].sort((a, b) => (rank.get(a) ?? Infinity) - (rank.get(b) ?? Infinity)) : hosts);
+  return [...groups.values()]
+    .map((g, i) => ({ g: { ...g, hosts: inOrder(g.hosts) }, i }))
+    .sort((a, b) => a.g.index - b.g.index || b.g.hosts.length - a.g.hosts.length || a.i - b.i)
+    .map(({ g }) => g);
 }
 
 /** `dshbak -c` style text of the grouped outputs. */
@@ -127,7 +135,7 @@ export function formatRecap(input: RecapInput, opts: RecapOptions = {}): string 
   if (input.aborted) lines.push(`aborted: ${input.aborted}`);
   if (opts.outputs !== false && input.outputs.length) {
     lines.push('', 'OUTPUTS (identical outputs grouped)');
-    lines.push(...formatOutputGroups(groupOutputs(input.outputs), opts));
+    lines.push(...formatOutputGroups(groupOutputs(input.outputs, input.recap.map((r) => r.host)), opts));
   }
   return lines.join('\n') + '\n';
 }

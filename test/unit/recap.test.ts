@@ -54,3 +54,14 @@ describe('recap from events', () => {
     assert.match(formatRecap(input), /---- a,b \(2\) ---- collect: s\nsame\n/);
   });
 });
+
+describe('recap output groups', () => {
+  it('list their hosts in inventory order, whatever order they finished in', () => {
+    const recap = ['web01', 'web02', 'web03'].map((host) => ({ host, state: 'ok' as const, ok: 1, changed: 0, failed: 0, skipped: 0, ignored: 0, unreachable: false }));
+    const outputs = ['web03', 'web01', 'web02'].map((host) => ({ host, phase: 'collect' as const, step: 'uname', index: 1, stdout: 'Linux\n' }));
+    const text = formatRecap({ recap, outputs });
+    assert.match(text, /---- web\[01-03\] \(3\) ---- collect: uname/);
+    const two = formatRecap({ recap, outputs: outputs.filter((o) => o.host !== 'web02') });
+    assert.match(two, /---- web\[01,03\] \(2\) ----/);
+  });
+});
