@@ -4,40 +4,40 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../core/index.js';
-import { registerDemo } from './commands/demo.js';
-import { registerEvidence } from './commands/evidence.js';
-import { registerInventory } from './commands/inventory.js';
-import { registerLab } from './commands/lab.js';
-import { registerDrill } from './commands/drill.js';
-import { registerPlan } from './commands/plan.js';
-import { registerRun } from './commands/run.js';
-import { registerReport } from './commands/report.js';
-import { registerSchema } from './commands/schema.js';
 import { reportError } from './exit.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/** Each command's module, loaded only when needed: `firebreak run` should not pay for the lab or drills. */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  inventory: async () => (await import('./commands/inventory.js')).registerInventory,
+  plan: async () => (await import('./commands/plan.js')).registerPlan,
+  run: async () => (await import('./commands/run.js')).registerRun,
+  schema: async () => (await import('./commands/schema.js')).registerSchema,
+  demo: async () => (await import('./commands/demo.js')).registerDemo,
+  evidence: async () => (await import('./commands/evidence.js')).registerEvidence,
+  report: async () => (await import('./commands/report.js')).registerReport,
+  lab: async () => (await import('./commands/lab.js')).registerLab,
+  drill: async () => (await import('./commands/drill.js')).registerDrill,
+};
+
+/** The program with the command `argv` names, or with every command (help, version, a typo). */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('firebreak')
     .description('Agentless incident response across a fleet over SSH: isolate, collect, rebuild, restore')
     .version(pkg.version)
     .showHelpAfterError()
     .exitOverride();
-  registerInventory(program);
-  registerPlan(program);
-  registerRun(program);
-  registerSchema(program);
-  registerDemo(program);
-  registerEvidence(program);
-  registerReport(program);
-  registerLab(program);
-  registerDrill(program);
+  const named = argv[2] !== undefined && Object.hasOwn(COMMANDS, argv[2]) ? [argv[2]] : Object.keys(COMMANDS);
+  for (const register of await Promise.all(named.map((name) => (COMMANDS[name] as () => Promise<Register>)()))) register(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv);
+    await (await buildProgram(argv)).parseAsync(argv);
     return Number(process.exitCode ?? ExitCode.Ok);
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? ExitCode.Ok : ExitCode.BadInput;

@@ -9,7 +9,10 @@ import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { InputError, type FindingSeverity } from '../core/index.js';
-import { firebreakVersion, writeReportFiles, INCIDENT_FILE, INCIDENT_FORMAT, NOTES_FILE, readNotes, type Incident } from '../report/index.js';
+// The light parts of the report layer only: rendering (Handlebars and templates) loads while the run runs.
+import { INCIDENT_FILE, INCIDENT_FORMAT, type Incident } from '../report/incident.js';
+import { NOTES_FILE, readNotes } from '../report/notes.js';
+import { firebreakVersion } from '../report/version.js';
 
 export interface IncidentOptions {
   incident?: string;
@@ -69,10 +72,19 @@ export function recordIncident(runDir: string, incident: Incident, opts: Inciden
   }
 }
 
+let rendering: Promise<typeof import('../report/index.js')> | undefined;
+
+/** Start loading the report renderer in the background (the run mostly waits on the network meanwhile). */
+export function prewarmReports(): void {
+  rendering ??= import('../report/index.js');
+  rendering.catch(() => undefined);
+}
+
 /** report.md and report.html into the finished run's directory; never throws (problems go to `err`). */
 export async function writeRunReports(runDir: string, out: NodeJS.WritableStream, err: NodeJS.WritableStream = process.stderr): Promise<void> {
   try {
-    const files = await writeReportFiles(runDir);
+    prewarmReports();
+    const files = await (await (rendering as Promise<typeof import('../report/index.js')>)).writeReportFiles(runDir);
     out.write(`report: ${files.join('  ')}\n`);
   } catch (e) {
     err.write(`firebreak: could not write the report (${(e as Error).message}); the run itself is complete in ${runDir}: retry with \`firebreak report ${runDir} --format html --out report.html\`\n`);

@@ -5,7 +5,8 @@
  * code), its outputs are the commands' outputs concatenated. Connection loss is reported separately:
  * it makes the host unreachable rather than the step failed.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { ConnectionError, describeExecFailure, type Become, type ExecResult, type PhaseName, type StoredArtifact } from '../core/index.js';
 import type { EvidenceStore } from '../evidence/index.js';
@@ -182,7 +183,7 @@ export async function runAttempt(ctx: AttemptContext, attempt: number): Promise<
     failMessage = planned.failedWhen ? `${session.host.name}: failed_when is true (rc=${r.rc})` : `${session.host.name}: failed (rc=${r.rc})`;
   }
   r.changed = !r.failed && planned.changes;
-  const files = writeOutputs(ctx, execs, spilled);
+  const files = await writeOutputs(ctx, execs, spilled);
   return { result: r, message: failMessage, outputs, ...files };
 }
 
@@ -227,11 +228,12 @@ function lines(text: string): string[] {
 }
 
 /** Full outputs go to `<fileBase>.stdout|.stderr` unless the transport already spilled them there. */
-function writeOutputs(
+/** Asynchronous on purpose: hundreds of small files written synchronously stall every other host's I/O. */
+async function writeOutputs(
   ctx: AttemptContext,
   execs: ExecResult[],
   spilled: { stdout?: string; stderr?: string },
-): { stdoutFile?: string; stderrFile?: string } {
+): Promise<{ stdoutFile?: string; stderrFile?: string }> {
   const out: { stdoutFile?: string; stderrFile?: string } = {};
   for (const stream of ['stdout', 'stderr'] as const) {
     const key = stream === 'stdout' ? 'stdoutFile' : 'stderrFile';
@@ -243,8 +245,8 @@ function writeOutputs(
     const text = execs.map((e) => e[stream]).join('');
     if (!text) continue;
     const path = `${ctx.fileBase}.${stream}`;
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, ctx.redact(text), { mode: 0o600 });
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, ctx.redact(text), { mode: 0o600 });
     out[key] = relative(ctx.runDir, path);
   }
   return out;

@@ -11,7 +11,7 @@ import { JsonRenderer, ListrProgressRenderer, PlainRenderer, RecapCollector, for
 import { askSecret, confirm } from '../prompt.js';
 import { collect, groupMap, loadHosts, positiveInt, resolveRunParams } from '../common.js';
 import { addSelectionOptions, phaseFilter, type SelectionOptions } from './plan.js';
-import { addIncidentOptions, prepareIncident, recordIncident, writeRunReports, type IncidentOptions } from '../run-report.js';
+import { addIncidentOptions, prepareIncident, recordIncident, writeRunReports, type IncidentOptions, prewarmReports } from '../run-report.js';
 
 export interface RunOptions extends SelectionOptions, IncidentOptions {
   forks: number;
@@ -96,6 +96,7 @@ export async function runCommand(file: string, opts: RunOptions): Promise<number
     },
   });
   recordIncident(handle.runDir, incident, opts);
+  prewarmReports();
   const stopSignals = onSignals((signal, count) => {
     if (count > 1) {
       process.stderr.write(`\nfirebreak: second ${signal}, exiting now; the journal is in ${handle.runDir}\n`);
