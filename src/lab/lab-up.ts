@@ -82,7 +82,9 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
     const identities = Array.from({ length: options.hosts }, (_, k) => ({ name: hostName(k + 1), number: k + 1, address: hostAddress(net, k + 1), veth: vethName(net, k + 1) }));
     log(`starting ${options.hosts} lab hosts on ${net.cidr} (bridge ${net.bridge}, controller ${net.controller})`);
     const limit = pLimit(8);
-    await Promise.all(
+    // allSettled, not all: when one boot fails, the others still in flight must land in lab.json
+    // before the teardown below reads it, or their namespaces would outlive the failed `lab up`.
+    const boots = await Promise.allSettled(
       identities.map((id) =>
         limit(async () => {
           const host = await bootHost(state, id, identities, clientKey);
@@ -91,6 +93,8 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
         }),
       ),
     );
+    const failed = boots.find((b): b is PromiseRejectedResult => b.status === 'rejected');
+    if (failed) throw failed.reason;
     state.hosts.sort((a, b) => a.number - b.number);
     await attachHosts(net, [
       { veth: state.attacker.veth, mac: hostMac(net, 'attacker'), pid: state.attacker.pid, address: net.attacker },
