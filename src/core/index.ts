@@ -9,3 +9,4 @@ export * from './events.js';
 export * from './finding.js';
 export * from './evidence-wrap.js';
 export * from './registered.js';
+export * from './durable-file.js';

@@ -5,12 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
-import { InputError, type ValidationIssue } from '../core/index.js';
+import { InputError } from '../core/index.js';
 import { hostName } from '../lab/addressing.js';
 import { scenarioNames } from '../lab/index.js';
-import { formatPath, locate } from '../runbook/index.js';
+import { parseYamlWithPositions, placeIssues, type PositionedYaml } from '../runbook/index.js';
 import { flatten, schemaVocabulary, type RawIssue } from '../runbook/issues.js';
 import { drillSchema, type DrillSpec } from './schema.js';
 
@@ -71,30 +70,18 @@ export function semanticIssues(spec: DrillSpec, raw: unknown, known: readonly st
 }
 
 /** Validate drill data (from YAML or built from command-line flags). Throws InputError listing every problem. */
-export function validateDrill(data: unknown, source: string, yaml?: { doc: Document; lineCounter: LineCounter }, file?: string): DrillSpec {
+export function validateDrill(data: unknown, source: string, yaml?: PositionedYaml, file?: string): DrillSpec {
   const result = drillSchema.safeParse(data);
   const raw = result.success ? semanticIssues(result.data, data) : schemaIssues(result.error.issues, data);
   if (result.success && raw.length === 0) return result.data;
-  const issues = raw.map((r): ValidationIssue => {
-    const pos = yaml ? locate(yaml.doc, yaml.lineCounter, r.path, r.atKey) : undefined;
-    return { code: r.code, path: formatPath(r.path), message: r.message, severity: 'error', ...(file ? { file } : {}), ...(pos ?? {}) };
-  });
-  issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
+  const issues = placeIssues(raw, file, yaml);
   throw new InputError(`${source}: invalid drill (${issues.length} problem${issues.length === 1 ? '' : 's'})`, issues);
 }
 
 /** Parse and validate drill YAML text. */
 export function parseDrillYaml(text: string, file: string): DrillSpec {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
-  if (doc.errors.length) {
-    const issues = doc.errors.map((e): ValidationIssue => {
-      const { line, col } = lineCounter.linePos(e.pos[0]);
-      return { code: e.code === 'DUPLICATE_KEY' ? 'duplicate_key' : 'yaml_syntax', path: '', message: e.message.split('\n')[0] ?? e.message, severity: 'error', file, line, col };
-    });
-    throw new InputError(`${file}: invalid YAML`, issues);
-  }
-  return validateDrill(doc.toJS(), file, { doc, lineCounter }, file);
+  const yaml = parseYamlWithPositions(text, file);
+  return validateDrill(yaml.doc.toJS(), file, yaml, file);
 }
 
 /** Load a drill file; its runbook path is resolved against the file's directory. */

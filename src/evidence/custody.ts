@@ -4,8 +4,9 @@
  * does). Lines are never rewritten. The manifest records the hash of the log as it was at signing, so
  * later changes to those lines are caught; lines appended after signing (a verification) are not covered.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
+import { closeDurably } from '../core/index.js';
 import type { Artifact, ArtifactSource, Collector } from './manifest.js';
 
 interface CustodyBase {
@@ -74,11 +75,7 @@ export class CustodyLog {
     if (this.fd === undefined) return;
     const fd = this.fd;
     this.fd = undefined;
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    closeDurably(fd);
   }
 }
 

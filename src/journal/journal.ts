@@ -9,8 +9,8 @@
  * milliseconds, so it is done only on the events that mark boundaries a resume would start from
  * (run, phase, host outcomes, abort) — not on every output line.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
-import type { EventSink, RunEvent, RunEventType } from '../core/index.js';
+import { fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeDurably, type EventSink, type RunEvent, type RunEventType } from '../core/index.js';
 import { createRedactor, type Redactor } from './redact.js';
 
 /** Events after which the journal is fsynced. */
@@ -62,11 +62,7 @@ export class Journal implements EventSink {
     if (this.fd === undefined) return;
     const fd = this.fd;
     this.fd = undefined;
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    closeDurably(fd);
   }
 }
 

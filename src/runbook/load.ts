@@ -5,12 +5,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { LineCounter, parseDocument, type Document } from 'yaml';
 import { InputError, PHASES, type ValidationIssue } from '../core/index.js';
 import { getStepType } from '../steps/index.js';
 import { runbookJsonSchema, runbookSchema, type Runbook } from './schema.js';
 import { flatten, schemaVocabulary, type RawIssue } from './issues.js';
-import { formatPath, locate, type PathKey } from './positions.js';
+import type { PathKey } from './positions.js';
+import { parseYamlWithPositions, placeIssues, type PositionedYaml } from './yaml-issues.js';
 import { checkTemplate, conditionSource } from './templates.js';
 import { deferTemplates } from './deferred.js';
 
@@ -63,35 +63,21 @@ export function templateIssues(runbook: Runbook, input: unknown): RawIssue[] {
 export function validateRunbook(
   data: unknown,
   file?: string,
-  yaml?: { doc: Document; lineCounter: LineCounter },
+  yaml?: PositionedYaml,
 ): { runbook?: Runbook; issues: ValidationIssue[] } {
   // Templated enum/number params are checked per host at plan time, after rendering.
   const deferred = deferTemplates(data);
   const parsed = runbookSchema.safeParse(deferred.data);
   const result = parsed.success ? { success: true as const, data: deferred.restore(parsed.data) } : parsed;
   const raw = result.success ? templateIssues(result.data, data) : flatten(result.error.issues, [], data, vocab());
-  const issues = raw.map((r): ValidationIssue => {
-    const pos = yaml ? locate(yaml.doc, yaml.lineCounter, r.path, r.atKey) : undefined;
-    return { code: r.code, path: formatPath(r.path), message: r.message, severity: 'error', ...(file ? { file } : {}), ...(pos ?? {}) };
-  });
-  // Report in file order, as an editor shows them.
-  issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
+  const issues = placeIssues(raw, file, yaml);
   return result.success && !issues.length ? { runbook: result.data, issues } : { issues };
 }
 
 /** Parse and validate YAML runbook text. Throws InputError listing every problem. */
 export function parseRunbookYaml(text: string, file: string): Runbook {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
-  if (doc.errors.length) {
-    const issues = doc.errors.map((e): ValidationIssue => {
-      const { line, col } = lineCounter.linePos(e.pos[0]);
-      const message = e.code === 'DUPLICATE_KEY' ? 'duplicate key (each key may appear once in a mapping)' : e.message.split('\n')[0] ?? e.message;
-      return { code: e.code === 'DUPLICATE_KEY' ? 'duplicate_key' : 'yaml_syntax', path: '', message, severity: 'error', file, line, col };
-    });
-    throw new InputError(`${file}: invalid YAML`, issues);
-  }
-  const { runbook, issues } = validateRunbook(doc.toJS(), file, { doc, lineCounter });
+  const yaml = parseYamlWithPositions(text, file);
+  const { runbook, issues } = validateRunbook(yaml.doc.toJS(), file, yaml);
   if (!runbook) throw new InputError(`${file}: invalid runbook (${issues.length} problem${issues.length === 1 ? '' : 's'})`, issues);
   return runbook;
 }
