@@ -6,6 +6,7 @@
 import { InputError } from '../core/index.js';
 import { COMPILE_OPTIONS, createEnv, type ReportFormatName } from './handlebars-env.js';
 import { registerHelpers } from './helpers.js';
+import { digest, shippedSpecs, type PrecompiledSpecs } from './precompiled.js';
 import { severityChartSvg, timelineSvg } from './svg.js';
 import { loadTemplates, type TemplateSource } from './templates.js';
 import type { ReportModel } from './types.js';
@@ -16,16 +17,24 @@ export const REPORT_FORMATS: readonly ReportFormat[] = ['md', 'html', 'json'];
 export interface RenderOptions {
   /** A directory of templates overriding the shipped ones by name. */
   templatesDir?: string;
+  /** Compiled templates to use where a text matches (default: the build's; null: compile everything). */
+  precompiled?: PrecompiledSpecs | null;
 }
 
-/** Parse now, so a broken template is named with its file instead of failing mid-render. */
-function compile(env: ReturnType<typeof createEnv>, src: TemplateSource): HandlebarsTemplateDelegate {
+/**
+ * The build's precompiled form when there is one for this exact text; otherwise compile it now,
+ * parsing first so a broken template is named with its file instead of failing mid-render.
+ */
+function compile(env: ReturnType<typeof createEnv>, format: ReportFormatName, src: TemplateSource, specs: PrecompiledSpecs | null): HandlebarsTemplateDelegate {
+  const spec = specs?.[format][digest(src.text)];
+  if (spec) return env.template(spec);
+  let ast: hbs.AST.Program;
   try {
-    env.parse(src.text);
+    ast = env.parse(src.text);
   } catch (err) {
     throw new InputError(`template ${src.file} does not parse: ${(err as Error).message}`);
   }
-  return env.compile(src.text, COMPILE_OPTIONS);
+  return env.compile(ast, COMPILE_OPTIONS);
 }
 
 export function renderReport(model: ReportModel, format: ReportFormat, options: RenderOptions = {}): string {
@@ -33,8 +42,9 @@ export function renderReport(model: ReportModel, format: ReportFormat, options: 
   const env = createEnv(format);
   registerHelpers(env, format);
   const set = loadTemplates(format, options.templatesDir);
-  for (const [name, src] of set.partials) env.registerPartial(name, compile(env, src));
-  const main = compile(env, set.main);
+  const specs = options.precompiled === undefined ? shippedSpecs() : options.precompiled;
+  for (const [name, src] of set.partials) env.registerPartial(name, compile(env, format, src, specs));
+  const main = compile(env, format, set.main, specs);
   const charts = format === 'html' ? { timeline: new env.SafeString(timelineSvg(model)), severity: new env.SafeString(severityChartSvg(model.findings.bySeverity)) } : {};
   try {
     return main({ ...model, charts }, { allowProtoPropertiesByDefault: false });

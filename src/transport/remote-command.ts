@@ -4,7 +4,10 @@
  * sshd runs each exec request in a new session (it calls setsid()), so the login shell's PID is the
  * session and process-group ID of everything the command starts. The wrapper `exec`s a POSIX
  * `/bin/sh` (same PID, whatever the login shell is), prints that PID once as a marker line on stderr
- * (stripped again by the transport), and runs the user's command. To kill, a second channel runs
+ * (stripped again by the transport), and runs the user's command as the rest of that same script:
+ * no second shell per command (it cost ~0.6 ms of host CPU each, a tenth of a fleet run's wall time
+ * on a busy 2-core host). sh parses and runs a `-c` script one command at a time, so the marker is
+ * printed even when the user's command has a syntax error. To kill, a second channel runs
  * `killTreeScript(pid)`: it freezes the tree (SIGSTOP, repeated so fork races are caught), sends
  * SIGTERM, thaws, waits up to ~2 s, then SIGKILLs what is left. The tree is the process group plus
  * every descendant and the process groups of descendants (sudo with use_pty starts its own session).
@@ -31,7 +34,7 @@ export function wrapCommand(command: string, nonce: string, become?: Become): st
     const inner = become.password !== undefined ? `exec </dev/null\n${command}` : command;
     body = `exec ${sudo} -u ${quote(become.user)} -- /bin/sh -c ${quote(inner)}`;
   } else {
-    body = `exec /bin/sh -c ${quote(command)}`;
+    body = command;
   }
   const script = `printf '%s%s\\n' ${quote(pidMarker(nonce))} "$$" >&2\n${body}`;
   return `exec /bin/sh -c ${quote(script)}`;

@@ -27,6 +27,20 @@ describe('remote command wrapper', () => {
     assert.match(out, new RegExp(`^${pidMarker('n1')}\\d+\\nit's\\|3\\|a b\\|\\$HOME stays\\n$`));
   });
 
+  it('prints the marker and returns sh\'s own exit code when the command does not parse', () => {
+    let out = '';
+    let status = 0;
+    try {
+      execFileSync('/bin/sh', ['-c', `${wrapCommand('echo ok; if then', 'n4')} 2>&1`], { encoding: 'utf8' });
+    } catch (err) {
+      out = String((err as { stdout?: string }).stdout);
+      status = (err as { status: number }).status;
+    }
+    assert.match(out, new RegExp(`^${pidMarker('n4')}\\d+\\n`));
+    assert.match(out, /[Ss]yntax error/);
+    assert.equal(status, 2);
+  });
+
   it('builds sudo with the password on stdin only', () => {
     const w = wrapCommand('id', 'n2', { user: 'root', method: 'sudo', password: 's3cret' });
     assert.ok(!w.includes('s3cret'));

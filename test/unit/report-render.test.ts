@@ -11,6 +11,7 @@ import path from 'node:path';
 import { InputError } from '../../src/core/index.js';
 import { buildReportModel, renderReport, type ReportModel } from '../../src/report/index.js';
 import { formatBytes, formatDuration, formatUtc, plural } from '../../src/report/format.js';
+import { precompileShipped, type PrecompiledSpecs } from '../../src/report/precompiled.js';
 import { copyRunFixture, FIXED, REPORT_FIXTURES } from './report-fixture.js';
 import { recap, SyntheticRun } from './report-synthetic.js';
 
@@ -61,6 +62,20 @@ describe('report rendering of the recorded run', () => {
 
   it('JSON is the model', () => {
     assert.deepEqual(JSON.parse(renderReport(model, 'json')), JSON.parse(JSON.stringify(model)));
+  });
+
+  it('the build\'s precompiled templates render exactly what compiling them at run time does', () => {
+    const mod = { exports: {} as PrecompiledSpecs };
+    new Function('module', precompileShipped())(mod);
+    const specs = mod.exports;
+    assert.ok(Object.keys(specs.md).length > 5 && Object.keys(specs.html).length > 5);
+    for (const format of ['md', 'html'] as const) {
+      assert.equal(renderReport(model, format, { precompiled: specs }), renderReport(model, format, { precompiled: null }), format);
+    }
+    // A text without an entry (an edited or overriding template) is compiled, never served stale.
+    const broken = { md: Object.fromEntries(Object.keys(specs.md).map((k) => [k, specs.html[Object.keys(specs.html)[0]!]!])), html: {} };
+    assert.throws(() => renderReport(model, 'md', { precompiled: broken as PrecompiledSpecs }));
+    assert.equal(renderReport(model, 'md', { precompiled: { md: {}, html: {} } }), renderReport(model, 'md', { precompiled: null }));
   });
 
   it('--templates overrides a partial or the main template by name; the rest stays shipped', () => {
