@@ -1,12 +1,10 @@
 /**
  * The firebreak command line. The only place that reads argv, writes for humans, or exits.
  */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { ExitCode } from '../core/index.js';
+import { ExitCode, firebreakVersion } from '../core/index.js';
 import { reportError } from './exit.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 type Register = (program: Command) => void;
 
@@ -27,7 +25,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
 export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('firebreak')
     .description('Agentless incident response across a fleet over SSH: isolate, collect, rebuild, restore')
-    .version(pkg.version)
+    .version(firebreakVersion())
     .showHelpAfterError()
     .exitOverride();
   const named = argv[2] !== undefined && Object.hasOwn(COMMANDS, argv[2]) ? [argv[2]] : Object.keys(COMMANDS);

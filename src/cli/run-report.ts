@@ -8,11 +8,10 @@ import { copyFileSync, writeFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { InputError, type FindingSeverity } from '../core/index.js';
+import { firebreakVersion, InputError, type FindingSeverity } from '../core/index.js';
 // The light parts of the report layer only: rendering (Handlebars and templates) loads while the run runs.
 import { INCIDENT_FILE, INCIDENT_FORMAT, type Incident } from '../report/incident.js';
 import { NOTES_FILE, readNotes } from '../report/notes.js';
-import { firebreakVersion } from '../report/version.js';
 
 export interface IncidentOptions {
   incident?: string;

@@ -10,3 +10,4 @@ export * from './finding.js';
 export * from './evidence-wrap.js';
 export * from './registered.js';
 export * from './durable-file.js';
+export * from './package-root.js';

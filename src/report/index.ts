@@ -10,6 +10,6 @@ export { INCIDENT_FILE, INCIDENT_FORMAT, incidentSchema, readIncident, type Inci
 export { NOTES_FILE, readNotes, type Notes } from './notes.js';
 export { TEMPLATES_DIR } from './templates.js';
 export { escapeMarkdown, escapeXml, markdownCodeBlock } from './escape.js';
-export { firebreakVersion } from './version.js';
+export { firebreakVersion } from '../core/index.js';
 export type { DrillScore, DrillSection } from './drill.js';
 export * from './types.js';

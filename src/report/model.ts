@@ -3,6 +3,7 @@
  * journal, summary, incident.json, notes, evidence store. Each section is built by its own module;
  * this file only wires them. The evidence is verified now, so the report states what is true today.
  */
+import { firebreakVersion } from '../core/index.js';
 import { buildActions } from './actions.js';
 import { readDrillSection, type DrillSection } from './drill.js';
 import { buildEvidence } from './evidence.js';
@@ -15,7 +16,6 @@ import { lessonsFrom } from './notes.js';
 import { loadRunData } from './run-data.js';
 import { buildPhaseTimings, buildTimeline } from './timeline.js';
 import { REPORT_FORMAT, type ReportModel } from './types.js';
-import { firebreakVersion } from './version.js';
 
 export interface BuildReportOptions {
   /** A notes YAML file; overrides the copy the run kept (`run --notes`). */

@@ -5,12 +5,11 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { InputError } from '../core/index.js';
+import { InputError, packagePath } from '../core/index.js';
 import type { ReportFormatName } from './handlebars-env.js';
 
-/** The shipped templates (two levels up from both src/report and dist/report). */
-export const TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
+/** The shipped templates. */
+export const TEMPLATES_DIR = packagePath('templates');
 
 export interface TemplateSource {
   name: string;

@@ -27,6 +27,8 @@ export interface CliOptions {
   env?: Record<string, string | undefined>;
   /** Hard limit: the child is SIGKILLed and the promise rejects after this long. Default 45 s. */
   timeoutMs?: number;
+  /** Run the built CLI (`bin/firebreak.js`, the bundle in dist/) instead of the sources through tsx. */
+  built?: boolean;
 }
 
 /** A running CLI: its process, its output so far, and a way to wait for something to appear in it. */
@@ -41,7 +43,8 @@ export interface RunningCli {
 /** Start `firebreak <args>` with the plain renderer (CI=1), stdin not a TTY. */
 export function startCli(args: string[], opts: CliOptions = {}): RunningCli {
   const started = Date.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+  const entry = opts.built ? ['bin/firebreak.js'] : ['--import', 'tsx', 'src/cli/main.ts'];
+  const child = spawn(process.execPath, [...entry, ...args], {
     cwd: REPO,
     env: { ...process.env, CI: '1', NO_COLOR: '1', FORCE_COLOR: '0', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],

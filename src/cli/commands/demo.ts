@@ -8,14 +8,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { quote } from '../../core/index.js';
+import { packagePath, quote } from '../../core/index.js';
 import { labDown, labUp } from '../../lab/index.js';
 import { positiveInt } from '../common.js';
 import { runCommand, type RunOptions } from './run.js';
 
-const RUNBOOK = fileURLToPath(new URL('../../../runbooks/outbound-ssh-attack.yaml', import.meta.url));
+const RUNBOOK = packagePath('runbooks', 'outbound-ssh-attack.yaml');
 
 /** This very firebreak (built or run through tsx), as a command line for the rebuild hook. */
 function selfCommand(): string {

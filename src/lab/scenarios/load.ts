@@ -1,12 +1,11 @@
 /** Find and validate scenario files: the shipped `scenarios/` directory, or a path. */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
-import { InputError, type ValidationIssue } from '../../core/index.js';
+import { InputError, packagePath, type ValidationIssue } from '../../core/index.js';
 import { scenarioSpec, type ScenarioSpec } from './schema.js';
 
-export const SCENARIO_DIR = fileURLToPath(new URL('../../../scenarios/', import.meta.url));
+export const SCENARIO_DIR = packagePath('scenarios');
 
 export function scenarioNames(dir = SCENARIO_DIR): string[] {
   return readdirSync(dir)

@@ -1,0 +1,25 @@
+// Build step after tsc (`npm run build`):
+// 1. bundle the CLI into dist/bundle/ — one file per lazily loaded command instead of ~500 modules,
+//    which takes ~80 ms off every start (ESM loading is per file); ssh2 stays outside (native add-ons);
+// 2. precompile the report templates (see src/report/precompiled.ts).
+import { rmSync } from 'node:fs';
+import { build } from 'esbuild';
+import { writePrecompiled } from '../dist/report/precompiled.js';
+
+const outdir = new URL('../dist/bundle/', import.meta.url).pathname;
+rmSync(outdir, { recursive: true, force: true });
+await build({
+  entryPoints: [new URL('../src/cli/main.ts', import.meta.url).pathname],
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  external: ['ssh2', 'tsx'],
+  // Bundled CommonJS packages (handlebars) call require() for Node built-ins.
+  banner: { js: "import { createRequire as __firebreakRequire } from 'node:module'; const require = __firebreakRequire(import.meta.url);" },
+  logLevel: 'warning',
+});
+writePrecompiled();
