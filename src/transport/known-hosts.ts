@@ -57,9 +57,20 @@ export function blobKeyType(blob: Buffer): string {
   return blob.subarray(4, 4 + len).toString('latin1');
 }
 
-function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${body}$`, 'i');
+const globs = new Map<string, RegExp>();
+
+/**
+ * Every host is looked up against every line, so at fleet size this runs hosts × lines times: plain
+ * names are compared as strings, and a wildcard pattern is compiled once.
+ */
+function globMatches(glob: string, name: string): boolean {
+  if (!/[*?]/.test(glob)) return glob.toLowerCase() === name.toLowerCase();
+  let re = globs.get(glob);
+  if (!re) {
+    const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    globs.set(glob, (re = new RegExp(`^${body}$`, 'i')));
+  }
+  return re.test(name);
 }
 
 function hashedMatches(pattern: string, name: string): boolean {
@@ -77,7 +88,7 @@ export function patternsMatch(patterns: string, name: string): boolean {
     if (!p) continue;
     const negated = p.startsWith('!');
     const glob = negated ? p.slice(1) : p;
-    if (globToRegExp(glob).test(name)) {
+    if (globMatches(glob, name)) {
       if (negated) return false;
       matched = true;
     }
