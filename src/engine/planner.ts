@@ -5,9 +5,12 @@
  * `firebreak plan` calls `planRun`, which renders every step for every host without connecting,
  * showing values registered at run time as `<registered:name.field>`.
  */
+import type { z } from 'zod';
 import { PHASES, type Action, type CollectedOutput, type Finding, type FindingSeverity, type Host, type PhaseName } from '../core/index.js';
 import { getStepType, type PlanContext, type StepType } from '../steps/index.js';
 import { WAIT_DEFAULT_TIMEOUT_MS } from '../steps/wait_for.js';
+import { flatten } from '../runbook/issues.js';
+import { getAt, isTemplate, leafIssues, setAt } from '../runbook/leaves.js';
 import {
   TemplateError,
   evalCondition,
@@ -124,7 +127,9 @@ export function remoteTmpPath(runId: string, phase: PhaseName, index: number, no
 
 function defaultTimeout(type: StepType, params: Record<string, unknown>): number {
   // A wait_for loop must be allowed to reach its own timeout before the step timeout kills it.
-  if (type.type === 'wait_for') return Math.max(DEFAULT_TIMEOUT_MS, ((params.timeout as number | undefined) ?? WAIT_DEFAULT_TIMEOUT_MS) + 30_000);
+  // Before rendering, a templated timeout is still text: the rendered, parsed params give the real one.
+  const own = typeof params.timeout === 'number' ? params.timeout : WAIT_DEFAULT_TIMEOUT_MS;
+  if (type.type === 'wait_for') return Math.max(DEFAULT_TIMEOUT_MS, own + 30_000);
   return DEFAULT_TIMEOUT_MS;
 }
 
@@ -159,17 +164,19 @@ export function planStep(step: Step, ctx: StepContext): PlannedStep {
   for (const [k, v] of Object.entries(raw)) {
     rendered[k] = renderDeep(v, context, type.shellFields.includes(k) ? 'shell' : 'text', { step: name, field: `${type.type}.${k}` });
   }
-  // A template in a number or boolean field renders to text: "30" becomes 30 if the schema wants it so.
+  // A template in a number or boolean field renders to text: "30" becomes 30 where the schema wants so.
   let parsed = type.schema.safeParse(rendered);
+  let checked: unknown = rendered;
   if (!parsed.success) {
-    const coerced = coerceRenderedScalars(rendered, raw);
-    if (coerced !== rendered) {
-      const again = type.schema.safeParse(coerced);
-      if (again.success) parsed = again;
+    const coerced = coerceRendered(rendered, raw, parsed.error.issues);
+    if (coerced) {
+      parsed = type.schema.safeParse(coerced);
+      checked = coerced;
     }
   }
   if (!parsed.success) {
-    const why = parsed.error.issues.map((i) => `${formatPath([type.type, ...(i.path as Array<string | number>)])}: ${i.message}`).join('; ');
+    // Issues as at load time: a union step type (collect) names the field of the branch meant, not "Invalid input".
+    const why = flatten(parsed.error.issues, [], checked, new Set()).map((i) => `${formatPath([type.type, ...i.path])}: ${i.message}`).join('; ');
     throw new TemplateError(`params invalid after templating: ${why}`, { step: name });
   }
   let actions = type.plan(parsed.data, ctx);
@@ -182,6 +189,7 @@ export function planStep(step: Step, ctx: StepContext): PlannedStep {
   const data = parsed.data;
   return {
     ...base,
+    timeoutMs: step.timeout ?? defaultTimeout(type, data as Record<string, unknown>),
     actions,
     ...(analyze ? { analyze: (outputs: CollectedOutput[]) => analyze(data, outputs, { host: ctx.host.name }) } : {}),
     ...(type.failOnFindings ? { failOnFindings: type.failOnFindings } : {}),
@@ -286,21 +294,33 @@ export function planRun(runbook: Runbook, hosts: readonly Host[], params: Record
   return { runbook: runbook.name, params, hosts: planned, errors };
 }
 
-/** Where the raw value was a template and the rendered text reads as a YAML number or boolean, use that. */
-function coerceRenderedScalars(rendered: unknown, raw: unknown): unknown {
-  if (typeof raw === 'string' && raw.includes('{{') && typeof rendered === 'string') {
-    const t = rendered.trim();
-    if (/^-?\d+(\.\d+)?$/.test(t)) return Number(t);
-    if (t === 'true' || t === 'false') return t === 'true';
-    return rendered;
+/** Rendered text read as the YAML number or boolean it spells, if it spells one. */
+function scalarOf(text: string): number | boolean | undefined {
+  const t = text.trim();
+  if (/^-?\d+(\.\d+)?$/.test(t)) return Number(t);
+  return t === 'true' ? true : t === 'false' ? false : undefined;
+}
+
+/**
+ * Where a template rendered to text that the schema refused for not being a number or boolean (or not
+ * one of its literals: `connection: true`), and the text spells one ("30", "true"), use that. Only
+ * there: a string field keeps "0644" as text. Returns undefined when nothing changes.
+ */
+function coerceRendered(rendered: Record<string, unknown>, raw: unknown, issues: readonly z.core.$ZodIssue[]): Record<string, unknown> | undefined {
+  const out = structuredClone(rendered);
+  let changed = false;
+  for (const { path, issue } of leafIssues(issues)) {
+    if (!isTemplate(getAt(raw, path))) continue;
+    const value = scalarOf(String(getAt(rendered, path)));
+    const wanted =
+      issue.code === 'invalid_type'
+        ? typeof value === 'number'
+          ? issue.expected === 'number' || issue.expected === 'int'
+          : typeof value === 'boolean' && issue.expected === 'boolean'
+        : issue.code === 'invalid_value' && issue.values.includes(value as z.core.util.Primitive);
+    if (value === undefined || !wanted) continue;
+    setAt(out, path, value);
+    changed = true;
   }
-  if (Array.isArray(rendered) && Array.isArray(raw)) {
-    const out = rendered.map((v, i) => coerceRenderedScalars(v, raw[i]));
-    return out.some((v, i) => v !== rendered[i]) ? out : rendered;
-  }
-  if (rendered && typeof rendered === 'object' && raw && typeof raw === 'object') {
-    const entries = Object.entries(rendered).map(([k, v]) => [k, coerceRenderedScalars(v, (raw as Record<string, unknown>)[k])] as const);
-    return entries.some(([k, v]) => v !== (rendered as Record<string, unknown>)[k]) ? Object.fromEntries(entries) : rendered;
-  }
-  return rendered;
+  return changed ? out : undefined;
 }

@@ -1,11 +1,11 @@
 /** The pure planner: when, templates, registered values, defaults, tags, serial batches, plan output. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Host } from '../../src/core/index.js';
-import { parseRunbookYaml, resultFromExec, type Step } from '../../src/runbook/index.js';
+import { parseRunbookYaml, resolveParams, resultFromExec, type Step } from '../../src/runbook/index.js';
 import { planRun, planStep, serialBatches, remoteTmpPath, type StepContext } from '../../src/engine/planner.js';
 import { formatPlan } from '../../src/engine/plan-format.js';
 
@@ -179,5 +179,61 @@ describe('planner: templates in enum and number params', () => {
   it('load: real mistakes next to a template are still reported', () => {
     assert.throws(() => step('{isolate: {mode: bogus, deadman_seconds: "{{params.n}}"}}'), /Invalid option/);
     assert.throws(() => step('{collect: {item_timeout: "{{params.t}}", sets: [nope]}}'), /expected one of/);
+  });
+});
+
+describe('planner: templates in format-checked string params', () => {
+  const file = path.join(import.meta.dirname, '../fixtures/runbooks/valid/templated-formats.yaml');
+  const rb = parseRunbookYaml(readFileSync(file, 'utf8'), 'templated-formats.yaml');
+  const hosts: Host[] = [
+    { name: 'web01', vars: { app_root: '/opt/app' }, groups: ['web'] },
+    { name: 'web02', vars: { app_root: 'opt/app' }, groups: ['web'] },
+  ];
+  const plan = (...overrides: [string, unknown][]) =>
+    planRun(rb, hosts, resolveParams(rb.params, overrides.map(([key, value]) => ({ key, value, source: '-e' }))), { runbookDir: '/rb' });
+  const stepOf = (p: ReturnType<typeof plan>, h: number, phase: string, name: string) => p.hosts[h]?.phases.find((x) => x.phase === phase)?.steps.find((s) => s.name === name);
+  const commands = (s: ReturnType<typeof stepOf>) => (s?.actions ?? []).map((a) => ('command' in a ? a.command : JSON.stringify(a))).join('\n');
+
+  it('load: absolute paths, names, URL, mode, duration as templates are kept for the planner', () => {
+    const [backup, collect, lock] = (rb.phases.collect?.steps ?? []) as unknown as Record<string, Record<string, unknown>>[];
+    assert.deepEqual([backup?.backup?.paths, backup?.backup?.name], [['{{params.data_dir}}', '{{app_root}}/etc'], '{{params.set}}']);
+    assert.deepEqual([collect?.collect?.files, collect?.collect?.item_timeout], [['{{params.log}}'], '{{params.wait_s}}']);
+    assert.deepEqual(lock?.lock_user?.users, ['{{params.user}}']);
+    const restore = rb.phases.restore?.steps[0] as unknown as { restore: { dest: string; health: unknown } };
+    assert.deepEqual([restore.restore.dest, restore.restore.health], ['{{params.dest}}', [{ http: '{{params.health}}' }]]);
+    const [upload, wait] = (rb.phases.rebuild?.steps ?? []) as unknown as Record<string, Record<string, unknown>>[];
+    assert.deepEqual([upload?.upload?.mode, wait?.wait_for?.timeout], ['{{params.mode}}', '{{params.wait}}']);
+  });
+
+  it('plan: rendered values are checked and used on each host', () => {
+    const p = plan(['wait', '20m']);
+    const web01 = (phase: string, name: string) => stepOf(p, 0, phase, name);
+    assert.equal(web01('collect', 'back up')?.error, undefined);
+    assert.match(commands(web01('collect', 'back up')), /-- srv\/data opt\/app\/etc/);
+    assert.match(commands(web01('collect', 'logs')), /cat -- \/var\/log\/app\.log/);
+    const item = web01('collect', 'logs')?.actions[0];
+    assert.equal(item?.kind === 'evidence' ? item.timeoutMs : undefined, 60_000, 'item_timeout "{{params.wait_s}}" read as 60 s');
+    assert.match(commands(web01('collect', 'not format-checked')), /cd -- \/srv\/data \|\| exit 1[\s\S]*echo hello/);
+    assert.deepEqual(web01('rebuild', 'config')?.actions, [{ kind: 'put', localPath: '/rb/app.conf', remotePath: '/srv/data/app.conf', mode: 0o640 }]);
+    assert.equal(web01('rebuild', 'up again')?.timeoutMs, 20 * 60_000 + 30_000, 'the step outlives the rendered wait_for timeout');
+    assert.match(commands(web01('restore', 'data back')), /http:\/\/127\.0\.0\.1\/health/);
+    assert.equal(web01('restore', 'data back')?.error, undefined);
+  });
+
+  it('plan: a bad rendered value fails that host’s step, naming the step and the field', () => {
+    const p = plan();
+    assert.equal(stepOf(p, 0, 'collect', 'back up')?.error, undefined);
+    assert.equal(stepOf(p, 1, 'collect', 'back up')?.error, 'step "back up": params invalid after templating: backup.paths[1]: an absolute path');
+    assert.equal(p.errors, 1, 'only web02 (app_root=opt/app) fails, only its backup');
+    const bad = plan(['data_dir', 'relative/path'], ['log', 'app.log'], ['dest', 'srv'], ['health', 'ftp://x'], ['mode', '999'], ['wait', 'soon']);
+    assert.match(stepOf(bad, 0, 'collect', 'back up')?.error ?? '', /^step "back up": params invalid after templating: backup\.paths\[0\]: an absolute path$/);
+    assert.match(stepOf(bad, 0, 'collect', 'logs')?.error ?? '', /^step "logs": params invalid after templating: collect\.files\[0\]: an absolute path$/);
+    assert.match(stepOf(bad, 0, 'restore', 'data back')?.error ?? '', /^step "data back": params invalid after templating: .*restore\.dest: an absolute path/);
+    assert.match(stepOf(bad, 0, 'rebuild', 'config')?.error ?? '', /^step "config": params invalid after templating: upload\.mode: mode must be an octal string/);
+    assert.equal(stepOf(bad, 0, 'rebuild', 'up again')?.error, 'step "up again": params invalid after templating: wait_for.timeout: expected a duration like 30s, 10m, 1h or 500ms');
+    assert.equal(stepOf(bad, 0, 'collect', 'not format-checked')?.error, undefined, 'a template in a string with no format check renders as is');
+    // collect is a union (params or `true`): the field is named, not "collect: Invalid input".
+    const collect = step('{name: c, collect: {sets: [], item_timeout: "{{params.t}}"}}');
+    assert.throws(() => planStep(collect, ctx({ params: { t: 'soon' } })), /^TemplateError: step "c": params invalid after templating: collect\.item_timeout: expected number, got string$/);
   });
 });
