@@ -69,7 +69,7 @@ export function validateRunbook(
   const deferred = deferTemplates(data);
   const parsed = runbookSchema.safeParse(deferred.data);
   const result = parsed.success ? { success: true as const, data: deferred.restore(parsed.data) } : parsed;
-  const raw = result.success ? templateIssues(result.data, data) : flatten(result.error.issues, [], data, vocab());
+  const raw = result.success ? templateIssues(result.data, data) : deferred.explain(flatten(result.error.issues, [], data, vocab()));
   const issues = placeIssues(raw, file, yaml);
   return result.success && !issues.length ? { runbook: result.data, issues } : { issues };
 }
