@@ -3,7 +3,7 @@
  * Hosts whose plans are identical are printed once, with all their names (like `dshbak -c`).
  */
 import { describeAction } from '../core/index.js';
-import type { HostPlan, PlannedStepView, RunPlan } from './planner.js';
+import { PLAN_NONCE, PLAN_RUN_ID, type HostPlan, type PlannedStepView, type RunPlan } from './planner.js';
 
 function formatStep(s: PlannedStepView): string[] {
   const flags = [s.become ? `become ${s.become}` : '', s.register ? `register ${s.register}` : '', s.retries ? `retries ${s.retries}` : '', s.whenAtRunTime ? 'when decided at run time' : '']
@@ -31,5 +31,9 @@ export function formatPlan(plan: RunPlan): string {
     plan.errors ? ` — ${plan.errors} step${plan.errors === 1 ? '' : 's'} cannot be planned` : ''
   }`;
   const sections = [...groups].map(([b, hosts]) => `${hosts.join(', ')}\n${b}`);
-  return [head, ...sections].join('\n\n') + '\n';
+  const placeholder = `${PLAN_RUN_ID}-${PLAN_NONCE}`;
+  const note = [...groups.keys()].some((b) => b.includes(placeholder))
+    ? [`(${placeholder} in a temp path: the run's id and a random part per host, chosen when the run starts)`]
+    : [];
+  return [head, ...sections, ...note].join('\n\n') + '\n';
 }

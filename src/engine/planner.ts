@@ -119,6 +119,10 @@ export function serialBatches<T>(items: readonly T[], serial?: number | string |
   return out;
 }
 
+/** What a plan shows in remote temp paths for the parts only a run can choose. */
+export const PLAN_RUN_ID = 'RUNID';
+export const PLAN_NONCE = 'RANDOM';
+
 /** A safe, unguessable remote temp path for one step (the nonce must be random: /tmp is shared). */
 export function remoteTmpPath(runId: string, phase: PhaseName, index: number, nonce: string): string {
   const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_');
@@ -239,6 +243,7 @@ export interface PlanRunOptions {
 function planHost(runbook: Runbook, host: Host, params: Record<string, unknown>, opts: PlanRunOptions): HostPlan {
   const registeredNames: string[] = [];
   const phases: HostPlan['phases'] = [];
+  let runIndex = 0; // as the executor numbers steps: 1-based across the selected phases
   for (const { name: phase, phase: spec } of selectPhases(runbook, opts.phases)) {
     const steps = spec.steps.map((step, index): PlannedStepView => {
       const placeholders = registeredPlaceholders(registeredNames);
@@ -247,7 +252,7 @@ function planHost(runbook: Runbook, host: Host, params: Record<string, unknown>,
         params,
         registered: placeholders.values,
         runbookDir: opts.runbookDir,
-        remoteTmp: remoteTmpPath(opts.runId ?? 'plan', phase, index, 'NONCE'),
+        remoteTmp: remoteTmpPath(opts.runId ?? PLAN_RUN_ID, phase, ++runIndex, PLAN_NONCE),
         ...(opts.groups ? { groups: opts.groups } : {}),
         ...(opts.tags ? { tags: opts.tags } : {}),
       };

@@ -81,7 +81,8 @@ describe('firebreak plan and bad input, all hosts stopped (real CLI)', function 
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const block = readFileSync(path.join(E2E, 'plan', 'plan.per-host.txt'), 'utf8');
     const expected = `Plan for runbook "e2e-plan" on ${HOSTS} hosts\n\n` + fleet.hosts.map((h) =>
-      block.replaceAll('<HOST>', h.name).replaceAll('<ADDRESS>', h.address).replaceAll('<E2E>', E2E).replaceAll('<DIR>', dir)).join('');
+      block.replaceAll('<HOST>', h.name).replaceAll('<ADDRESS>', h.address).replaceAll('<E2E>', E2E).replaceAll('<DIR>', dir)).join('') +
+      "(RUNID-RANDOM in a temp path: the run's id and a random part per host, chosen when the run starts)\n\n";
     assert.equal(r.stdout, expected);
     assert.equal(r.stderr, '');
     assert.equal(existsSync(runs), false);

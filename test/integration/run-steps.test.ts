@@ -41,6 +41,7 @@ describe('firebreak run: step types on 20 hosts (real CLI, real sshd)', function
     let runDir: string;
     let journal: JournalEvent[];
     let result: Awaited<ReturnType<typeof runCli>>;
+    let runbook: string;
     let scratch: string;
     let portHits = 0;
     const pwnedBefore = existsSync('/tmp/pwned');
@@ -60,7 +61,7 @@ describe('firebreak run: step types on 20 hosts (real CLI, real sshd)', function
       await new Promise((r) => closed.close(r));
       const copy = path.join(work, 'e2e');
       await fs.cp(E2E, copy, { recursive: true });
-      const rb = path.join(copy, 'runbooks', 'all-steps.yaml');
+      const rb = (runbook = path.join(copy, 'runbooks', 'all-steps.yaml'));
       await fs.writeFile(rb, (await fs.readFile(rb, 'utf8')).replace('__PORT__', String(port)).replace('__CLOSED_PORT__', String(closedPort)));
       scratch = path.join(work, 'scratch');
       await fs.mkdir(scratch, { mode: 0o755 });
@@ -126,6 +127,12 @@ describe('firebreak run: step types on 20 hosts (real CLI, real sshd)', function
       }
       for (const o of finished('script failing')) assert.equal(o.rc, 3);
       assert.equal(selfPaths.size, 2 * HOSTS, 'each host and step has its own remote temp file');
+      // `plan` prints the path the run used, but for the run id and the random part only a run chooses.
+      const plan = await runCli(['plan', runbook, '-i', fleet.inventoryPath, '--limit', 'host01', '-e', `dir=${scratch}`, '-e', `hostile=${HOSTILE}`]);
+      const planned = /script probe\n\s+\$ upload \S+ -> (\S+)/.exec(plan.stdout)?.[1];
+      assert.ok(planned?.startsWith('/tmp/.firebreak-RUNID-RANDOM-collect-'), plan.stdout);
+      const used = /^self=(\S+)$/m.exec(hostFile('host01', '04-collect-script-probe.stdout').toString())?.[1];
+      assert.equal(used?.replace(`-${path.basename(runDir)}-`, '-RUNID-').replace(/-[0-9a-f]{12}-collect-/, '-RANDOM-collect-'), planned, plan.stdout);
       // Gone on the hosts: ask two of them, over ssh, about every path any host used.
       const paths = [...selfPaths].map((p) => `'${p}'`).join(' ');
       for (const h of ['host01', 'host20']) {
