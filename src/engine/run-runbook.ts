@@ -8,6 +8,7 @@ import type { ConnectionSpec, EventSink, Host, PhaseName } from '../core/index.j
 import { connectionSpec, type ConnectionDefaults } from '../inventory/index.js';
 import type { LoadedRunbook, Step } from '../runbook/index.js';
 import { SshSession, type SshOptions } from '../transport/index.js';
+import { killsDispatched } from '../transport/kill-dispatch.js';
 import { startRun } from './executor.js';
 import type { OutputLimits, RunHandle, RunbookSpec } from './executor-types.js';
 import { planStep, remoteTmpPath, selectPhases, type TagFilter } from './planner.js';
@@ -33,7 +34,16 @@ export interface RunRunbookOptions {
   outputLimits?: Partial<OutputLimits>;
 }
 
-export async function runRunbook(o: RunRunbookOptions): Promise<RunHandle> {
+/** A run over SSH. */
+export interface RunbookHandle extends RunHandle {
+  /**
+   * Resolves when every remote kill this process asked for so far (abort, timeouts) is on its host,
+   * where it then completes without us: a CLI that must exit at once waits for this, briefly.
+   */
+  killsDispatched(): Promise<void>;
+}
+
+export async function runRunbook(o: RunRunbookOptions): Promise<RunbookHandle> {
   const { runbook, dir } = o.loaded;
   const session = new SshSession(o.ssh);
   const specs = new Map(o.hosts.map((h) => [h.name, specFor(h, o.connection)]));
@@ -74,7 +84,7 @@ export async function runRunbook(o: RunRunbookOptions): Promise<RunHandle> {
       }),
   });
   handle.done.finally(() => session.close()).catch(() => {});
-  return handle;
+  return { ...handle, killsDispatched };
 }
 
 function specFor(host: Host, fallback: RunRunbookOptions['connection']): ConnectionSpec {

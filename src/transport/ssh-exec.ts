@@ -10,10 +10,13 @@ import { AbortError, ConnectionError } from '../core/errors.js';
 import type { ExecResult } from '../core/exec.js';
 import type { ExecOptions } from '../core/transport.js';
 import { DEFAULT_MAX_IN_MEMORY_BYTES, StreamCapture } from './capture.js';
+import { beginKillDispatch } from './kill-dispatch.js';
 import { killTreeScript, PidMarkerParser, wrapCommand } from './remote-command.js';
 
 /** How long after the kill we still wait for the channel to close by itself. */
 const CLOSE_GRACE_MS = 3000;
+/** How long a kill waits for the command's PID marker when the abort came before it. */
+const PID_WAIT_MS = 3000;
 
 /**
  * Open an exec channel. `setup` runs synchronously inside ssh2's callback: the exit status can
@@ -38,8 +41,12 @@ function openChannel(client: ClientType, hostName: string, command: string, setu
   });
 }
 
-/** Kill the remote tree rooted at `pid` (as the become user when there is one). Best effort, bounded. */
-async function killRemote(client: ClientType, hostName: string, pid: number, options: ExecOptions): Promise<void> {
+/**
+ * Kill the remote tree rooted at `pid` (as the become user when there is one). Best effort, bounded.
+ * `onDispatched` runs once sshd has accepted the kill script and its stdin is ended: from then on the
+ * kill completes on the host without us.
+ */
+async function killRemote(client: ClientType, hostName: string, pid: number, options: ExecOptions, onDispatched: () => void): Promise<void> {
   const nonce = randomBytes(8).toString('hex');
   let closed!: Promise<void>;
   const ch = await openChannel(client, hostName, wrapCommand(killTreeScript(pid), nonce, options.become), (c) => {
@@ -47,8 +54,12 @@ async function killRemote(client: ClientType, hostName: string, pid: number, opt
     c.on('data', () => undefined);
     c.stderr.on('data', () => undefined);
   });
-  if (options.become?.password !== undefined) ch.end(`${options.become.password}\n`);
-  else ch.end();
+  // sudo -S reads the password from the script's stdin; without become, stdin only gets its EOF.
+  await new Promise<void>((resolve) => {
+    void closed.then(resolve);
+    ch.end(options.become?.password !== undefined ? `${options.become.password}\n` : undefined, resolve);
+  });
+  onDispatched();
   const t = setTimeout(() => ch.close(), 8000);
   await closed;
   clearTimeout(t);
@@ -71,7 +82,9 @@ export async function runExec(client: ClientType, hostName: string, command: str
   let timedOut = false;
   let killing: Promise<void> | undefined;
   let closed!: Promise<void>;
-  const ch = await openChannel(client, hostName, wrapCommand(command, nonce, options.become), (c) => {
+  let onPid!: () => void;
+  const pidKnown = new Promise<void>((resolve) => (onPid = resolve));
+  const opening = openChannel(client, hostName, wrapCommand(command, nonce, options.become), (c) => {
     c.on('exit', (n: number | null, sig?: string) => {
       gotExit = true;
       code = typeof n === 'number' ? n : null;
@@ -79,6 +92,43 @@ export async function runExec(client: ClientType, hostName: string, command: str
     });
     closed = new Promise<void>((resolve) => c.once('close', () => resolve()));
   });
+
+  const kill = () => {
+    if (killing) return;
+    // Tracked from the request on, so a second Ctrl-C also waits for a kill whose channel is still opening.
+    const dispatched = beginKillDispatch();
+    killing = (async () => {
+      const opened = await opening.catch(() => undefined);
+      if (!opened) return dispatched();
+      if (marker.pid === undefined) {
+        // Aborted before the PID marker came: closing the channel would not stop the command, so wait for it.
+        let t: NodeJS.Timeout | undefined;
+        await Promise.race([pidKnown, closed, new Promise<void>((resolve) => (t = setTimeout(resolve, PID_WAIT_MS)))]);
+        clearTimeout(t);
+      }
+      if (marker.pid !== undefined) {
+        try {
+          await killRemote(client, hostName, marker.pid, options, dispatched);
+        } catch {
+          /* connection gone: closing the channel below is all we can do */
+        }
+      }
+      dispatched();
+      const grace = setTimeout(() => opened.close(), marker.pid !== undefined ? CLOSE_GRACE_MS : 0);
+      await closed;
+      clearTimeout(grace);
+    })();
+  };
+  // Listening before the channel is open: an abort while it opens must still kill the command.
+  const onAbort = () => kill();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  let ch: ClientChannel;
+  try {
+    ch = await opening;
+  } catch (e) {
+    options.signal?.removeEventListener('abort', onAbort);
+    throw e;
+  }
 
   const feed = (cap: StreamCapture, chunk: Buffer, cb?: (c: Buffer) => void) => {
     if (!chunk.length) return;
@@ -90,29 +140,15 @@ export async function runExec(client: ClientType, hostName: string, command: str
     }
   };
   ch.on('data', (c: Buffer) => feed(out, c, options.onStdout));
-  ch.stderr.on('data', (c: Buffer) => feed(err, marker.push(c), options.onStderr));
+  ch.stderr.on('data', (c: Buffer) => {
+    feed(err, marker.push(c), options.onStderr);
+    if (marker.pid !== undefined) onPid();
+  });
 
-  const kill = () => {
-    if (killing) return;
-    killing = (async () => {
-      if (marker.pid !== undefined) {
-        try {
-          await killRemote(client, hostName, marker.pid, options);
-        } catch {
-          /* connection gone: closing the channel below is all we can do */
-        }
-      }
-      const grace = setTimeout(() => ch.close(), marker.pid !== undefined ? CLOSE_GRACE_MS : 0);
-      await closed;
-      clearTimeout(grace);
-    })();
-  };
   const timer = setTimeout(() => {
     timedOut = true;
     kill();
   }, options.timeoutMs);
-  const onAbort = () => kill();
-  options.signal?.addEventListener('abort', onAbort, { once: true });
 
   if (options.become?.password !== undefined) {
     // sudo -S reads the password from stdin; the command itself gets /dev/null (see wrapCommand).

@@ -3,6 +3,7 @@
  * a recap, and an exit code that says how it went (0 ok, 2 bad input, 3 hosts failed, 4 aborted).
  */
 import type { Command } from 'commander';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ExitCode, InputError, type EventSink } from '../../core/index.js';
 import { DEFAULT_FORKS } from '../../engine/executor.js';
 import { runRunbook } from '../../engine/run-runbook.js';
@@ -98,9 +99,12 @@ export async function runCommand(file: string, opts: RunOptions): Promise<number
   recordIncident(handle.runDir, incident, opts);
   prewarmReports();
   const stopSignals = onSignals((signal, count) => {
-    if (count > 1) {
+    if (count > 2) process.exit(ExitCode.Aborted);
+    if (count === 2) {
       process.stderr.write(`\nfirebreak: second ${signal}, exiting now; the journal is in ${handle.runDir}\n`);
-      process.exit(ExitCode.Aborted);
+      // A kill whose channel is not open yet would never run once we are gone: wait for those, 1 s at most.
+      void Promise.race([handle.killsDispatched(), sleep(1000)]).then(() => process.exit(ExitCode.Aborted));
+      return;
     }
     process.stderr.write(`\nfirebreak: ${signal}: stopping — killing remote commands and closing connections (again to exit at once)\n`);
     abort.abort(signal);
