@@ -35,3 +35,4 @@ export { KnownHostsStore, defaultKnownHostsFile } from './known-hosts-store.js';
 export { fingerprint, parseKnownHosts, checkHostKey, type HostKeyVerdict, type KnownHostEntry } from './known-hosts.js';
 export { parseSshCommonArgs, parseJumpHop, type JumpHop } from './ssh-args.js';
 export { DEFAULT_MAX_IN_MEMORY_BYTES } from './capture.js';
+export { killsDispatched } from './kill-dispatch.js';

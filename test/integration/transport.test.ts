@@ -109,6 +109,21 @@ describe('ssh transport (real sshd)', function () {
     assert.equal(check.stdout.trim(), 'none');
   });
 
+  it('an abort while the channel is still opening kills the command too, long before its timeout', async () => {
+    const t = await connectTo('host06');
+    const tag = `fbearly${randomBytes(4).toString('hex')}`;
+    const ac = new AbortController();
+    const started = Date.now();
+    // The abort comes right after exec() is called: the channel is not open and the PID not known yet.
+    const run = t.exec(`trap '' TERM; sh -c 'trap "" TERM; sleep 300; : ${tag}'`, { timeoutMs: 30_000, signal: ac.signal });
+    ac.abort();
+    const r = await run;
+    assert.equal(r.timedOut, false);
+    assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms: it waited for the timeout`);
+    const check = await t.exec(`pgrep -f '[${tag[0]}]${tag.slice(1)}' || echo none`, { timeoutMs: 10_000 });
+    assert.equal(check.stdout.trim(), 'none');
+  });
+
   it('put/get round trip keeps every byte (hash check)', async () => {
     const t = await connectTo('host07');
     const local = path.join(fleet.dir, 'payload.bin');
