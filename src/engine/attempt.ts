@@ -245,11 +245,21 @@ async function writeOutputs(
     const text = execs.map((e) => e[stream]).join('');
     if (!text) continue;
     const path = `${ctx.fileBase}.${stream}`;
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, ctx.redact(text), { mode: 0o600 });
+    await writeCreatingDir(path, ctx.redact(text));
     out[key] = relative(ctx.runDir, path);
   }
   return out;
+}
+
+/** The host's directory is made by its first file: not one mkdir per output file (hundreds per run). */
+async function writeCreatingDir(path: string, text: string): Promise<void> {
+  try {
+    await writeFile(path, text, { mode: 0o600 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, text, { mode: 0o600 });
+  }
 }
 
 /** A put's `evidence:<sha256>` source is that object of this run's evidence store (restore uploads a backup). */
