@@ -7,23 +7,19 @@
  * buffer dies with the process. `appendFileSync` would give the same guarantee but opens and closes the
  * file per event, which is wasteful at 500 hosts. Surviving a machine crash needs `fsync`, which costs
  * milliseconds, so it is done only on the events that mark boundaries a resume would start from
- * (run, phase, host outcomes, abort) — not on every output line.
+ * (run, phase, host outcomes, abort) — not on every output line. Host outcomes come in bursts (a
+ * whole fleet finishing a phase together): their fsync runs in the background and is shared
+ * (one in flight, one more queued for whatever arrives meanwhile) instead of blocking the event loop
+ * once per host; run and phase boundaries are still synced before `emit` returns.
  */
-import { fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { fsync as fsyncCallback, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { closeDurably, type EventSink, type RunEvent, type RunEventType } from '../core/index.js';
 import { createRedactor, type Redactor } from './redact.js';
 
-/** Events after which the journal is fsynced. */
-const DURABLE: ReadonlySet<RunEventType> = new Set<RunEventType>([
-  'run.started',
-  'phase.started',
-  'phase.finished',
-  'host.finished',
-  'host.failed',
-  'host.unreachable',
-  'run.aborted',
-  'run.finished',
-]);
+/** Events after which the journal is fsynced before `emit` returns. */
+const DURABLE: ReadonlySet<RunEventType> = new Set<RunEventType>(['run.started', 'phase.started', 'phase.finished', 'run.aborted', 'run.finished']);
+/** Events after which the journal is fsynced in the background, shared with others of a burst. */
+const DURABLE_SOON: ReadonlySet<RunEventType> = new Set<RunEventType>(['host.finished', 'host.failed', 'host.unreachable']);
 
 export interface JournalOptions {
   /** Secret strings to replace with `***` in anything written. */
@@ -55,7 +51,31 @@ export class Journal implements EventSink {
     // Redact the serialized line: it covers every field at once.
     const line = this.redact(JSON.stringify(event)) + '\n';
     writeSync(this.fd, line);
-    if (this.fsync && DURABLE.has(event.type)) fsyncSync(this.fd);
+    if (!this.fsync) return;
+    if (DURABLE.has(event.type)) fsyncSync(this.fd);
+    else if (DURABLE_SOON.has(event.type)) this.syncSoon();
+  }
+
+  private syncing = false;
+  private syncAgain = false;
+
+  /** One background fsync at a time; events arriving meanwhile share the next one. */
+  private syncSoon(): void {
+    if (this.syncing) {
+      this.syncAgain = true;
+      return;
+    }
+    const fd = this.fd;
+    if (fd === undefined) return;
+    this.syncing = true;
+    // An error here (the journal closed meanwhile: close() syncs itself) changes nothing.
+    fsyncCallback(fd, () => {
+      this.syncing = false;
+      if (this.syncAgain && this.fd !== undefined) {
+        this.syncAgain = false;
+        this.syncSoon();
+      }
+    });
   }
 
   close(): void {

@@ -4,7 +4,7 @@
  * one in-process lock per file and re-check the file inside the lock, so each key is written once;
  * every append is a single O_APPEND write, which other processes cannot interleave.
  */
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConnectionError } from '../core/errors.js';
@@ -23,15 +23,20 @@ export class KnownHostsStore {
 
   constructor(readonly file: string = defaultKnownHostsFile()) {}
 
+  /**
+   * Synchronous on purpose: every handshake asks twice, in the middle of its key exchange, and a stat
+   * of one small file costs microseconds, while a trip through libuv's thread pool — busy with
+   * hundreds of handshakes and output files — delays the handshake itself.
+   */
   async entries(): Promise<KnownHostEntry[]> {
     let st;
     try {
-      st = await fs.stat(this.file);
+      st = statSync(this.file);
     } catch {
       return []; // no file yet: every host is unknown
     }
     if (this.cache && this.cache.mtimeMs === st.mtimeMs && this.cache.size === st.size) return this.cache.entries;
-    const entries = parseKnownHosts(await fs.readFile(this.file, 'utf8'));
+    const entries = parseKnownHosts(readFileSync(this.file, 'utf8'));
     this.cache = { mtimeMs: st.mtimeMs, size: st.size, entries };
     return entries;
   }

@@ -26,6 +26,16 @@ describe('journal', () => {
     assert.throws(() => j.emit(out('late')), /closed/);
   });
 
+  it('a burst of host outcomes (background fsyncs) and a close right after lose nothing', async () => {
+    const path = join(dir, 'journal.jsonl');
+    const j = new Journal(path);
+    const hosts = Array.from({ length: 200 }, (_, i) => `h${i}`);
+    for (const host of hosts) j.emit({ at, type: 'host.finished', host, phase: 'collect', state: 'ok' });
+    j.close(); // while background fsyncs may still be queued: they must neither throw nor write
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(readJournal(path).map((e) => (e as { host?: string }).host), hosts);
+  });
+
   it('redacts secrets, also JSON-escaped ones, before writing', () => {
     const path = join(dir, 'journal.jsonl');
     const j = new Journal(path, { secrets: ['pa"ss\\word', 'hunter22', undefined, 'x'] });
