@@ -2,13 +2,13 @@ import { strict as assert } from 'node:assert';
 import type { HostState, PhaseName, RunEvent } from '../../src/core/index.js';
 import {
   JsonRenderer,
-  ListrProgressRenderer,
   PlainRenderer,
   ProgressModel,
   TestRenderer,
   phaseLines,
   phaseTitle,
 } from '../../src/render/index.js';
+import { ListrProgressRenderer } from '../../src/render/listr.js';
 
 const T0 = Date.UTC(2024, 0, 31, 10, 15, 0);
 const at = (s = 0): string => new Date(T0 + s * 1000).toISOString();

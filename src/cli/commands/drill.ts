@@ -9,7 +9,8 @@ import type { Command } from 'commander';
 import { Listr } from 'listr2';
 import { ExitCode, InputError, type EventSink } from '../../core/index.js';
 import { drillFromFlags, formatComparison, formatScorecard, loadDrill, readScorecard, runDrill, compareScorecards, type DrillFlags, type DrillHooks } from '../../drill/index.js';
-import { ListrProgressRenderer, PlainRenderer } from '../../render/index.js';
+import { PlainRenderer } from '../../render/index.js';
+import { ListrProgressRenderer } from '../../render/listr.js';
 import { parseExtraVars, readParamsFile } from '../../runbook/index.js';
 import { collect, positiveInt } from '../common.js';
 

@@ -8,7 +8,7 @@ import { ExitCode, InputError, type EventSink } from '../../core/index.js';
 import { DEFAULT_FORKS } from '../../engine/executor.js';
 import { runRunbook } from '../../engine/run-runbook.js';
 import { loadRunbook } from '../../runbook/index.js';
-import { JsonRenderer, ListrProgressRenderer, PlainRenderer, RecapCollector, formatRecap } from '../../render/index.js';
+import { JsonRenderer, PlainRenderer, RecapCollector, formatRecap } from '../../render/index.js';
 import { askSecret, confirm } from '../prompt.js';
 import { collect, groupMap, loadHosts, positiveInt, resolveRunParams } from '../common.js';
 import { addSelectionOptions, phaseFilter, type SelectionOptions } from './plan.js';
@@ -72,7 +72,7 @@ export async function runCommand(file: string, opts: RunOptions): Promise<number
   const becomePassword = opts.askBecomePass ? await askSecret('BECOME password: ') : process.env[opts.becomePassEnv] || undefined;
 
   const recap = new RecapCollector();
-  const { sinks, finish } = renderers(opts);
+  const { sinks, finish } = await renderers(opts);
   const abort = new AbortController();
   const handle = await runRunbook({
     loaded,
@@ -123,9 +123,10 @@ export async function runCommand(file: string, opts: RunOptions): Promise<number
   }
 }
 
-function renderers(opts: RunOptions): { sinks: EventSink[]; finish: () => Promise<void> } {
+async function renderers(opts: RunOptions): Promise<{ sinks: EventSink[]; finish: () => Promise<void> }> {
   if (opts.json) return { sinks: [new JsonRenderer((line) => process.stdout.write(line))], finish: async () => {} };
   if (process.stdout.isTTY && !process.env.CI) {
+    const { ListrProgressRenderer } = await import('../../render/listr.js');
     const listr = new ListrProgressRenderer();
     return { sinks: [listr], finish: () => listr.done() };
   }
