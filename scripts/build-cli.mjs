@@ -7,6 +7,19 @@ import { build } from 'esbuild';
 import { writePrecompiled } from '../dist/report/precompiled.js';
 
 const outdir = new URL('../dist/bundle/', import.meta.url).pathname;
+
+// zod re-exports all of its ~60 translations as `z.locales`, which firebreak never reads; being a
+// namespace export of the `z` object it cannot be tree-shaken, so it is replaced by an empty module
+// (English, the default, is imported by zod's schemas directly and stays).
+const noZodLocales = {
+  name: 'no-zod-locales',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[/\\]node_modules[/\\]zod[/\\]/.test(args.importer) ? { path: 'zod-locales', namespace: 'empty' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'empty' }, () => ({ contents: 'export {};', loader: 'js' }));
+  },
+};
 rmSync(outdir, { recursive: true, force: true });
 await build({
   entryPoints: [new URL('../src/cli/main.ts', import.meta.url).pathname],
@@ -21,5 +34,6 @@ await build({
   // Bundled CommonJS packages (handlebars) call require() for Node built-ins.
   banner: { js: "import { createRequire as __firebreakRequire } from 'node:module'; const require = __firebreakRequire(import.meta.url);" },
   logLevel: 'warning',
+  plugins: [noZodLocales],
 });
 writePrecompiled();

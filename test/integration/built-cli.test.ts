@@ -44,6 +44,14 @@ describe('the built CLI (bin/firebreak.js, bundled)', function () {
     assert.match(r.stdout, /Plan for runbook "suspicious-login-sweep" on 1 host/);
   });
 
+  it('refuses an invalid runbook with the same messages as the sources (zod, trimmed by the bundler, still speaks English)', async () => {
+    const args = ['plan', path.join(E2E, 'runbooks', 'invalid.yaml'), '-i', fleet.inventoryPath];
+    const [fromBundle, fromSources] = await Promise.all([built(args), runCli(args)]);
+    assert.equal(fromBundle.code, 2, fromBundle.stderr);
+    assert.match(fromBundle.stderr, /Invalid option: expected one of "low"/);
+    assert.equal(fromBundle.stderr, fromSources.stderr);
+  });
+
   it('runs a runbook on real sshd and writes the run directory and its report', async () => {
     const runs = path.join(work, 'runs');
     const r = await built(['run', path.join(E2E, 'runbooks', 'simple.yaml'), '-i', fleet.inventoryPath, '--known-hosts', fleet.knownHostsPath, '--runs-dir', runs]);
