@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { PHASES } from '../core/index.js';
 import { STEP_TYPES, durationSchema, type NamedStepType } from '../steps/index.js';
+import { allowTemplatesInStepParams } from './json-schema-templates.js';
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Names the template context already uses; a `register` may not shadow them. */
@@ -128,8 +129,6 @@ export function defineRunbook<const T extends RunbookInput>(runbook: T): T {
 
 /** The JSON Schema of a runbook (input side), for editor completion and `firebreak schema`. */
 export function runbookJsonSchema(): Record<string, unknown> {
-  return {
-    ...z.toJSONSchema(runbookSchema, { io: 'input', unrepresentable: 'any' }),
-    title: 'firebreak runbook',
-  };
+  const schema = z.toJSONSchema(runbookSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return { ...allowTemplatesInStepParams(schema, STEP_TYPES.map((t) => t.type)), title: 'firebreak runbook' };
 }

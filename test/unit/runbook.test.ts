@@ -131,6 +131,18 @@ describe('runbook JSON Schema', () => {
     assert.equal(shell?.properties.shell?.anyOf?.length, 2, 'shell: "cmd" or {cmd, ...}');
   });
 
+  it('lets a template stand where the loader accepts one: checked params, not the common step keys', () => {
+    type Leaf = { anyOf?: Array<{ pattern?: string; enum?: unknown[] }>; pattern?: string };
+    const branch = (t: string) => schema.$defs.step.anyOf.find((b) => b.title === `${t} step`)!.properties as Record<string, { properties?: Record<string, Leaf & { items?: Leaf }> } & Leaf>;
+    const takesTemplate = (n: Leaf | undefined) => n?.anyOf?.some((a) => a.pattern === '\\{\\{') === true;
+    assert.ok(takesTemplate(branch('backup').backup?.properties?.paths?.items), 'backup.paths[] (an absolute path)');
+    assert.ok(takesTemplate(branch('isolate').isolate?.properties?.mode), 'isolate.mode (an enum)');
+    assert.equal(takesTemplate(branch('backup').timeout), false, 'a step timeout is never rendered');
+    // And the loader agrees: the same templates load.
+    const rb = parseRunbookYaml('name: t\nphases:\n  collect:\n    - backup: {paths: ["{{params.d}}"]}\n    - isolate: {mode: "{{params.m}}"}\n', 't.yaml');
+    assert.equal(rb.phases.collect?.steps.length, 2);
+  });
+
   it('describes the top-level keys and phases', () => {
     assert.deepEqual(Object.keys(schema.properties), ['name', 'description', 'severity', 'tags', 'params', 'phases']);
     assert.deepEqual(Object.keys((schema.properties.phases as { properties: object }).properties), ['isolate', 'collect', 'rebuild', 'restore']);
