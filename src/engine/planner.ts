@@ -10,9 +10,10 @@ import { PHASES, type Action, type CollectedOutput, type Finding, type FindingSe
 import { getStepType, type PlanContext, type StepType } from '../steps/index.js';
 import { WAIT_DEFAULT_TIMEOUT_MS } from '../steps/wait_for.js';
 import { flatten } from '../runbook/issues.js';
-import { getAt, isTemplate, leafIssues, setAt } from '../runbook/leaves.js';
+import { getAt, leafIssues, setAt } from '../runbook/leaves.js';
 import {
   TemplateError,
+  isTemplate,
   evalCondition,
   formatPath,
   registeredPlaceholders,

@@ -12,7 +12,8 @@ import { PHASES } from '../core/index.js';
 import { getStepType } from '../steps/index.js';
 import type { RawIssue } from './issues.js';
 import { formatPath, type PathKey } from './positions.js';
-import { getAt, isTemplate, leafIssues, pathKey, setAt, type LeafIssue } from './leaves.js';
+import { getAt, leafIssues, pathKey, setAt, type LeafIssue } from './leaves.js';
+import { isTemplate } from './templates.js';
 import { STAND_IN_SAMPLES, typedStandIn } from './stand-in.js';
 
 /** Stand in for template leaves of one step type's params; returns the paths replaced (with their templates). */

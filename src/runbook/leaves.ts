@@ -4,9 +4,6 @@
  */
 import type { core } from 'zod';
 
-/** A template: anything with `{{`, the same test the planner uses before rendering. */
-export const isTemplate = (v: unknown): v is string => typeof v === 'string' && v.includes('{{');
-
 export function getAt(root: unknown, path: readonly PropertyKey[]): unknown {
   return path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), root);
 }

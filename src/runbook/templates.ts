@@ -82,9 +82,9 @@ const ENVS: Record<TemplateMode, typeof Handlebars> = { shell: makeShellEnv(), t
 const cache = new Map<string, HandlebarsTemplateDelegate>();
 const CACHE_MAX = 5000;
 
-/** True when a string contains template syntax. */
-export function isTemplate(text: string): boolean {
-  return text.includes('{{');
+/** True when a value is a string with template syntax. */
+export function isTemplate(text: unknown): text is string {
+  return typeof text === 'string' && text.includes('{{');
 }
 
 /** Statements that would insert a value unquoted into a shell field without saying `raw`. */
