@@ -22,9 +22,10 @@ apt-get update -qq
 # ansible: the inventory compatibility tests compare our answers with Ansible's own.
 # rsyslog: each drill-lab host runs its own, so sshd's auth events land in that host's /var/log/auth.log.
 # iptables, nftables, conntrack: the firewalls inside lab hosts.
+# cron: the outbound-ssh-bruteforce scenario installs its persistence with crontab(1).
 # chromium: the HTML report is checked in a real headless browser (driven by playwright-core, no download).
 apt-get install -y -qq --no-install-recommends \
-  openssh-server openssh-client iproute2 iptables nftables conntrack rsyslog \
+  openssh-server openssh-client iproute2 iptables nftables conntrack rsyslog cron \
   procps util-linux sudo openssl ansible ca-certificates chromium >/dev/null
 
 npm ci --no-audit --no-fund
