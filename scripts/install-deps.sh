@@ -17,15 +17,17 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
   trap 'rm -f /usr/sbin/policy-rc.d' EXIT
 fi
 apt-get update -qq
-# openssh-server: the test and demo fleets run real sshd processes on loopback (never the machine's own sshd).
-# util-linux: unshare, for the fleets' private mount namespaces. sudo, openssl: become tests.
-# ansible: the inventory compatibility tests compare our answers with Ansible's own.
-# rsyslog: each drill-lab host runs its own, so sshd's auth events land in that host's /var/log/auth.log.
-# iptables, nftables, conntrack: the firewalls inside lab hosts.
-# cron: the outbound-ssh-bruteforce scenario installs its persistence with crontab(1).
-# chromium: the HTML report is checked in a real headless browser (driven by playwright-core, no download).
-apt-get install -y -qq --no-install-recommends \
-  openssh-server openssh-client iproute2 iptables nftables conntrack rsyslog cron \
-  procps util-linux sudo openssl ansible ca-certificates chromium >/dev/null
+# Every package a program firebreak runs comes from (declared in src/lab/programs.ts, scenarios/*.yaml
+# `requires:` and test/helpers/programs.ts; test/unit/programs.test.ts keeps this list in step with them).
+# Some are part of every Debian install; they are listed anyway so the list is complete.
+PACKAGES=(
+  # the lab and the loopback test fleets: namespaces, mounts, logins, network, firewalls, sshd, syslog
+  util-linux mount iproute2 iptables nftables conntrack openssh-server openssh-client rsyslog procps
+  # what the incident runbooks and the scenarios run on lab hosts
+  passwd dpkg tar gzip coreutils libc-bin perl-base cron sudo
+  # the tests: become (sudo, openssl), Ansible's own answers, the HTML report in a real browser
+  openssl ansible-core chromium ca-certificates
+)
+apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" >/dev/null
 
 npm ci --no-audit --no-fund

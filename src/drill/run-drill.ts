@@ -93,7 +93,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillResult> {
       const why = interrupted();
       if (why) throw new AbortError(`drill stopped before the run: ${why}`);
     };
-    state = await hooks.stage(`lab up: ${spec.lab.hosts} hosts`, () => labUp({ dir: o.labDir, hosts: spec.lab.hosts, scenarios: [], log: hooks.say }), { summary: (s) => `lab ${s.id} on ${s.network.cidr}` });
+    state = await hooks.stage(`lab up: ${spec.lab.hosts} hosts`, () => labUp({ dir: o.labDir, hosts: spec.lab.hosts, scenarios: [], laterScenarios: Object.keys(spec.lab.scenarios), log: hooks.say }), { summary: (s) => `lab ${s.id} on ${s.network.cidr}` });
     live();
     const requests = Object.entries(spec.lab.scenarios).map(([name, count]) => ({ name, count }));
     await hooks.stage(`plant: ${requests.map((r) => `${r.name}:${r.count}`).join(', ') || 'nothing'} (seed ${seed})`, async () => {

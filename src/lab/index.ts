@@ -10,4 +10,5 @@ export { parseScenarioList, plantScenarios, type ScenarioRequest } from './scena
 export { checkTruth, type TruthCheck } from './scenarios/truth.js';
 export { findingMatches, scenarioCoverage, type Coverage } from './scenarios/coverage.js';
 export { loadScenario, scenarioNames } from './scenarios/load.js';
-export { checkLabEnvironment } from './preflight.js';
+export { checkLabEnvironment, checkScenarioPrograms, findProgram, labNeeds } from './preflight.js';
+export { FLEET_PROGRAMS, LAB_PROGRAMS, programNeeds, type ProgramNeed, type ProgramPackages } from './programs.js';

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { attackerScriptPath, stopHost } from './lab-host.js';
 import { deleteLabNetwork, detachHost } from './network.js';
 import { stopNamespaceProcess } from './namespace-process.js';
-import { readLabState, withLabLock, type LabState } from './state.js';
+import { InputError } from '../core/index.js';
+import { readLabState, statePath, withLabLock, type LabState } from './state.js';
 
 /** The files and directories `lab up` creates inside the lab directory. */
 export const LAB_FILES = ['hosts', 'host-init.sh', 'attacker-init.sh', 'id_ed25519', 'id_ed25519.pub', 'attacker_ed25519', 'attacker_ed25519.pub', 'known_hosts', 'inventory.ini', 'lab.json', 'attacker.log'];
@@ -27,6 +28,7 @@ export async function teardown(state: LabState): Promise<void> {
 }
 
 export async function labDown(dir: string): Promise<LabState> {
+  if (!existsSync(statePath(dir))) throw new InputError(`no lab in ${dir} (no ${statePath(dir)}): nothing to take down`);
   return withLabLock(dir, async () => {
     const state = readLabState(dir);
     await teardown(state);

@@ -15,7 +15,7 @@ import { teardown } from './lab-down.js';
 import { writeLabFiles } from './lab-write.js';
 import { alive, startNamespaceProcess } from './namespace-process.js';
 import { attachHosts, createLabNetwork } from './network.js';
-import { checkLabEnvironment } from './preflight.js';
+import { checkLabEnvironment, labNeeds } from './preflight.js';
 import { loadScenario } from './scenarios/load.js';
 import { plantScenarios, type ScenarioRequest } from './scenarios/plant.js';
 import { statePath, writeLabState, type LabState } from './state.js';
@@ -27,6 +27,8 @@ export interface LabUpOptions {
   scenarios: ScenarioRequest[];
   /** Called with progress lines for humans. */
   log?: (line: string) => void;
+  /** Scenarios planted later (a drill plants after the lab is up): what they need is checked now too. */
+  laterScenarios?: readonly string[];
 }
 
 async function keypair(file: string, comment: string): Promise<string> {
@@ -50,8 +52,9 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
   if (!Number.isInteger(options.hosts) || options.hosts < 1 || options.hosts > MAX_LAB_HOSTS) throw new InputError(`--hosts must be 1..${MAX_LAB_HOSTS}`);
   const planted = options.scenarios.reduce((n, s) => n + s.count, 0);
   if (planted > options.hosts) throw new InputError(`the scenarios ask for ${planted} hosts but the lab has ${options.hosts}: raise --hosts or lower the counts`);
-  checkLabEnvironment();
-  for (const s of options.scenarios) loadScenario(s.name); // a bad scenario file fails before anything boots
+  // A bad scenario file or a program a scenario needs and this machine lacks fails before anything boots.
+  const scenarios = [...options.scenarios.map((s) => s.name), ...(options.laterScenarios ?? [])].map((name) => loadScenario(name));
+  checkLabEnvironment(undefined, labNeeds(scenarios));
   const dir = resolve(options.dir);
   refuseRunningLab(dir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -110,7 +113,10 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
     return state;
   } catch (err) {
     log(`lab up failed, removing what was made: ${(err as Error).message}`);
-    await teardown(state).catch(() => undefined);
+    await teardown(state).then(
+      () => log('removed what the failed lab up had made'),
+      (down: unknown) => log(`could not remove all of it (${(down as Error).message}): \`firebreak lab down --dir ${dir}\` finishes it`),
+    );
     throw err;
   }
 }

@@ -4,23 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { EnvironmentError } from '../core/index.js';
-
-/** Program → Debian package that provides it. */
-const NEEDED: Record<string, string> = {
-  unshare: 'util-linux',
-  nsenter: 'util-linux',
-  utmpdump: 'util-linux',
-  ip: 'iproute2',
-  tc: 'iproute2',
-  sshd: 'openssh-server',
-  'ssh-keygen': 'openssh-client',
-  ssh: 'openssh-client',
-  rsyslogd: 'rsyslog',
-  iptables: 'iptables',
-  nft: 'nftables',
-  conntrack: 'conntrack',
-  ps: 'procps',
-};
+import { describeMissing, LAB_PROGRAMS, programNeeds, type ProgramNeed } from './programs.js';
 
 const PATH_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 
@@ -42,8 +26,13 @@ const thisMachine = (): MachineProbe => ({
   filesystems: readFileSync('/proc/filesystems', 'utf8'),
 });
 
+/** What a lab that will run these scenarios needs: the lab's own programs, then each scenario's. */
+export function labNeeds(scenarios: readonly { name: string; requires: Readonly<Record<string, string>> }[] = []): ProgramNeed[] {
+  return programNeeds({ by: 'the lab', programs: LAB_PROGRAMS }, ...scenarios.map((s) => ({ by: `scenario ${s.name}`, programs: s.requires })));
+}
+
 /** Throws EnvironmentError listing everything missing; returns quietly when the lab can run. */
-export function checkLabEnvironment(probe: MachineProbe = thisMachine()): void {
+export function checkLabEnvironment(probe: MachineProbe = thisMachine(), needs: readonly ProgramNeed[] = labNeeds()): void {
   const problems: string[] = [];
   if (process.platform !== 'linux') throw new EnvironmentError('the lab needs Linux (network, mount, pid and UTS namespaces)');
   if (probe.uid !== 0) problems.push('run as root: the lab creates namespaces, a bridge and mounts (e.g. `sudo firebreak lab up ...`)');
@@ -51,10 +40,13 @@ export function checkLabEnvironment(probe: MachineProbe = thisMachine()): void {
     if (!probe.exists(`/proc/self/ns/${ns}`)) problems.push(`the kernel has no ${ns} namespaces (/proc/self/ns/${ns} is missing)`);
   }
   if (!/\boverlay\b/.test(probe.filesystems)) problems.push('the kernel has no overlay filesystem: `modprobe overlay`');
-  const missing = Object.keys(NEEDED).filter((p) => !probe.hasProgram(p));
-  if (missing.length) {
-    const packages = [...new Set(missing.map((p) => NEEDED[p]))].sort();
-    problems.push(`missing programs: ${missing.join(', ')}; install them with:\n    apt-get install -y ${packages.join(' ')}`);
-  }
+  const missing = describeMissing(needs, (p) => probe.hasProgram(p));
+  if (missing) problems.push(missing);
   if (problems.length) throw new EnvironmentError(`this machine cannot run a firebreak lab:\n  - ${problems.join('\n  - ')}`);
+}
+
+/** Before planting on a lab that is already up: the scenarios' own programs (the lab's were checked at `lab up`). */
+export function checkScenarioPrograms(scenarios: readonly { name: string; requires: Readonly<Record<string, string>> }[], hasProgram = (p: string) => findProgram(p) !== undefined): void {
+  const missing = describeMissing(programNeeds(...scenarios.map((s) => ({ by: `scenario ${s.name}`, programs: s.requires }))), hasProgram);
+  if (missing) throw new EnvironmentError(`this machine cannot plant these scenarios: ${missing}`);
 }

@@ -7,12 +7,13 @@
  * expected-list.json, expected-graph.txt) for the unit harness, which runs without Ansible.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadInventory, selectHosts, toAnsibleListJson, toGraph } from '../../src/inventory/index.js';
 import { label, loadCases, resolveLimit, type InventoryCase, type PatternCase } from '../fixtures/inventory/cases.js';
+import { needProgram } from '../helpers/programs.js';
 
 const RECORD = process.env['FIREBREAK_RECORD'] === '1';
 const CONCURRENCY = 4;
@@ -94,8 +95,7 @@ describe('ansible compatibility (live ansible)', function () {
   this.timeout(120_000);
 
   before(function () {
-    const probe = spawnSync('ansible', ['--version'], { encoding: 'utf8', timeout: CALL_TIMEOUT_MS });
-    if (probe.status !== 0) this.skip();
+    needProgram(this, 'ansible');
     home = mkdtempSync(join(tmpdir(), 'firebreak-ansible-home-'));
     const cfg = join(home, 'ansible.cfg');
     writeFileSync(cfg, '[defaults]\n');

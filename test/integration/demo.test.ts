@@ -1,10 +1,12 @@
 /** README command 1's main job: `firebreak demo` runs the whole story and leaves nothing behind. */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isRoot } from '../helpers/lab.js';
-import { runCli } from './run-cli.js';
+import { REPO, runCli } from './run-cli.js';
 
 describe('firebreak demo (README command 1)', function () {
   this.timeout(180_000);
@@ -34,6 +36,34 @@ describe('firebreak demo (README command 1)', function () {
       assert.deepEqual(left, [], 'no lab process left');
     } finally {
       rmSync(runs, { recursive: true, force: true });
+    }
+  });
+
+  it('on a machine without cron: one clear error naming the apt-get line, before anything boots, and no clean-up error', async function () {
+    if (!isRoot) return this.skip();
+    const work = mkdtempSync(path.join(os.tmpdir(), 'fb-demo-nocron-'));
+    // In a mount namespace of its own, /usr/bin is an overlay whose whiteout hides crontab: this
+    // machine as a fresh one without the cron package sees it. Nothing outside that namespace changes.
+    const script = [
+      'set -e',
+      'mkdir -p "$1/upper" "$1/work"',
+      'mknod "$1/upper/crontab" c 0 0',
+      'mount -t overlay overlay -o "lowerdir=/usr/bin,upperdir=$1/upper,workdir=$1/work" /usr/bin',
+      'test ! -e /usr/bin/crontab',
+      'cd "$2" && exec "$3" bin/firebreak.js demo --runs-dir "$1/runs"',
+    ].join('\n');
+    try {
+      const r = await promisify(execFile)('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', work, REPO, process.execPath], { env: { ...process.env, CI: '1' }, timeout: 60_000 }).then(
+        () => assert.fail('the demo must not succeed without crontab'),
+        (e: { code: number; stdout: string; stderr: string }) => e,
+      );
+      assert.equal(r.code, 6, r.stderr);
+      assert.match(r.stderr, /missing programs: crontab \(scenario outbound-ssh-bruteforce\)/);
+      assert.match(r.stderr, /apt-get install -y cron\b/);
+      assert.doesNotMatch(r.stderr, /lab down failed|ENOENT|internal error/);
+      assert.doesNotMatch(r.stderr, /starting \d+ lab hosts/, 'nothing boots');
+    } finally {
+      rmSync(work, { recursive: true, force: true });
     }
   });
 });

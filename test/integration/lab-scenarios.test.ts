@@ -72,7 +72,8 @@ describe('lab scenarios (real namespaces)', function () {
       return this.skip();
     }
     dir = labTempDir('scenarios');
-    state = await labUp({ dir, hosts: 7, scenarios: [...PLANTED, 'clean'].map((name) => ({ name, count: 1 })) });
+    // One host more than the scenarios take: the young-machine test below plants on it.
+    state = await labUp({ dir, hosts: 8, scenarios: [...PLANTED, 'clean'].map((name) => ({ name, count: 1 })) });
   });
 
   after(async () => {
@@ -91,6 +92,19 @@ describe('lab scenarios (real namespaces)', function () {
       assert.deepEqual(onClean.filter((c) => c.present).map((c) => c.id), [], `present on the clean host ${clean.name}`);
     });
   }
+
+  it('conntrack-exhaustion on a machine booted two minutes ago: its kernel log starts after the boot, and the truth holds', async () => {
+    const free = state!.hosts.find((h) => h.scenarios.length === 0)!;
+    // A fresh CI machine has been up for minutes, not the 15 the scenario's log spans: show this host such an uptime.
+    const fake = await onHost(state!, free.name, 'echo "120.00 200.00" > /run/fb-uptime && mount --bind /run/fb-uptime /proc/uptime && cat /proc/uptime');
+    assert.equal(fake.stdout.trim(), '120.00 200.00', fake.stderr);
+    await plantScenarios(state!, [{ name: 'conntrack-exhaustion', count: 1 }]);
+    const planted = free.scenarios.find((s) => s.scenario === 'conntrack-exhaustion')!;
+    const checks = await checkTruth(free, planted);
+    assert.deepEqual(checks.filter((c) => !c.present).map((c) => `${c.id}: ${c.detail}`), [], `absent on ${free.name}`);
+    const stamps = (await onHost(state!, free.name, "grep -oE 'kernel: \\[ *-?[0-9.]+\\]' /var/log/kern.log | tr -dc '0-9.\\n-'")).stdout.trim().split('\n').map(Number);
+    assert.ok(stamps.length > 0 && stamps.every((t) => t >= 0 && t <= 121), `kernel stamps within the 120 s since boot: ${stamps.slice(0, 3).join(', ')}`);
+  });
 
   it('outbound-ssh-bruteforce: the dropper connects to lab addresses only, a few at a time', async () => {
     const { host, planted } = hostOf(state!, 'outbound-ssh-bruteforce');

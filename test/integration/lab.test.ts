@@ -152,12 +152,17 @@ describe('drill lab: a failed lab up', function () {
     const bad = path.join(path.dirname(dir), 'broken.yaml');
     writeFileSync(bad, 'name: broken\ndescription: fails on purpose\nplant: |\n  echo about to fail >&2\n  exit 7\ntruth: []\n');
     let seen: LabState | undefined;
-    await assert.rejects(
-      labUp({ dir, hosts: 2, scenarios: [{ name: bad, count: 1 }], log: () => { seen ??= readLabState(dir); } }),
-      /broken on n001: the plant script failed \(exit 7\): about to fail/,
-    );
+    const said: string[] = [];
+    const log = (line: string): void => {
+      seen ??= readLabState(dir);
+      said.push(line);
+    };
+    await assert.rejects(labUp({ dir, hosts: 2, scenarios: [{ name: bad, count: 1 }], log }), /broken on n001: the plant script failed \(exit 7\): about to fail/);
     assert.ok(seen, 'the lab had started');
     assert.deepEqual(labLeftovers(seen), []);
+    assert.equal(said.at(-1), 'removed what the failed lab up had made');
+    // Nothing is left to take down, and `lab down` says so plainly instead of failing on a missing lock file.
+    await assert.rejects(labDown(dir), (e: unknown) => e instanceof InputError && /no lab in .*: nothing to take down/.test((e as Error).message));
     rmSync(path.dirname(dir), { recursive: true, force: true });
   });
 });

@@ -15,6 +15,7 @@ import { isRoot, labTempDir, onHost, removeLab } from '../helpers/lab.js';
 import { FIXED } from '../unit/report-fixture.js';
 import { HOSTILE, hostileFiles, hostileRun } from '../unit/report-synthetic.js';
 import { onlyRunDir, REPO, runCli } from './run-cli.js';
+import { needProgram } from '../helpers/programs.js';
 
 const SECTIONS = ['summary', 'timeline', 'hosts', 'findings', 'evidence', 'actions', 'metrics', 'failures', 'lessons', 'host-details'];
 const ARTIFACTS = path.join(REPO, 'test-artifacts');
@@ -64,6 +65,7 @@ describe('HTML report of a real lab run in Chromium', function () {
       process.stderr.write('  report-html: skipped, the drill lab needs root\n');
       return this.skip();
     }
+    needProgram(this, 'chromium');
     dir = labTempDir('report');
     state = await labUp({ dir, hosts: 2, scenarios: [{ name: 'outbound-ssh-bruteforce', count: 1 }] });
     // A hostile crontab line on the clean host: its text reaches a finding summary.

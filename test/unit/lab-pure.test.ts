@@ -70,7 +70,7 @@ describe('lab: environment check', () => {
     assert.equal(err.exitCode, 6);
     assert.match(err.message, /run as root/);
     assert.match(err.message, /overlay/);
-    assert.match(err.message, /missing programs: tc, rsyslogd, conntrack/);
+    assert.match(err.message, /missing programs: tc, conntrack, rsyslogd/);
     assert.match(err.message, /apt-get install -y conntrack iproute2 rsyslog/);
   });
 });

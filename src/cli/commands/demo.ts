@@ -33,6 +33,9 @@ export function registerDemo(program: Command): void {
       const work = mkdtempSync(join(tmpdir(), 'firebreak-demo-'));
       const dir = join(work, 'lab');
       const say = (line: string): void => void process.stderr.write(`demo: ${line}\n`);
+      // Set once the lab is up: a `lab up` that fails has already removed what it made, so there is
+      // nothing for us to take down then.
+      let labIsUp = false;
       try {
         say(`starting a drill lab of ${opts.hosts} hosts (n001 compromised: outbound SSH brute force; the rest clean)`);
         const lab = await labUp({
@@ -41,6 +44,7 @@ export function registerDemo(program: Command): void {
           scenarios: [{ name: 'outbound-ssh-bruteforce', count: 1 }, ...(opts.hosts > 1 ? [{ name: 'clean', count: opts.hosts - 1 }] : [])],
           log: say,
         });
+        labIsUp = true;
         const run: RunOptions = {
           inventory: [lab.files.inventory],
           forks: 100,
@@ -56,9 +60,13 @@ export function registerDemo(program: Command): void {
         };
         process.exitCode = await runCommand(opts.runbook, run);
       } finally {
-        await labDown(dir).catch((err: unknown) => say(`lab down failed: ${(err as Error).message}`));
+        if (labIsUp) {
+          await labDown(dir).then(
+            () => say('lab removed'),
+            (err: unknown) => say(`lab down failed: ${(err as Error).message}; finish it with \`firebreak lab down --dir ${dir}\``),
+          );
+        }
         rmSync(work, { recursive: true, force: true });
-        say('lab removed');
       }
     });
 }

@@ -8,6 +8,7 @@ import pLimit from 'p-limit';
 import { InputError } from '../../core/index.js';
 import type { Indicator, LabHostState, LabState } from '../state.js';
 import { inAttacker, inHost } from '../sys.js';
+import { checkScenarioPrograms } from '../preflight.js';
 import { loadScenario } from './load.js';
 import type { ScenarioSpec } from './schema.js';
 
@@ -92,6 +93,7 @@ export async function plantOne(state: LabState, host: LabHostState, spec: Scenar
  */
 export async function plantScenarios(state: LabState, requests: ScenarioRequest[], lifetimeSec = DEFAULT_LIFETIME_SEC, hostOrder?: readonly string[]): Promise<void> {
   const specs = new Map(requests.map((r) => [r.name, loadScenario(r.name)]));
+  checkScenarioPrograms([...specs.values()]);
   const free = state.hosts.filter((h) => h.scenarios.length === 0);
   if (hostOrder) {
     const rank = (h: LabHostState): number => (hostOrder.includes(h.name) ? hostOrder.indexOf(h.name) : hostOrder.length);
