@@ -33,7 +33,13 @@ function runOn(target, key) {
     client.on('ready', () => next(0));
     client.on('error', reject);
     // The floor skips host-key checks: it is the cheapest possible client, not a safe one.
-    client.connect({ host: target.address, port: target.port, username: target.user, privateKey: key, readyTimeout: 30000 });
+    client.connect({
+      host: target.address,
+      port: target.port,
+      username: target.user,
+      privateKey: key,
+      readyTimeout: 30000,
+    });
   });
 }
 

@@ -51,7 +51,11 @@ function measure(cmd: string, args: string[], env: Record<string, string> = {}, 
       } catch {
         // Tools we do not preload (ansible, pssh) report wall time only.
       }
-      resolvePromise({ wallMs, cpuMs: usage.cpuMs, maxRssMb: usage.maxRssKb !== undefined ? usage.maxRssKb / 1024 : undefined });
+      resolvePromise({
+        wallMs,
+        cpuMs: usage.cpuMs,
+        maxRssMb: usage.maxRssKb !== undefined ? usage.maxRssKb / 1024 : undefined,
+      });
     });
   });
 }
@@ -73,15 +77,30 @@ function tools(fleet: Fleet, tmp: string, forks: number): Record<string, () => P
   const hostsJson = join(tmp, 'hosts.json');
   writeFileSync(
     hostsJson,
-    JSON.stringify(fleet.hosts.map((h) => ({ address: h.address, port: h.port, user: 'root', privateKeyFile: fleet.clientKeyPath }))),
+    JSON.stringify(
+      fleet.hosts.map((h) => ({ address: h.address, port: h.port, user: 'root', privateKeyFile: fleet.clientKeyPath })),
+    ),
   );
   const list: Record<string, () => Promise<Measure>> = {
     floor: () => measure(process.execPath, ['--import', probe, 'bench/floor.mjs', hostsJson], {}, tmp),
     firebreak: () =>
       measure(
         process.execPath,
-        ['--import', probe, 'bin/firebreak.js', 'run', 'bench/workload.yaml', '-i', fleet.inventoryPath,
-          '--known-hosts', fleet.knownHostsPath, '--forks', String(forks), '--runs-dir', join(tmp, 'runs')],
+        [
+          '--import',
+          probe,
+          'bin/firebreak.js',
+          'run',
+          'bench/workload.yaml',
+          '-i',
+          fleet.inventoryPath,
+          '--known-hosts',
+          fleet.knownHostsPath,
+          '--forks',
+          String(forks),
+          '--runs-dir',
+          join(tmp, 'runs'),
+        ],
         { CI: '1' },
         tmp,
       ),
@@ -91,11 +110,16 @@ function tools(fleet: Fleet, tmp: string, forks: number): Record<string, () => P
     const tasks = TRIAGE_COMMANDS.map((c) => `    - shell: ${JSON.stringify(c)}\n      changed_when: false`).join('\n');
     writeFileSync(play, `- hosts: all\n  gather_facts: false\n  tasks:\n${tasks}\n`);
     list['ansible-playbook'] = () =>
-      measure('ansible-playbook', ['-i', fleet.inventoryPath, '-f', String(forks), play], {
-        ANSIBLE_SSH_ARGS: `-o UserKnownHostsFile=${fleet.knownHostsPath} -o ControlMaster=auto -o ControlPersist=60s`,
-        ANSIBLE_LOCALHOST_WARNING: 'False',
-        HOME: tmp,
-      }, tmp);
+      measure(
+        'ansible-playbook',
+        ['-i', fleet.inventoryPath, '-f', String(forks), play],
+        {
+          ANSIBLE_SSH_ARGS: `-o UserKnownHostsFile=${fleet.knownHostsPath} -o ControlMaster=auto -o ControlPersist=60s`,
+          ANSIBLE_LOCALHOST_WARNING: 'False',
+          HOME: tmp,
+        },
+        tmp,
+      );
   }
   const pssh = ['parallel-ssh', 'pssh'].find(has);
   if (pssh) {
@@ -104,7 +128,20 @@ function tools(fleet: Fleet, tmp: string, forks: number): Record<string, () => P
     list[pssh] = async () => {
       const started = Date.now();
       for (const command of TRIAGE_COMMANDS) {
-        await measure(pssh, ['-h', hostFile, '-p', String(forks), '-x', `-i ${fleet.clientKeyPath} -o UserKnownHostsFile=${fleet.knownHostsPath}`, command], {}, tmp);
+        await measure(
+          pssh,
+          [
+            '-h',
+            hostFile,
+            '-p',
+            String(forks),
+            '-x',
+            `-i ${fleet.clientKeyPath} -o UserKnownHostsFile=${fleet.knownHostsPath}`,
+            command,
+          ],
+          {},
+          tmp,
+        );
       }
       return { wallMs: Date.now() - started };
     };
@@ -113,7 +150,13 @@ function tools(fleet: Fleet, tmp: string, forks: number): Record<string, () => P
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { hosts: { type: 'string', default: '50' }, runs: { type: 'string', default: '3' }, only: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: {
+      hosts: { type: 'string', default: '50' },
+      runs: { type: 'string', default: '3' },
+      only: { type: 'string' },
+    },
+  });
   const hostCount = Number(values.hosts);
   const runs = Math.max(1, Number(values.runs));
   const tmp = mkdtempSync(join(tmpdir(), 'firebreak-bench-'));
@@ -121,13 +164,17 @@ async function main(): Promise<void> {
   try {
     // `--only floor,firebreak`: skip the slow comparison tools (e.g. for multi-run medians at 100 hosts).
     const only = values.only?.split(',');
-    const table = Object.fromEntries(Object.entries(tools(fleet, tmp, hostCount)).filter(([name]) => !only || only.includes(name)));
+    const table = Object.fromEntries(
+      Object.entries(tools(fleet, tmp, hostCount)).filter(([name]) => !only || only.includes(name)),
+    );
     const results: Record<string, Measure[]> = {};
     for (let i = 0; i < runs; i++) {
       for (const [name, run] of Object.entries(table)) (results[name] ??= []).push(await run());
     }
     const floor = summarize(results['floor'] ?? []);
-    console.log(`triage workload, ${hostCount} hosts, ${runs} runs each (median), machine: ${execFileSync('nproc').toString().trim()} cores`);
+    console.log(
+      `triage workload, ${hostCount} hosts, ${runs} runs each (median), machine: ${execFileSync('nproc').toString().trim()} cores`,
+    );
     console.log('tool               wall ms   cpu ms  peak RSS MB  wall / floor');
     for (const [name, list] of Object.entries(results)) {
       const m = summarize(list);

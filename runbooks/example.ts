@@ -24,7 +24,12 @@ export default defineRunbook({
         when: 'ne inventory_hostname "bastion"',
         failed_when: 'gt result.rc 1',
       },
-      { name: 'auth log file', fetch: { src: '/var/log/auth.log', dest: 'logs/auth.log' }, ignore_errors: true, become: true },
+      {
+        name: 'auth log file',
+        fetch: { src: '/var/log/auth.log', dest: 'logs/auth.log' },
+        ignore_errors: true,
+        become: true,
+      },
     ],
   },
 });

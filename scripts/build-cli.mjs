@@ -32,7 +32,9 @@ await build({
   sourcemap: 'linked',
   external: ['ssh2', 'tsx'],
   // Bundled CommonJS packages (handlebars) call require() for Node built-ins.
-  banner: { js: "import { createRequire as __firebreakRequire } from 'node:module'; const require = __firebreakRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __firebreakRequire } from 'node:module'; const require = __firebreakRequire(import.meta.url);",
+  },
   logLevel: 'warning',
   plugins: [noZodLocales],
 });

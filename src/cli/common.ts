@@ -26,8 +26,12 @@ export interface InventoryOptions {
 }
 
 /** Load every `-i` source and select hosts with Ansible's pattern + `--limit` semantics. */
-export async function loadHosts(opts: InventoryOptions, pattern = 'all'): Promise<{ inventory: Inventory; hosts: Host[]; warnings: string[] }> {
-  if (!opts.inventory?.length) throw new InputError('no inventory given: pass -i FILE (an Ansible INI or YAML inventory)');
+export async function loadHosts(
+  opts: InventoryOptions,
+  pattern = 'all',
+): Promise<{ inventory: Inventory; hosts: Host[]; warnings: string[] }> {
+  if (!opts.inventory?.length)
+    throw new InputError('no inventory given: pass -i FILE (an Ansible INI or YAML inventory)');
   const inventory = await loadInventory(opts.inventory);
   const warnings: string[] = [...inventory.warnings];
   const hosts = selectHosts(inventory, pattern, opts.limit, (w) => warnings.push(w));
@@ -47,7 +51,10 @@ export interface ParamOptions {
 }
 
 /** Defaults, then `--params` files, then `-e` values, in the order given. */
-export function resolveRunParams(specs: Record<string, ParamSpec> | undefined, opts: ParamOptions): Record<string, unknown> {
+export function resolveRunParams(
+  specs: Record<string, ParamSpec> | undefined,
+  opts: ParamOptions,
+): Record<string, unknown> {
   const overrides: ParamOverride[] = [
     ...(opts.params ?? []).flatMap((f) => readParamsFile(f)),
     ...parseExtraVars(opts.extraVars ?? []),

@@ -13,4 +13,3 @@ export function reportError(err: unknown, write: (text: string) => void = (t) =>
   write(`firebreak: internal error (this is a bug, please report it with the output below)\n${detail}\n`);
   return ExitCode.Internal;
 }
-

@@ -5,7 +5,6 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, firebreakVersion } from '../core/index.js';
 import { reportError } from './exit.js';
 
-
 type Register = (program: Command) => void;
 
 /** Each command's module, loaded only when needed: `firebreak run` should not pay for the lab or drills. */
@@ -29,7 +28,8 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
     .showHelpAfterError()
     .exitOverride();
   const named = argv[2] !== undefined && Object.hasOwn(COMMANDS, argv[2]) ? [argv[2]] : Object.keys(COMMANDS);
-  for (const register of await Promise.all(named.map((name) => (COMMANDS[name] as () => Promise<Register>)()))) register(program);
+  for (const register of await Promise.all(named.map((name) => (COMMANDS[name] as () => Promise<Register>)())))
+    register(program);
   return program;
 }
 

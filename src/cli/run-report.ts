@@ -23,7 +23,8 @@ export interface IncidentOptions {
 const SEVERITIES: readonly FindingSeverity[] = ['info', 'low', 'medium', 'high', 'critical'];
 
 function parseSeverity(value: string): FindingSeverity {
-  if (!(SEVERITIES as readonly string[]).includes(value)) throw new InputError(`--severity must be one of ${SEVERITIES.join(', ')}, got "${value}"`);
+  if (!(SEVERITIES as readonly string[]).includes(value))
+    throw new InputError(`--severity must be one of ${SEVERITIES.join(', ')}, got "${value}"`);
   return value as FindingSeverity;
 }
 
@@ -32,7 +33,7 @@ export function addIncidentOptions(cmd: Command): Command {
     .option('--incident <id>', 'incident id for the report, e.g. INC-2291')
     .option('--title <text>', 'incident title for the report')
     .option('--severity <level>', `incident severity: ${SEVERITIES.join(', ')}`, parseSeverity)
-    .option('--notes <file>', 'responders\' notes YAML (status, responders, lessons, action items) for the report');
+    .option('--notes <file>', "responders' notes YAML (status, responders, lessons, action items) for the report");
 }
 
 function whoAmI(): string {
@@ -67,7 +68,9 @@ export function recordIncident(runDir: string, incident: Incident, opts: Inciden
     if (opts.notes) copyFileSync(opts.notes, join(runDir, NOTES_FILE));
     writeFileSync(join(runDir, INCIDENT_FILE), JSON.stringify(incident, null, 2) + '\n', { mode: 0o600 });
   } catch (err) {
-    process.stderr.write(`firebreak: warning: could not write ${INCIDENT_FILE} into ${runDir}: ${(err as Error).message}\n`);
+    process.stderr.write(
+      `firebreak: warning: could not write ${INCIDENT_FILE} into ${runDir}: ${(err as Error).message}\n`,
+    );
   }
 }
 
@@ -80,12 +83,18 @@ export function prewarmReports(): void {
 }
 
 /** report.md and report.html into the finished run's directory; never throws (problems go to `err`). */
-export async function writeRunReports(runDir: string, out: NodeJS.WritableStream, err: NodeJS.WritableStream = process.stderr): Promise<void> {
+export async function writeRunReports(
+  runDir: string,
+  out: NodeJS.WritableStream,
+  err: NodeJS.WritableStream = process.stderr,
+): Promise<void> {
   try {
     prewarmReports();
     const files = await (await (rendering as Promise<typeof import('../report/index.js')>)).writeReportFiles(runDir);
     out.write(`report: ${files.join('  ')}\n`);
   } catch (e) {
-    err.write(`firebreak: could not write the report (${(e as Error).message}); the run itself is complete in ${runDir}: retry with \`firebreak report ${runDir} --format html --out report.html\`\n`);
+    err.write(
+      `firebreak: could not write the report (${(e as Error).message}); the run itself is complete in ${runDir}: retry with \`firebreak report ${runDir} --format html --out report.html\`\n`,
+    );
   }
 }

@@ -74,15 +74,7 @@ export class ConnectionError extends FirebreakError {
     message: string,
     /** Stable reason for tests and reports. */
     readonly reason:
-      | 'timeout'
-      | 'refused'
-      | 'dns'
-      | 'auth'
-      | 'hostkey-unknown'
-      | 'hostkey-changed'
-      | 'closed'
-      | 'jump'
-      | 'other',
+      'timeout' | 'refused' | 'dns' | 'auth' | 'hostkey-unknown' | 'hostkey-changed' | 'closed' | 'jump' | 'other',
     options?: { cause?: unknown },
   ) {
     super(`${host}: ${message}`, options);

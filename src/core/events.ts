@@ -59,21 +59,53 @@ interface Base {
 
 export type RunEvent = Base &
   (
-    | { type: 'run.started'; runId: string; runbook: string; runDir: string; hosts: string[]; phases: PhaseName[]; forks: number }
+    | {
+        type: 'run.started';
+        runId: string;
+        runbook: string;
+        runDir: string;
+        hosts: string[];
+        phases: PhaseName[];
+        forks: number;
+      }
     | { type: 'phase.started'; phase: PhaseName; batch: number; batches: number; hosts: string[] }
     | { type: 'phase.finished'; phase: PhaseName; batch: number; batches: number; ok: string[]; failed: string[] }
     | { type: 'host.started'; host: string; phase: PhaseName }
     | { type: 'host.finished'; host: string; phase: PhaseName; state: HostState }
     | { type: 'host.unreachable'; host: string; phase: PhaseName; step?: string; reason: string; message: string }
     | { type: 'host.failed'; host: string; phase: PhaseName; step: string; message: string }
-    | { type: 'step.started'; host: string; phase: PhaseName; step: string; index: number; commands: string[]; stepType?: string }
+    | {
+        type: 'step.started';
+        host: string;
+        phase: PhaseName;
+        step: string;
+        index: number;
+        commands: string[];
+        stepType?: string;
+      }
     | { type: 'step.output'; host: string; phase: PhaseName; step: string; stream: 'stdout' | 'stderr'; text: string }
-    | { type: 'step.retrying'; host: string; phase: PhaseName; step: string; attempt: number; of: number; delayMs: number; message: string }
+    | {
+        type: 'step.retrying';
+        host: string;
+        phase: PhaseName;
+        step: string;
+        attempt: number;
+        of: number;
+        delayMs: number;
+        message: string;
+      }
     | { type: 'step.skipped'; host: string; phase: PhaseName; step: string; reason: string }
     | { type: 'step.finished'; host: string; phase: PhaseName; step: string; index: number; outcome: StepOutcome }
     | { type: 'evidence.stored'; host: string; phase: PhaseName; step: string; artifact: StoredArtifact }
     | { type: 'finding'; host: string; phase: PhaseName; step: string; finding: Finding }
-    | { type: 'hostkey.replaced'; host: string; phase: PhaseName; step: string; oldFingerprint: string | null; newFingerprint: string }
+    | {
+        type: 'hostkey.replaced';
+        host: string;
+        phase: PhaseName;
+        step: string;
+        oldFingerprint: string | null;
+        newFingerprint: string;
+      }
     | { type: 'run.aborted'; reason: string }
     | { type: 'run.finished'; exitCode: number; durationMs: number; recap: HostRecap[] }
   );

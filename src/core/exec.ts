@@ -30,6 +30,9 @@ export function describeExecFailure(host: string, r: ExecResult, maxStderrLines 
       ? `was killed by ${r.signal}`
       : `exited with code ${r.code}`;
   const lines = r.stderr.trim().split('\n').filter(Boolean);
-  const tail = lines.slice(-maxStderrLines).map((l) => `    ${l}`).join('\n');
+  const tail = lines
+    .slice(-maxStderrLines)
+    .map((l) => `    ${l}`)
+    .join('\n');
   return `${host}: \`${r.command}\` ${how}${tail ? `\n${tail}` : ''}`;
 }

@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 function findRoot(from: string): string {
   for (let dir = from; ; dir = dirname(dir)) {
     const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'firebreak') return dir;
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'firebreak')
+      return dir;
     if (dirname(dir) === dir) throw new Error(`firebreak's package.json not found above ${from}`);
   }
 }
@@ -28,6 +29,7 @@ let version: string | undefined;
 
 /** firebreak's version, from its package.json. */
 export function firebreakVersion(): string {
-  version ??= (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version?: string }).version ?? 'unknown';
+  version ??=
+    (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version?: string }).version ?? 'unknown';
   return version;
 }

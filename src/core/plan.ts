@@ -27,7 +27,14 @@ export type Action =
    * stderr carries the exit code and the SHA-256 the host computed), store the output in the run's
    * evidence store, and compare both hashes. A non-zero exit is data; a hash mismatch fails the step.
    */
-  | { kind: 'evidence'; command: string; label: string; source: { kind: 'command' | 'file'; value: string }; become?: boolean; timeoutMs?: number }
+  | {
+      kind: 'evidence';
+      command: string;
+      label: string;
+      source: { kind: 'command' | 'file'; value: string };
+      become?: boolean;
+      timeoutMs?: number;
+    }
   /** Run a command on the controller (a rebuild hook: a cloud CLI, `firebreak lab reset HOST`). */
   | { kind: 'local'; command: string }
   /**
@@ -46,7 +53,7 @@ export function describeAction(a: Action): string {
     case 'get':
       return `fetch ${a.remotePath} -> ${a.localPath}`;
     case 'reconnect':
-      return `reconnect (timeout ${a.timeoutMs} ms, every ${a.delayMs} ms${a.acceptNewHostKey ? ', accepting the reinstalled host\'s new host key' : ''})`;
+      return `reconnect (timeout ${a.timeoutMs} ms, every ${a.delayMs} ms${a.acceptNewHostKey ? ", accepting the reinstalled host's new host key" : ''})`;
     case 'evidence':
       return `evidence ${a.label}: ${a.become ? 'sudo: ' : ''}${a.source.kind === 'file' ? `file ${a.source.value}` : a.source.value}`;
     case 'local':

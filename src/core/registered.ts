@@ -29,15 +29,41 @@ export interface RegisteredResult {
 
 /** The result registered for a skipped step. */
 export function skippedResult(): RegisteredResult {
-  return { rc: null, stdout: '', stderr: '', stdout_lines: [], stderr_lines: [], signal: null, timedOut: false, failed: false, changed: false, skipped: true, duration_ms: 0, attempts: 0 };
+  return {
+    rc: null,
+    stdout: '',
+    stderr: '',
+    stdout_lines: [],
+    stderr_lines: [],
+    signal: null,
+    timedOut: false,
+    failed: false,
+    changed: false,
+    skipped: true,
+    duration_ms: 0,
+    attempts: 0,
+  };
 }
 
 /** The registered result of one command (`failed` is the exit-code rule; failed_when may override). */
-export function resultFromExec(r: Pick<ExecResult, 'code' | 'stdout' | 'stderr' | 'durationMs' | 'timedOut'>, changes: boolean): RegisteredResult {
+export function resultFromExec(
+  r: Pick<ExecResult, 'code' | 'stdout' | 'stderr' | 'durationMs' | 'timedOut'>,
+  changes: boolean,
+): RegisteredResult {
   const failed = r.timedOut || r.code !== 0;
   const lines = (t: string): string[] => (t === '' ? [] : t.replace(/\r?\n$/, '').split(/\r?\n/));
   return {
-    rc: r.code, stdout: r.stdout, stderr: r.stderr, stdout_lines: lines(r.stdout), stderr_lines: lines(r.stderr), signal: null,
-    timedOut: r.timedOut, failed, changed: changes && !failed, skipped: false, duration_ms: r.durationMs, attempts: 1,
+    rc: r.code,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    stdout_lines: lines(r.stdout),
+    stderr_lines: lines(r.stderr),
+    signal: null,
+    timedOut: r.timedOut,
+    failed,
+    changed: changes && !failed,
+    skipped: false,
+    duration_ms: r.durationMs,
+    attempts: 1,
   };
 }

@@ -49,7 +49,11 @@ export interface Transport {
   readonly connected: boolean;
   exec(command: string, options: ExecOptions): Promise<ExecResult>;
   /** Upload a local file (SFTP). */
-  put(localPath: string, remotePath: string, options?: { mode?: number; signal?: AbortSignal }): Promise<TransferResult>;
+  put(
+    localPath: string,
+    remotePath: string,
+    options?: { mode?: number; signal?: AbortSignal },
+  ): Promise<TransferResult>;
   /** Download a remote file (SFTP), streamed to disk. */
   get(remotePath: string, localPath: string, options?: { signal?: AbortSignal }): Promise<TransferResult>;
   close(): Promise<void>;

@@ -94,7 +94,9 @@ export function planFaults(faults: readonly FaultSpec[], roles: readonly HostRol
     if (Array.isArray(spec.target)) hosts = [...spec.target];
     else {
       const shuffled = shuffle(selectRoles(spec.among, roles), random);
-      const ranked = shuffled.map((h, i) => ({ h, i, used: hits.get(h) ?? 0 })).sort((a, b) => a.used - b.used || a.i - b.i);
+      const ranked = shuffled
+        .map((h, i) => ({ h, i, used: hits.get(h) ?? 0 }))
+        .sort((a, b) => a.used - b.used || a.i - b.i);
       hosts = ranked.slice(0, spec.target).map((r) => r.h);
       short = spec.target - hosts.length;
     }

@@ -60,13 +60,19 @@ export function parseEgress(stdout: string): EgressCount {
     else if (key === 'probe') out.probe = Number(a);
     else if (key === 'dst' && a && b) out.destinations[a] = Number(b);
   }
-  if (!Number.isFinite(out.packets) || !Number.isFinite(out.probe)) throw new Error(`unexpected egress watcher output: ${stdout.trim().slice(0, 200) || '(none)'}`);
+  if (!Number.isFinite(out.packets) || !Number.isFinite(out.probe))
+    throw new Error(`unexpected egress watcher output: ${stdout.trim().slice(0, 200) || '(none)'}`);
   return out;
 }
 
 /** Watch a host's outgoing TCP/22 packets for `seconds`; with `probe`, also try one connection to probe:22. */
 export async function watchEgress(initPid: number, seconds: number, probe?: string): Promise<EgressCount> {
-  const r = await inHost(initPid, 'exec /usr/bin/perl -e "$EGRESS_PERL" -- "$SECS" "$PROBE"', { EGRESS_PERL, SECS: String(seconds), PROBE: probe ?? '-' }, (seconds + 30) * 1000);
+  const r = await inHost(
+    initPid,
+    'exec /usr/bin/perl -e "$EGRESS_PERL" -- "$SECS" "$PROBE"',
+    { EGRESS_PERL, SECS: String(seconds), PROBE: probe ?? '-' },
+    (seconds + 30) * 1000,
+  );
   if (r.code !== 0) throw new Error(`the egress watcher failed (exit ${r.code}): ${r.stderr.trim().slice(-300)}`);
   return parseEgress(r.stdout);
 }

@@ -27,8 +27,10 @@ export function faultValue(spec: FaultSpec): string | undefined {
 /** A wrapper earlier in PATH (root's PATH starts with /usr/local/sbin) that sleeps instead of running. */
 function hangScript(command: string): string {
   const path = `/usr/local/sbin/${command}`;
-  return `[ ! -e ${path} ] || grep -q '${HANG_MARK}' ${path} || { echo "${path} exists and is not ours" >&2; exit 1; }\n` +
-    `printf '#!/bin/sh\\n# ${HANG_MARK}\\nexec sleep 3600\\n' > ${path} && chmod 755 ${path}`;
+  return (
+    `[ ! -e ${path} ] || grep -q '${HANG_MARK}' ${path} || { echo "${path} exists and is not ours" >&2; exit 1; }\n` +
+    `printf '#!/bin/sh\\n# ${HANG_MARK}\\nexec sleep 3600\\n' > ${path} && chmod 755 ${path}`
+  );
 }
 
 function unhangScript(command: string): string {
@@ -67,7 +69,14 @@ async function inject(dir: string, host: string, spec: FaultSpec): Promise<void>
 }
 
 async function heal(dir: string, host: string, spec: FaultSpec): Promise<void> {
-  const reset: Fault | undefined = spec.kind === 'down' || spec.kind === 'kill-sshd-mid-step' ? { kind: 'up' } : spec.kind === 'slow' ? { kind: 'slow', ms: 0 } : spec.kind === 'flaky' ? { kind: 'flaky', pct: 0 } : undefined;
+  const reset: Fault | undefined =
+    spec.kind === 'down' || spec.kind === 'kill-sshd-mid-step'
+      ? { kind: 'up' }
+      : spec.kind === 'slow'
+        ? { kind: 'slow', ms: 0 }
+        : spec.kind === 'flaky'
+          ? { kind: 'flaky', pct: 0 }
+          : undefined;
   if (reset) await applyFault(dir, host, reset);
   if (spec.kind === 'hang-command') await inHost(findHost(readLabState(dir), host).initPid, unhangScript(spec.command));
 }
@@ -103,7 +112,14 @@ export class FaultInjector implements EventSink {
     this.slots = plans.flatMap((plan) =>
       plan.hosts.map((host) => {
         const value = faultValue(plan.spec);
-        const entry: FaultLogEntry = { index: plan.index, kind: plan.spec.kind, host, when: formatWhen(plan.spec.when), ...(value ? { value } : {}), status: 'not-triggered' };
+        const entry: FaultLogEntry = {
+          index: plan.index,
+          kind: plan.spec.kind,
+          host,
+          when: formatWhen(plan.spec.when),
+          ...(value ? { value } : {}),
+          status: 'not-triggered',
+        };
         return { plan, entry, healed: false };
       }),
     );
@@ -133,7 +149,11 @@ export class FaultInjector implements EventSink {
       }
     } else if (e.type === 'phase.started' && !this.firedPhases.has(e.phase)) {
       this.firedPhases.add(e.phase);
-      this.trigger(this.slots.filter((s) => s.plan.spec.when.at === 'phase' && (s.plan.spec.when as { phase: string }).phase === e.phase));
+      this.trigger(
+        this.slots.filter(
+          (s) => s.plan.spec.when.at === 'phase' && (s.plan.spec.when as { phase: string }).phase === e.phase,
+        ),
+      );
     } else if (e.type === 'step.started') {
       const waiting = this.armed.get(e.host);
       if (!waiting?.length) return;
@@ -158,13 +178,15 @@ export class FaultInjector implements EventSink {
     const armed = new Set([...this.armed.values()].flat());
     this.armed.clear();
     await this.settle();
-    for (const s of this.slots.filter((x) => x.entry.status === 'not-triggered')) s.entry.message ??= whyNotTriggered(s, armed.has(s));
+    for (const s of this.slots.filter((x) => x.entry.status === 'not-triggered'))
+      s.entry.message ??= whyNotTriggered(s, armed.has(s));
     await Promise.all(this.slots.filter((s) => s.entry.status === 'injected' && !s.healed).map((s) => this.heal(s)));
   }
 
   private trigger(slots: readonly Slot[]): void {
     for (const s of slots) {
-      if (s.plan.spec.kind === 'kill-sshd-mid-step') this.armed.set(s.entry.host, [...(this.armed.get(s.entry.host) ?? []), s]);
+      if (s.plan.spec.kind === 'kill-sshd-mid-step')
+        this.armed.set(s.entry.host, [...(this.armed.get(s.entry.host) ?? []), s]);
       else this.track(this.fire(s));
     }
   }

@@ -62,7 +62,10 @@ export function parseProbeFlag(text: string): [string, string | string[]] {
   const i = text.indexOf(':');
   if (i <= 0) throw new InputError(`--probe ${text}: expected PROBE:HOSTS, e.g. ssh-serves:non-compromised`);
   const hosts = text.slice(i + 1);
-  return [text.slice(0, i), /^(all|compromised|non-compromised|clean|scenario:.+)$/.test(hosts) ? hosts : hosts.split('+').filter(Boolean)];
+  return [
+    text.slice(0, i),
+    /^(all|compromised|non-compromised|clean|scenario:.+)$/.test(hosts) ? hosts : hosts.split('+').filter(Boolean),
+  ];
 }
 
 /** `min_coverage=0.9` → [key, value] (the value read as a YAML scalar). */
@@ -80,10 +83,14 @@ export function parseThresholdFlag(text: string): [string, unknown] {
 }
 
 export function drillFromFlags(flags: DrillFlags, seed?: number | string): LoadedDrill {
-  if (!flags.runbook) throw new InputError('firebreak drill: give a drill file, or --runbook with --hosts and --scenario');
+  if (!flags.runbook)
+    throw new InputError('firebreak drill: give a drill file, or --runbook with --hosts and --scenario');
   const data: DrillInput = {
     name: 'adhoc',
-    lab: { hosts: flags.hosts, scenarios: Object.fromEntries(parseScenarioList(flags.scenario ?? '').map((s) => [s.name, s.count])) },
+    lab: {
+      hosts: flags.hosts,
+      scenarios: Object.fromEntries(parseScenarioList(flags.scenario ?? '').map((s) => [s.name, s.count])),
+    },
     runbook: flags.runbook,
     faults: (flags.fault ?? []).map(parseFaultFlag) as DrillInput['faults'],
     ...(flags.probe?.length ? { hypothesis: Object.fromEntries(flags.probe.map(parseProbeFlag)) } : {}),

@@ -5,8 +5,24 @@
  */
 export { loadDrill, parseDrillYaml, validateDrill, type LoadedDrill } from './load.js';
 export { drillFromFlags, parseFaultFlag, parseProbeFlag, parseThresholdFlag, type DrillFlags } from './flags.js';
-export { drillSchema, FAULT_KINDS, PROBES, type DrillSpec, type FaultSpec, type HypothesisSpec, type Thresholds } from './schema.js';
-export { assignScenarios, planFaults, selectRoles, compromisedScenarios, type Assignment, type FaultPlan, type HostRole } from './assign.js';
+export {
+  drillSchema,
+  FAULT_KINDS,
+  PROBES,
+  type DrillSpec,
+  type FaultSpec,
+  type HypothesisSpec,
+  type Thresholds,
+} from './schema.js';
+export {
+  assignScenarios,
+  planFaults,
+  selectRoles,
+  compromisedScenarios,
+  type Assignment,
+  type FaultPlan,
+  type HostRole,
+} from './assign.js';
 export { seededRandom, shuffle, type Seed } from './random.js';
 export { runDrill, drillExitCode, type DrillHooks, type DrillOptions, type DrillResult } from './run-drill.js';
 export { formatScorecard } from './format.js';

@@ -23,14 +23,18 @@ export interface LoadedDrill {
 }
 
 let vocabulary: Set<string> | undefined;
-const vocab = (): Set<string> => (vocabulary ??= schemaVocabulary(z.toJSONSchema(drillSchema, { io: 'input', unrepresentable: 'any' })));
+const vocab = (): Set<string> =>
+  (vocabulary ??= schemaVocabulary(z.toJSONSchema(drillSchema, { io: 'input', unrepresentable: 'any' })));
 
 function schemaIssues(issues: readonly z.core.$ZodIssue[], data: unknown): RawIssue[] {
   return issues.flatMap((issue): RawIssue[] => {
     // A discriminated union with an unknown discriminator has no branches to pick from: say what is known.
     if (issue.code === 'invalid_union' && issue.errors.length === 0) {
       const options = (issue as { options?: unknown[] }).options ?? [];
-      const value = issue.path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), data);
+      const value = issue.path.reduce<unknown>(
+        (v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined),
+        data,
+      );
       const message = `unknown ${String(issue.path.at(-1) ?? 'value')} ${JSON.stringify(value)}${options.length ? `: expected one of ${options.join(', ')}` : ''}`;
       return [{ code: 'invalid_value', path: issue.path as (string | number)[], message }];
     }
@@ -43,23 +47,49 @@ export function semanticIssues(spec: DrillSpec, raw: unknown, known: readonly st
   const out: RawIssue[] = [];
   const scenarios = Object.entries(spec.lab.scenarios);
   for (const [name] of scenarios) {
-    if (!known.includes(name)) out.push({ code: 'unknown_scenario', path: ['lab', 'scenarios', name], atKey: true, message: `unknown scenario "${name}": known scenarios are ${known.join(', ')}` });
+    if (!known.includes(name))
+      out.push({
+        code: 'unknown_scenario',
+        path: ['lab', 'scenarios', name],
+        atKey: true,
+        message: `unknown scenario "${name}": known scenarios are ${known.join(', ')}`,
+      });
   }
   const planted = scenarios.reduce((n, [, count]) => n + count, 0);
-  if (planted > spec.lab.hosts) out.push({ code: 'too_many', path: ['lab', 'scenarios'], message: `the scenarios ask for ${planted} hosts but the lab has ${spec.lab.hosts}` });
+  if (planted > spec.lab.hosts)
+    out.push({
+      code: 'too_many',
+      path: ['lab', 'scenarios'],
+      message: `the scenarios ask for ${planted} hosts but the lab has ${spec.lab.hosts}`,
+    });
   (spec.lab.compromised ?? []).forEach((name, i) => {
-    if (!spec.lab.scenarios[name]) out.push({ code: 'unknown_scenario', path: ['lab', 'compromised', i], message: `"${name}" is not one of this drill's scenarios (${scenarios.map(([n]) => n).join(', ') || 'none'})` });
+    if (!spec.lab.scenarios[name])
+      out.push({
+        code: 'unknown_scenario',
+        path: ['lab', 'compromised', i],
+        message: `"${name}" is not one of this drill's scenarios (${scenarios.map(([n]) => n).join(', ') || 'none'})`,
+      });
   });
   const hosts = new Set(Array.from({ length: spec.lab.hosts }, (_, k) => hostName(k + 1)));
   const checkNames = (names: unknown, at: (string | number)[]): void => {
     if (!Array.isArray(names)) return;
     names.forEach((n: string, j) => {
-      if (!hosts.has(n)) out.push({ code: 'unknown_host', path: [...at, j], message: `no host "${n}" in a lab of ${spec.lab.hosts} (${hostName(1)}…${hostName(spec.lab.hosts)})` });
+      if (!hosts.has(n))
+        out.push({
+          code: 'unknown_host',
+          path: [...at, j],
+          message: `no host "${n}" in a lab of ${spec.lab.hosts} (${hostName(1)}…${hostName(spec.lab.hosts)})`,
+        });
     });
   };
   spec.faults.forEach((f, i) => {
     checkNames(f.target, ['faults', i, 'target']);
-    if (typeof f.target === 'number' && f.target > spec.lab.hosts) out.push({ code: 'too_many', path: ['faults', i, 'target'], message: `${f.target} hosts asked for, the lab has ${spec.lab.hosts}` });
+    if (typeof f.target === 'number' && f.target > spec.lab.hosts)
+      out.push({
+        code: 'too_many',
+        path: ['faults', i, 'target'],
+        message: `${f.target} hosts asked for, the lab has ${spec.lab.hosts}`,
+      });
   });
   const rawProbes = ((raw as { hypothesis?: Record<string, unknown> }).hypothesis ?? {}) as Record<string, unknown>;
   for (const [probe, value] of Object.entries(spec.hypothesis ?? {})) {

@@ -35,13 +35,15 @@ export interface ProbeContext {
 }
 
 function procNetTcp(initPid: number): string {
-  return ['tcp', 'tcp6'].map((f) => {
-    try {
-      return readFileSync(`/proc/${initPid}/net/${f}`, 'utf8');
-    } catch {
-      return '';
-    }
-  }).join('\n');
+  return ['tcp', 'tcp6']
+    .map((f) => {
+      try {
+        return readFileSync(`/proc/${initPid}/net/${f}`, 'utf8');
+      } catch {
+        return '';
+      }
+    })
+    .join('\n');
 }
 
 async function sshServes(host: LabHostState): Promise<ProbeHostResult> {
@@ -51,30 +53,58 @@ async function sshServes(host: LabHostState): Promise<ProbeHostResult> {
 
 async function isolatedOrRebuilt(host: LabHostState, ctx: ProbeContext): Promise<ProbeHostResult> {
   const before = ctx.generations.get(host.name) ?? 0;
-  if (host.generation > before) return { host: host.name, ok: true, detail: `rebuilt (lab generation ${before} → ${host.generation})` };
+  if (host.generation > before)
+    return { host: host.name, ok: true, detail: `rebuilt (lab generation ${before} → ${host.generation})` };
   const target = ctx.state.network.attacker;
   const r = await watchEgress(host.initPid, 1.5, target);
   return r.probe === 0
     ? { host: host.name, ok: true, detail: `isolated: a test connection to ${target}:22 did not leave the host` }
-    : { host: host.name, ok: false, detail: `not isolated: a test connection to ${target}:22 left the host (${r.probe} packet(s))` };
+    : {
+        host: host.name,
+        ok: false,
+        detail: `not isolated: a test connection to ${target}:22 left the host (${r.probe} packet(s))`,
+      };
 }
 
 /** Watch one host's egress and record the sample. */
-export async function sampleEgress(host: LabHostState, seconds: number, source: EgressSample['source'], into: EgressSample[]): Promise<EgressSample> {
+export async function sampleEgress(
+  host: LabHostState,
+  seconds: number,
+  source: EgressSample['source'],
+  into: EgressSample[],
+): Promise<EgressSample> {
   const at = new Date().toISOString();
   const r = await watchEgress(host.initPid, seconds);
-  const sample: EgressSample = { host: host.name, at, windowSeconds: seconds, packets: r.packets, destinations: r.destinations, source };
+  const sample: EgressSample = {
+    host: host.name,
+    at,
+    windowSeconds: seconds,
+    packets: r.packets,
+    destinations: r.destinations,
+    source,
+  };
   into.push(sample);
   return sample;
 }
 
 async function noAttackTraffic(host: LabHostState, ctx: ProbeContext, seconds: number): Promise<ProbeHostResult> {
   const s = await sampleEgress(host, seconds, 'hypothesis', ctx.egress);
-  const to = Object.entries(s.destinations).map(([a, n]) => `${a} (${n})`).join(', ');
-  return { host: host.name, ok: s.packets === 0, detail: `${s.packets} TCP/22 packet(s) left in ${seconds} s${to ? ` to ${to}` : ''}` };
+  const to = Object.entries(s.destinations)
+    .map(([a, n]) => `${a} (${n})`)
+    .join(', ');
+  return {
+    host: host.name,
+    ok: s.packets === 0,
+    detail: `${s.packets} TCP/22 packet(s) left in ${seconds} s${to ? ` to ${to}` : ''}`,
+  };
 }
 
-async function probeHost(probe: ProbeName, host: LabHostState, ctx: ProbeContext, window: number): Promise<ProbeHostResult> {
+async function probeHost(
+  probe: ProbeName,
+  host: LabHostState,
+  ctx: ProbeContext,
+  window: number,
+): Promise<ProbeHostResult> {
   try {
     if (probe === 'ssh-serves') return await sshServes(host);
     if (probe === 'isolated-or-rebuilt') return await isolatedOrRebuilt(host, ctx);
@@ -89,15 +119,21 @@ async function probeHost(probe: ProbeName, host: LabHostState, ctx: ProbeContext
  * the containment probes as information only (a read-only runbook is not expected to contain anything).
  */
 export function effectiveHypothesis(spec: HypothesisSpec | undefined): HypothesisSpec {
-  return spec ?? {
-    'ssh-serves': { hosts: 'non-compromised' },
-    'isolated-or-rebuilt': { hosts: 'compromised', required: false },
-    'no-attack-traffic': { hosts: 'all', required: false },
-  };
+  return (
+    spec ?? {
+      'ssh-serves': { hosts: 'non-compromised' },
+      'isolated-or-rebuilt': { hosts: 'compromised', required: false },
+      'no-attack-traffic': { hosts: 'all', required: false },
+    }
+  );
 }
 
 /** Run every probe due `at` on its hosts (hosts in parallel, probes one after another). */
-export async function checkHypothesis(spec: HypothesisSpec, at: 'before' | 'after', ctx: ProbeContext): Promise<ProbeResult[]> {
+export async function checkHypothesis(
+  spec: HypothesisSpec,
+  at: 'before' | 'after',
+  ctx: ProbeContext,
+): Promise<ProbeResult[]> {
   const limit = pLimit(16);
   const results: ProbeResult[] = [];
   for (const [name, p] of Object.entries(spec) as [ProbeName, NonNullable<HypothesisSpec[ProbeName]>][]) {

@@ -85,7 +85,9 @@ export async function runOnLab(o: DrillRunOptions): Promise<DrillRun> {
 async function runWithDeadline(o: DrillRunOptions): Promise<DrillRun> {
   const inventory = await loadInventory([o.state.files.inventory]);
   const hosts = selectHosts(inventory, 'all');
-  const groups = Object.fromEntries([...inventory.groups.keys()].map((g) => [g, selectHosts(inventory, g).map((h) => h.name)]));
+  const groups = Object.fromEntries(
+    [...inventory.groups.keys()].map((g) => [g, selectHosts(inventory, g).map((h) => h.name)]),
+  );
   const handle = await runRunbook({
     loaded: o.loaded,
     hosts,

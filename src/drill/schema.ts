@@ -51,7 +51,8 @@ export function parseWhen(text: string): FaultWhen {
   if (text === 'before') return { at: 'before' };
   const phase = /^phase:(.+)$/.exec(text)?.[1];
   if (phase !== undefined) {
-    if (!(PHASES as readonly string[]).includes(phase)) throw new Error(`unknown phase "${phase}" (phases: ${PHASES.join(', ')})`);
+    if (!(PHASES as readonly string[]).includes(phase))
+      throw new Error(`unknown phase "${phase}" (phases: ${PHASES.join(', ')})`);
     return { at: 'phase', phase: phase as PhaseName };
   }
   const after = /^after:(.+)$/.exec(text)?.[1];
@@ -96,14 +97,23 @@ export const faultSchema = z.discriminatedUnion('kind', [
   /** At the host's next step start: kill its sshd and every session of it (the runner's included). */
   z.strictObject({ kind: z.literal('kill-sshd-mid-step'), ...faultCommon }),
   /** Make a command hang on the host (a wrapper earlier in PATH that sleeps): steps using it time out. */
-  z.strictObject({ kind: z.literal('hang-command'), command: z.string().regex(/^[a-z0-9][a-z0-9._+-]*$/, 'a command name like ss or ps').default('ss'), ...faultCommon }),
+  z.strictObject({
+    kind: z.literal('hang-command'),
+    command: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._+-]*$/, 'a command name like ss or ps')
+      .default('ss'),
+    ...faultCommon,
+  }),
 ]);
 export type FaultSpec = z.infer<typeof faultSchema>;
 
 export const PROBES = ['ssh-serves', 'isolated-or-rebuilt', 'no-attack-traffic'] as const;
 export type ProbeName = (typeof PROBES)[number];
 
-const probeAt = z.union([z.enum(['before', 'after', 'both']), z.array(z.enum(['before', 'after'])).min(1)]).transform((v) => (v === 'both' ? (['before', 'after'] as const) : typeof v === 'string' ? [v] : v));
+const probeAt = z
+  .union([z.enum(['before', 'after', 'both']), z.array(z.enum(['before', 'after'])).min(1)])
+  .transform((v) => (v === 'both' ? (['before', 'after'] as const) : typeof v === 'string' ? [v] : v));
 
 const probeSpec = z.union([
   selectorSchema.transform((hosts) => ({ hosts })),

@@ -188,7 +188,14 @@ export interface Scorecard {
   finishedAt: string;
   durationSeconds: number;
   lab: { id: string; dir: string; cidr: string; bridge: string; kept: boolean };
-  run: { runId: string; runDir: string; exitCode: number | null; aborted?: string; startedAt: string | null; durationSeconds: number | null } | null;
+  run: {
+    runId: string;
+    runDir: string;
+    exitCode: number | null;
+    aborted?: string;
+    startedAt: string | null;
+    durationSeconds: number | null;
+  } | null;
   /** The seeded assignment of scenarios to hosts. */
   hosts: HostRole[];
   detection: DetectionScore;

@@ -12,7 +12,15 @@ import type { PlantedIndicator } from './score/index.js';
 export function plantedIndicators(state: LabState): PlantedIndicator[] {
   return state.hosts.flatMap((h) =>
     h.scenarios.flatMap((s) =>
-      s.indicators.map((i) => ({ host: h.name, scenario: s.scenario, id: i.id, description: i.description, ...(i.finding ? { finding: i.finding } : {}), match: i.match, verified: null })),
+      s.indicators.map((i) => ({
+        host: h.name,
+        scenario: s.scenario,
+        id: i.id,
+        description: i.description,
+        ...(i.finding ? { finding: i.finding } : {}),
+        match: i.match,
+        verified: null,
+      })),
     ),
   );
 }
@@ -28,7 +36,10 @@ export async function verifyIndicators(state: LabState, attempts = 6, delayMs = 
     for (const planted of host.scenarios) {
       const mine = out.filter((p) => p.host === host.name && p.scenario === planted.scenario);
       for (let attempt = 1; attempt <= attempts; attempt++) {
-        const todo = { ...planted, indicators: planted.indicators.filter((i) => mine.find((p) => p.id === i.id)?.verified !== true) };
+        const todo = {
+          ...planted,
+          indicators: planted.indicators.filter((i) => mine.find((p) => p.id === i.id)?.verified !== true),
+        };
         if (!todo.indicators.length) break;
         for (const c of await checkTruth(host, todo)) {
           const p = mine.find((x) => x.id === c.id);

@@ -8,7 +8,14 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { ConnectionError, describeExecFailure, type Become, type ExecResult, type PhaseName, type StoredArtifact } from '../core/index.js';
+import {
+  ConnectionError,
+  describeExecFailure,
+  type Become,
+  type ExecResult,
+  type PhaseName,
+  type StoredArtifact,
+} from '../core/index.js';
 import type { EvidenceStore } from '../evidence/index.js';
 import type { Redactor } from '../journal/index.js';
 import { runEvidence } from './evidence-action.js';
@@ -40,7 +47,6 @@ export interface AttemptContext {
   phase: PhaseName;
   stepName: string;
 }
-
 
 export interface AttemptResult {
   result: RegisteredResult;
@@ -166,7 +172,8 @@ export async function runAttempt(ctx: AttemptContext, attempt: number): Promise<
       }
     }
   } catch (err) {
-    if (err instanceof ConnectionError) return { result: { ...result(), failed: true }, unreachable: err, message: err.message, outputs };
+    if (err instanceof ConnectionError)
+      return { result: { ...result(), failed: true }, unreachable: err, message: err.message, outputs };
     failMessage = `${session.host.name}: ${err instanceof Error ? err.message : String(err)}`;
   }
 
@@ -175,12 +182,15 @@ export async function runAttempt(ctx: AttemptContext, attempt: number): Promise<
     // The step's own output is the list of artifacts; the artifacts themselves are in the store.
     execs.push(evidenceSummary(evidenceLines.join(''), evidenceErrors.join('')));
   }
-  if (!failMessage && evidenceProblems.length) failMessage = `${session.host.name}: evidence problems: ${evidenceProblems.join('; ')}`;
+  if (!failMessage && evidenceProblems.length)
+    failMessage = `${session.host.name}: evidence problems: ${evidenceProblems.join('; ')}`;
   const r = result();
   if (artifacts.length) r.artifacts = artifacts;
   r.failed = failMessage !== undefined || isFailure(r, planned);
   if (r.failed && !failMessage) {
-    failMessage = planned.failedWhen ? `${session.host.name}: failed_when is true (rc=${r.rc})` : `${session.host.name}: failed (rc=${r.rc})`;
+    failMessage = planned.failedWhen
+      ? `${session.host.name}: failed_when is true (rc=${r.rc})`
+      : `${session.host.name}: failed (rc=${r.rc})`;
   }
   r.changed = !r.failed && planned.changes;
   const files = await writeOutputs(ctx, execs, spilled);
@@ -189,7 +199,18 @@ export async function runAttempt(ctx: AttemptContext, attempt: number): Promise<
 
 /** A pseudo command result carrying the artifact list, so results, journal and output files show it. */
 function evidenceSummary(text: string, errors: string): ExecResult {
-  return { command: 'evidence', code: 0, signal: null, stdout: text, stderr: errors, stdoutBytes: Buffer.byteLength(text), stderrBytes: Buffer.byteLength(errors), startedAt: new Date().toISOString(), durationMs: 0, timedOut: false };
+  return {
+    command: 'evidence',
+    code: 0,
+    signal: null,
+    stdout: text,
+    stderr: errors,
+    stdoutBytes: Buffer.byteLength(text),
+    stderrBytes: Buffer.byteLength(errors),
+    startedAt: new Date().toISOString(),
+    durationMs: 0,
+    timedOut: false,
+  };
 }
 
 function firstExec(planned: PlannedStep): number {
@@ -274,6 +295,7 @@ async function localSource(ctx: AttemptContext, localPath: string): Promise<stri
 /** Resolve a relative path inside `dir`, refusing `..` escapes (a fetch must stay in the run directory). */
 export function insideDir(dir: string, rel: string): string {
   const full = resolve(dir, rel);
-  if (full !== dir && !full.startsWith(dir + sep)) throw new Error(`refusing to write outside the host directory: ${rel}`);
+  if (full !== dir && !full.startsWith(dir + sep))
+    throw new Error(`refusing to write outside the host directory: ${rel}`);
   return join(full);
 }

@@ -57,7 +57,9 @@ export async function runEvidence(run: EvidenceRun, action: EvidenceAction): Pro
   });
   const trailer = parseEvidenceTrailer(r.stderr);
   const input = { host, step: run.step, source: action.source, sha256AtSource: trailer.sha256 };
-  const stored = r.stdoutFile ? await run.store.addFile(input, r.stdoutFile) : await run.store.addBytes(input, Buffer.alloc(0));
+  const stored = r.stdoutFile
+    ? await run.store.addFile(input, r.stdoutFile)
+    : await run.store.addBytes(input, Buffer.alloc(0));
   const { text, truncated } = readHead(r.stdoutFile, MAX_ANALYZED_BYTES);
   if (r.stdoutFile) rmSync(r.stdoutFile, { force: true });
   if (r.stderrFile) rmSync(r.stderrFile, { force: true });
@@ -80,5 +82,17 @@ export async function runEvidence(run: EvidenceRun, action: EvidenceAction): Pro
         : stored.match === null
           ? `${action.label}: the host reported no SHA-256 (is sha256sum missing?)`
           : undefined;
-  return { artifact, output: { label: action.label, source: action.source, text, truncated, rc: trailer.rc, sha256: stored.sha256AtRest }, ...(problem ? { problem } : {}), stderr: trailer.stderr };
+  return {
+    artifact,
+    output: {
+      label: action.label,
+      source: action.source,
+      text,
+      truncated,
+      rc: trailer.rc,
+      sha256: stored.sha256AtRest,
+    },
+    ...(problem ? { problem } : {}),
+    stderr: trailer.stderr,
+  };
 }

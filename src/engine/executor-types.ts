@@ -11,8 +11,6 @@ export type { CollectedOutput };
 export type { RegisteredResult } from '../core/index.js';
 import type { RegisteredResult } from '../core/index.js';
 
-
-
 /** One step, planned for one host just before it runs (so `when` and templates see registered values). */
 export interface PlannedStep {
   /** Display name; defaults to the runbook step's `name`, else `step N`. */

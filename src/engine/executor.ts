@@ -55,7 +55,10 @@ export function startRun<S>(opts: RunOptions<S>): RunHandle {
   const clock = opts.clock ?? systemClock;
   const startMs = clock.now();
   const { runId, dir } = createRunDir(opts.runsDir ?? 'runs', opts.runbook.name, startMs);
-  const journal = new Journal(join(dir, 'journal.jsonl'), { secrets: [...(opts.secrets ?? []), opts.becomePassword], fsync: opts.fsync });
+  const journal = new Journal(join(dir, 'journal.jsonl'), {
+    secrets: [...(opts.secrets ?? []), opts.becomePassword],
+    fsync: opts.fsync,
+  });
   const tally = new RecapTally(opts.hosts.map((h) => h.name));
   const controller = new AbortController();
   // Every running step on every host listens on this one signal: hundreds of listeners are expected.
@@ -111,10 +114,16 @@ export function startRun<S>(opts: RunOptions<S>): RunHandle {
       });
       await closeAll([...sessions.values()], opts.closeTimeoutMs ?? 10_000);
       await evidence.finalize();
-      for (const h of opts.hosts) if ((phasesRun.get(h.name) ?? 0) < phasesRun.total && stopReason !== undefined) tally.markAborted(h.name);
+      for (const h of opts.hosts)
+        if ((phasesRun.get(h.name) ?? 0) < phasesRun.total && stopReason !== undefined) tally.markAborted(h.name);
       const recap = tally.recap();
       const count = (s: string): number => recap.filter((r) => r.state === s).length;
-      const exitCode = stopReason !== undefined ? ExitCode.Aborted : recap.some((r) => r.state === 'failed' || r.state === 'unreachable') ? ExitCode.HostsFailed : ExitCode.Ok;
+      const exitCode =
+        stopReason !== undefined
+          ? ExitCode.Aborted
+          : recap.some((r) => r.state === 'failed' || r.state === 'unreachable')
+            ? ExitCode.HostsFailed
+            : ExitCode.Ok;
       const endMs = clock.now();
       emit({ type: 'run.finished', exitCode, durationMs: endMs - startMs, recap });
       summary = {
@@ -126,7 +135,13 @@ export function startRun<S>(opts: RunOptions<S>): RunHandle {
         durationMs: endMs - startMs,
         exitCode,
         ...(stopReason !== undefined ? { aborted: stopReason } : {}),
-        counts: { hosts: recap.length, ok: count('ok'), failed: count('failed'), unreachable: count('unreachable'), aborted: count('aborted') },
+        counts: {
+          hosts: recap.length,
+          ok: count('ok'),
+          failed: count('failed'),
+          unreachable: count('unreachable'),
+          aborted: count('aborted'),
+        },
         recap,
       };
       writeJsonAtomic(join(dir, 'summary.json'), summary, journal.redact);
@@ -160,7 +175,15 @@ async function runPhases<S>(opts: RunOptions<S>, eng: Engine): Promise<PhaseCoun
   const phases = PHASES.filter((p) => (opts.runbook.phases[p]?.steps.length ?? 0) > 0);
   const forks = Math.max(1, Math.floor(opts.forks ?? DEFAULT_FORKS));
   const hostNames = opts.hosts.map((h) => h.name);
-  eng.emit({ type: 'run.started', runId: eng.runId, runbook: opts.runbook.name, runDir: eng.runDir, hosts: hostNames, phases, forks });
+  eng.emit({
+    type: 'run.started',
+    runId: eng.runId,
+    runbook: opts.runbook.name,
+    runDir: eng.runDir,
+    hosts: hostNames,
+    phases,
+    forks,
+  });
   const done = Object.assign(new Map<string, number>(), { total: phases.length }) as PhaseCounts;
   const limits = { ...DEFAULT_OUTPUT_LIMITS, ...opts.outputLimits };
   const redact = createRedactor([...(opts.secrets ?? []), opts.becomePassword]);
@@ -214,7 +237,10 @@ async function runPhases<S>(opts: RunOptions<S>, eng: Engine): Promise<PhaseCoun
             if (r === 'failed' || r === 'unreachable') {
               failed++;
               if (maxFailExceeded(failed, batch.length, spec.max_fail_percentage)) {
-                eng.stop(`max_fail_percentage ${spec.max_fail_percentage}% exceeded in phase ${phase} (batch ${b + 1}): ${failed} of ${batch.length} hosts failed`, false);
+                eng.stop(
+                  `max_fail_percentage ${spec.max_fail_percentage}% exceeded in phase ${phase} (batch ${b + 1}): ${failed} of ${batch.length} hosts failed`,
+                  false,
+                );
               }
             }
             return r;
@@ -224,7 +250,14 @@ async function runPhases<S>(opts: RunOptions<S>, eng: Engine): Promise<PhaseCoun
       const ok = batch.filter((_, i) => results[i] === 'ok');
       for (const h of ok) done.set(h.name, (done.get(h.name) ?? 0) + 1);
       survivors.push(...ok);
-      eng.emit({ type: 'phase.finished', phase, batch: b + 1, batches: batches.length, ok: ok.map((h) => h.name), failed: batch.filter((_, i) => results[i] === 'failed' || results[i] === 'unreachable').map((h) => h.name) });
+      eng.emit({
+        type: 'phase.finished',
+        phase,
+        batch: b + 1,
+        batches: batches.length,
+        ok: ok.map((h) => h.name),
+        failed: batch.filter((_, i) => results[i] === 'failed' || results[i] === 'unreachable').map((h) => h.name),
+      });
     }
     alive = survivors;
   }
@@ -232,7 +265,13 @@ async function runPhases<S>(opts: RunOptions<S>, eng: Engine): Promise<PhaseCoun
 }
 
 /** Ask before a phase; a refusal (or no way to ask) stops the run before the phase starts. */
-async function confirmPhase<S>(opts: RunOptions<S>, eng: Engine, phase: PhaseName, confirm: true | string, hosts: number): Promise<boolean> {
+async function confirmPhase<S>(
+  opts: RunOptions<S>,
+  eng: Engine,
+  phase: PhaseName,
+  confirm: true | string,
+  hosts: number,
+): Promise<boolean> {
   const message = typeof confirm === 'string' ? confirm : `Run phase ${phase} on ${hosts} host(s)?`;
   if (!opts.confirm) {
     eng.stop(`phase ${phase} needs confirmation and there is no way to ask`, true);
@@ -264,7 +303,11 @@ interface LazyEvidence {
 function lazyEvidence(runDir: string, options: RunOptions<unknown>['evidence']): LazyEvidence {
   let store: Promise<EvidenceStore> | undefined;
   return {
-    open: () => (store ??= EvidenceStore.open(runDir, { ...(options?.signingKeyFile ? { signingKeyFile: options.signingKeyFile } : {}), ...(options?.signingKeyPassphrase ? { signingKeyPassphrase: options.signingKeyPassphrase } : {}) })),
+    open: () =>
+      (store ??= EvidenceStore.open(runDir, {
+        ...(options?.signingKeyFile ? { signingKeyFile: options.signingKeyFile } : {}),
+        ...(options?.signingKeyPassphrase ? { signingKeyPassphrase: options.signingKeyPassphrase } : {}),
+      })),
     finalize: async () => {
       if (store) await (await store).finalize();
     },

@@ -3,7 +3,15 @@
  * earlier steps registered), run it with retries, record the outcome, stop at the first real failure.
  * Emits events only; the executor decides what a host's failure means for the run.
  */
-import { describeAction, severityRank, skippedResult, type Host, type PhaseName, type RunEvent, type StepOutcome } from '../core/index.js';
+import {
+  describeAction,
+  severityRank,
+  skippedResult,
+  type Host,
+  type PhaseName,
+  type RunEvent,
+  type StepOutcome,
+} from '../core/index.js';
 import type { EvidenceStore } from '../evidence/index.js';
 import type { Redactor } from '../journal/index.js';
 import { runAttempt, type AttemptResult } from './attempt.js';
@@ -44,7 +52,11 @@ export interface IndexedStep<S> {
   index: number;
 }
 
-export async function runHostPhase<S>(ctx: HostRunContext<S>, phase: PhaseName, steps: readonly IndexedStep<S>[]): Promise<HostPhaseResult> {
+export async function runHostPhase<S>(
+  ctx: HostRunContext<S>,
+  phase: PhaseName,
+  steps: readonly IndexedStep<S>[],
+): Promise<HostPhaseResult> {
   const host = ctx.host.name;
   ctx.emit({ type: 'host.started', host, phase });
   const end = (state: HostPhaseResult): HostPhaseResult => {
@@ -56,10 +68,23 @@ export async function runHostPhase<S>(ctx: HostRunContext<S>, phase: PhaseName, 
     const fallbackName = nameOf(step, index);
     let planned: PlannedStep;
     try {
-      planned = await ctx.planStep(step, { host: ctx.host, runId: ctx.runId, phase, index, registered: ctx.registered });
+      planned = await ctx.planStep(step, {
+        host: ctx.host,
+        runId: ctx.runId,
+        phase,
+        index,
+        registered: ctx.registered,
+      });
     } catch (err) {
       const message = `${host}: cannot plan step "${fallbackName}": ${err instanceof Error ? err.message : String(err)}`;
-      ctx.emit({ type: 'step.finished', host, phase, step: fallbackName, index, outcome: { status: 'failed', durationMs: 0, message } });
+      ctx.emit({
+        type: 'step.finished',
+        host,
+        phase,
+        step: fallbackName,
+        index,
+        outcome: { status: 'failed', durationMs: 0, message },
+      });
       ctx.emit({ type: 'host.failed', host, phase, step: fallbackName, message });
       return end('failed');
     }
@@ -75,9 +100,23 @@ export async function runHostPhase<S>(ctx: HostRunContext<S>, phase: PhaseName, 
   return end('ok');
 }
 
-async function runStep<S>(ctx: HostRunContext<S>, phase: PhaseName, name: string, index: number, planned: PlannedStep): Promise<HostPhaseResult> {
+async function runStep<S>(
+  ctx: HostRunContext<S>,
+  phase: PhaseName,
+  name: string,
+  index: number,
+  planned: PlannedStep,
+): Promise<HostPhaseResult> {
   const host = ctx.host.name;
-  ctx.emit({ type: 'step.started', host, phase, step: name, index, commands: planned.actions.map(describeAction), ...(planned.type ? { stepType: planned.type } : {}) });
+  ctx.emit({
+    type: 'step.started',
+    host,
+    phase,
+    step: name,
+    index,
+    commands: planned.actions.map(describeAction),
+    ...(planned.type ? { stepType: planned.type } : {}),
+  });
   const dir = hostDir(ctx.runDir, host);
   const fileBase = `${dir}/${stepFileBase(index, phase, name)}`;
   const tries = Math.max(0, Math.floor(planned.retries)) + 1;
@@ -109,7 +148,16 @@ async function runStep<S>(ctx: HostRunContext<S>, phase: PhaseName, name: string
       // A step that asked for retries also rides out a dropped connection (sshd restarting, a flaky
       // link): wait, reconnect on the next attempt. Without retries the host is unreachable at once.
       if (attempt === tries || ctx.stopping()) break;
-      ctx.emit({ type: 'step.retrying', host, phase, step: name, attempt, of: tries, delayMs: planned.delayMs, message: a.unreachable.message });
+      ctx.emit({
+        type: 'step.retrying',
+        host,
+        phase,
+        step: name,
+        attempt,
+        of: tries,
+        delayMs: planned.delayMs,
+        message: a.unreachable.message,
+      });
       await ctx.clock.sleep(planned.delayMs, ctx.signal);
       continue;
     }
@@ -123,13 +171,28 @@ async function runStep<S>(ctx: HostRunContext<S>, phase: PhaseName, name: string
       }
       break;
     }
-    ctx.emit({ type: 'step.retrying', host, phase, step: name, attempt, of: tries, delayMs: planned.delayMs, message: a.message ?? 'until is false' });
+    ctx.emit({
+      type: 'step.retrying',
+      host,
+      phase,
+      step: name,
+      attempt,
+      of: tries,
+      delayMs: planned.delayMs,
+      message: a.message ?? 'until is false',
+    });
     await ctx.clock.sleep(planned.delayMs, ctx.signal);
   }
   const r = a!;
   if (planned.analyze && !r.unreachable && r.outputs.length) analyze(ctx, phase, name, planned, r);
   const aborted = ctx.signal.aborted && r.result.failed;
-  const status: StepOutcome['status'] = r.result.failed ? (planned.ignoreErrors && !aborted && !r.unreachable ? 'ignored' : 'failed') : r.result.changed ? 'changed' : 'ok';
+  const status: StepOutcome['status'] = r.result.failed
+    ? planned.ignoreErrors && !aborted && !r.unreachable
+      ? 'ignored'
+      : 'failed'
+    : r.result.changed
+      ? 'changed'
+      : 'ok';
   if (planned.register) ctx.registered[planned.register] = r.result;
   const outcome: StepOutcome = {
     status,
@@ -147,7 +210,14 @@ async function runStep<S>(ctx: HostRunContext<S>, phase: PhaseName, name: string
   };
   ctx.emit({ type: 'step.finished', host, phase, step: name, index, outcome });
   if (r.unreachable) {
-    ctx.emit({ type: 'host.unreachable', host, phase, step: name, reason: r.unreachable.reason, message: r.unreachable.message });
+    ctx.emit({
+      type: 'host.unreachable',
+      host,
+      phase,
+      step: name,
+      reason: r.unreachable.reason,
+      message: r.unreachable.message,
+    });
     return 'unreachable';
   }
   if (aborted) return 'aborted';
@@ -159,17 +229,27 @@ async function runStep<S>(ctx: HostRunContext<S>, phase: PhaseName, name: string
 }
 
 /** Run the step's parsers over its evidence; a parser that throws is a failed step, never a lost run. */
-function analyze<S>(ctx: HostRunContext<S>, phase: PhaseName, step: string, planned: PlannedStep, r: AttemptResult): void {
+function analyze<S>(
+  ctx: HostRunContext<S>,
+  phase: PhaseName,
+  step: string,
+  planned: PlannedStep,
+  r: AttemptResult,
+): void {
   try {
     const findings = planned.analyze!(r.outputs, r.result);
     r.result.findings = findings;
-    for (const finding of findings) ctx.emit({ type: 'finding', host: ctx.host.name, phase, step, finding: { ...finding, step } });
+    for (const finding of findings)
+      ctx.emit({ type: 'finding', host: ctx.host.name, phase, step, finding: { ...finding, step } });
     const bar = planned.failOnFindings;
     const bad = bar ? findings.filter((f) => severityRank(f.severity) >= severityRank(bar)) : [];
     if (bad.length && !r.result.failed) {
       r.result.failed = true;
       r.result.changed = false;
-      r.message = `${ctx.host.name}: ${bad.length} finding(s) of severity ${bar} or worse: ${bad.slice(0, 3).map((f) => f.summary).join('; ')}`;
+      r.message = `${ctx.host.name}: ${bad.length} finding(s) of severity ${bar} or worse: ${bad
+        .slice(0, 3)
+        .map((f) => f.summary)
+        .join('; ')}`;
     }
   } catch (err) {
     r.result.failed = true;
@@ -181,4 +261,3 @@ function nameOf(step: unknown, index: number): string {
   const n = typeof step === 'object' && step !== null ? (step as { name?: unknown }).name : undefined;
   return typeof n === 'string' && n ? n : `step ${index}`;
 }
-

@@ -5,10 +5,19 @@
 import { spawn } from 'node:child_process';
 import type { ExecResult } from '../core/index.js';
 
-export function runLocal(command: string, timeoutMs: number, signal: AbortSignal, env: Record<string, string>): Promise<ExecResult> {
+export function runLocal(
+  command: string,
+  timeoutMs: number,
+  signal: AbortSignal,
+  env: Record<string, string>,
+): Promise<ExecResult> {
   const startedAt = new Date();
   return new Promise((resolve) => {
-    const child = spawn('/bin/sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env }, detached: true });
+    const child = spawn('/bin/sh', ['-c', command], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+      detached: true,
+    });
     let stdout = '';
     let stderr = '';
     let timedOut = false;

@@ -57,5 +57,7 @@ export class OutputThrottle {
 
 /** Keep the head of a text, saying how much was cut. */
 export function head(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max)}\n… (${text.length - max} more characters in the output file)`;
+  return text.length <= max
+    ? text
+    : `${text.slice(0, max)}\n… (${text.length - max} more characters in the output file)`;
 }

@@ -6,13 +6,24 @@ import { describeAction } from '../core/index.js';
 import { PLAN_NONCE, PLAN_RUN_ID, type HostPlan, type PlannedStepView, type RunPlan } from './planner.js';
 
 function formatStep(s: PlannedStepView): string[] {
-  const flags = [s.become ? `become ${s.become}` : '', s.register ? `register ${s.register}` : '', s.retries ? `retries ${s.retries}` : '', s.whenAtRunTime ? 'when decided at run time' : '']
+  const flags = [
+    s.become ? `become ${s.become}` : '',
+    s.register ? `register ${s.register}` : '',
+    s.retries ? `retries ${s.retries}` : '',
+    s.whenAtRunTime ? 'when decided at run time' : '',
+  ]
     .filter(Boolean)
     .join(', ');
   const lines = [`    ${s.index + 1}. ${s.name}${flags ? `  (${flags})` : ''}`];
   if (s.error) lines.push(`       ✖ ${s.error}`);
   else if (s.skip) lines.push(`       skip: ${s.skip}`);
-  else for (const a of s.actions) lines.push(...describeAction(a).split('\n').map((l, i) => `       ${i === 0 ? '$ ' : '  '}${l}`));
+  else
+    for (const a of s.actions)
+      lines.push(
+        ...describeAction(a)
+          .split('\n')
+          .map((l, i) => `       ${i === 0 ? '$ ' : '  '}${l}`),
+      );
   return lines;
 }
 

@@ -6,7 +6,15 @@
  * showing values registered at run time as `<registered:name.field>`.
  */
 import type { z } from 'zod';
-import { PHASES, type Action, type CollectedOutput, type Finding, type FindingSeverity, type Host, type PhaseName } from '../core/index.js';
+import {
+  PHASES,
+  type Action,
+  type CollectedOutput,
+  type Finding,
+  type FindingSeverity,
+  type Host,
+  type PhaseName,
+} from '../core/index.js';
 import { getStepType, type PlanContext, type StepType } from '../steps/index.js';
 import { WAIT_DEFAULT_TIMEOUT_MS } from '../steps/wait_for.js';
 import { flatten } from '../runbook/issues.js';
@@ -83,7 +91,9 @@ export function stepLabel(step: Step): string {
   if (step.name) return step.name;
   const { type, params } = stepTypeOf(step);
   const p = params as Record<string, unknown>;
-  const detail = String(p.cmd ?? p.command ?? p.src ?? (p.port !== undefined ? `port ${String(p.port)}` : p.connection ? 'connection' : ''));
+  const detail = String(
+    p.cmd ?? p.command ?? p.src ?? (p.port !== undefined ? `port ${String(p.port)}` : p.connection ? 'connection' : ''),
+  );
   const short = detail.split('\n')[0] ?? '';
   return `${type.type}${short ? `: ${short.length > 60 ? `${short.slice(0, 57)}...` : short}` : ''}`;
 }
@@ -101,11 +111,17 @@ export function tagSkipReason(step: Step, filter: TagFilter = {}): string | unde
 
 /** The phases of a runbook that have steps, in run order, optionally limited to `only`. */
 export function selectPhases(runbook: Runbook, only?: readonly PhaseName[]): Array<{ name: PhaseName; phase: Phase }> {
-  return PHASES.filter((p) => runbook.phases[p] && (!only || only.includes(p))).map((name) => ({ name, phase: runbook.phases[name] as Phase }));
+  return PHASES.filter((p) => runbook.phases[p] && (!only || only.includes(p))).map((name) => ({
+    name,
+    phase: runbook.phases[name] as Phase,
+  }));
 }
 
 /** Split hosts into `serial` batches (Ansible semantics: a list's last size repeats; 30% of hosts, at least 1). */
-export function serialBatches<T>(items: readonly T[], serial?: number | string | ReadonlyArray<number | string>): T[][] {
+export function serialBatches<T>(
+  items: readonly T[],
+  serial?: number | string | ReadonlyArray<number | string>,
+): T[][] {
   if (serial === undefined || items.length === 0) return items.length ? [items.slice()] : [];
   const sizes = Array.isArray(serial) ? serial : [serial as number | string];
   const size = (s: number | string) =>
@@ -159,7 +175,12 @@ export function planStep(step: Step, ctx: StepContext): PlannedStep {
   const tagReason = tagSkipReason(step, ctx.tags);
   if (tagReason) return { ...base, skip: tagReason, actions: [] };
 
-  const context = templateContext({ host: ctx.host, params: ctx.params, registered: ctx.registered, ...(ctx.groups ? { groups: ctx.groups } : {}) });
+  const context = templateContext({
+    host: ctx.host,
+    params: ctx.params,
+    registered: ctx.registered,
+    ...(ctx.groups ? { groups: ctx.groups } : {}),
+  });
   if (step.when !== undefined && !evalCondition(step.when, context, { step: name, field: 'when' })) {
     return { ...base, skip: `when is false: ${String(step.when)}`, actions: [] };
   }
@@ -167,7 +188,10 @@ export function planStep(step: Step, ctx: StepContext): PlannedStep {
   const raw = params as Record<string, unknown>;
   const rendered: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw)) {
-    rendered[k] = renderDeep(v, context, type.shellFields.includes(k) ? 'shell' : 'text', { step: name, field: `${type.type}.${k}` });
+    rendered[k] = renderDeep(v, context, type.shellFields.includes(k) ? 'shell' : 'text', {
+      step: name,
+      field: `${type.type}.${k}`,
+    });
   }
   // A template in a number or boolean field renders to text: "30" becomes 30 where the schema wants so.
   let parsed = type.schema.safeParse(rendered);
@@ -181,13 +205,20 @@ export function planStep(step: Step, ctx: StepContext): PlannedStep {
   }
   if (!parsed.success) {
     // Issues as at load time: a union step type (collect) names the field of the branch meant, not "Invalid input".
-    const why = flatten(parsed.error.issues, [], checked, new Set()).map((i) => `${formatPath([type.type, ...i.path])}: ${i.message}`).join('; ');
+    const why = flatten(parsed.error.issues, [], checked, new Set())
+      .map((i) => `${formatPath([type.type, ...i.path])}: ${i.message}`)
+      .join('; ');
     throw new TemplateError(`params invalid after templating: ${why}`, { step: name });
   }
   let actions = type.plan(parsed.data, ctx);
-  if (base.become) actions = actions.map((a) => (a.kind === 'exec' || a.kind === 'evidence' ? { ...a, become: true } : a));
+  if (base.become)
+    actions = actions.map((a) => (a.kind === 'exec' || a.kind === 'evidence' ? { ...a, become: true } : a));
 
-  const withResult = (result: RegisteredResult) => ({ ...context, result, ...(step.register ? { [step.register]: result } : {}) });
+  const withResult = (result: RegisteredResult) => ({
+    ...context,
+    result,
+    ...(step.register ? { [step.register]: result } : {}),
+  });
   const failedWhen = step.failed_when;
   const until = step.until;
   const analyze = type.analyze?.bind(type);
@@ -198,8 +229,15 @@ export function planStep(step: Step, ctx: StepContext): PlannedStep {
     actions,
     ...(analyze ? { analyze: (outputs: CollectedOutput[]) => analyze(data, outputs, { host: ctx.host.name }) } : {}),
     ...(type.failOnFindings ? { failOnFindings: type.failOnFindings } : {}),
-    ...(failedWhen !== undefined ? { failedWhen: (r: RegisteredResult) => evalCondition(failedWhen, withResult(r), { step: name, field: 'failed_when' }) } : {}),
-    ...(until !== undefined ? { until: (r: RegisteredResult) => evalCondition(until, withResult(r), { step: name, field: 'until' }) } : {}),
+    ...(failedWhen !== undefined
+      ? {
+          failedWhen: (r: RegisteredResult) =>
+            evalCondition(failedWhen, withResult(r), { step: name, field: 'failed_when' }),
+        }
+      : {}),
+    ...(until !== undefined
+      ? { until: (r: RegisteredResult) => evalCondition(until, withResult(r), { step: name, field: 'until' }) }
+      : {}),
   };
 }
 
@@ -258,7 +296,14 @@ function planHost(runbook: Runbook, host: Host, params: Record<string, unknown>,
         ...(opts.tags ? { tags: opts.tags } : {}),
       };
       if (step.register) registeredNames.push(step.register);
-      const view = { index, name: stepLabel(step), type: stepTypeOf(step).type.type, timeoutMs: 0, retries: 0, actions: [] as Action[] };
+      const view = {
+        index,
+        name: stepLabel(step),
+        type: stepTypeOf(step).type.type,
+        timeoutMs: 0,
+        retries: 0,
+        actions: [] as Action[],
+      };
       try {
         const whenReadsRegistered = step.when !== undefined && readsRegistered(step, ctx, placeholders);
         const p = planStep(whenReadsRegistered ? { ...step, when: true } : step, ctx);
@@ -284,7 +329,12 @@ function planHost(runbook: Runbook, host: Host, params: Record<string, unknown>,
 
 function readsRegistered(step: Step, ctx: StepContext, ph: ReturnType<typeof registeredPlaceholders>): boolean {
   ph.reset();
-  const context = templateContext({ host: ctx.host, params: ctx.params, registered: ctx.registered, ...(ctx.groups ? { groups: ctx.groups } : {}) });
+  const context = templateContext({
+    host: ctx.host,
+    params: ctx.params,
+    registered: ctx.registered,
+    ...(ctx.groups ? { groups: ctx.groups } : {}),
+  });
   try {
     evalCondition(step.when as string | boolean, context);
   } catch {
@@ -294,9 +344,17 @@ function readsRegistered(step: Step, ctx: StepContext, ph: ReturnType<typeof reg
 }
 
 /** Plan every step of every selected phase for every host, without connecting. Pure. */
-export function planRun(runbook: Runbook, hosts: readonly Host[], params: Record<string, unknown>, opts: PlanRunOptions): RunPlan {
+export function planRun(
+  runbook: Runbook,
+  hosts: readonly Host[],
+  params: Record<string, unknown>,
+  opts: PlanRunOptions,
+): RunPlan {
   const planned = hosts.map((h) => planHost(runbook, h, params, opts));
-  const errors = planned.reduce((n, h) => n + h.phases.reduce((m, p) => m + p.steps.filter((s) => s.error).length, 0), 0);
+  const errors = planned.reduce(
+    (n, h) => n + h.phases.reduce((m, p) => m + p.steps.filter((s) => s.error).length, 0),
+    0,
+  );
   return { runbook: runbook.name, params, hosts: planned, errors };
 }
 
@@ -312,7 +370,11 @@ function scalarOf(text: string): number | boolean | undefined {
  * one of its literals: `connection: true`), and the text spells one ("30", "true"), use that. Only
  * there: a string field keeps "0644" as text. Returns undefined when nothing changes.
  */
-function coerceRendered(rendered: Record<string, unknown>, raw: unknown, issues: readonly z.core.$ZodIssue[]): Record<string, unknown> | undefined {
+function coerceRendered(
+  rendered: Record<string, unknown>,
+  raw: unknown,
+  issues: readonly z.core.$ZodIssue[],
+): Record<string, unknown> | undefined {
   const out = structuredClone(rendered);
   let changed = false;
   for (const { path, issue } of leafIssues(issues)) {

@@ -19,7 +19,10 @@ export function slug(text: string, max = 40): string {
 
 /** `20240131T101500Z` — sortable, no characters that need quoting. */
 export function utcStamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 /** Create a fresh run directory; a suffix keeps two runs started in the same second apart. */

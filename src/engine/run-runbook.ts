@@ -95,6 +95,15 @@ function specFor(host: Host, fallback: RunRunbookOptions['connection']): Connect
 
 /** Inventory secrets (ssh and become passwords) a host carries, so the journal can redact them. */
 function secretVars(host: Host): string[] {
-  const keys = ['ansible_password', 'ansible_ssh_pass', 'ansible_ssh_password', 'ansible_become_pass', 'ansible_become_password'];
-  return keys.map((k) => host.vars[k]).filter((v): v is string | number => typeof v === 'string' || typeof v === 'number').map(String);
+  const keys = [
+    'ansible_password',
+    'ansible_ssh_pass',
+    'ansible_ssh_password',
+    'ansible_become_pass',
+    'ansible_become_password',
+  ];
+  return keys
+    .map((k) => host.vars[k])
+    .filter((v): v is string | number => typeof v === 'string' || typeof v === 'number')
+    .map(String);
 }

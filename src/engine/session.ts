@@ -39,7 +39,13 @@ export class HostSession {
    * Close, then try to connect every `delayMs` until it works or `timeoutMs` has passed (wait_for
    * connection after a reboot). Bounded by time and by attempt count.
    */
-  async reconnectUntil(timeoutMs: number, delayMs: number, clock: Clock, signal: AbortSignal, options?: ConnectOptions): Promise<void> {
+  async reconnectUntil(
+    timeoutMs: number,
+    delayMs: number,
+    clock: Clock,
+    signal: AbortSignal,
+    options?: ConnectOptions,
+  ): Promise<void> {
     const t = this.t;
     await t.close().catch(() => undefined);
     const start = clock.now();
@@ -70,7 +76,12 @@ export class HostSession {
     try {
       await t.connect();
       const r = await t.exec('true', { timeoutMs });
-      if (r.code !== 0) throw new ConnectionError(this.host.name, `a fresh connection could not run \`true\` (${r.timedOut ? 'timed out' : `exit ${r.code}`})`, 'other');
+      if (r.code !== 0)
+        throw new ConnectionError(
+          this.host.name,
+          `a fresh connection could not run \`true\` (${r.timedOut ? 'timed out' : `exit ${r.code}`})`,
+          'other',
+        );
     } catch (err) {
       throw asConnectionError(this.host.name, err, 'a fresh SSH connection failed: ');
     } finally {

@@ -21,14 +21,39 @@ export type CustodyEvent = CustodyBase &
   (
     | { action: 'opened'; runId: string; artifacts: number }
     | { action: 'stored'; artifact: Artifact; deduplicated: boolean }
-    | { action: 'mismatch'; id: string; host: string; source: ArtifactSource; sha256AtRest: string; sha256AtSource: string | null }
+    | {
+        action: 'mismatch';
+        id: string;
+        host: string;
+        source: ArtifactSource;
+        sha256AtRest: string;
+        sha256AtSource: string | null;
+      }
     | { action: 'store_failed'; host: string; step: string; source: ArtifactSource; error: string }
-    | { action: 'signed'; manifestSha256: string; publicKeySha256: string; key: 'run' | 'file'; keyFile?: string; artifacts: number }
-    | { action: 'verified'; ok: boolean; errors: number; warnings: number; key: 'given' | 'stored' | 'none'; publicKeySha256?: string }
+    | {
+        action: 'signed';
+        manifestSha256: string;
+        publicKeySha256: string;
+        key: 'run' | 'file';
+        keyFile?: string;
+        artifacts: number;
+      }
+    | {
+        action: 'verified';
+        ok: boolean;
+        errors: number;
+        warnings: number;
+        key: 'given' | 'stored' | 'none';
+        publicKeySha256?: string;
+      }
   );
 
 /** Everything of an event but the time and the actor, which the log fills in. */
-export type CustodyAction = CustodyEvent extends infer E ? (E extends CustodyEvent ? Omit<E, 'at' | 'actor'> : never) : never;
+export type CustodyAction = CustodyEvent extends infer E
+  ? E extends CustodyEvent
+    ? Omit<E, 'at' | 'actor'>
+    : never
+  : never;
 
 /** This process's user and machine name. */
 export function localCollector(): Collector {

@@ -91,7 +91,13 @@ export function fsyncPath(path: string): void {
  * Write a file so no reader ever sees half of it: a temp file in `tmpDir` (same filesystem), fsynced,
  * then renamed over the target. Works over a read-only (0400) target: rename needs only the directory.
  */
-export function writeFileAtomic(path: string, data: string | Buffer, tmpDir: string, mode: number, fsync: boolean): void {
+export function writeFileAtomic(
+  path: string,
+  data: string | Buffer,
+  tmpDir: string,
+  mode: number,
+  fsync: boolean,
+): void {
   const tmp = join(tmpDir, `atomic-${process.pid}-${Math.random().toString(36).slice(2)}`);
   writeFileSync(tmp, data, { mode, flag: 'wx' });
   if (fsync) fsyncPath(tmp);

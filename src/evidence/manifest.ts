@@ -79,7 +79,10 @@ export function artifactId(seq: number): string {
 
 /** The exact bytes that are written and signed. */
 export function serializeManifest(manifest: Manifest): Buffer {
-  const sorted = { ...manifest, artifacts: [...manifest.artifacts].sort((a, b) => artifactSeq(a.id) - artifactSeq(b.id)) };
+  const sorted = {
+    ...manifest,
+    artifacts: [...manifest.artifacts].sort((a, b) => artifactSeq(a.id) - artifactSeq(b.id)),
+  };
   return Buffer.from(JSON.stringify(sorted, null, 2) + '\n', 'utf8');
 }
 
@@ -87,7 +90,10 @@ export function serializeManifest(manifest: Manifest): Buffer {
  * Parse manifest bytes without trusting them: returns the artifacts that have the fields a verifier
  * needs, and a list of what is wrong with the rest.
  */
-export function parseManifest(bytes: Buffer): { manifest?: Partial<Manifest> & { artifacts: Artifact[] }; errors: string[] } {
+export function parseManifest(bytes: Buffer): {
+  manifest?: Partial<Manifest> & { artifacts: Artifact[] };
+  errors: string[];
+} {
   let doc: unknown;
   try {
     doc = JSON.parse(bytes.toString('utf8'));
@@ -99,7 +105,8 @@ export function parseManifest(bytes: Buffer): { manifest?: Partial<Manifest> & {
   }
   const m = doc as Partial<Manifest> & { artifacts: unknown[] };
   const errors: string[] = [];
-  if (m.format !== MANIFEST_FORMAT) errors.push(`manifest.json format is ${JSON.stringify(m.format)}, expected ${MANIFEST_FORMAT}`);
+  if (m.format !== MANIFEST_FORMAT)
+    errors.push(`manifest.json format is ${JSON.stringify(m.format)}, expected ${MANIFEST_FORMAT}`);
   const artifacts: Artifact[] = [];
   m.artifacts.forEach((a, i) => {
     if (isArtifactShape(a)) artifacts.push(a);

@@ -31,10 +31,14 @@ export function loadSigningKey(file: string, passphrase?: string): SigningKey {
   try {
     privateKey = createPrivateKey({ key: readFileSync(file), format: 'pem', passphrase });
   } catch (err) {
-    throw new InputError(`cannot load the evidence signing key ${file}: ${(err as Error).message} (expected an Ed25519 private key in PEM, e.g. from \`openssl genpkey -algorithm ed25519\`)`);
+    throw new InputError(
+      `cannot load the evidence signing key ${file}: ${(err as Error).message} (expected an Ed25519 private key in PEM, e.g. from \`openssl genpkey -algorithm ed25519\`)`,
+    );
   }
   if (privateKey.asymmetricKeyType !== 'ed25519') {
-    throw new InputError(`the evidence signing key ${file} is ${privateKey.asymmetricKeyType ?? 'not an asymmetric'} key; an Ed25519 key is required`);
+    throw new InputError(
+      `the evidence signing key ${file} is ${privateKey.asymmetricKeyType ?? 'not an asymmetric'} key; an Ed25519 key is required`,
+    );
   }
   return { privateKey, publicKey: createPublicKey(privateKey), key: 'file', file };
 }
@@ -45,9 +49,12 @@ export function loadPublicKey(file: string): KeyObject {
   try {
     key = createPublicKey(readFileSync(file));
   } catch (err) {
-    throw new InputError(`cannot load the public key ${file}: ${(err as Error).message} (expected an Ed25519 public key in PEM)`);
+    throw new InputError(
+      `cannot load the public key ${file}: ${(err as Error).message} (expected an Ed25519 public key in PEM)`,
+    );
   }
-  if (key.asymmetricKeyType !== 'ed25519') throw new InputError(`the public key ${file} is ${key.asymmetricKeyType} key; an Ed25519 key is required`);
+  if (key.asymmetricKeyType !== 'ed25519')
+    throw new InputError(`the public key ${file} is ${key.asymmetricKeyType} key; an Ed25519 key is required`);
   return key;
 }
 
@@ -70,7 +77,11 @@ export function signManifest(bytes: Buffer, key: SigningKey): string {
  * Check a signature file's text over the manifest bytes. The text must be the canonical base64 of
  * the signature: Node's decoder skips stray characters, so a flipped byte could otherwise go unseen.
  */
-export function checkSignature(bytes: Buffer, signatureText: string, key: KeyObject): 'valid' | 'invalid' | 'malformed' {
+export function checkSignature(
+  bytes: Buffer,
+  signatureText: string,
+  key: KeyObject,
+): 'valid' | 'invalid' | 'malformed' {
   const sig = Buffer.from(signatureText, 'base64');
   if (sig.length !== 64 || sig.toString('base64') !== signatureText) return 'malformed';
   return verify(null, bytes, key, sig) ? 'valid' : 'invalid';

@@ -22,9 +22,37 @@ import { chmodSync, createReadStream, existsSync, lstatSync, mkdirSync } from 'n
 import { chmod, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { actorOf, CustodyLog, localCollector, readCustody, storedArtifacts } from './custody.js';
-import { DIR_MODE, evidencePaths, fsyncPath, hashFile, isSha256Hex, LOG_FILE_MODE, objectRelPath, SEALED_FILE_MODE, sha256Hex, writeFileAtomic, type EvidencePaths } from './layout.js';
-import { artifactId, artifactSeq, MANIFEST_FORMAT, serializeManifest, type Artifact, type ArtifactSource, type Collector, type Manifest } from './manifest.js';
-import { generateRunKey, loadSigningKey, publicKeyFingerprint, publicKeyPem, signManifest, type SigningKey } from './signing.js';
+import {
+  DIR_MODE,
+  evidencePaths,
+  fsyncPath,
+  hashFile,
+  isSha256Hex,
+  LOG_FILE_MODE,
+  objectRelPath,
+  SEALED_FILE_MODE,
+  sha256Hex,
+  writeFileAtomic,
+  type EvidencePaths,
+} from './layout.js';
+import {
+  artifactId,
+  artifactSeq,
+  MANIFEST_FORMAT,
+  serializeManifest,
+  type Artifact,
+  type ArtifactSource,
+  type Collector,
+  type Manifest,
+} from './manifest.js';
+import {
+  generateRunKey,
+  loadSigningKey,
+  publicKeyFingerprint,
+  publicKeyPem,
+  signManifest,
+  type SigningKey,
+} from './signing.js';
 
 export interface EvidenceStoreOptions {
   /** Sign with this Ed25519 private key (PEM) instead of a key made for the run. Loaded at open(), so a bad key fails before anything is collected. */
@@ -64,7 +92,8 @@ type Chunk = Buffer | Uint8Array | string;
 
 function ownerOnlyDir(path: string): void {
   mkdirSync(path, { recursive: true, mode: DIR_MODE });
-  if (lstatSync(path).isSymbolicLink()) throw new Error(`${path} is a symbolic link; refusing to store evidence through it`);
+  if (lstatSync(path).isSymbolicLink())
+    throw new Error(`${path} is a symbolic link; refusing to store evidence through it`);
   // mkdir's mode is filtered by the umask and ignored for existing directories.
   chmodSync(path, DIR_MODE);
 }
@@ -91,7 +120,9 @@ export class EvidenceStore {
 
   /** Create (or reopen, after a crash or for a resumed run) `<runDir>/evidence/`. */
   static async open(runDir: string, options: EvidenceStoreOptions = {}): Promise<EvidenceStore> {
-    const fileKey = options.signingKeyFile ? loadSigningKey(options.signingKeyFile, options.signingKeyPassphrase) : undefined;
+    const fileKey = options.signingKeyFile
+      ? loadSigningKey(options.signingKeyFile, options.signingKeyPassphrase)
+      : undefined;
     const paths = evidencePaths(runDir);
     for (const d of [paths.root, paths.objects, paths.tmp]) ownerOnlyDir(d);
     const resumed = existsSync(paths.custody) ? storedArtifacts(readCustody(paths.custody).events) : [];
@@ -217,21 +248,37 @@ export class EvidenceStore {
       // The object is in place before this line exists: no entry ever points at a missing object.
       this.custody.record({ action: 'stored', artifact, deduplicated });
       if (artifact.match === false) {
-        this.custody.record({ action: 'mismatch', id: artifact.id, host: artifact.host, source: artifact.source, sha256AtRest: sha256, sha256AtSource: sourceHash });
+        this.custody.record({
+          action: 'mismatch',
+          id: artifact.id,
+          host: artifact.host,
+          source: artifact.source,
+          sha256AtRest: sha256,
+          sha256AtSource: sourceHash,
+        });
       }
       this.list.push(artifact);
       return artifact;
     } catch (err) {
       await unlink(tmp).catch(() => undefined);
       if (this.state !== 'closed') {
-        this.custody.record({ action: 'store_failed', host: input.host, step: input.step, source: input.source, error: (err as Error).message });
+        this.custody.record({
+          action: 'store_failed',
+          host: input.host,
+          step: input.step,
+          source: input.source,
+          error: (err as Error).message,
+        });
       }
       throw err;
     }
   }
 
   /** Stream into a new temp file, hashing on the way; one chunk in memory at a time. */
-  private async writeTemp(tmp: string, content: AsyncIterable<Chunk> | Iterable<Chunk>): Promise<{ sha256: string; size: number }> {
+  private async writeTemp(
+    tmp: string,
+    content: AsyncIterable<Chunk> | Iterable<Chunk>,
+  ): Promise<{ sha256: string; size: number }> {
     // Start reading before the first await: a stream failing while the temp file opens (a missing
     // file, a closed channel) must reject this add, not crash the process with an unhandled 'error'.
     const chunks = Symbol.asyncIterator in content ? content[Symbol.asyncIterator]() : content[Symbol.iterator]();
@@ -244,10 +291,13 @@ export class EvidenceStore {
       try {
         for (let r = await first; !r.done; r = await chunks.next()) {
           const chunk = r.value;
-          const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+          const buf =
+            typeof chunk === 'string'
+              ? Buffer.from(chunk, 'utf8')
+              : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
           hash.update(buf);
           size += buf.length;
-          for (let off = 0; off < buf.length; ) off += (await fh.write(buf, off, buf.length - off)).bytesWritten;
+          for (let off = 0; off < buf.length;) off += (await fh.write(buf, off, buf.length - off)).bytesWritten;
         }
         if (this.fsync) await fh.sync();
         await fh.chmod(SEALED_FILE_MODE);
@@ -287,8 +337,10 @@ function checkInput(input: ArtifactInput): void {
   const bad = (what: string) => new TypeError(`evidence: ${what} (got ${JSON.stringify(input)})`);
   if (typeof input.host !== 'string' || !input.host) throw bad('host must be a non-empty string');
   if (typeof input.step !== 'string' || !input.step) throw bad('step must be a non-empty string');
-  if (input.source?.kind !== 'command' && input.source?.kind !== 'file') throw bad("source.kind must be 'command' or 'file'");
-  if (typeof input.source.value !== 'string' || !input.source.value) throw bad('source.value must be a non-empty string');
+  if (input.source?.kind !== 'command' && input.source?.kind !== 'file')
+    throw bad("source.kind must be 'command' or 'file'");
+  if (typeof input.source.value !== 'string' || !input.source.value)
+    throw bad('source.value must be a non-empty string');
 }
 
 /** Lowercase hex, surrounding white space trimmed; anything else is kept as given (and cannot match). */

@@ -9,7 +9,15 @@ import { createReadStream, existsSync, readdirSync, readFileSync, statSync } fro
 import { join, relative } from 'node:path';
 import { InputError } from '../core/index.js';
 import { actorOf, CustodyLog, localCollector, readCustody, storedArtifacts } from './custody.js';
-import { DIR_MODE, evidencePaths, hashFile, isSha256Hex, LOG_FILE_MODE, objectRelPath, type EvidencePaths } from './layout.js';
+import {
+  DIR_MODE,
+  evidencePaths,
+  hashFile,
+  isSha256Hex,
+  LOG_FILE_MODE,
+  objectRelPath,
+  type EvidencePaths,
+} from './layout.js';
 import { isArtifactShape, parseManifest, type Artifact, type Collector, type Manifest } from './manifest.js';
 import { checkSignature, loadPublicKey, publicKeyFingerprint, publicKeyPem } from './signing.js';
 
@@ -80,7 +88,8 @@ export interface VerifyOptions {
 /** Verify the evidence of a run. Throws InputError when `runDir` has no evidence store at all. */
 export async function verifyEvidence(runDir: string, options: VerifyOptions = {}): Promise<VerifyResult> {
   const paths = evidencePaths(runDir);
-  if (!isDir(paths.root)) throw new InputError(`${runDir} is not a run directory with evidence (no ${paths.root} directory)`);
+  if (!isDir(paths.root))
+    throw new InputError(`${runDir} is not a run directory with evidence (no ${paths.root} directory)`);
   const givenKey = options.publicKeyFile ? loadPublicKey(options.publicKeyFile) : undefined;
   const v = new Verification(runDir, paths);
 
@@ -91,7 +100,9 @@ export async function verifyEvidence(runDir: string, options: VerifyOptions = {}
   await v.checkEntries(artifacts);
   v.checkStrays(artifacts);
   v.checkPermissions();
-  const sig = manifestBytes ? v.checkSignature(manifestBytes, manifest?.signing?.publicKeySha256, givenKey, options.publicKeyFile) : { signature: 'unchecked' as const, key: null };
+  const sig = manifestBytes
+    ? v.checkSignature(manifestBytes, manifest?.signing?.publicKeySha256, givenKey, options.publicKeyFile)
+    : { signature: 'unchecked' as const, key: null };
 
   const result: VerifyResult = {
     ok: !v.problems.some((p) => p.severity === 'error'),
@@ -118,7 +129,12 @@ function isDir(path: string): boolean {
 function recordVerification(paths: EvidencePaths, result: VerifyResult, by: VerifyOptions): void {
   const count = (s: EvidenceProblem['severity']) => result.problems.filter((p) => p.severity === s).length;
   try {
-    const log = new CustodyLog(paths.custody, actorOf(by.collector ?? localCollector()), by.now ?? (() => new Date()), LOG_FILE_MODE);
+    const log = new CustodyLog(
+      paths.custody,
+      actorOf(by.collector ?? localCollector()),
+      by.now ?? (() => new Date()),
+      LOG_FILE_MODE,
+    );
     try {
       log.record({
         action: 'verified',
@@ -132,7 +148,11 @@ function recordVerification(paths: EvidencePaths, result: VerifyResult, by: Veri
       log.close();
     }
   } catch (err) {
-    result.problems.push({ code: 'not-recorded', severity: 'warning', message: `could not record the verification in the custody log: ${(err as Error).message}` });
+    result.problems.push({
+      code: 'not-recorded',
+      severity: 'warning',
+      message: `could not record the verification in the custody log: ${(err as Error).message}`,
+    });
   }
 }
 
@@ -150,7 +170,11 @@ class Verification {
     return relative(this.runDir, path);
   }
 
-  private problem(code: ProblemCode, message: string, extra: { artifact?: Artifact; file?: string; severity?: 'error' | 'warning' } = {}): void {
+  private problem(
+    code: ProblemCode,
+    message: string,
+    extra: { artifact?: Artifact; file?: string; severity?: 'error' | 'warning' } = {},
+  ): void {
     const a = extra.artifact;
     this.problems.push({
       code,
@@ -163,11 +187,18 @@ class Verification {
 
   readManifest(bytes: Buffer | undefined): (Partial<Manifest> & { artifacts: Artifact[] }) | undefined {
     if (!bytes) {
-      this.problem('manifest-missing', 'manifest.json is missing: the evidence was never finalized and is not signed; artifacts are taken from the custody log', { file: this.paths.manifest });
+      this.problem(
+        'manifest-missing',
+        'manifest.json is missing: the evidence was never finalized and is not signed; artifacts are taken from the custody log',
+        { file: this.paths.manifest },
+      );
       return undefined;
     }
     const { manifest, errors } = parseManifest(bytes);
-    if (!manifest) this.problem('manifest-unreadable', `${errors.join('; ')}; artifacts are taken from the custody log instead`, { file: this.paths.manifest });
+    if (!manifest)
+      this.problem('manifest-unreadable', `${errors.join('; ')}; artifacts are taken from the custody log instead`, {
+        file: this.paths.manifest,
+      });
     else for (const e of errors) this.problem('entry-malformed', e, { file: this.paths.manifest });
     return manifest;
   }
@@ -178,10 +209,18 @@ class Verification {
       return [];
     }
     const { events, bad } = readCustody(this.paths.custody);
-    if (bad.length) this.problem('custody-unreadable', `custody.jsonl lines ${bad.join(', ')} are not custody events`, { file: this.paths.custody });
+    if (bad.length)
+      this.problem('custody-unreadable', `custody.jsonl lines ${bad.join(', ')} are not custody events`, {
+        file: this.paths.custody,
+      });
     const artifacts = storedArtifacts(events);
     const usable = artifacts.filter(isArtifactShape);
-    if (usable.length < artifacts.length) this.problem('entry-malformed', `${artifacts.length - usable.length} stored events in custody.jsonl are malformed`, { file: this.paths.custody });
+    if (usable.length < artifacts.length)
+      this.problem(
+        'entry-malformed',
+        `${artifacts.length - usable.length} stored events in custody.jsonl are malformed`,
+        { file: this.paths.custody },
+      );
     return usable;
   }
 
@@ -191,41 +230,75 @@ class Verification {
     if (!existsSync(file)) return this.problem('custody-missing', 'custody.jsonl is missing', { file });
     const bytes = Number(digest.bytes);
     if (!Number.isInteger(bytes) || bytes < 0 || !isSha256Hex(digest.sha256)) {
-      return this.problem('manifest-unreadable', 'manifest.json has no valid custody digest', { file: this.paths.manifest });
+      return this.problem('manifest-unreadable', 'manifest.json has no valid custody digest', {
+        file: this.paths.manifest,
+      });
     }
     const size = statSync(file).size;
-    if (size < bytes) return this.problem('custody-altered', `custody.jsonl is ${size} bytes, shorter than the ${bytes} bytes it had at signing`, { file });
+    if (size < bytes)
+      return this.problem(
+        'custody-altered',
+        `custody.jsonl is ${size} bytes, shorter than the ${bytes} bytes it had at signing`,
+        { file },
+      );
     const hash = createHash('sha256');
-    if (bytes > 0) for await (const chunk of createReadStream(file, { start: 0, end: bytes - 1 })) hash.update(chunk as Buffer);
-    if (hash.digest('hex') !== digest.sha256) this.problem('custody-altered', `custody.jsonl was changed: its first ${bytes} bytes no longer hash to what was signed`, { file });
+    if (bytes > 0)
+      for await (const chunk of createReadStream(file, { start: 0, end: bytes - 1 })) hash.update(chunk as Buffer);
+    if (hash.digest('hex') !== digest.sha256)
+      this.problem(
+        'custody-altered',
+        `custody.jsonl was changed: its first ${bytes} bytes no longer hash to what was signed`,
+        { file },
+      );
   }
 
   async checkEntries(artifacts: Artifact[]): Promise<void> {
     const hashes = new Map<string, Promise<{ sha256: string; size: number } | undefined>>();
     for (const a of artifacts) {
       if (a.match === false) {
-        this.problem('source-mismatch', `marked at collection: SHA-256 on the host ${isSha256Hex(a.sha256AtSource) ? a.sha256AtSource : JSON.stringify(a.sha256AtSource)} differs from the stored ${a.sha256AtRest}`, { artifact: a });
+        this.problem(
+          'source-mismatch',
+          `marked at collection: SHA-256 on the host ${isSha256Hex(a.sha256AtSource) ? a.sha256AtSource : JSON.stringify(a.sha256AtSource)} differs from the stored ${a.sha256AtRest}`,
+          { artifact: a },
+        );
       }
       if (!isSha256Hex(a.sha256AtRest)) {
-        this.problem('entry-malformed', `entry has no valid SHA-256 (${JSON.stringify(a.sha256AtRest)})`, { artifact: a, file: this.paths.manifest });
+        this.problem('entry-malformed', `entry has no valid SHA-256 (${JSON.stringify(a.sha256AtRest)})`, {
+          artifact: a,
+          file: this.paths.manifest,
+        });
         continue;
       }
       const path = join(this.paths.root, objectRelPath(a.sha256AtRest));
-      if (!hashes.has(a.sha256AtRest)) hashes.set(a.sha256AtRest, hashFile(path).catch(() => undefined));
+      if (!hashes.has(a.sha256AtRest))
+        hashes.set(
+          a.sha256AtRest,
+          hashFile(path).catch(() => undefined),
+        );
       const actual = await hashes.get(a.sha256AtRest);
       if (!actual) {
         this.problem('object-missing', `object ${this.rel(path)} is missing`, { artifact: a, file: path });
         continue;
       }
-      if (actual.size !== a.size) this.problem('size-mismatch', `object is ${actual.size} bytes, the manifest says ${a.size}`, { artifact: a, file: path });
-      if (actual.sha256 !== a.sha256AtRest) this.problem('hash-mismatch', `object content changed: it hashes to ${actual.sha256}, the manifest says ${a.sha256AtRest}`, { artifact: a, file: path });
+      if (actual.size !== a.size)
+        this.problem('size-mismatch', `object is ${actual.size} bytes, the manifest says ${a.size}`, {
+          artifact: a,
+          file: path,
+        });
+      if (actual.sha256 !== a.sha256AtRest)
+        this.problem(
+          'hash-mismatch',
+          `object content changed: it hashes to ${actual.sha256}, the manifest says ${a.sha256AtRest}`,
+          { artifact: a, file: path },
+        );
     }
   }
 
   /** Objects nobody refers to, unexpected names, and writes a crash left in tmp/. */
   checkStrays(artifacts: Artifact[]): void {
     const listed = new Set(artifacts.map((a) => a.sha256AtRest));
-    const stray = (path: string, why: string) => this.problem('stray-file', `${this.rel(path)}: ${why}`, { file: path, severity: 'warning' });
+    const stray = (path: string, why: string) =>
+      this.problem('stray-file', `${this.rel(path)}: ${why}`, { file: path, severity: 'warning' });
     for (const sub of safeReaddir(this.paths.objects)) {
       const dir = join(this.paths.objects, sub);
       if (!/^[0-9a-f]{2}$/.test(sub) || !isDir(dir)) {
@@ -239,22 +312,42 @@ class Verification {
           continue;
         }
         this.objectCount++;
-        if (!listed.has(name)) this.problem('object-unlisted', `object ${this.rel(path)} is not in the manifest`, { file: path, severity: 'warning' });
+        if (!listed.has(name))
+          this.problem('object-unlisted', `object ${this.rel(path)} is not in the manifest`, {
+            file: path,
+            severity: 'warning',
+          });
       }
     }
-    for (const name of safeReaddir(this.paths.tmp)) stray(join(this.paths.tmp, name), 'an unfinished write (left by a crash)');
+    for (const name of safeReaddir(this.paths.tmp))
+      stray(join(this.paths.tmp, name), 'an unfinished write (left by a crash)');
   }
 
   checkPermissions(): void {
-    const dirs = [this.paths.root, this.paths.objects, this.paths.tmp, ...safeReaddir(this.paths.objects).map((d) => join(this.paths.objects, d))];
+    const dirs = [
+      this.paths.root,
+      this.paths.objects,
+      this.paths.tmp,
+      ...safeReaddir(this.paths.objects).map((d) => join(this.paths.objects, d)),
+    ];
     for (const d of dirs) {
       if (!isDir(d)) continue;
       const mode = statSync(d).mode & 0o777;
-      if (mode & ~DIR_MODE) this.problem('permissions', `${this.rel(d)} has mode ${mode.toString(8)}; evidence directories should be ${DIR_MODE.toString(8)} (owner only)`, { file: d, severity: 'warning' });
+      if (mode & ~DIR_MODE)
+        this.problem(
+          'permissions',
+          `${this.rel(d)} has mode ${mode.toString(8)}; evidence directories should be ${DIR_MODE.toString(8)} (owner only)`,
+          { file: d, severity: 'warning' },
+        );
     }
   }
 
-  checkSignature(bytes: Buffer, named: string | undefined, givenKey: KeyObject | undefined, givenFile: string | undefined): Pick<VerifyResult, 'signature' | 'key'> {
+  checkSignature(
+    bytes: Buffer,
+    named: string | undefined,
+    givenKey: KeyObject | undefined,
+    givenFile: string | undefined,
+  ): Pick<VerifyResult, 'signature' | 'key'> {
     const { signature: sigFile, publicKey: pubFile } = this.paths;
     if (!existsSync(sigFile)) {
       this.problem('signature-missing', 'manifest.sig is missing: the manifest is not signed', { file: sigFile });
@@ -262,12 +355,23 @@ class Verification {
     }
     const key = givenKey ?? this.storedKey(named);
     if (!key) return { signature: 'unchecked', key: null };
-    const used: KeyUsed = { source: givenKey ? 'given' : 'stored', file: givenKey ? (givenFile ?? '') : this.rel(pubFile), sha256: publicKeyFingerprint(key) };
+    const used: KeyUsed = {
+      source: givenKey ? 'given' : 'stored',
+      file: givenKey ? (givenFile ?? '') : this.rel(pubFile),
+      sha256: publicKeyFingerprint(key),
+    };
     const status = checkSignature(bytes, readFileSync(sigFile, 'latin1'), key);
-    if (status === 'malformed') this.problem('signature-invalid', 'manifest.sig is not a well-formed Ed25519 signature (altered?)', { file: sigFile });
+    if (status === 'malformed')
+      this.problem('signature-invalid', 'manifest.sig is not a well-formed Ed25519 signature (altered?)', {
+        file: sigFile,
+      });
     if (status === 'invalid') {
       const other = named && named !== used.sha256 ? `; the manifest names key sha256 ${named}, not this one` : '';
-      this.problem('signature-invalid', `the signature does not match manifest.json with the ${used.source} key sha256 ${used.sha256}${other}`, { file: sigFile });
+      this.problem(
+        'signature-invalid',
+        `the signature does not match manifest.json with the ${used.source} key sha256 ${used.sha256}${other}`,
+        { file: sigFile },
+      );
     }
     return { signature: status, key: used };
   }
@@ -276,7 +380,9 @@ class Verification {
   private storedKey(named: string | undefined): KeyObject | undefined {
     const file = this.paths.publicKey;
     if (!existsSync(file)) {
-      this.problem('public-key-missing', 'manifest.pub.pem is missing: pass --public-key to check the signature', { file });
+      this.problem('public-key-missing', 'manifest.pub.pem is missing: pass --public-key to check the signature', {
+        file,
+      });
       return undefined;
     }
     const text = readFileSync(file, 'latin1');
@@ -287,8 +393,16 @@ class Verification {
       this.problem('public-key-invalid', (err as Error).message, { file });
       return undefined;
     }
-    if (publicKeyPem(key) !== text) this.problem('public-key-invalid', 'manifest.pub.pem was altered (not the exact text that was written)', { file });
-    if (named && publicKeyFingerprint(key) !== named) this.problem('public-key-invalid', `manifest.pub.pem (sha256 ${publicKeyFingerprint(key)}) is not the key the manifest names (${named})`, { file });
+    if (publicKeyPem(key) !== text)
+      this.problem('public-key-invalid', 'manifest.pub.pem was altered (not the exact text that was written)', {
+        file,
+      });
+    if (named && publicKeyFingerprint(key) !== named)
+      this.problem(
+        'public-key-invalid',
+        `manifest.pub.pem (sha256 ${publicKeyFingerprint(key)}) is not the key the manifest names (${named})`,
+        { file },
+      );
     return key;
   }
 }

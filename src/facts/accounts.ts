@@ -55,8 +55,17 @@ export function parsePasswd(text: string): PasswdEntry[] {
   const out: PasswdEntry[] = [];
   for (const line of lines(text)) {
     const f = line.split(':');
-    if (f.length < 7 || !/^\d+$/.test(f[2] as string) || !/^\d+$/.test(f[3] as string) || (f[0] as string) === '') continue;
-    out.push({ user: f[0] as string, uid: Number(f[2]), gid: Number(f[3]), gecos: f[4] as string, home: f[5] as string, shell: f.slice(6).join(':'), emptyPassword: f[1] === '' });
+    if (f.length < 7 || !/^\d+$/.test(f[2] as string) || !/^\d+$/.test(f[3] as string) || (f[0] as string) === '')
+      continue;
+    out.push({
+      user: f[0] as string,
+      uid: Number(f[2]),
+      gid: Number(f[3]),
+      gecos: f[4] as string,
+      home: f[5] as string,
+      shell: f.slice(6).join(':'),
+      emptyPassword: f[1] === '',
+    });
   }
   return out;
 }
@@ -66,7 +75,14 @@ export function parseGroup(text: string): GroupEntry[] {
   for (const line of lines(text)) {
     const f = line.split(':');
     if (f.length < 4 || !/^\d+$/.test(f[2] as string) || (f[0] as string) === '') continue;
-    out.push({ group: f[0] as string, gid: Number(f[2]), members: (f[3] as string).split(',').map((m) => m.trim()).filter(Boolean) });
+    out.push({
+      group: f[0] as string,
+      gid: Number(f[2]),
+      members: (f[3] as string)
+        .split(',')
+        .map((m) => m.trim())
+        .filter(Boolean),
+    });
   }
   return out;
 }
@@ -94,16 +110,30 @@ function logicalLines(text: string): Array<{ n: number; text: string }> {
 }
 
 /** Parse one sudoers file (or several concatenated); `file` names it in the rules. */
-export function parseSudoers(text: string, file = '/etc/sudoers', into: Sudoers = { rules: [], userAliases: {} }): Sudoers {
+export function parseSudoers(
+  text: string,
+  file = '/etc/sudoers',
+  into: Sudoers = { rules: [], userAliases: {} },
+): Sudoers {
   for (const { n, text: line } of logicalLines(text)) {
     // `#1001 ALL=…` is a rule for UID 1001; any other `#…` is a comment or an #include directive.
-    if (line === '' || (line.startsWith('#') && !/^#\d+\s/.test(line)) || line.startsWith('@') || /^Defaults\b/.test(line)) continue;
+    if (
+      line === '' ||
+      (line.startsWith('#') && !/^#\d+\s/.test(line)) ||
+      line.startsWith('@') ||
+      /^Defaults\b/.test(line)
+    )
+      continue;
     const alias = ALIAS_KINDS.exec(line);
     if (alias) {
       if (!line.startsWith('User_Alias')) continue;
       for (const def of (alias[1] as string).split(':')) {
         const m = /^\s*([A-Z][A-Z0-9_]*)\s*=\s*(.*)$/.exec(def);
-        if (m) into.userAliases[m[1] as string] = (m[2] as string).split(',').map((s) => s.trim()).filter(Boolean);
+        if (m)
+          into.userAliases[m[1] as string] = (m[2] as string)
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean);
       }
       continue;
     }
@@ -113,7 +143,15 @@ export function parseSudoers(text: string, file = '/etc/sudoers', into: Sudoers 
     const runas = /^\s*(\([^)]*\))/.exec(rest)?.[1] ?? '';
     const afterRunas = rest.slice(rest.indexOf(runas) + runas.length);
     const commands = afterRunas.replace(/^(?:\s*[A-Z_]+:)+/, '').trim();
-    into.rules.push({ file, line: n, who: (m[1] as string).split(',').map((s) => s.trim()), runas, commands, nopasswd: /\bNOPASSWD:/.test(afterRunas), text: line });
+    into.rules.push({
+      file,
+      line: n,
+      who: (m[1] as string).split(',').map((s) => s.trim()),
+      runas,
+      commands,
+      nopasswd: /\bNOPASSWD:/.test(afterRunas),
+      text: line,
+    });
   }
   return into;
 }
@@ -125,7 +163,8 @@ export function parseAccounts(text: string): Accounts {
     const body = s.lines.join('\n');
     if (s.path === '/etc/passwd') result.passwd.push(...parsePasswd(body));
     else if (s.path === '/etc/group') result.groups.push(...parseGroup(body));
-    else if (s.path === '/etc/sudoers' || s.path.startsWith('/etc/sudoers.d/')) parseSudoers(body, s.path, result.sudoers);
+    else if (s.path === '/etc/sudoers' || s.path.startsWith('/etc/sudoers.d/'))
+      parseSudoers(body, s.path, result.sudoers);
   }
   return result;
 }
@@ -139,7 +178,9 @@ function expandWho(token: string, a: Accounts, depth = 0): string[] {
   if (token === 'ALL') return ['ALL'];
   if (token.startsWith('%')) {
     const name = token.replace(/^%:?/, '');
-    const g = name.startsWith('#') ? a.groups.find((x) => x.gid === Number(name.slice(1))) : a.groups.find((x) => x.group === name);
+    const g = name.startsWith('#')
+      ? a.groups.find((x) => x.gid === Number(name.slice(1)))
+      : a.groups.find((x) => x.group === name);
     if (!g) return [];
     return unique([...g.members, ...a.passwd.filter((p) => p.gid === g.gid).map((p) => p.user)]);
   }
@@ -177,14 +218,30 @@ export function accountFindings(host: string, a: Accounts): Finding[] {
   for (const p of a.passwd) {
     if (p.uid !== 0 || p.user === 'root') continue;
     const summary = `UID 0 account ${p.user} (shell ${p.shell || 'none'}${p.emptyPassword ? ', empty password field' : ''})`;
-    out.push(finding(host, 'account.uid0', 'critical', summary, { user: p.user, uid: p.uid, gid: p.gid, home: p.home, shell: p.shell, emptyPassword: p.emptyPassword }));
+    out.push(
+      finding(host, 'account.uid0', 'critical', summary, {
+        user: p.user,
+        uid: p.uid,
+        gid: p.gid,
+        home: p.home,
+        shell: p.shell,
+        emptyPassword: p.emptyPassword,
+      }),
+    );
   }
   for (const [user, u] of sudoUsers(a)) {
     const severity: FindingSeverity = u.everyone ? 'high' : u.nopasswd ? 'medium' : 'low';
     const who = u.everyone ? 'every user' : user;
     const summary = `${who} can sudo${u.nopasswd ? ' without a password' : ''} (${unique(u.via).join('; ')})`;
     const exists = user === 'ALL' || a.passwd.some((p) => p.user === user);
-    out.push(finding(host, 'account.sudo', severity, summary, { user, via: unique(u.via), nopasswd: u.nopasswd, accountExists: exists }));
+    out.push(
+      finding(host, 'account.sudo', severity, summary, {
+        user,
+        via: unique(u.via),
+        nopasswd: u.nopasswd,
+        accountExists: exists,
+      }),
+    );
   }
   return out;
 }

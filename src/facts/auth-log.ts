@@ -10,7 +10,12 @@
  * `x from 10.0.0.1 port 1 ssh2` cannot forge it.
  */
 import type { Finding } from '../core/index.js';
-import { aggregateFailures, failedLoginFindings, type FailedAttempt, type FailedLoginThresholds } from './failed-logins.js';
+import {
+  aggregateFailures,
+  failedLoginFindings,
+  type FailedAttempt,
+  type FailedLoginThresholds,
+} from './failed-logins.js';
 import { sortableLastDate } from './last.js';
 import { lines } from './text.js';
 
@@ -37,15 +42,33 @@ export interface AuthEvent {
   count: number;
 }
 
-const PREFIX = /^(\d{4}-\d\d-\d\dT\S+|[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d)\s+(?:\S+\s+)?(?:sshd(?:-session|-auth)?)\[(\d+)\]:\s+(.*)$/;
+const PREFIX =
+  /^(\d{4}-\d\d-\d\dT\S+|[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d)\s+(?:\S+\s+)?(?:sshd(?:-session|-auth)?)\[(\d+)\]:\s+(.*)$/;
 const REPEATED = /^message repeated (\d+) times: \[\s*(.*?)\s*\]$/;
 const FAILED = /^Failed (\S+) for (invalid user )?(.*?) from (\S+?)(?: port (\d+))?(?: ssh\d?)?(?:: .*)?$/;
 const INVALID = /^Invalid user (.*?) from (\S+?)(?: port (\d+))?\s*$/;
 const NOT_ALLOWED = /^User (.*?) from (\S+) not allowed because /;
 const ACCEPTED = /^Accepted (\S+) for (.*?) from (\S+) port (\d+)(?: ssh\d?)?(?:: .*)?$/;
 
-function event(kind: AuthEvent['kind'], at: string, pid: number, count: number, user: string, address: string, extra: Partial<AuthEvent> = {}): AuthEvent {
-  return { kind, user, address: address.replace(/^::ffff:(?=\d+\.)/, ''), invalidUser: false, at, pid, count, ...extra };
+function event(
+  kind: AuthEvent['kind'],
+  at: string,
+  pid: number,
+  count: number,
+  user: string,
+  address: string,
+  extra: Partial<AuthEvent> = {},
+): AuthEvent {
+  return {
+    kind,
+    user,
+    address: address.replace(/^::ffff:(?=\d+\.)/, ''),
+    invalidUser: false,
+    at,
+    pid,
+    count,
+    ...extra,
+  };
 }
 
 export function parseAuthLog(text: string): AuthEvent[] {
@@ -65,7 +88,10 @@ export function parseAuthLog(text: string): AuthEvent[] {
     let m: RegExpExecArray | null;
     if ((m = FAILED.exec(msg))) {
       if (m[1] === 'none') continue; // the client asking which methods exist, not a credential
-      const e = event('failed', at, pid, count, m[3] as string, m[4] as string, { method: m[1] as string, invalidUser: m[2] !== undefined });
+      const e = event('failed', at, pid, count, m[3] as string, m[4] as string, {
+        method: m[1] as string,
+        invalidUser: m[2] !== undefined,
+      });
       if (m[5]) e.port = Number(m[5]);
       out.push(e);
     } else if ((m = INVALID.exec(msg))) {
@@ -75,7 +101,12 @@ export function parseAuthLog(text: string): AuthEvent[] {
     } else if ((m = NOT_ALLOWED.exec(msg))) {
       out.push(event('not-allowed', at, pid, count, m[1] as string, m[2] as string));
     } else if ((m = ACCEPTED.exec(msg))) {
-      out.push(event('accepted', at, pid, count, m[2] as string, m[3] as string, { method: m[1] as string, port: Number(m[4]) }));
+      out.push(
+        event('accepted', at, pid, count, m[2] as string, m[3] as string, {
+          method: m[1] as string,
+          port: Number(m[4]),
+        }),
+      );
     }
   }
   return out;
@@ -100,12 +131,23 @@ export function failedAttempts(events: readonly AuthEvent[]): FailedAttempt[] {
   const out: FailedAttempt[] = [];
   for (const c of conns.values()) {
     const used = c.failed.length ? c.failed : c.marker ? [c.marker] : [];
-    for (const e of used) out.push({ address: e.address, user: e.user, at: e.at, sortKey: sortKey(e.at), count: e.kind === 'failed' ? e.count : 1 });
+    for (const e of used)
+      out.push({
+        address: e.address,
+        user: e.user,
+        at: e.at,
+        sortKey: sortKey(e.at),
+        count: e.kind === 'failed' ? e.count : 1,
+      });
   }
   return out;
 }
 
-export function authLogFindings(host: string, events: readonly AuthEvent[], thresholds?: FailedLoginThresholds): Finding[] {
+export function authLogFindings(
+  host: string,
+  events: readonly AuthEvent[],
+  thresholds?: FailedLoginThresholds,
+): Finding[] {
   const accepted = events.filter((e) => e.kind === 'accepted');
   return failedLoginFindings(host, aggregateFailures(failedAttempts(events), accepted), thresholds);
 }

@@ -32,7 +32,8 @@ export interface AuthorizedKey {
   valid: boolean;
 }
 
-const KEY_TYPE = /^(?:ssh-(?:rsa|dss|ed25519|ed448)|ecdsa-sha2-nistp(?:256|384|521)|sk-[a-z0-9-]+@openssh\.com|[a-z0-9-]+-cert-v01@openssh\.com)$/;
+const KEY_TYPE =
+  /^(?:ssh-(?:rsa|dss|ed25519|ed448)|ecdsa-sha2-nistp(?:256|384|521)|sk-[a-z0-9-]+@openssh\.com|[a-z0-9-]+-cert-v01@openssh\.com)$/;
 
 /** Split off the options field: everything up to the first whitespace outside double quotes. */
 function splitOptions(line: string): [string, string] {
@@ -55,7 +56,12 @@ export function keyFingerprint(type: string, base64: string): { fingerprint?: st
   const named = fields?.[0]?.toString('latin1') ?? '';
   // certificates carry integers between their strings; plain keys are strings only, to the last byte
   const whole = fields !== undefined || type.includes('-cert-');
-  return { fingerprint, valid: whole && (named === type || (type.includes('-cert-') && blob.subarray(4, 4 + type.length).toString('latin1') === type)) };
+  return {
+    fingerprint,
+    valid:
+      whole &&
+      (named === type || (type.includes('-cert-') && blob.subarray(4, 4 + type.length).toString('latin1') === type)),
+  };
 }
 
 /** A key blob as SSH `string` fields (uint32 length + bytes) that use up every byte; undefined when it is cut or padded. */
@@ -88,7 +94,15 @@ export function parseAuthorizedKeys(text: string): AuthorizedKey[] {
       if (!KEY_TYPE.test(line.split(/\s+/)[0] as string)) [options, rest] = splitOptions(line);
       const [type, key, ...comment] = rest.split(/\s+/);
       if (!type || !key || !KEY_TYPE.test(type)) return;
-      const entry: AuthorizedKey = { file: s.path, line: i + 1, options, type, key, comment: comment.join(' '), ...keyFingerprint(type, key) };
+      const entry: AuthorizedKey = {
+        file: s.path,
+        line: i + 1,
+        options,
+        type,
+        key,
+        comment: comment.join(' '),
+        ...keyFingerprint(type, key),
+      };
       const user = userFromPath(s.path);
       if (user) entry.user = user;
       out.push(entry);
@@ -99,16 +113,30 @@ export function parseAuthorizedKeys(text: string): AuthorizedKey[] {
 
 /** The account whose home holds `file` (the longest matching home; `/` and empty homes never match). */
 function ownerOf(file: string, passwd: readonly PasswdEntry[] = []): string | undefined {
-  const homes = passwd.map((p) => ({ user: p.user, home: p.home.replace(/\/+$/, '') })).filter((p) => p.home !== '' && file.startsWith(`${p.home}/`));
+  const homes = passwd
+    .map((p) => ({ user: p.user, home: p.home.replace(/\/+$/, '') }))
+    .filter((p) => p.home !== '' && file.startsWith(`${p.home}/`));
   return homes.sort((a, b) => b.home.length - a.home.length)[0]?.user;
 }
 
 /** One finding per key; root's keys are `low` (they open the whole host), others `info`. */
-export function authorizedKeyFindings(host: string, keys: readonly AuthorizedKey[], options: { passwd?: readonly PasswdEntry[] } = {}): Finding[] {
+export function authorizedKeyFindings(
+  host: string,
+  keys: readonly AuthorizedKey[],
+  options: { passwd?: readonly PasswdEntry[] } = {},
+): Finding[] {
   return keys.map((k) => {
     const owner = ownerOf(k.file, options.passwd) ?? k.user;
     const alsoIn = keys.filter((o) => o !== k && o.key === k.key).map((o) => o.file);
-    const detail: Finding['detail'] = { file: k.file, line: k.line, type: k.type, options: k.options, comment: k.comment, valid: k.valid, alsoIn };
+    const detail: Finding['detail'] = {
+      file: k.file,
+      line: k.line,
+      type: k.type,
+      options: k.options,
+      comment: k.comment,
+      valid: k.valid,
+      alsoIn,
+    };
     if (owner) detail.user = owner;
     if (k.fingerprint) detail.fingerprint = k.fingerprint;
     const summary = `${owner ?? k.file}: ${k.type} ${k.fingerprint ?? '(invalid key)'}${k.comment ? ` ${k.comment}` : ''}${k.options ? ` [${k.options}]` : ''}`;

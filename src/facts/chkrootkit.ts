@@ -24,7 +24,8 @@ export interface ChkrootkitResult {
 
 const TEST = /^(?:Checking `([^']+)'|Searching for (.+?))\.\.\.\s*(.*)$/;
 /** Results that report nothing wrong. */
-const CLEAN = /^(?:not infected|not found|nothing found|nothing detected|nothing deleted|not tested|no suspect files|started|finished|done|ok|not promisc.*|.*\bnot tested)$/i;
+const CLEAN =
+  /^(?:not infected|not found|nothing found|nothing detected|nothing deleted|not tested|no suspect files|started|finished|done|ok|not promisc.*|.*\bnot tested)$/i;
 
 /** Detail lines that matter even under a clean-looking result (old versions print `INFECTED` on the next line). */
 const ALARM = /INFECTED|WARNING|Warning:|[Pp]ossible|hidden|PACKET SNIFFER|deletion/;
@@ -44,12 +45,18 @@ export function parseChkrootkit(text: string): ChkrootkitResult[] {
     if (line === '' || /^ROOTDIR is/.test(line)) continue;
     const m = TEST.exec(line);
     if (m) {
-      current = { check: (m[1] ?? m[2] ?? '').replace(/,? it may take a while$/, ''), result: (m[3] as string).trim(), details: [] };
+      current = {
+        check: (m[1] ?? m[2] ?? '').replace(/,? it may take a while$/, ''),
+        result: (m[3] as string).trim(),
+        details: [],
+      };
       results.push(current);
       continue;
     }
     // `chkrootkit -q` prints problems without their test line: a WARNING block that no `… WARNING` result announced stands alone
-    const orphan = /^WARNING:/.test(line) ? current?.result !== 'WARNING' : !current && /INFECTED|Warning|[Pp]ossible/.test(line);
+    const orphan = /^WARNING:/.test(line)
+      ? current?.result !== 'WARNING'
+      : !current && /INFECTED|Warning|[Pp]ossible/.test(line);
     if (orphan) {
       current = { check: 'chkrootkit', result: line, details: [] };
       results.push(current);
@@ -67,6 +74,11 @@ export function chkrootkitFindings(host: string, results: readonly ChkrootkitRes
   return results.map((r) => {
     const first = r.details.find((d) => /^WARNING:|^Warning:/.test(d)) ?? r.details[0];
     const summary = `chkrootkit ${r.check}: ${r.result || first || 'reported'}${r.result && first ? ` — ${first}` : ''}`;
-    return finding(host, 'rootkit.warning', r.severity, summary, { tool: 'chkrootkit', check: r.check, result: r.result, details: r.details.slice(0, 50) });
+    return finding(host, 'rootkit.warning', r.severity, summary, {
+      tool: 'chkrootkit',
+      check: r.check,
+      result: r.result,
+      details: r.details.slice(0, 50),
+    });
   });
 }

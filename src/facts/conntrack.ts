@@ -46,14 +46,21 @@ export function parseConntrack(text: string): ConntrackUsage {
   return usage;
 }
 
-export function conntrackFindings(host: string, u: ConntrackUsage, options: { warnPercent?: number; highPercent?: number } = {}): Finding[] {
+export function conntrackFindings(
+  host: string,
+  u: ConntrackUsage,
+  options: { warnPercent?: number; highPercent?: number } = {},
+): Finding[] {
   const warn = options.warnPercent ?? 80;
   const highPct = options.highPercent ?? 95;
   const percent = u.count !== undefined && u.max ? Math.round((u.count / u.max) * 1000) / 10 : undefined;
   if ((percent === undefined || percent <= warn) && u.droppedLines === 0) return [];
-  const severity: FindingSeverity = u.droppedLines > 0 || (percent !== undefined && percent >= highPct) ? 'high' : 'medium';
+  const severity: FindingSeverity =
+    u.droppedLines > 0 || (percent !== undefined && percent >= highPct) ? 'high' : 'medium';
   const used = percent !== undefined ? `${u.count}/${u.max} tracked connections (${percent} %)` : 'connection tracking';
-  const drops = u.droppedLines ? `; ${u.droppedLines} kernel line${u.droppedLines === 1 ? '' : 's'} "table full, dropping packet"` : '';
+  const drops = u.droppedLines
+    ? `; ${u.droppedLines} kernel line${u.droppedLines === 1 ? '' : 's'} "table full, dropping packet"`
+    : '';
   const detail: Finding['detail'] = { droppedLines: u.droppedLines };
   if (u.count !== undefined) detail.count = u.count;
   if (u.max !== undefined) detail.max = u.max;

@@ -48,7 +48,13 @@ function isSystemCrontab(path: string): boolean {
   return path === '/etc/crontab' || path.startsWith('/etc/cron.d/');
 }
 
-function parseCrontabLine(file: string, n: number, text: string, system: boolean, spoolUser: string | undefined): CronEntry | undefined {
+function parseCrontabLine(
+  file: string,
+  n: number,
+  text: string,
+  system: boolean,
+  spoolUser: string | undefined,
+): CronEntry | undefined {
   const nick = NICKNAME.exec(text);
   let schedule: string;
   let rest: string;
@@ -84,7 +90,14 @@ export function parseCron(text: string): CronEntry[] {
       const text = raw.trim();
       if (text === '' || text.startsWith('#')) return;
       if (script) {
-        out.push({ file: s.path, line: i + 1, schedule: script[1] as string, user: 'root', command: text, source: 'script' });
+        out.push({
+          file: s.path,
+          line: i + 1,
+          schedule: script[1] as string,
+          user: 'root',
+          command: text,
+          source: 'script',
+        });
         return;
       }
       if (ENV.test(text)) return;
@@ -113,12 +126,29 @@ export function cronFindings(host: string, entries: readonly CronEntry[]): Findi
     const detail: Finding['detail'] = { file: e.file, line: e.line, schedule: e.schedule, command: e.command, reasons };
     if (e.user) detail.user = e.user;
     const who = e.user ? ` as ${e.user}` : '';
-    out.push(finding(host, 'persistence.cron', reasons.length ? 'high' : 'info', `cron ${e.schedule}${who}: ${e.command}`, detail));
+    out.push(
+      finding(
+        host,
+        'persistence.cron',
+        reasons.length ? 'high' : 'info',
+        `cron ${e.schedule}${who}: ${e.command}`,
+        detail,
+      ),
+    );
   }
   for (const [file, s] of scripts) {
     const shown = s.line ?? s.entry;
-    const detail: Finding['detail'] = { file, line: shown.line, schedule: s.entry.schedule, command: shown.command, reasons: s.reasons, user: 'root' };
-    const summary = s.line ? `cron.${s.entry.schedule} script ${file}: ${s.line.command}` : `cron.${s.entry.schedule} script ${file}`;
+    const detail: Finding['detail'] = {
+      file,
+      line: shown.line,
+      schedule: s.entry.schedule,
+      command: shown.command,
+      reasons: s.reasons,
+      user: 'root',
+    };
+    const summary = s.line
+      ? `cron.${s.entry.schedule} script ${file}: ${s.line.command}`
+      : `cron.${s.entry.schedule} script ${file}`;
     out.push(finding(host, 'persistence.cron', s.reasons.length ? 'high' : 'info', summary, detail));
   }
   return out;

@@ -41,14 +41,26 @@ export function parseDf(text: string): DiskUsage[] {
     const o = typed ? 1 : 0;
     const pct = parts[4 + o] as string;
     if (!/^(?:\d+%|-)$/.test(pct)) continue;
-    const rec: DiskUsage = { filesystem: parts[0] as string, type: typed ? (parts[1] as string) : '', mount: parts.slice(5 + o).join(' '), measure, size: parts[1 + o] as string, used: parts[2 + o] as string, available: parts[3 + o] as string };
+    const rec: DiskUsage = {
+      filesystem: parts[0] as string,
+      type: typed ? (parts[1] as string) : '',
+      mount: parts.slice(5 + o).join(' '),
+      measure,
+      size: parts[1 + o] as string,
+      used: parts[2 + o] as string,
+      available: parts[3 + o] as string,
+    };
     if (pct !== '-') rec.percent = Number(pct.slice(0, -1));
     out.push(rec);
   }
   return out;
 }
 
-export function diskFindings(host: string, usage: readonly DiskUsage[], options: { warnPercent?: number; highPercent?: number } = {}): Finding[] {
+export function diskFindings(
+  host: string,
+  usage: readonly DiskUsage[],
+  options: { warnPercent?: number; highPercent?: number } = {},
+): Finding[] {
   const warn = options.warnPercent ?? 90;
   const high = options.highPercent ?? 98;
   const out: Finding[] = [];
@@ -57,7 +69,18 @@ export function diskFindings(host: string, usage: readonly DiskUsage[], options:
     const severity: FindingSeverity = d.percent >= high ? 'high' : 'medium';
     const what = d.measure === 'inodes' ? 'inodes' : 'space';
     const summary = `${d.mount} ${d.percent} % ${what} used (${d.used} of ${d.size}, ${d.filesystem})`;
-    out.push(finding(host, 'disk.usage', severity, summary, { mount: d.mount, filesystem: d.filesystem, type: d.type, measure: d.measure, percent: d.percent, size: d.size, used: d.used, available: d.available }));
+    out.push(
+      finding(host, 'disk.usage', severity, summary, {
+        mount: d.mount,
+        filesystem: d.filesystem,
+        type: d.type,
+        measure: d.measure,
+        percent: d.percent,
+        size: d.size,
+        used: d.used,
+        available: d.available,
+      }),
+    );
   }
   return out;
 }

@@ -36,8 +36,14 @@ export interface FailedAttempt {
 }
 
 /** Add up attempts per address, busiest first. */
-export function aggregateFailures(attempts: Iterable<FailedAttempt>, accepted: Iterable<{ address: string; user: string }> = []): FailedLoginSource[] {
-  const by = new Map<string, { attempts: number; users: Map<string, number>; first?: FailedAttempt; last?: FailedAttempt; accepted: Set<string> }>();
+export function aggregateFailures(
+  attempts: Iterable<FailedAttempt>,
+  accepted: Iterable<{ address: string; user: string }> = [],
+): FailedLoginSource[] {
+  const by = new Map<
+    string,
+    { attempts: number; users: Map<string, number>; first?: FailedAttempt; last?: FailedAttempt; accepted: Set<string> }
+  >();
   const entry = (address: string) => {
     const e = by.get(address) ?? { attempts: 0, users: new Map<string, number>(), accepted: new Set<string>() };
     by.set(address, e);
@@ -57,7 +63,12 @@ export function aggregateFailures(attempts: Iterable<FailedAttempt>, accepted: I
   for (const a of accepted) by.get(a.address || 'local')?.accepted.add(a.user);
   return [...by.entries()]
     .map(([address, e]) => {
-      const s: FailedLoginSource = { address, attempts: e.attempts, users: [...e.users.entries()].sort((x, y) => y[1] - x[1]).map(([u]) => u), acceptedUsers: [...e.accepted] };
+      const s: FailedLoginSource = {
+        address,
+        attempts: e.attempts,
+        users: [...e.users.entries()].sort((x, y) => y[1] - x[1]).map(([u]) => u),
+        acceptedUsers: [...e.accepted],
+      };
       if (e.first?.at) s.firstSeen = e.first.at;
       if (e.last?.at) s.lastSeen = e.last.at;
       return s;
@@ -65,14 +76,24 @@ export function aggregateFailures(attempts: Iterable<FailedAttempt>, accepted: I
     .sort((a, b) => b.attempts - a.attempts || a.address.localeCompare(b.address));
 }
 
-export function failedLoginFindings(host: string, sources: readonly FailedLoginSource[], thresholds: FailedLoginThresholds = {}): Finding[] {
+export function failedLoginFindings(
+  host: string,
+  sources: readonly FailedLoginSource[],
+  thresholds: FailedLoginThresholds = {},
+): Finding[] {
   const low = thresholds.low ?? 5;
   const medium = thresholds.medium ?? 20;
   const high = thresholds.high ?? 100;
   return sources.map((s) => {
-    let severity: FindingSeverity = s.attempts >= high ? 'high' : s.attempts >= medium ? 'medium' : s.attempts >= low ? 'low' : 'info';
+    let severity: FindingSeverity =
+      s.attempts >= high ? 'high' : s.attempts >= medium ? 'medium' : s.attempts >= low ? 'low' : 'info';
     if (s.acceptedUsers.length && s.attempts >= low) severity = 'critical';
-    const detail: Finding['detail'] = { address: s.address, attempts: s.attempts, users: s.users, acceptedUsers: s.acceptedUsers };
+    const detail: Finding['detail'] = {
+      address: s.address,
+      attempts: s.attempts,
+      users: s.users,
+      acceptedUsers: s.acceptedUsers,
+    };
     if (s.firstSeen) detail.firstSeen = s.firstSeen;
     if (s.lastSeen) detail.lastSeen = s.lastSeen;
     const then = s.acceptedUsers.length ? `; then logged in as ${s.acceptedUsers.join(', ')}` : '';

@@ -60,7 +60,14 @@ export function parseLast(text: string): LastRecord[] {
     const start = (m[1] as string).replace(/\s+/g, ' ');
     if (head[1] === 'system' && (head[2] === 'boot' || head[2] === 'down')) {
       const host = head.slice(3).join(' ');
-      const rec: LastRecord = { kind: head[2] === 'boot' ? 'reboot' : 'shutdown', user: head[0] as string, tty: `system ${head[2]}`, from: '', start, ...tail };
+      const rec: LastRecord = {
+        kind: head[2] === 'boot' ? 'reboot' : 'shutdown',
+        user: head[0] as string,
+        tty: `system ${head[2]}`,
+        from: '',
+        start,
+        ...tail,
+      };
       if (host && !IP_LIKE.test(host)) rec.kernel = host;
       out.push(rec);
       continue;
@@ -68,7 +75,14 @@ export function parseLast(text: string): LastRecord[] {
     if (head[0] === 'runlevel' || head[0] === 'shutdown') continue; // `-x` bookkeeping lines
     const three = head.length >= 3;
     const from = three ? (head.at(-1) as string) : '';
-    out.push({ kind: 'login', user: head.slice(0, three ? -2 : 1).join(' '), tty: head.at(three ? -2 : 1) as string, from: from === '0.0.0.0' || from === '::' ? '' : from, start, ...tail });
+    out.push({
+      kind: 'login',
+      user: head.slice(0, three ? -2 : 1).join(' '),
+      tty: head.at(three ? -2 : 1) as string,
+      from: from === '0.0.0.0' || from === '::' ? '' : from,
+      start,
+      ...tail,
+    });
   }
   return out;
 }
@@ -86,14 +100,27 @@ export function lastFindings(host: string, records: readonly LastRecord[]): Find
     const open = rs.filter((r) => r.status === 'still-logged-in').length;
     const where = latest.from ? `from ${latest.from}` : 'locally';
     const summary = `${latest.user} logged in ${where} ${rs.length} time${rs.length === 1 ? '' : 's'}, latest ${latest.start}${open ? ' (still logged in)' : ''}`;
-    const detail: Finding['detail'] = { user: latest.user, from: latest.from, sessions: rs.length, latest: latest.start, stillLoggedIn: open, ttys: [...new Set(rs.map((r) => r.tty))] };
+    const detail: Finding['detail'] = {
+      user: latest.user,
+      from: latest.from,
+      sessions: rs.length,
+      latest: latest.start,
+      stillLoggedIn: open,
+      ttys: [...new Set(rs.map((r) => r.tty))],
+    };
     return finding(host, 'login.recent', latest.user === 'root' && latest.from ? 'low' : 'info', summary, detail);
   });
 }
 
 /** `lastb` lines are failed attempts; each line is one (sshd also writes one for an unknown user's first try). */
-export function lastbFindings(host: string, records: readonly LastRecord[], thresholds?: FailedLoginThresholds): Finding[] {
-  const attempts = records.filter((r) => r.kind === 'login').map((r) => ({ address: r.from, user: r.user, at: r.start, sortKey: sortableLastDate(r.start) }));
+export function lastbFindings(
+  host: string,
+  records: readonly LastRecord[],
+  thresholds?: FailedLoginThresholds,
+): Finding[] {
+  const attempts = records
+    .filter((r) => r.kind === 'login')
+    .map((r) => ({ address: r.from, user: r.user, at: r.start, sortKey: sortableLastDate(r.start) }));
   return failedLoginFindings(host, aggregateFailures(attempts), thresholds);
 }
 

@@ -57,7 +57,15 @@ export function parseVerify(text: string, tool: 'rpm' | 'dpkg' = 'rpm'): Package
     const miss = MISSING.exec(t);
     if (miss) {
       const attribute = miss[1] ?? '';
-      out.push({ path: (miss[2] as string).trimEnd(), tool, missing: true, changed: noneChanged(), unchecked: [], attribute, config: attribute === 'c' });
+      out.push({
+        path: (miss[2] as string).trimEnd(),
+        tool,
+        missing: true,
+        changed: noneChanged(),
+        unchecked: [],
+        attribute,
+        config: attribute === 'c',
+      });
       continue;
     }
     const m = FLAGS.exec(t);
@@ -71,7 +79,15 @@ export function parseVerify(text: string, tool: 'rpm' | 'dpkg' = 'rpm'): Package
       else if (c !== '.') changed[name] = true;
     });
     const attribute = m[2] ?? '';
-    out.push({ path: (m[3] as string).trimEnd(), tool, missing: false, changed, unchecked, attribute, config: attribute === 'c' });
+    out.push({
+      path: (m[3] as string).trimEnd(),
+      tool,
+      missing: false,
+      changed,
+      unchecked,
+      attribute,
+      config: attribute === 'c',
+    });
   }
   return out;
 }
@@ -87,7 +103,15 @@ export function parseDebsums(text: string): PackageVerifyRecord[] {
     const changed = noneChanged();
     const missing = m?.[1] === 'missing';
     if (!missing) changed.digest = true;
-    const rec: PackageVerifyRecord = { path, tool: 'debsums', missing, changed, unchecked: FLAG_ORDER.filter((f) => f !== 'digest'), attribute: '', config: path.startsWith('/etc/') };
+    const rec: PackageVerifyRecord = {
+      path,
+      tool: 'debsums',
+      missing,
+      changed,
+      unchecked: FLAG_ORDER.filter((f) => f !== 'digest'),
+      attribute: '',
+      config: path.startsWith('/etc/'),
+    };
     if (m) rec.package = m[3] as string;
     out.push(rec);
   }
@@ -99,19 +123,76 @@ const BINARY_DIR = /^(?:\/usr)?(?:\/local)?\/(?:s?bin|libexec)\//;
 const LIBRARY = /^(?:\/usr)?(?:\/local)?\/lib(?:64|32)?\/.*\.so(?:\.[\d.]+)?$/;
 /** Binaries and libraries rootkits are known to replace (and `ss`, `ps` and `w`'s friends). */
 const TROJANED = new Set([
-  'ls', 'dir', 'vdir', 'ps', 'top', 'pstree', 'pidof', 'kill', 'killall', 'pkill', 'netstat', 'ss', 'ip', 'ifconfig', 'lsof', 'find', 'du', 'df',
-  'w', 'who', 'last', 'lastlog', 'login', 'su', 'sudo', 'passwd', 'chfn', 'chsh', 'sshd', 'ssh', 'scp', 'crontab', 'cron', 'crond', 'syslogd', 'rsyslogd',
-  'bash', 'sh', 'dash', 'ldd', 'strings', 'stat', 'md5sum', 'sha1sum', 'sha256sum', 'grep', 'egrep', 'cat', 'tar', 'ncat', 'nc', 'systemctl', 'chattr', 'lsattr',
+  'ls',
+  'dir',
+  'vdir',
+  'ps',
+  'top',
+  'pstree',
+  'pidof',
+  'kill',
+  'killall',
+  'pkill',
+  'netstat',
+  'ss',
+  'ip',
+  'ifconfig',
+  'lsof',
+  'find',
+  'du',
+  'df',
+  'w',
+  'who',
+  'last',
+  'lastlog',
+  'login',
+  'su',
+  'sudo',
+  'passwd',
+  'chfn',
+  'chsh',
+  'sshd',
+  'ssh',
+  'scp',
+  'crontab',
+  'cron',
+  'crond',
+  'syslogd',
+  'rsyslogd',
+  'bash',
+  'sh',
+  'dash',
+  'ldd',
+  'strings',
+  'stat',
+  'md5sum',
+  'sha1sum',
+  'sha256sum',
+  'grep',
+  'egrep',
+  'cat',
+  'tar',
+  'ncat',
+  'nc',
+  'systemctl',
+  'chattr',
+  'lsattr',
 ]);
-const TROJANED_LIB = /^(?:libkeyutils|libc|libpam|libaudit|libselinux|libprocps|libproc2|libsystemd|libcrypt|libssl|libcrypto)[.-]/;
-const SECURITY_CONFIG = /^\/etc\/(?:pam\.d\/|ssh\/|sudoers|security\/|ld\.so\.|profile|bash\.bashrc|crontab|cron\.|passwd|shadow|group)/;
+const TROJANED_LIB =
+  /^(?:libkeyutils|libc|libpam|libaudit|libselinux|libprocps|libproc2|libsystemd|libcrypt|libssl|libcrypto)[.-]/;
+const SECURITY_CONFIG =
+  /^\/etc\/(?:pam\.d\/|ssh\/|sudoers|security\/|ld\.so\.|profile|bash\.bashrc|crontab|cron\.|passwd|shadow|group)/;
 
 export function integritySeverity(r: PackageVerifyRecord): FindingSeverity {
   const name = r.path.slice(r.path.lastIndexOf('/') + 1);
-  if (r.config || r.attribute === 'g') return SECURITY_CONFIG.test(r.path) && (r.changed.digest || r.changed.mode || r.changed.size || r.missing) ? 'low' : 'info';
+  if (r.config || r.attribute === 'g')
+    return SECURITY_CONFIG.test(r.path) && (r.changed.digest || r.changed.mode || r.changed.size || r.missing)
+      ? 'low'
+      : 'info';
   if (r.attribute === 'd' || r.attribute === 'l' || r.attribute === 'r') return 'info';
   const binary = BINARY_DIR.test(r.path) || LIBRARY.test(r.path);
-  if (binary && (r.changed.digest || r.changed.mode)) return TROJANED.has(name) || TROJANED_LIB.test(name) ? 'critical' : 'high';
+  if (binary && (r.changed.digest || r.changed.mode))
+    return TROJANED.has(name) || TROJANED_LIB.test(name) ? 'critical' : 'high';
   if (binary && (r.changed.user || r.changed.group || r.changed.capabilities || r.changed.size)) return 'medium';
   if (binary && r.missing) return 'medium';
   if (r.changed.digest || r.changed.mode) return 'low';
@@ -126,8 +207,22 @@ function describe(r: PackageVerifyRecord): string {
 
 export function integrityFindings(host: string, records: readonly PackageVerifyRecord[]): Finding[] {
   return records.map((r) => {
-    const detail: Finding['detail'] = { path: r.path, tool: r.tool, missing: r.missing, config: r.config, attribute: r.attribute, changed: FLAG_ORDER.filter((f) => r.changed[f]), unchecked: r.unchecked };
+    const detail: Finding['detail'] = {
+      path: r.path,
+      tool: r.tool,
+      missing: r.missing,
+      config: r.config,
+      attribute: r.attribute,
+      changed: FLAG_ORDER.filter((f) => r.changed[f]),
+      unchecked: r.unchecked,
+    };
     if (r.package) detail.package = r.package;
-    return finding(host, 'package.integrity', integritySeverity(r), `${r.path}${r.config ? ' (config)' : ''}: ${describe(r)} (${r.tool})`, detail);
+    return finding(
+      host,
+      'package.integrity',
+      integritySeverity(r),
+      `${r.path}${r.config ? ' (config)' : ''}: ${describe(r)} (${r.tool})`,
+      detail,
+    );
   });
 }

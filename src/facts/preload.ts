@@ -29,6 +29,10 @@ export function preloadFindings(host: string, entries: readonly PreloadEntry[]):
   return entries.map((e) => {
     const where = inScratchDir(e.library) ? 'a scratch dir' : hasHiddenComponent(e.library) ? 'a hidden path' : '';
     const summary = `/etc/ld.so.preload loads ${e.library} into every program${where ? ` (from ${where})` : ''}`;
-    return finding(host, 'persistence.preload', where ? 'critical' : 'high', summary, { file: '/etc/ld.so.preload', line: e.line, library: e.library });
+    return finding(host, 'persistence.preload', where ? 'critical' : 'high', summary, {
+      file: '/etc/ld.so.preload',
+      line: e.line,
+      library: e.library,
+    });
   });
 }

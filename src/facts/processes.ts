@@ -70,14 +70,22 @@ export interface ProcRecord {
   cmdline: string;
 }
 
-const PS_LINE = /^\s*(\d+)\s+(\d+)\s+(\S+)\s+([A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4})\s+(\S+)\s+(.*)$/;
+const PS_LINE =
+  /^\s*(\d+)\s+(\d+)\s+(\S+)\s+([A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4})\s+(\S+)\s+(.*)$/;
 
 export function parsePs(text: string): PsRecord[] {
   const out: PsRecord[] = [];
   for (const line of lines(text)) {
     const m = PS_LINE.exec(line);
     if (!m) continue;
-    out.push({ pid: Number(m[1]), ppid: Number(m[2]), user: m[3] as string, started: (m[4] as string).replace(/\s+/g, ' '), stat: m[5] as string, args: (m[6] as string).trimEnd() });
+    out.push({
+      pid: Number(m[1]),
+      ppid: Number(m[2]),
+      user: m[3] as string,
+      started: (m[4] as string).replace(/\s+/g, ' '),
+      stat: m[5] as string,
+      args: (m[6] as string).trimEnd(),
+    });
   }
   return out;
 }
@@ -91,7 +99,12 @@ export function parseProc(text: string): ProcRecord[] {
     if (f.length < 8 || !/^\d+$/.test(f[0] as string)) continue;
     const [pid, ppid, comm, exe, sha, cwd, fds] = f as [string, string, string, string, string, string, string];
     const target = dash(exe);
-    const rec: ProcRecord = { pid: Number(pid), comm, deleted: target?.endsWith(' (deleted)') ?? false, cmdline: f.slice(7).join(' ').trimEnd() };
+    const rec: ProcRecord = {
+      pid: Number(pid),
+      comm,
+      deleted: target?.endsWith(' (deleted)') ?? false,
+      cmdline: f.slice(7).join(' ').trimEnd(),
+    };
     if (/^\d+$/.test(ppid)) rec.ppid = Number(ppid);
     if (target) rec.exe = target;
     if (/^[0-9a-f]{64}$/.test(sha)) rec.sha256 = sha;
@@ -153,16 +166,29 @@ export function hiddenProcessFindings(host: string, ps: readonly PsRecord[], pro
   const byPid = new Map(proc.map((r) => [r.pid, r]));
   return pidsHiddenFromPs(ps, proc).map((pid) => {
     const r = byPid.get(pid) as ProcRecord;
-    const detail: Finding['detail'] = { check: 'pid hidden from ps', pid, comm: r.comm, cmdline: r.cmdline, deleted: r.deleted };
+    const detail: Finding['detail'] = {
+      check: 'pid hidden from ps',
+      pid,
+      comm: r.comm,
+      cmdline: r.cmdline,
+      deleted: r.deleted,
+    };
     if (r.exe) detail.exe = r.exe;
     if (r.sha256) detail.sha256 = r.sha256;
     if (r.ppid !== undefined) detail.ppid = r.ppid;
-    return finding(host, 'rootkit.warning', 'medium', `PID ${pid} (${r.comm}) is in /proc but not in ps output (hidden, or it started between the two listings)`, detail);
+    return finding(
+      host,
+      'rootkit.warning',
+      'medium',
+      `PID ${pid} (${r.comm}) is in /proc but not in ps output (hidden, or it started between the two listings)`,
+      detail,
+    );
   });
 }
 
 /** Names kernel threads use, and names malware borrows from them (`kworkerds`, `kthreaddi`, `kdevtmpfsi`). */
-const KTHREAD_NAME = /^(?:kworker|kthreadd|ksoftirqd|kswapd|kdevtmpfs|kblockd|khugepaged|kcompactd|kauditd|khungtaskd|kintegrityd|ksmd|migration\/|rcu_|cpuhp\/|watchdog|jbd2\/|writeback|oom_reaper|kthrotld|kstrp|irq\/|idle_inject)/;
+const KTHREAD_NAME =
+  /^(?:kworker|kthreadd|ksoftirqd|kswapd|kdevtmpfs|kblockd|khugepaged|kcompactd|kauditd|khungtaskd|kintegrityd|ksmd|migration\/|rcu_|cpuhp\/|watchdog|jbd2\/|writeback|oom_reaper|kthrotld|kstrp|irq\/|idle_inject)/;
 
 /** The name a process shows: `[kworker/0:1]` → `kworker/0:1`, `/usr/bin/x -y` → `x`. */
 export function displayName(args: string): string {
@@ -174,7 +200,11 @@ export function displayName(args: string): string {
 
 /** Looks like a kernel thread: bracketed arguments (how `ps` shows threads), or a kernel thread's name. */
 function looksLikeKernelThread(v: ProcessView): boolean {
-  return /^\[[^\]]+\]$/.test(v.args.trim()) || KTHREAD_NAME.test(displayName(v.args)) || (v.comm !== undefined && KTHREAD_NAME.test(v.comm));
+  return (
+    /^\[[^\]]+\]$/.test(v.args.trim()) ||
+    KTHREAD_NAME.test(displayName(v.args)) ||
+    (v.comm !== undefined && KTHREAD_NAME.test(v.comm))
+  );
 }
 
 /** Why a process is suspicious, each reason with its severity. Empty for an ordinary process. */
@@ -187,12 +217,19 @@ export function suspiciousReasons(v: ProcessView): Array<{ reason: string; sever
   if (memfd) out.push({ reason: 'runs from an anonymous memory file (memfd)', severity: 'high' });
   if (v.deleted && path && !memfd) {
     // An upgraded package leaves deleted binaries of long-running daemons behind; scratch dirs and hidden paths do not.
-    out.push({ reason: 'its binary was deleted', severity: inScratchDir(path) || hasHiddenComponent(path) ? 'high' : 'medium' });
+    out.push({
+      reason: 'its binary was deleted',
+      severity: inScratchDir(path) || hasHiddenComponent(path) ? 'high' : 'medium',
+    });
   }
   const zombie = v.stat?.includes('Z') ?? false;
   if (!zombie && looksLikeKernelThread(v)) {
     if (v.exe) out.push({ reason: `named like a kernel thread but runs ${v.exe}`, severity: 'high' });
-    else if (v.ppid !== undefined && v.ppid !== 2 && v.pid !== 2) out.push({ reason: `named like a kernel thread but its parent is PID ${v.ppid}, not kthreadd`, severity: 'high' });
+    else if (v.ppid !== undefined && v.ppid !== 2 && v.pid !== 2)
+      out.push({
+        reason: `named like a kernel thread but its parent is PID ${v.ppid}, not kthreadd`,
+        severity: 'high',
+      });
   }
   return out;
 }
@@ -202,7 +239,12 @@ export function processFindings(host: string, processes: readonly ProcessView[])
   for (const v of processes) {
     const reasons = suspiciousReasons(v);
     if (reasons.length === 0) continue;
-    const detail: Finding['detail'] = { pid: v.pid, args: v.args, reasons: unique(reasons.map((r) => r.reason)), deleted: v.deleted };
+    const detail: Finding['detail'] = {
+      pid: v.pid,
+      args: v.args,
+      reasons: unique(reasons.map((r) => r.reason)),
+      deleted: v.deleted,
+    };
     if (v.ppid !== undefined) detail.ppid = v.ppid;
     if (v.user) detail.user = v.user;
     if (v.exe) detail.exe = v.exe;

@@ -17,8 +17,14 @@ export interface RkhunterWarning {
 }
 
 const RULES: Array<[RegExp, FindingSeverity]> = [
-  [/rootkit|Possible .*(?:backdoor|malware|sniffer)|preloaded shared library|hidden (?:process|port)|backdoor|promiscuous mode|process .*deleted/i, 'high'],
-  [/file properties have changed|has been replaced by a script|suspicious file|enabled inetd service|listening on a port|packet capturing|user '.*' has been added|group '.*' has been added|root equivalent|passwordless/i, 'medium'],
+  [
+    /rootkit|Possible .*(?:backdoor|malware|sniffer)|preloaded shared library|hidden (?:process|port)|backdoor|promiscuous mode|process .*deleted/i,
+    'high',
+  ],
+  [
+    /file properties have changed|has been replaced by a script|suspicious file|enabled inetd service|listening on a port|packet capturing|user '.*' has been added|group '.*' has been added|root equivalent|passwordless/i,
+    'medium',
+  ],
   [/hidden (?:file|directory) found|out of date|possibly a security risk/i, 'low'],
   [/configuration options should be the same|syslog|SSH protocol/i, 'info'],
 ];

@@ -34,25 +34,42 @@ export function splitEndpoint(endpoint: string): { address: string; port: number
   const at = endpoint.lastIndexOf(':');
   const host = at < 0 ? endpoint : endpoint.slice(0, at);
   const portText = at < 0 ? '*' : endpoint.slice(at + 1);
-  const address = host.replace(/^\[(.*)\]$/, '$1').replace(/%[^%]*$/, '').replace(/^::ffff:(?=\d+\.)/, '');
+  const address = host
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/%[^%]*$/, '')
+    .replace(/^::ffff:(?=\d+\.)/, '');
   return { address, port: /^\d+$/.test(portText) ? Number(portText) : '*' };
 }
 
 const USERS = /\("((?:[^"\\]|\\.)*)",pid=(\d+),fd=(\d+)\)/g;
-const STATES = /^(?:ESTAB|SYN-SENT|SYN-RECV|FIN-WAIT-1|FIN-WAIT-2|TIME-WAIT|CLOSE|CLOSE-WAIT|LAST-ACK|LISTEN|CLOSING|UNCONN|UNKNOWN)$/;
+const STATES =
+  /^(?:ESTAB|SYN-SENT|SYN-RECV|FIN-WAIT-1|FIN-WAIT-2|TIME-WAIT|CLOSE|CLOSE-WAIT|LAST-ACK|LISTEN|CLOSING|UNCONN|UNKNOWN)$/;
 
 export function parseSs(text: string): SocketRecord[] {
   const out: SocketRecord[] = [];
   for (const line of lines(text)) {
     const parts = line.trim().split(/\s+/);
     let proto: string | undefined;
-    if (parts.length && !STATES.test(parts[0] as string) && STATES.test(parts[1] ?? '')) proto = parts.shift() as string;
+    if (parts.length && !STATES.test(parts[0] as string) && STATES.test(parts[1] ?? ''))
+      proto = parts.shift() as string;
     if (parts.length < 5 || !STATES.test(parts[0] as string) || !/^\d+$/.test(parts[1] as string)) continue;
     proto ??= parts[0] === 'UNCONN' ? 'udp' : 'tcp'; // without a Netid column: `ss -t…` or `ss -u…`; only UDP is UNCONN
     const local = splitEndpoint(parts[3] as string);
     const peer = splitEndpoint(parts[4] as string);
-    const processes = [...parts.slice(5).join(' ').matchAll(USERS)].map((m) => ({ name: m[1] as string, pid: Number(m[2]), fd: Number(m[3]) }));
-    out.push({ proto, state: parts[0] as string, localAddress: local.address, localPort: local.port, peerAddress: peer.address, peerPort: peer.port, processes });
+    const processes = [...parts.slice(5).join(' ').matchAll(USERS)].map((m) => ({
+      name: m[1] as string,
+      pid: Number(m[2]),
+      fd: Number(m[3]),
+    }));
+    out.push({
+      proto,
+      state: parts[0] as string,
+      localAddress: local.address,
+      localPort: local.port,
+      peerAddress: peer.address,
+      peerPort: peer.port,
+      processes,
+    });
   }
   return out;
 }
@@ -68,14 +85,24 @@ export interface OutboundSshOptions {
 
 /** Outbound connections to SSH ports, per process (PID and name; `unknown` without `-p` or permission). */
 export function outboundSsh(records: readonly SocketRecord[], ports: readonly number[] = [22]) {
-  const groups = new Map<string, { pid?: number; name: string; connections: number; targets: string[]; states: string[] }>();
+  const groups = new Map<
+    string,
+    { pid?: number; name: string; connections: number; targets: string[]; states: string[] }
+  >();
   for (const r of records) {
-    if (r.proto !== 'tcp' || r.state === 'LISTEN' || typeof r.peerPort !== 'number' || !ports.includes(r.peerPort)) continue;
+    if (r.proto !== 'tcp' || r.state === 'LISTEN' || typeof r.peerPort !== 'number' || !ports.includes(r.peerPort))
+      continue;
     if (typeof r.localPort === 'number' && ports.includes(r.localPort)) continue; // inbound to our sshd
     const owners = r.processes.length ? r.processes : [undefined];
     for (const p of owners) {
       const key = p ? `${p.pid}` : 'unknown';
-      const g = groups.get(key) ?? { name: p?.name ?? 'unknown', connections: 0, targets: [], states: [], ...(p ? { pid: p.pid } : {}) };
+      const g = groups.get(key) ?? {
+        name: p?.name ?? 'unknown',
+        connections: 0,
+        targets: [],
+        states: [],
+        ...(p ? { pid: p.pid } : {}),
+      };
       g.connections++;
       g.targets.push(r.peerAddress);
       g.states.push(r.state);
@@ -85,14 +112,24 @@ export function outboundSsh(records: readonly SocketRecord[], ports: readonly nu
   return [...groups.values()].map((g) => ({ ...g, targets: unique(g.targets), states: unique(g.states) }));
 }
 
-export function outboundSshFindings(host: string, records: readonly SocketRecord[], options: OutboundSshOptions = {}): Finding[] {
+export function outboundSshFindings(
+  host: string,
+  records: readonly SocketRecord[],
+  options: OutboundSshOptions = {},
+): Finding[] {
   const highTargets = options.highTargets ?? 3;
   const highConnections = options.highConnections ?? 5;
   return outboundSsh(records, options.ports ?? [22]).map((g) => {
     const high = g.targets.length >= highTargets || g.connections >= highConnections;
-    const who = g.pid !== undefined ? `${g.name} (PID ${g.pid})` : `sockets without a visible process (${g.states.join(', ')})`;
+    const who =
+      g.pid !== undefined ? `${g.name} (PID ${g.pid})` : `sockets without a visible process (${g.states.join(', ')})`;
     const summary = `${g.connections} outbound connection${g.connections === 1 ? '' : 's'} to port 22 from ${who}: ${shortList(g.targets)}`;
-    const detail: Finding['detail'] = { name: g.name, connections: g.connections, targets: g.targets, states: g.states };
+    const detail: Finding['detail'] = {
+      name: g.name,
+      connections: g.connections,
+      targets: g.targets,
+      states: g.states,
+    };
     if (g.pid !== undefined) detail.pid = g.pid;
     return finding(host, 'network.outbound_ssh', high ? 'high' : 'low', summary, detail);
   });
@@ -110,9 +147,18 @@ export function listenerFindings(host: string, records: readonly SocketRecord[])
     seen.add(key);
     const names = unique(r.processes.map((p) => p.name));
     const loopback = /^(?:127\.|::1$|localhost$)/.test(r.localAddress);
-    const detail: Finding['detail'] = { proto: r.proto, address: r.localAddress, port: r.localPort, loopback, processes: names, pids: unique(r.processes.map((p) => p.pid)) };
+    const detail: Finding['detail'] = {
+      proto: r.proto,
+      address: r.localAddress,
+      port: r.localPort,
+      loopback,
+      processes: names,
+      pids: unique(r.processes.map((p) => p.pid)),
+    };
     const by = names.length ? ` (${names.join(', ')})` : '';
-    out.push(finding(host, 'network.listener', 'info', `${r.proto} ${r.localAddress}:${r.localPort} listening${by}`, detail));
+    out.push(
+      finding(host, 'network.listener', 'info', `${r.proto} ${r.localAddress}:${r.localPort} listening${by}`, detail),
+    );
   }
   return out;
 }

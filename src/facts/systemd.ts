@@ -70,7 +70,8 @@ export function parseSystemd(text: string): SystemdUnit[] {
       const m = /^\s*([A-Za-z]+)\s*=\s*(.*?)\s*$/.exec(raw);
       if (!m) continue;
       const [key, value] = [m[1] as string, m[2] as string];
-      if (/^Exec[A-Za-z]*$/.test(key) && value !== '') u.exec.push(value.replace(/^[-@+!:]+/, '')); // strip systemd's exec prefixes
+      if (/^Exec[A-Za-z]*$/.test(key) && value !== '')
+        u.exec.push(value.replace(/^[-@+!:]+/, '')); // strip systemd's exec prefixes
       else if (key === 'WantedBy' || key === 'RequiredBy') u.wantedBy.push(...value.split(/\s+/).filter(Boolean));
       else if (key === 'Description') u.description = value;
     }
@@ -92,13 +93,30 @@ function resolveTarget(path: string, target: string): string {
 
 export function systemdFindings(host: string, units: readonly SystemdUnit[]): Finding[] {
   const out: Finding[] = [];
-  const links = units.filter((u) => u.type === 'link').map((u) => ({ ...u, resolved: resolveTarget(u.path, u.target ?? '') }));
+  const links = units
+    .filter((u) => u.type === 'link')
+    .map((u) => ({ ...u, resolved: resolveTarget(u.path, u.target ?? '') }));
   for (const u of units) {
     if (u.type === 'link') continue;
-    const enabledBy = links.filter((l) => l.resolved === u.path || (u.type === 'unit' && l.unit === u.unit && l.path.includes('.wants/'))).map((l) => l.path);
+    const enabledBy = links
+      .filter((l) => l.resolved === u.path || (u.type === 'unit' && l.unit === u.unit && l.path.includes('.wants/')))
+      .map((l) => l.path);
     const reasons = unique(u.exec.flatMap((e) => suspiciousCommand(e)));
-    const severity: FindingSeverity = reasons.length ? 'high' : enabledBy.length || u.type === 'drop-in' ? 'medium' : 'low';
-    const detail: Finding['detail'] = { path: u.path, unit: u.unit, type: u.type, scope: u.scope, exec: u.exec, enabledBy, wantedBy: u.wantedBy, reasons };
+    const severity: FindingSeverity = reasons.length
+      ? 'high'
+      : enabledBy.length || u.type === 'drop-in'
+        ? 'medium'
+        : 'low';
+    const detail: Finding['detail'] = {
+      path: u.path,
+      unit: u.unit,
+      type: u.type,
+      scope: u.scope,
+      exec: u.exec,
+      enabledBy,
+      wantedBy: u.wantedBy,
+      reasons,
+    };
     if (u.description) detail.description = u.description;
     const what = u.type === 'drop-in' ? `drop-in ${u.path} changes ${u.unit}` : `${u.scope} unit ${u.path}`;
     out.push(finding(host, 'persistence.systemd', severity, `${what}${u.exec[0] ? `: ${u.exec[0]}` : ''}`, detail));
@@ -107,8 +125,23 @@ export function systemdFindings(host: string, units: readonly SystemdUnit[]): Fi
     if (PACKAGED.test(l.resolved) || l.resolved === '/dev/null') continue;
     if (units.some((u) => u.type !== 'link' && u.path === l.resolved)) continue; // reported with the unit itself
     const reasons = suspiciousCommand(l.resolved);
-    const detail: Finding['detail'] = { path: l.path, unit: l.unit, type: 'link', scope: l.scope, target: l.target ?? '', reasons };
-    out.push(finding(host, 'persistence.systemd', reasons.length ? 'high' : 'medium', `${l.path} links to ${l.target} (not a packaged unit)`, detail));
+    const detail: Finding['detail'] = {
+      path: l.path,
+      unit: l.unit,
+      type: 'link',
+      scope: l.scope,
+      target: l.target ?? '',
+      reasons,
+    };
+    out.push(
+      finding(
+        host,
+        'persistence.systemd',
+        reasons.length ? 'high' : 'medium',
+        `${l.path} links to ${l.target} (not a packaged unit)`,
+        detail,
+      ),
+    );
   }
   return out;
 }

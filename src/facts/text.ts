@@ -33,7 +33,11 @@ export function sections(text: unknown): Section[] {
     if (m) {
       const name = m[1] as string;
       const arrow = name.indexOf(' -> ');
-      out.push(arrow > 0 ? { path: name.slice(0, arrow), target: name.slice(arrow + 4), lines: [] } : { path: name, lines: [] });
+      out.push(
+        arrow > 0
+          ? { path: name.slice(0, arrow), target: name.slice(arrow + 4), lines: [] }
+          : { path: name, lines: [] },
+      );
       continue;
     }
     out.at(-1)?.lines.push(line);
@@ -55,7 +59,13 @@ export function maxSeverity(...levels: FindingSeverity[]): FindingSeverity {
 }
 
 /** A finding without evidence reference: the step that collected the text adds it. */
-export function finding(host: string, kind: FindingKind, severity: FindingSeverity, summary: string, detail: Finding['detail']): Finding {
+export function finding(
+  host: string,
+  kind: FindingKind,
+  severity: FindingSeverity,
+  summary: string,
+  detail: Finding['detail'],
+): Finding {
   return { host, kind, severity, summary, detail };
 }
 
@@ -89,7 +99,8 @@ export function hasHiddenComponent(path: string): boolean {
  */
 export function suspiciousCommand(command: string): string[] {
   const reasons: string[] = [];
-  if (/\b(?:curl|wget|fetch|lwp-download)\b[^|;&]*\|\s*(?:ba|da|z|k)?sh\b/.test(command)) reasons.push('downloads and pipes to a shell');
+  if (/\b(?:curl|wget|fetch|lwp-download)\b[^|;&]*\|\s*(?:ba|da|z|k)?sh\b/.test(command))
+    reasons.push('downloads and pipes to a shell');
   else if (/\b(?:curl|wget)\b/.test(command)) reasons.push('downloads with curl/wget');
   if (/base64\s+(?:-d|--decode)/.test(command)) reasons.push('decodes base64');
   if (/\/dev\/tcp\/|\bnc\b.*\s-e\s|\bncat\b.*\s-e\s/.test(command)) reasons.push('opens a reverse shell');

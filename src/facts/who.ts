@@ -28,14 +28,20 @@ export interface ActiveLogin {
 }
 
 /** `who` and `who -a` (a message-status column, idle and PID before the address); boot and run-level lines start with blanks. */
-const WHO_LINE = /^(\S+)\s+(?:[-+?]\s+)?(\S+)\s+(\d{4}-\d\d-\d\d \d\d:\d\d|[A-Z][a-z]{2} [ \d]\d \d\d:\d\d)(?:\s+\S+)*?(?:\s+\(([^)]*)\))?\s*$/;
+const WHO_LINE =
+  /^(\S+)\s+(?:[-+?]\s+)?(\S+)\s+(\d{4}-\d\d-\d\d \d\d:\d\d|[A-Z][a-z]{2} [ \d]\d \d\d:\d\d)(?:\s+\S+)*?(?:\s+\(([^)]*)\))?\s*$/;
 
 export function parseWho(text: string): ActiveLogin[] {
   const out: ActiveLogin[] = [];
   for (const line of lines(text)) {
     const m = WHO_LINE.exec(line);
     if (!m || m[1] === 'LOGIN') continue; // LOGIN: a getty waiting at a console, nobody logged in
-    out.push({ user: m[1] as string, tty: m[2] as string, from: localFrom(m[4] ?? ''), loginAt: (m[3] as string).replace(/\s+/g, ' ') });
+    out.push({
+      user: m[1] as string,
+      tty: m[2] as string,
+      from: localFrom(m[4] ?? ''),
+      loginAt: (m[3] as string).replace(/\s+/g, ' '),
+    });
   }
   return out;
 }
@@ -64,7 +70,14 @@ export function parseW(text: string): ActiveLogin[] {
     const [user, tty] = parts as [string, string];
     const from = hasFrom ? (parts[2] as string) : '';
     const rest = parts.slice(hasFrom ? 3 : 2);
-    out.push({ user, tty, from: localFrom(from), loginAt: rest[0] as string, idle: rest[1] as string, what: rest.slice(4).join(' ') });
+    out.push({
+      user,
+      tty,
+      from: localFrom(from),
+      loginAt: rest[0] as string,
+      idle: rest[1] as string,
+      what: rest.slice(4).join(' '),
+    });
   }
   return out;
 }
@@ -76,6 +89,12 @@ export function activeLoginFindings(host: string, logins: readonly ActiveLogin[]
     if (l.idle !== undefined) detail.idle = l.idle;
     if (l.what !== undefined) detail.what = l.what;
     const doing = l.what ? `, running ${l.what}` : '';
-    return finding(host, 'login.active', l.from ? 'low' : 'info', `${l.user} logged in on ${l.tty} ${where} since ${l.loginAt}${doing}`, detail);
+    return finding(
+      host,
+      'login.active',
+      l.from ? 'low' : 'info',
+      `${l.user} logged in on ${l.tty} ${where} since ${l.loginAt}${doing}`,
+      detail,
+    );
   });
 }

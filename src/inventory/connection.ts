@@ -68,7 +68,10 @@ export function connectionSpec(host: Host, defaults: ConnectionDefaults = {}): C
   const common = first(v, 'ansible_ssh_common_args');
   if (common !== undefined) spec.sshCommonArgs = String(common);
   const extra = first(v, 'ansible_ssh_extra_args');
-  const args = [common, extra].filter((a) => a !== undefined).map(String).join(' ');
+  const args = [common, extra]
+    .filter((a) => a !== undefined)
+    .map(String)
+    .join(' ');
   if (args) {
     const jump = jumpFromSshArgs(args, host.name);
     if (jump.length > 0) spec.jump = jump;
@@ -109,7 +112,10 @@ export function jumpFromSshArgs(args: string, hostName = ''): string[] {
 }
 
 function splitJumps(s: string): string[] {
-  return s.split(',').map((x) => x.trim().replace(/^ssh:\/\//, '')).filter(Boolean);
+  return s
+    .split(',')
+    .map((x) => x.trim().replace(/^ssh:\/\//, ''))
+    .filter(Boolean);
 }
 
 /** `ssh [-p port] [-l user] -W %h:%p [user@]host` → `user@host:port`; undefined for other commands. */

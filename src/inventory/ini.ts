@@ -26,7 +26,12 @@ export function parseIni(b: InventoryBuilder, text: string, file: string, issues
   const pending = new Map<string, Pending>();
   let group = 'ungrouped';
   let state = 'hosts';
-  const section = (): string => (group === 'ungrouped' && state === 'hosts' ? '(ungrouped hosts)' : state === 'hosts' ? `[${group}]` : `[${group}:${state}]`);
+  const section = (): string =>
+    group === 'ungrouped' && state === 'hosts'
+      ? '(ungrouped hosts)'
+      : state === 'hosts'
+        ? `[${group}]`
+        : `[${group}:${state}]`;
   const issue = (lineNo: number, col: number, code: string, message: string, path = section()): void => {
     issues.push({ code, path, message, severity: 'error', file, line: lineNo, col });
   };
@@ -47,19 +52,26 @@ export function parseIni(b: InventoryBuilder, text: string, file: string, issues
         return;
       }
       if (!b.groups.has(group)) {
-        if (state === 'vars' && !pending.has(group)) pending.set(group, { line: lineNo, state: 'vars', name: group, parents: [] });
+        if (state === 'vars' && !pending.has(group))
+          pending.set(group, { line: lineNo, state: 'vars', name: group, parents: [] });
         b.addGroup(group);
       }
       const p = pending.get(group);
       if (p && state !== 'vars') {
-        if (p.state === 'children') addPendingChildren(b, group, pending, (e) => issue(lineNo, col, 'inventory_cycle', e));
+        if (p.state === 'children')
+          addPendingChildren(b, group, pending, (e) => issue(lineNo, col, 'inventory_cycle', e));
         else pending.delete(group);
       }
       return;
     }
     if (line.startsWith('[') && line.endsWith(']')) {
-      issue(lineNo, col, 'ini_section', 
-        `Invalid section entry: '${line}'. Please make sure that there are no spaces in the section entry, and that there are no other invalid characters`, line);
+      issue(
+        lineNo,
+        col,
+        'ini_section',
+        `Invalid section entry: '${line}'. Please make sure that there are no spaces in the section entry, and that there are no other invalid characters`,
+        line,
+      );
       state = 'skip';
       return;
     }
@@ -85,12 +97,21 @@ export function parseIni(b: InventoryBuilder, text: string, file: string, issues
         return;
       }
       if (first.trim().endsWith(':') && port === undefined) {
-        issue(lineNo, col, 'ini_host_port',
-          `Invalid host pattern '${first}' supplied, ending in ':' is not allowed, this character is reserved to provide a port.`);
+        issue(
+          lineNo,
+          col,
+          'ini_host_port',
+          `Invalid host pattern '${first}' supplied, ending in ':' is not allowed, this character is reserved to provide a port.`,
+        );
         return;
       }
       if (hosts.some((h) => h.trim() === '---')) {
-        issue(lineNo, col, 'ini_yaml', `Invalid host pattern '${first}' supplied, '---' is normally a sign this is a YAML file.`);
+        issue(
+          lineNo,
+          col,
+          'ini_yaml',
+          `Invalid host pattern '${first}' supplied, '---' is normally a sign this is a YAML file.`,
+        );
         return;
       }
       const vars: [string, unknown][] = [];
@@ -98,8 +119,12 @@ export function parseIni(b: InventoryBuilder, text: string, file: string, issues
       for (const t of tokens.slice(1)) {
         const eq = t.indexOf('=');
         if (eq < 0) {
-          issue(lineNo, col + Math.max(0, raw.trim().indexOf(t)), 'ini_host_var',
-            `Expected key=value host variable assignment, got: ${t}`);
+          issue(
+            lineNo,
+            col + Math.max(0, raw.trim().indexOf(t)),
+            'ini_host_var',
+            `Expected key=value host variable assignment, got: ${t}`,
+          );
           bad = true;
           continue;
         }
@@ -140,15 +165,31 @@ export function parseIni(b: InventoryBuilder, text: string, file: string, issues
 
   for (const d of pending.values()) {
     if (d.state === 'vars') {
-      issue(d.line, 1, 'ini_undefined_group', `Section [${d.name}:vars] not valid for undefined group: ${d.name}`, `[${d.name}:vars]`);
+      issue(
+        d.line,
+        1,
+        'ini_undefined_group',
+        `Section [${d.name}:vars] not valid for undefined group: ${d.name}`,
+        `[${d.name}:vars]`,
+      );
     } else {
-      issue(d.line, 1, 'ini_undefined_group',
-        `Section [${d.parents[d.parents.length - 1]}:children] includes undefined group: ${d.name}`, `[${d.parents[d.parents.length - 1]}:children]`);
+      issue(
+        d.line,
+        1,
+        'ini_undefined_group',
+        `Section [${d.parents[d.parents.length - 1]}:children] includes undefined group: ${d.name}`,
+        `[${d.parents[d.parents.length - 1]}:children]`,
+      );
     }
   }
 }
 
-function addPendingChildren(b: InventoryBuilder, group: string, pending: Map<string, Pending>, onError: (m: string) => void): void {
+function addPendingChildren(
+  b: InventoryBuilder,
+  group: string,
+  pending: Map<string, Pending>,
+  onError: (m: string) => void,
+): void {
   const p = pending.get(group);
   if (!p) return;
   pending.delete(group);

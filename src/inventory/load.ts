@@ -18,7 +18,8 @@ import { parseYamlInventory } from './yaml.js';
 
 const YAML_EXTS = ['.yml', '.yaml', '.json'];
 /** Directory entries Ansible never treats as inventory (INVENTORY_IGNORE_EXTS/PATTERNS defaults). */
-const IGNORED = /^\.|^host_vars$|^group_vars$|^vars_plugins$|(?:\.pyc|\.pyo|\.swp|\.bak|~|\.rpm|\.md|\.txt|\.rst|\.orig|\.ini|\.cfg|\.retry)$/;
+const IGNORED =
+  /^\.|^host_vars$|^group_vars$|^vars_plugins$|(?:\.pyc|\.pyo|\.swp|\.bak|~|\.rpm|\.md|\.txt|\.rst|\.orig|\.ini|\.cfg|\.retry)$/;
 /** Bound on nested inventory directories. */
 const MAX_DIR_DEPTH = 16;
 
@@ -38,7 +39,8 @@ export async function loadInventory(paths: string[]): Promise<Inventory> {
   const varDirs = [...new Set(await Promise.all(paths.filter((p) => !isHostList(p)).map(varsBase)))];
   for (const g of ctx.b.groups.values()) g.fileVars = await varsFor(varDirs, 'group_vars', g.name, ctx.issues);
   const hostFileVars = new Map<string, Vars>();
-  for (const h of ctx.b.hosts.values()) hostFileVars.set(h.name, await varsFor(varDirs, 'host_vars', h.name, ctx.issues));
+  for (const h of ctx.b.hosts.values())
+    hostFileVars.set(h.name, await varsFor(varDirs, 'host_vars', h.name, ctx.issues));
   failOnErrors(ctx.issues);
 
   for (const name of ctx.b.hosts.keys()) {
@@ -107,7 +109,13 @@ async function loadSource(ctx: LoadCtx, source: string, depth: number): Promise<
     st = await stat(source);
   } catch {
     if (isHostList(source)) return loadHostList(ctx, source);
-    ctx.issues.push({ code: 'inventory_missing', path: '', message: `Inventory source not found: ${source}`, severity: 'error', file: source });
+    ctx.issues.push({
+      code: 'inventory_missing',
+      path: '',
+      message: `Inventory source not found: ${source}`,
+      severity: 'error',
+      file: source,
+    });
     return;
   }
   if (st.isDirectory()) {
@@ -138,7 +146,16 @@ async function loadFile(ctx: LoadCtx, file: string, text: string): Promise<void>
     if (y && parseYamlInventory(ctx.b, y, ctx.issues, ctx.warnings) === 'parsed') return;
     if (ext !== '') {
       ctx.issues.push(...yamlIssues);
-      if (y) ctx.issues.push({ code: 'yaml_structure', path: '', message: 'YAML inventory has invalid structure, it should be a dictionary', severity: 'error', file, line: 1, col: 1 });
+      if (y)
+        ctx.issues.push({
+          code: 'yaml_structure',
+          path: '',
+          message: 'YAML inventory has invalid structure, it should be a dictionary',
+          severity: 'error',
+          file,
+          line: 1,
+          col: 1,
+        });
       return;
     }
   }

@@ -174,7 +174,11 @@ export function limitPatterns(limit: string): string[] {
       throw new InputError(`Unable to find limit file ${file}`);
     }
     if (!isFile) throw new InputError(`Limit starting with "@" must be a file, not a directory: ${file}`);
-    out.push(...readFileSync(file, 'utf8').split('\n').map((l) => l.trim()));
+    out.push(
+      ...readFileSync(file, 'utf8')
+        .split('\n')
+        .map((l) => l.trim()),
+    );
   }
   return out;
 }
@@ -183,7 +187,12 @@ export function limitPatterns(limit: string): string[] {
  * Hosts selected by `pattern`, then restricted by `limit` (like `ansible PATTERN --limit LIMIT`),
  * in Ansible's order. An unknown name matches nothing and is reported through `warn`.
  */
-export function selectHosts(inv: Inventory, pattern: string, limit?: string, warn: (message: string) => void = () => {}): Host[] {
+export function selectHosts(
+  inv: Inventory,
+  pattern: string,
+  limit?: string,
+  warn: (message: string) => void = () => {},
+): Host[] {
   const m = new Matcher(inv, warn);
   let hosts = m.evaluate(splitHostPattern(pattern));
   if (limit !== undefined) {

@@ -243,19 +243,26 @@ function keyString(k: unknown): string {
 }
 
 const SIMPLE: Record<string, string> = {
-  '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\n': '',
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+  '\n': '',
 };
 
 /** Python string escapes; an unknown escape keeps its backslash, as Python does. */
 function unescape(body: string): string {
-  return body.replace(
-    /\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{1,3}|[\s\S])/g,
-    (whole, e: string) => {
-      const s = SIMPLE[e];
-      if (s !== undefined) return s;
-      if (/^[0-7]+$/.test(e)) return String.fromCodePoint(Number.parseInt(e, 8));
-      if (/^[xuU]/.test(e) && e.length > 1) return String.fromCodePoint(Number.parseInt(e.slice(1), 16));
-      return whole;
-    },
-  );
+  return body.replace(/\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{1,3}|[\s\S])/g, (whole, e: string) => {
+    const s = SIMPLE[e];
+    if (s !== undefined) return s;
+    if (/^[0-7]+$/.test(e)) return String.fromCodePoint(Number.parseInt(e, 8));
+    if (/^[xuU]/.test(e) && e.length > 1) return String.fromCodePoint(Number.parseInt(e.slice(1), 16));
+    return whole;
+  });
 }

@@ -59,7 +59,15 @@ export async function loadVarsFiles(files: string[], issues: ValidationIssue[]):
   for (const f of files) {
     const text = await readFile(f, 'utf8');
     if (text.startsWith('$ANSIBLE_VAULT')) {
-      issues.push({ code: 'vault', path: '', message: 'Ansible Vault encrypted files are not supported', severity: 'error', file: f, line: 1, col: 1 });
+      issues.push({
+        code: 'vault',
+        path: '',
+        message: 'Ansible Vault encrypted files are not supported',
+        severity: 'error',
+        file: f,
+        line: 1,
+        col: 1,
+      });
       continue;
     }
     const y = readYaml(text, f, issues);
@@ -68,7 +76,14 @@ export async function loadVarsFiles(files: string[], issues: ValidationIssue[]):
     // Ansible ignores empty files (null, {}, '').
     if (v === null || v === undefined || v === '' || (typeof v === 'object' && Object.keys(v).length === 0)) continue;
     if (typeof v !== 'object' || Array.isArray(v)) {
-      issues.push(issueAt(y, y.doc.contents, 'vars_file', `Variables file must contain a mapping, got ${Array.isArray(v) ? 'a list' : typeof v}`));
+      issues.push(
+        issueAt(
+          y,
+          y.doc.contents,
+          'vars_file',
+          `Variables file must contain a mapping, got ${Array.isArray(v) ? 'a list' : typeof v}`,
+        ),
+      );
       continue;
     }
     out = { ...out, ...(v as Vars) };

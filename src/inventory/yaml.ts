@@ -29,7 +29,14 @@ export function parseYamlInventory(
     return 'parsed';
   }
   if (root.items.some((p) => keyOf(p) === 'plugin')) {
-    issues.push(issueAt(y, root, 'yaml_plugin', 'Plugin configuration YAML file, not YAML inventory (inventory plugins are not supported)'));
+    issues.push(
+      issueAt(
+        y,
+        root,
+        'yaml_plugin',
+        'Plugin configuration YAML file, not YAML inventory (inventory plugins are not supported)',
+      ),
+    );
     return 'parsed';
   }
   const ctx: Ctx = { b, y, issues, warnings };
@@ -62,7 +69,15 @@ function parseGroup(ctx: Ctx, pair: Pair, parentPath: string): string | undefine
     return typeof name === 'string' ? name : undefined;
   }
   if (typeof name !== 'string' || name === '') {
-    issues.push(issueAt(y, pair.key, 'yaml_group_name', `Invalid group name supplied, expected a string but got ${JSON.stringify(name)}`, path));
+    issues.push(
+      issueAt(
+        y,
+        pair.key,
+        'yaml_group_name',
+        `Invalid group name supplied, expected a string but got ${JSON.stringify(name)}`,
+        path,
+      ),
+    );
     return undefined;
   }
   b.addGroup(name);
@@ -80,7 +95,15 @@ function parseGroup(ctx: Ctx, pair: Pair, parentPath: string): string | undefine
         continue;
       }
       if (!isMap(value) && !isNull(value)) {
-        issues.push(issueAt(y, value, 'yaml_section', `Invalid "${String(key)}" entry for "${name}" group, requires a dictionary`, keyPath));
+        issues.push(
+          issueAt(
+            y,
+            value,
+            'yaml_section',
+            `Invalid "${String(key)}" entry for "${name}" group, requires a dictionary`,
+            keyPath,
+          ),
+        );
         continue;
       }
     }
@@ -98,7 +121,9 @@ function parseGroup(ctx: Ctx, pair: Pair, parentPath: string): string | undefine
     } else if (key === 'hosts') {
       parseHosts(ctx, name, value, keyPath);
     } else {
-      warnings.push(`Skipping unexpected key (${String(key)}) in group (${name}), only "vars", "children" and "hosts" are valid`);
+      warnings.push(
+        `Skipping unexpected key (${String(key)}) in group (${name}), only "vars", "children" and "hosts" are valid`,
+      );
     }
   }
   return name;
@@ -126,8 +151,15 @@ function parseHosts(ctx: Ctx, group: string, hosts: YAMLMap, path: string): void
   for (const h of hosts.items) {
     const pattern = keyOf(h);
     if (typeof pattern !== 'string') {
-      ctx.issues.push(issueAt(ctx.y, h.key, 'yaml_host_name',
-        `Host pattern ${String(pattern)} must be a string. Enclose integers/floats in quotation marks.`, path));
+      ctx.issues.push(
+        issueAt(
+          ctx.y,
+          h.key,
+          'yaml_host_name',
+          `Host pattern ${String(pattern)} must be a string. Enclose integers/floats in quotation marks.`,
+          path,
+        ),
+      );
       continue;
     }
     addHosts(ctx, group, pattern, h.value as Node | null, h.key as Node, `${path}.${pattern}`);
@@ -139,12 +171,22 @@ function addHosts(ctx: Ctx, group: string, pattern: string, varsNode: Node | nul
   try {
     expanded = expandHostPattern(pattern);
   } catch (e) {
-    ctx.issues.push(issueAt(ctx.y, at, 'yaml_host_range', `Invalid host pattern '${pattern}': ${(e as Error).message}`, path));
+    ctx.issues.push(
+      issueAt(ctx.y, at, 'yaml_host_range', `Invalid host pattern '${pattern}': ${(e as Error).message}`, path),
+    );
     return;
   }
   const vars = isNull(varsNode) ? {} : toPlain(ctx.y, varsNode);
   if (!vars || typeof vars !== 'object' || Array.isArray(vars)) {
-    ctx.issues.push(issueAt(ctx.y, varsNode, 'yaml_host_vars', `Invalid data from file, expected dictionary for host ${pattern}`, path));
+    ctx.issues.push(
+      issueAt(
+        ctx.y,
+        varsNode,
+        'yaml_host_vars',
+        `Invalid data from file, expected dictionary for host ${pattern}`,
+        path,
+      ),
+    );
     return;
   }
   for (const hn of expanded.hosts) {

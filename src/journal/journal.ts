@@ -17,9 +17,19 @@ import { closeDurably, type EventSink, type RunEvent, type RunEventType } from '
 import { createRedactor, type Redactor } from './redact.js';
 
 /** Events after which the journal is fsynced before `emit` returns. */
-const DURABLE: ReadonlySet<RunEventType> = new Set<RunEventType>(['run.started', 'phase.started', 'phase.finished', 'run.aborted', 'run.finished']);
+const DURABLE: ReadonlySet<RunEventType> = new Set<RunEventType>([
+  'run.started',
+  'phase.started',
+  'phase.finished',
+  'run.aborted',
+  'run.finished',
+]);
 /** Events after which the journal is fsynced in the background, shared with others of a burst. */
-const DURABLE_SOON: ReadonlySet<RunEventType> = new Set<RunEventType>(['host.finished', 'host.failed', 'host.unreachable']);
+const DURABLE_SOON: ReadonlySet<RunEventType> = new Set<RunEventType>([
+  'host.finished',
+  'host.failed',
+  'host.unreachable',
+]);
 
 export interface JournalOptions {
   /** Secret strings to replace with `***` in anything written. */

@@ -12,9 +12,9 @@ const MIN_SECRET_LENGTH = 3;
 
 /** Build a redactor; longer secrets are replaced first so a secret containing another is fully hidden. */
 export function createRedactor(secrets: readonly (string | undefined)[]): Redactor {
-  const list = [...new Set(secrets.filter((s): s is string => typeof s === 'string' && s.length >= MIN_SECRET_LENGTH))].sort(
-    (a, b) => b.length - a.length,
-  );
+  const list = [
+    ...new Set(secrets.filter((s): s is string => typeof s === 'string' && s.length >= MIN_SECRET_LENGTH)),
+  ].sort((a, b) => b.length - a.length);
   if (list.length === 0) return (text) => text;
   return (text) => {
     let out = text;

@@ -28,14 +28,23 @@ function ipv4(n: number): string {
 }
 
 export function labNetwork(index: number): LabNetwork {
-  if (!Number.isInteger(index) || index < 0 || index >= LAB_NETWORKS) throw new RangeError(`lab network index ${index} is not in 0..${LAB_NETWORKS - 1}`);
+  if (!Number.isInteger(index) || index < 0 || index >= LAB_NETWORKS)
+    throw new RangeError(`lab network index ${index} is not in 0..${LAB_NETWORKS - 1}`);
   const base = BASE + index * 4096;
-  return { index, cidr: `${ipv4(base)}/20`, prefix: 20, controller: ipv4(base + 1), attacker: ipv4(base + 2), bridge: `fblab${index}` };
+  return {
+    index,
+    cidr: `${ipv4(base)}/20`,
+    prefix: 20,
+    controller: ipv4(base + 1),
+    attacker: ipv4(base + 2),
+    bridge: `fblab${index}`,
+  };
 }
 
 /** Host number i (1-based) gets base + 10 + i: 198.18.0.11 for n001. */
 export function hostAddress(net: LabNetwork, i: number): string {
-  if (!Number.isInteger(i) || i < 1 || i > MAX_LAB_HOSTS) throw new RangeError(`host number ${i} is not in 1..${MAX_LAB_HOSTS}`);
+  if (!Number.isInteger(i) || i < 1 || i > MAX_LAB_HOSTS)
+    throw new RangeError(`host number ${i} is not in 1..${MAX_LAB_HOSTS}`);
   return ipv4(BASE + net.index * 4096 + 10 + i);
 }
 
@@ -61,5 +70,7 @@ export function hostNumber(name: string): number | undefined {
  */
 export function hostMac(net: LabNetwork, i: number | 'attacker'): string {
   const n = i === 'attacker' ? 0 : i;
-  return ['02', 'fb', net.index, (n >> 8) & 255, n & 255, 1].map((b) => (typeof b === 'string' ? b : b.toString(16).padStart(2, '0'))).join(':');
+  return ['02', 'fb', net.index, (n >> 8) & 255, n & 255, 1]
+    .map((b) => (typeof b === 'string' ? b : b.toString(16).padStart(2, '0')))
+    .join(':');
 }

@@ -20,7 +20,9 @@ export interface LayerSpec {
 }
 
 function groupId(name: string): number {
-  const line = readFileSync('/etc/group', 'utf8').split('\n').find((l) => l.startsWith(`${name}:`));
+  const line = readFileSync('/etc/group', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${name}:`));
   return line ? Number(line.split(':')[2]) : 0;
 }
 
@@ -57,7 +59,11 @@ export async function prepareLayers(spec: LayerSpec): Promise<string> {
   writeOwned(upper('var/log/btmp'), '', 0o660, utmp);
 
   // The machine's own host keys must not show through into a lab host: whiteouts hide them.
-  const hidden = existsSync('/etc/ssh') ? readdirSync('/etc/ssh').filter((f) => f.startsWith('ssh_host_')).map((f) => upper(`etc/ssh/${f}`)) : [];
+  const hidden = existsSync('/etc/ssh')
+    ? readdirSync('/etc/ssh')
+        .filter((f) => f.startsWith('ssh_host_'))
+        .map((f) => upper(`etc/ssh/${f}`))
+    : [];
   if (hidden.length) await sysOk('sh', ['-c', 'for f; do mknod "$f" c 0 0; done', 'whiteout', ...hidden]);
   // rsyslog.d snippets of the machine are not ours to run.
   if (existsSync('/etc/rsyslog.d')) await sysOk('mknod', [upper('etc/rsyslog.d'), 'c', '0', '0']);

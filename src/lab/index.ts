@@ -4,7 +4,14 @@ export { labDown, teardown } from './lab-down.js';
 export { resetHosts } from './lab-reset.js';
 export { applyFault, parseFault, type Fault } from './lab-fault.js';
 export { labStatus, formatStatus, type HostStatus } from './lab-status.js';
-export { readLabState, findHost, type LabState, type LabHostState, type PlantedScenario, type Indicator } from './state.js';
+export {
+  readLabState,
+  findHost,
+  type LabState,
+  type LabHostState,
+  type PlantedScenario,
+  type Indicator,
+} from './state.js';
 export { nsenterArgs, inHost, inAttacker, CommandFailed } from './sys.js';
 export { parseScenarioList, plantScenarios, type ScenarioRequest } from './scenarios/plant.js';
 export { checkTruth, type TruthCheck } from './scenarios/truth.js';

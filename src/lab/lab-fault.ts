@@ -10,13 +10,15 @@ import { findHost, readLabState, withLabLock, type LabHostState } from './state.
 import { inHost, sys, sysOk } from './sys.js';
 import { writeLabFiles } from './lab-write.js';
 
-export type Fault = { kind: 'down' } | { kind: 'up' } | { kind: 'slow'; ms: number } | { kind: 'flaky'; pct: number } | { kind: 'heal' };
+export type Fault =
+  { kind: 'down' } | { kind: 'up' } | { kind: 'slow'; ms: number } | { kind: 'flaky'; pct: number } | { kind: 'heal' };
 
 export function parseFault(args: string[]): Fault {
   const [kind, value] = args;
   const num = (what: string, max: number): number => {
     const n = Number(value);
-    if (value === undefined || !Number.isFinite(n) || n < 0 || n > max) throw new InputError(`lab fault ${kind}: ${what} must be a number 0..${max}`);
+    if (value === undefined || !Number.isFinite(n) || n < 0 || n > max)
+      throw new InputError(`lab fault ${kind}: ${what} must be a number 0..${max}`);
     return n;
   };
   switch (kind) {
@@ -45,7 +47,10 @@ async function hasNetem(veth: string): Promise<boolean> {
 async function shapeLink(host: LabHostState): Promise<void> {
   const { slowMs, lossPct } = host.faults;
   const netem = await hasNetem(host.veth);
-  if (slowMs && !netem) throw new EnvironmentError(`lab fault slow needs tc netem, and this kernel has none (CONFIG_NET_SCH_NETEM is not set): packets cannot be delayed here`);
+  if (slowMs && !netem)
+    throw new EnvironmentError(
+      `lab fault slow needs tc netem, and this kernel has none (CONFIG_NET_SCH_NETEM is not set): packets cannot be delayed here`,
+    );
   await sys('tc', ['qdisc', 'del', 'dev', host.veth, 'root']);
   await inHost(host.initPid, `nft delete table inet ${FAULT_TABLE} 2>/dev/null || true`);
   if (!slowMs && !lossPct) return;
@@ -69,7 +74,9 @@ async function shapeLink(host: LabHostState): Promise<void> {
 }
 
 async function sshd(host: LabHostState, run: boolean): Promise<void> {
-  const script = run ? '[ -s /run/sshd.pid ] && kill -0 "$(cat /run/sshd.pid)" 2>/dev/null || /usr/sbin/sshd' : '[ -s /run/sshd.pid ] && kill "$(cat /run/sshd.pid)" 2>/dev/null; rm -f /run/sshd.pid; true';
+  const script = run
+    ? '[ -s /run/sshd.pid ] && kill -0 "$(cat /run/sshd.pid)" 2>/dev/null || /usr/sbin/sshd'
+    : '[ -s /run/sshd.pid ] && kill "$(cat /run/sshd.pid)" 2>/dev/null; rm -f /run/sshd.pid; true';
   const r = await inHost(host.initPid, script);
   if (r.code !== 0) throw new Error(`could not ${run ? 'start' : 'stop'} sshd on ${host.name}: ${r.stderr.trim()}`);
 }

@@ -44,5 +44,9 @@ export function knownHostsText(state: LabState): string {
 
 /** /etc/hosts lines every lab host gets: the controller, the attacker and all lab hosts. */
 export function hostsFileLines(state: Pick<LabState, 'network'>, hosts: { name: string; address: string }[]): string[] {
-  return [`${state.network.controller}\tcontroller`, `${state.network.attacker}\tattacker`, ...hosts.map((h) => `${h.address}\t${h.name}`)];
+  return [
+    `${state.network.controller}\tcontroller`,
+    `${state.network.attacker}\tattacker`,
+    ...hosts.map((h) => `${h.address}\t${h.name}`),
+  ];
 }

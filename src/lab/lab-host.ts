@@ -27,7 +27,12 @@ export function hostDirOf(dir: string, name: string): string {
 type HostIdentity = Pick<LabHostState, 'name' | 'number' | 'address' | 'veth'>;
 
 /** Prepare layers and start the host's namespaces (not yet networked). */
-export async function bootHost(state: LabState, host: HostIdentity, allHosts: HostIdentity[], authorizedKey: string): Promise<LabHostState> {
+export async function bootHost(
+  state: LabState,
+  host: HostIdentity,
+  allHosts: HostIdentity[],
+  authorizedKey: string,
+): Promise<LabHostState> {
   const dir = hostDirOf(state.dir, host.name);
   const hostKey = await prepareLayers({
     layersDir: join(dir, 'layers'),
@@ -36,7 +41,12 @@ export async function bootHost(state: LabState, host: HostIdentity, allHosts: Ho
     hostsLines: hostsFileLines(state, allHosts),
     authorizedKey,
   });
-  const proc = await startNamespaceProcess(HOST_NAMESPACES, initScriptPath(state.dir), [join(dir, 'layers'), host.name], join(dir, 'console.log'));
+  const proc = await startNamespaceProcess(
+    HOST_NAMESPACES,
+    initScriptPath(state.dir),
+    [join(dir, 'layers'), host.name],
+    join(dir, 'console.log'),
+  );
   return { ...host, ...proc, hostKey, generation: 0, scenarios: [], faults: {} };
 }
 
@@ -52,7 +62,10 @@ export async function waitForSshd(initPid: number, timeoutMs = 20_000): Promise<
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (listensOn22(initPid)) return;
-    if (Date.now() > deadline) throw new Error(`sshd in the host with init PID ${initPid} did not listen on port 22 within ${timeoutMs / 1000} s`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `sshd in the host with init PID ${initPid} did not listen on port 22 within ${timeoutMs / 1000} s`,
+      );
     await sleep(25);
   }
 }
@@ -60,7 +73,9 @@ export async function waitForSshd(initPid: number, timeoutMs = 20_000): Promise<
 function listensOn22(pid: number): boolean {
   try {
     // `sl local_address rem_address st`: 0016 is port 22, 0A is LISTEN.
-    return readFileSync(`/proc/${pid}/net/tcp`, 'utf8').split('\n').some((l) => /^\s*\d+: [0-9A-F]{8}:0016 [0-9A-F]{8}:0000 0A /.test(l));
+    return readFileSync(`/proc/${pid}/net/tcp`, 'utf8')
+      .split('\n')
+      .some((l) => /^\s*\d+: [0-9A-F]{8}:0016 [0-9A-F]{8}:0000 0A /.test(l));
   } catch {
     return false;
   }

@@ -33,7 +33,9 @@ function usageByPidNamespace(): Map<string, [number, number]> {
 }
 
 function faultList(f: LabState['hosts'][number]['faults']): string[] {
-  return [f.down ? 'down' : '', f.slowMs ? `slow ${f.slowMs}ms` : '', f.lossPct ? `flaky ${f.lossPct}%` : ''].filter(Boolean);
+  return [f.down ? 'down' : '', f.slowMs ? `slow ${f.slowMs}ms` : '', f.lossPct ? `flaky ${f.lossPct}%` : ''].filter(
+    Boolean,
+  );
 }
 
 export function labStatus(state: LabState): HostStatus[] {
@@ -47,7 +49,16 @@ export function labStatus(state: LabState): HostStatus[] {
       /* gone */
     }
     const [processes, rssKiB] = usage.get(ns) ?? [0, 0];
-    return { name: h.name, address: h.address, running, scenarios: h.scenarios.map((s) => s.scenario), faults: faultList(h.faults), rssKiB, processes, generation: h.generation };
+    return {
+      name: h.name,
+      address: h.address,
+      running,
+      scenarios: h.scenarios.map((s) => s.scenario),
+      faults: faultList(h.faults),
+      rssKiB,
+      processes,
+      generation: h.generation,
+    };
   });
 }
 
@@ -55,7 +66,15 @@ export function formatStatus(state: LabState, hosts: HostStatus[]): string {
   const total = hosts.reduce((n, h) => n + h.rssKiB, 0);
   const up = hosts.filter((h) => h.running).length;
   const rows = hosts.map((h) =>
-    [h.name.padEnd(6), h.address.padEnd(15), (h.running ? 'up' : 'DEAD').padEnd(5), `${(h.rssKiB / 1024).toFixed(1)} MiB`.padStart(10), String(h.processes).padStart(5), (h.scenarios.join(',') || '-').padEnd(28), h.faults.join(',') || '-'].join('  '),
+    [
+      h.name.padEnd(6),
+      h.address.padEnd(15),
+      (h.running ? 'up' : 'DEAD').padEnd(5),
+      `${(h.rssKiB / 1024).toFixed(1)} MiB`.padStart(10),
+      String(h.processes).padStart(5),
+      (h.scenarios.join(',') || '-').padEnd(28),
+      h.faults.join(',') || '-',
+    ].join('  '),
   );
   return [
     `lab ${state.id} in ${state.dir}: ${up}/${hosts.length} hosts up on ${state.network.cidr} (bridge ${state.network.bridge}, controller ${state.network.controller})`,

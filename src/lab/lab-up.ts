@@ -49,11 +49,17 @@ function refuseRunningLab(dir: string): void {
 
 export async function labUp(options: LabUpOptions): Promise<LabState> {
   const log = options.log ?? (() => undefined);
-  if (!Number.isInteger(options.hosts) || options.hosts < 1 || options.hosts > MAX_LAB_HOSTS) throw new InputError(`--hosts must be 1..${MAX_LAB_HOSTS}`);
+  if (!Number.isInteger(options.hosts) || options.hosts < 1 || options.hosts > MAX_LAB_HOSTS)
+    throw new InputError(`--hosts must be 1..${MAX_LAB_HOSTS}`);
   const planted = options.scenarios.reduce((n, s) => n + s.count, 0);
-  if (planted > options.hosts) throw new InputError(`the scenarios ask for ${planted} hosts but the lab has ${options.hosts}: raise --hosts or lower the counts`);
+  if (planted > options.hosts)
+    throw new InputError(
+      `the scenarios ask for ${planted} hosts but the lab has ${options.hosts}: raise --hosts or lower the counts`,
+    );
   // A bad scenario file or a program a scenario needs and this machine lacks fails before anything boots.
-  const scenarios = [...options.scenarios.map((s) => s.name), ...(options.laterScenarios ?? [])].map((name) => loadScenario(name));
+  const scenarios = [...options.scenarios.map((s) => s.name), ...(options.laterScenarios ?? [])].map((name) =>
+    loadScenario(name),
+  );
   checkLabEnvironment(undefined, labNeeds(scenarios));
   const dir = resolve(options.dir);
   refuseRunningLab(dir);
@@ -66,7 +72,12 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
     dir,
     createdAt: new Date().toISOString(),
     network: net,
-    files: { inventory: join(dir, 'inventory.ini'), knownHosts: join(dir, 'known_hosts'), clientKey: join(dir, 'id_ed25519'), attackerKey: join(dir, 'attacker_ed25519') },
+    files: {
+      inventory: join(dir, 'inventory.ini'),
+      knownHosts: join(dir, 'known_hosts'),
+      clientKey: join(dir, 'id_ed25519'),
+      attackerKey: join(dir, 'attacker_ed25519'),
+    },
     hosts: [],
   };
   writeLabState(state); // from here on, `lab down` can clean up whatever happens next
@@ -77,12 +88,22 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
     await keypair(state.files.attackerKey, 'attacker');
 
     state.attacker = {
-      ...(await startNamespaceProcess(['--net', '--mount', '--pid'], attackerScriptPath(dir), [], join(dir, 'attacker.log'))),
+      ...(await startNamespaceProcess(
+        ['--net', '--mount', '--pid'],
+        attackerScriptPath(dir),
+        [],
+        join(dir, 'attacker.log'),
+      )),
       veth: vethName(net, 'attacker'),
     };
     writeLabState(state);
 
-    const identities = Array.from({ length: options.hosts }, (_, k) => ({ name: hostName(k + 1), number: k + 1, address: hostAddress(net, k + 1), veth: vethName(net, k + 1) }));
+    const identities = Array.from({ length: options.hosts }, (_, k) => ({
+      name: hostName(k + 1),
+      number: k + 1,
+      address: hostAddress(net, k + 1),
+      veth: vethName(net, k + 1),
+    }));
     log(`starting ${options.hosts} lab hosts on ${net.cidr} (bridge ${net.bridge}, controller ${net.controller})`);
     const limit = pLimit(8);
     // allSettled, not all: when one boot fails, the others still in flight must land in lab.json
@@ -115,7 +136,8 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
     log(`lab up failed, removing what was made: ${(err as Error).message}`);
     await teardown(state).then(
       () => log('removed what the failed lab up had made'),
-      (down: unknown) => log(`could not remove all of it (${(down as Error).message}): \`firebreak lab down --dir ${dir}\` finishes it`),
+      (down: unknown) =>
+        log(`could not remove all of it (${(down as Error).message}): \`firebreak lab down --dir ${dir}\` finishes it`),
     );
     throw err;
   }

@@ -140,12 +140,19 @@ async function writeAccounts(dir: string, password: string): Promise<void> {
   await fs.mkdir(home, { recursive: true, mode: 0o755 });
   await fs.chown(home, BECOME_UID, BECOME_UID);
   const strip = (text: string) =>
-    text.split('\n').filter((l) => l && !l.startsWith(`${BECOME_USER}:`)).join('\n') + '\n';
+    text
+      .split('\n')
+      .filter((l) => l && !l.startsWith(`${BECOME_USER}:`))
+      .join('\n') + '\n';
   const passwd = strip(await fs.readFile('/etc/passwd', 'utf8'));
   const group = strip(await fs.readFile('/etc/group', 'utf8'));
   const shadow = strip(await fs.readFile('/etc/shadow', 'utf8'));
   const hash = await passwordHash(password);
-  await fs.writeFile(path.join(etc, 'passwd'), `${passwd}${BECOME_USER}:x:${BECOME_UID}:${BECOME_UID}:firebreak test:${home}:/bin/sh\n`, { mode: 0o644 });
+  await fs.writeFile(
+    path.join(etc, 'passwd'),
+    `${passwd}${BECOME_USER}:x:${BECOME_UID}:${BECOME_UID}:firebreak test:${home}:/bin/sh\n`,
+    { mode: 0o644 },
+  );
   await fs.writeFile(path.join(etc, 'group'), `${group}${BECOME_USER}:x:${BECOME_UID}:\n`, { mode: 0o644 });
   await fs.writeFile(path.join(etc, 'shadow'), `${shadow}${BECOME_USER}:${hash}:19000:0:99999:7:::\n`, { mode: 0o600 });
   // lecture=never and !mail_badpass: sudo would otherwise write to /var/lib/sudo or send mail on the real machine.
@@ -202,16 +209,40 @@ const NAMESPACE_SCRIPT = [
   'exec /usr/sbin/sshd -D -e -f "$2"',
 ].join('\n');
 
-function launch(dir: string, configPath: string, hostName: string, readyTimeoutSec: number): Promise<{ child: ChildProcess }> {
+function launch(
+  dir: string,
+  configPath: string,
+  hostName: string,
+  readyTimeoutSec: number,
+): Promise<{ child: ChildProcess }> {
   const child = spawn(
     'unshare',
-    ['--mount', '--uts', '--pid', '--fork', '--mount-proc', '--propagation', 'private', '--kill-child',
-      '--', '/bin/sh', '-c', NAMESPACE_SCRIPT, 'fleet-host', dir, configPath, hostName],
+    [
+      '--mount',
+      '--uts',
+      '--pid',
+      '--fork',
+      '--mount-proc',
+      '--propagation',
+      'private',
+      '--kill-child',
+      '--',
+      '/bin/sh',
+      '-c',
+      NAMESPACE_SCRIPT,
+      'fleet-host',
+      dir,
+      configPath,
+      hostName,
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   return new Promise((resolve, reject) => {
     let log = '';
-    const timer = setTimeout(() => fail(new Error(`sshd did not start within ${readyTimeoutSec}s:\n${log}`)), readyTimeoutSec * 1000);
+    const timer = setTimeout(
+      () => fail(new Error(`sshd did not start within ${readyTimeoutSec}s:\n${log}`)),
+      readyTimeoutSec * 1000,
+    );
     const fail = (err: Error) => {
       clearTimeout(timer);
       try {
@@ -301,9 +332,11 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     }
     // Key generation in small parallel batches: bounded, and fast enough for hundreds of hosts.
     for (let i = 0; i < hosts.length; i += 16) {
-      await Promise.all(hosts.slice(i, i + 16).map(async (h) => {
-        h.hostPublicKey = await keygen(h.hostKeyPath, h.name);
-      }));
+      await Promise.all(
+        hosts.slice(i, i + 16).map(async (h) => {
+          h.hostPublicKey = await keygen(h.hostKeyPath, h.name);
+        }),
+      );
     }
 
     const startOne = async (h: FleetHost) => {
@@ -319,20 +352,29 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
           return;
         } catch (err) {
           // A free port can be taken between probing and binding: probe again (bounded).
-          if (options.basePort !== undefined || attempt >= 5 || !/Address already in use|Cannot bind/.test(String(err))) throw err;
+          if (options.basePort !== undefined || attempt >= 5 || !/Address already in use|Cannot bind/.test(String(err)))
+            throw err;
         }
       }
     };
     for (let i = 0; i < hosts.length; i += 32) await Promise.all(hosts.slice(i, i + 32).map(startOne));
 
     const knownHostsPath = path.join(dir, 'known_hosts');
-    await fs.writeFile(knownHostsPath, hosts.map((h) => `[${h.address}]:${h.port} ${h.hostPublicKey}\n`).join(''), { mode: 0o600 });
+    await fs.writeFile(knownHostsPath, hosts.map((h) => `[${h.address}]:${h.port} ${h.hostPublicKey}\n`).join(''), {
+      mode: 0o600,
+    });
     const group = options.group ?? 'fleet';
     const inventoryPath = path.join(dir, 'inventory.ini');
     await fs.writeFile(
       inventoryPath,
-      [`[${group}]`, ...hosts.map((h) =>
-        `${h.name} ansible_host=${h.address} ansible_port=${h.port} ansible_user=root ansible_ssh_private_key_file=${clientKeyPath}`), ''].join('\n'),
+      [
+        `[${group}]`,
+        ...hosts.map(
+          (h) =>
+            `${h.name} ansible_host=${h.address} ansible_port=${h.port} ansible_user=root ansible_ssh_private_key_file=${clientKeyPath}`,
+        ),
+        '',
+      ].join('\n'),
     );
 
     const find = (name: string) => {
@@ -341,7 +383,12 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       return h;
     };
     return {
-      dir, hosts, clientKeyPath, knownHostsPath, inventoryPath, becomeUser,
+      dir,
+      hosts,
+      clientKeyPath,
+      knownHostsPath,
+      inventoryPath,
+      becomeUser,
       host: find,
       stopHost: async (name) => {
         find(name);

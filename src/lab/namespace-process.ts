@@ -23,11 +23,20 @@ function readChildren(pid: number): number[] {
 }
 
 /** Start `unshare <flags> bash <script> <args…>`, logging to `logFile`; resolve once PID 1 exists. */
-export async function startNamespaceProcess(flags: string[], script: string, args: string[], logFile: string): Promise<NamespaceProcess> {
+export async function startNamespaceProcess(
+  flags: string[],
+  script: string,
+  args: string[],
+  logFile: string,
+): Promise<NamespaceProcess> {
   const fd = openSync(logFile, 'a', 0o600);
   let pid: number;
   try {
-    pid = spawnDetached('unshare', [...flags, '--fork', '--kill-child', '--propagation', 'private', 'bash', script, ...args], fd);
+    pid = spawnDetached(
+      'unshare',
+      [...flags, '--fork', '--kill-child', '--propagation', 'private', 'bash', script, ...args],
+      fd,
+    );
   } finally {
     closeSync(fd);
   }

@@ -23,15 +23,20 @@ export async function createLabNetwork(): Promise<LabNetwork> {
       if (/exists/i.test(add.stderr)) continue; // another lab took it a moment ago
       throw new EnvironmentError(`cannot create the lab bridge ${net.bridge}: ${add.stderr.trim()}`);
     }
-    await sysOk('ip', ['-batch', '-'], { input: `addr add ${net.controller}/${net.prefix} dev ${net.bridge}\nlink set ${net.bridge} up\n` });
+    await sysOk('ip', ['-batch', '-'], {
+      input: `addr add ${net.controller}/${net.prefix} dev ${net.bridge}\nlink set ${net.bridge} up\n`,
+    });
     return net;
   }
-  throw new EnvironmentError(`all ${LAB_NETWORKS} lab networks (198.18.0.0/15) are in use: \`firebreak lab down\` an old lab first`);
+  throw new EnvironmentError(
+    `all ${LAB_NETWORKS} lab networks (198.18.0.0/15) are in use: \`firebreak lab down\` an old lab first`,
+  );
 }
 
 export async function deleteLabNetwork(bridge: string): Promise<void> {
   const r = await sys('ip', ['link', 'del', bridge]);
-  if (r.code !== 0 && !/cannot find|does not exist/i.test(r.stderr)) throw new Error(`ip link del ${bridge}: ${r.stderr.trim()}`);
+  if (r.code !== 0 && !/cannot find|does not exist/i.test(r.stderr))
+    throw new Error(`ip link del ${bridge}: ${r.stderr.trim()}`);
 }
 
 export interface Attachment {
@@ -45,7 +50,12 @@ export interface Attachment {
 /** Plug hosts into the bridge: one `ip -batch` on the machine, one inside each host. */
 export async function attachHosts(net: LabNetwork, hosts: Attachment[]): Promise<void> {
   if (!hosts.length) return;
-  const outside = hosts.map((h) => `link add ${h.veth} type veth peer name eth0 address ${h.mac} netns ${h.pid}\nlink set ${h.veth} master ${net.bridge} up\n`).join('');
+  const outside = hosts
+    .map(
+      (h) =>
+        `link add ${h.veth} type veth peer name eth0 address ${h.mac} netns ${h.pid}\nlink set ${h.veth} master ${net.bridge} up\n`,
+    )
+    .join('');
   await sysOk('ip', ['-batch', '-'], { input: outside });
   await Promise.all(
     hosts.map((h) =>

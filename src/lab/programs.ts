@@ -69,7 +69,10 @@ export function programNeeds(...declarations: readonly { by: string; programs: P
 }
 
 /** `missing programs: …; install them with: apt-get install -y …`, or undefined when nothing is missing. */
-export function describeMissing(needs: readonly ProgramNeed[], hasProgram: (name: string) => boolean): string | undefined {
+export function describeMissing(
+  needs: readonly ProgramNeed[],
+  hasProgram: (name: string) => boolean,
+): string | undefined {
   const missing = needs.filter((n) => !hasProgram(n.program));
   if (!missing.length) return undefined;
   const names = missing.map((n) => (n.by === 'the lab' ? n.program : `${n.program} (${n.by})`));

@@ -24,7 +24,11 @@ const plantedSchema = z.object({
   indicators: z.array(indicatorSchema),
 });
 
-const faultSchema = z.object({ down: z.boolean().optional(), slowMs: z.number().optional(), lossPct: z.number().optional() });
+const faultSchema = z.object({
+  down: z.boolean().optional(),
+  slowMs: z.number().optional(),
+  lossPct: z.number().optional(),
+});
 
 const hostSchema = z.object({
   name: z.string(),
@@ -75,11 +79,15 @@ export function readLabState(dir: string): LabState {
   try {
     text = readFileSync(statePath(dir), 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new InputError(`no lab in ${dir} (no lab.json): start one with \`firebreak lab up\`, or pass --dir`);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new InputError(`no lab in ${dir} (no lab.json): start one with \`firebreak lab up\`, or pass --dir`);
     throw err;
   }
   const parsed = labStateSchema.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new InputError(`${statePath(dir)} is not a lab state file this firebreak understands: ${parsed.error.issues[0]?.message ?? ''}`);
+  if (!parsed.success)
+    throw new InputError(
+      `${statePath(dir)} is not a lab state file this firebreak understands: ${parsed.error.issues[0]?.message ?? ''}`,
+    );
   return parsed.data;
 }
 
@@ -92,7 +100,10 @@ export function writeLabState(state: LabState): void {
 
 export function findHost(state: LabState, name: string): LabHostState {
   const host = state.hosts.find((h) => h.name === name);
-  if (!host) throw new InputError(`no host ${name} in the lab at ${state.dir} (hosts: ${state.hosts[0]?.name ?? '-'}…${state.hosts.at(-1)?.name ?? '-'})`);
+  if (!host)
+    throw new InputError(
+      `no host ${name} in the lab at ${state.dir} (hosts: ${state.hosts[0]?.name ?? '-'}…${state.hosts.at(-1)?.name ?? '-'})`,
+    );
   return host;
 }
 
@@ -125,7 +136,8 @@ export async function withLabLock<T>(dir: string, fn: () => Promise<T>, waitMs =
         rmSync(lock, { force: true });
         continue;
       }
-      if (Date.now() > deadline) throw new InputError(`the lab at ${dir} is busy (another firebreak lab command, PID ${holder}, holds ${lock})`);
+      if (Date.now() > deadline)
+        throw new InputError(`the lab at ${dir} is busy (another firebreak lab command, PID ${holder}, holds ${lock})`);
       await sleep(100);
     }
   }

@@ -11,7 +11,9 @@ export class CommandFailed extends Error {
     readonly stdout: string,
     readonly stderr: string,
   ) {
-    super(`\`${command}\` failed (exit ${code ?? 'signal'}): ${stderr.trim().split('\n').slice(-3).join(' | ') || stdout.trim().slice(-300)}`);
+    super(
+      `\`${command}\` failed (exit ${code ?? 'signal'}): ${stderr.trim().split('\n').slice(-3).join(' | ') || stdout.trim().slice(-300)}`,
+    );
   }
 }
 
@@ -22,13 +24,26 @@ export interface SysResult {
 }
 
 /** Run a program with arguments (never through a shell), optionally feeding stdin; resolve with its output. */
-export function sys(file: string, args: string[], options: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<SysResult> {
+export function sys(
+  file: string,
+  args: string[],
+  options: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<SysResult> {
   return new Promise((resolve, reject) => {
-    const child = execFile(file, args, { timeout: options.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024, env: options.env ?? process.env }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : null) : 0;
-      if (err && code === null && (err as NodeJS.ErrnoException).code === 'ENOENT') return reject(err);
-      resolve({ code, stdout, stderr });
-    });
+    const child = execFile(
+      file,
+      args,
+      { timeout: options.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024, env: options.env ?? process.env },
+      (err, stdout, stderr) => {
+        const code = err
+          ? typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : null
+          : 0;
+        if (err && code === null && (err as NodeJS.ErrnoException).code === 'ENOENT') return reject(err);
+        resolve({ code, stdout, stderr });
+      },
+    );
     // A program may exit without reading its input: that is its answer, not our error.
     child.stdin?.on('error', () => undefined);
     child.stdin?.end(options.input ?? '');
@@ -36,7 +51,11 @@ export function sys(file: string, args: string[], options: { input?: string; tim
 }
 
 /** Like sys(), but a non-zero exit is an error. */
-export async function sysOk(file: string, args: string[], options: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+export async function sysOk(
+  file: string,
+  args: string[],
+  options: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<string> {
   const r = await sys(file, args, options);
   if (r.code !== 0) throw new CommandFailed([file, ...args].join(' '), r.code, r.stdout, r.stderr);
   return r.stdout;
@@ -48,17 +67,38 @@ export function nsenterArgs(initPid: number, command: string[]): string[] {
 }
 
 function cleanEnv(env: Record<string, string>): string[] {
-  return ['env', '-i', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'HOME=/root', 'LANG=C.UTF-8', ...Object.entries(env).map(([k, v]) => `${k}=${v}`)];
+  return [
+    'env',
+    '-i',
+    'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    'HOME=/root',
+    'LANG=C.UTF-8',
+    ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
+  ];
 }
 
 /** Run a bash script inside a lab host, as root, with a clean environment plus `env`. */
-export function inHost(initPid: number, script: string, env: Record<string, string> = {}, timeoutMs = 60_000): Promise<SysResult> {
+export function inHost(
+  initPid: number,
+  script: string,
+  env: Record<string, string> = {},
+  timeoutMs = 60_000,
+): Promise<SysResult> {
   return sys('nsenter', nsenterArgs(initPid, [...cleanEnv(env), 'bash', '-c', script]), { timeoutMs });
 }
 
 /** Run a bash script in the attacker namespace (network, mounts and PIDs of its own; the machine's files). */
-export function inAttacker(initPid: number, script: string, env: Record<string, string> = {}, timeoutMs = 60_000): Promise<SysResult> {
-  return sys('nsenter', ['-t', String(initPid), '-n', '-m', '-p', '--wd=/', '--', ...cleanEnv(env), 'bash', '-c', script], { timeoutMs });
+export function inAttacker(
+  initPid: number,
+  script: string,
+  env: Record<string, string> = {},
+  timeoutMs = 60_000,
+): Promise<SysResult> {
+  return sys(
+    'nsenter',
+    ['-t', String(initPid), '-n', '-m', '-p', '--wd=/', '--', ...cleanEnv(env), 'bash', '-c', script],
+    { timeoutMs },
+  );
 }
 
 /** Start a long-lived process detached from us (its own session, no stdio tie), return its PID. */

@@ -71,12 +71,19 @@ export class ListrProgressRenderer implements EventSink {
           await t.promise;
           this.refreshPhase(phase);
           const p = this.model.phases.get(phase);
-          if (!p || p.status === 'pending') return task.skip(`${phase}: not run${this.model.aborted ? ` (${this.model.aborted})` : ''}`);
+          if (!p || p.status === 'pending')
+            return task.skip(`${phase}: not run${this.model.aborted ? ` (${this.model.aborted})` : ''}`);
           const bad = [...p.rows.values()].filter((r) => r.state === 'failed' || r.state === 'unreachable').length;
           if (bad) throw new Error(phaseTitle(p));
         },
       })) as never,
-      { concurrent: false, exitOnError: false, renderer: this.opts.renderer ?? 'default', fallbackRenderer: 'simple', rendererOptions: {} } as never,
+      {
+        concurrent: false,
+        exitOnError: false,
+        renderer: this.opts.renderer ?? 'default',
+        fallbackRenderer: 'simple',
+        rendererOptions: {},
+      } as never,
     );
     this.running = listr.run().catch(() => undefined);
     this.timer = setInterval(() => this.refresh(), this.opts.refreshMs ?? 200);

@@ -26,7 +26,8 @@ export function plainLine(e: RunEvent): string | undefined {
       if (o.unreachable) return undefined; // the UNREACHABLE line right after says it once
       const rc = o.rc !== undefined && o.rc !== null && o.rc !== 0 ? ` rc=${o.rc}` : '';
       const tries = o.attempts && o.attempts > 1 ? ` after ${o.attempts} attempts` : '';
-      const why = o.status === 'failed' || o.status === 'ignored' ? (o.message ? `: ${o.message.split('\n')[0]}` : '') : '';
+      const why =
+        o.status === 'failed' || o.status === 'ignored' ? (o.message ? `: ${o.message.split('\n')[0]}` : '') : '';
       return `${e.host} | ${e.phase} | ${e.step} | ${o.status.toUpperCase()}${rc} ${(o.durationMs / 1000).toFixed(1)}s${tries}${why}`;
     }
     case 'step.retrying':
@@ -37,7 +38,9 @@ export function plainLine(e: RunEvent): string | undefined {
       return `${e.host} | ${e.phase} | UNREACHABLE: ${e.message}`;
     case 'finding':
       // Info and low findings are in the journal and the report; the live view shows what needs eyes.
-      return ['medium', 'high', 'critical'].includes(e.finding.severity) ? `${e.host} | ${e.phase} | ${e.step} | FINDING ${e.finding.severity}: ${e.finding.summary}` : undefined;
+      return ['medium', 'high', 'critical'].includes(e.finding.severity)
+        ? `${e.host} | ${e.phase} | ${e.step} | FINDING ${e.finding.severity}: ${e.finding.summary}`
+        : undefined;
     case 'hostkey.replaced':
       return `${e.host} | ${e.phase} | ${e.step} | new host key accepted for the reinstalled host: ${e.newFingerprint}`;
     case 'run.aborted':

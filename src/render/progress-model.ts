@@ -27,7 +27,15 @@ export interface PhaseProgress {
 }
 
 /** Display order of states in collapsed counts. */
-const STATE_ORDER: readonly HostState[] = ['running', 'connecting', 'pending', 'ok', 'failed', 'unreachable', 'aborted'];
+const STATE_ORDER: readonly HostState[] = [
+  'running',
+  'connecting',
+  'pending',
+  'ok',
+  'failed',
+  'unreachable',
+  'aborted',
+];
 const BAD: ReadonlySet<HostState> = new Set<HostState>(['failed', 'unreachable']);
 
 export class ProgressModel {
@@ -39,7 +47,8 @@ export class ProgressModel {
     const ms = Date.parse(e.at);
     switch (e.type) {
       case 'run.started':
-        for (const p of e.phases) this.phases.set(p, { phase: p, batch: 0, batches: 0, status: 'pending', rows: new Map() });
+        for (const p of e.phases)
+          this.phases.set(p, { phase: p, batch: 0, batches: 0, status: 'pending', rows: new Map() });
         return;
       case 'phase.started': {
         const p = this.phase(e.phase);
@@ -136,7 +145,11 @@ export function phaseLines(p: PhaseProgress, nowMs: number, opts: ViewOptions = 
       return `${r.host.padEnd(width)}  ${r.state.padEnd(11)}${detail ? ` ${detail}` : ''}${elapsed}`.trimEnd();
     });
   }
-  const lines = [stateCounts(p).map(([s, n]) => `${s} ${n}`).join(' · ')];
+  const lines = [
+    stateCounts(p)
+      .map(([s, n]) => `${s} ${n}`)
+      .join(' · '),
+  ];
   const running = rows.filter((r) => r.state === 'running' && r.step);
   const bySteps = new Map<string, string[]>();
   for (const r of running) bySteps.set(r.step!, [...(bySteps.get(r.step!) ?? []), r.host]);
@@ -144,7 +157,8 @@ export function phaseLines(p: PhaseProgress, nowMs: number, opts: ViewOptions = 
   const bad = rows.filter((r) => BAD.has(r.state));
   const max = opts.maxFailuresListed ?? 10;
   for (const r of bad.slice(0, max)) lines.push(`✖ ${r.host} ${r.state}: ${firstLine(r.message) ?? ''}`.trimEnd());
-  if (bad.length > max) lines.push(`✖ … and ${bad.length - max} more: ${compressHosts(bad.slice(max).map((r) => r.host))}`);
+  if (bad.length > max)
+    lines.push(`✖ … and ${bad.length - max} more: ${compressHosts(bad.slice(max).map((r) => r.host))}`);
   return lines;
 }
 

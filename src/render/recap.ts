@@ -32,7 +32,15 @@ export interface RecapOptions {
   outputs?: boolean;
 }
 
-const RANK: Record<HostState, number> = { failed: 0, unreachable: 1, aborted: 2, running: 3, connecting: 3, pending: 4, ok: 5 };
+const RANK: Record<HostState, number> = {
+  failed: 0,
+  unreachable: 1,
+  aborted: 2,
+  running: 3,
+  connecting: 3,
+  pending: 4,
+  ok: 5,
+};
 
 /** Collect what the recap needs while a run goes, without keeping every event. */
 export class RecapCollector implements EventSink {
@@ -86,7 +94,8 @@ export function groupOutputs(outputs: readonly StepOutputRecord[], hostOrder: re
     else groups.set(key, { phase: o.phase, step: o.step, index: o.index, hosts: [o.host], stdout: o.stdout });
   }
   const rank = new Map(hostOrder.map((h, i) => [h, i]));
-  const inOrder = (hosts: string[]): string[] => (rank.size ? [...hosts].sort((a, b) => (rank.get(a) ?? Infinity) - (rank.get(b) ?? Infinity)) : hosts);
+  const inOrder = (hosts: string[]): string[] =>
+    rank.size ? [...hosts].sort((a, b) => (rank.get(a) ?? Infinity) - (rank.get(b) ?? Infinity)) : hosts;
   return [...groups.values()]
     .map((g, i) => ({ g: { ...g, hosts: inOrder(g.hosts) }, i }))
     .sort((a, b) => a.g.index - b.g.index || b.g.hosts.length - a.g.hosts.length || a.i - b.i)
@@ -117,7 +126,8 @@ export function formatOutputGroups(groups: readonly OutputGroup[], opts: RecapOp
     out.push(...lines.slice(0, maxLines));
     if (lines.length > maxLines) out.push(`… ${lines.length - maxLines} more line(s) in the run directory`);
   }
-  for (const h of hidden.values()) out.push(`---- … ${h.groups} more distinct output(s) from ${h.hosts} host(s) ---- ${h.label}`);
+  for (const h of hidden.values())
+    out.push(`---- … ${h.groups} more distinct output(s) from ${h.hosts} host(s) ---- ${h.label}`);
   return out;
 }
 
@@ -135,7 +145,15 @@ export function formatRecap(input: RecapInput, opts: RecapOptions = {}): string 
   if (input.aborted) lines.push(`aborted: ${input.aborted}`);
   if (opts.outputs !== false && input.outputs.length) {
     lines.push('', 'OUTPUTS (identical outputs grouped)');
-    lines.push(...formatOutputGroups(groupOutputs(input.outputs, input.recap.map((r) => r.host)), opts));
+    lines.push(
+      ...formatOutputGroups(
+        groupOutputs(
+          input.outputs,
+          input.recap.map((r) => r.host),
+        ),
+        opts,
+      ),
+    );
   }
   return lines.join('\n') + '\n';
 }

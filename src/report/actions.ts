@@ -22,7 +22,16 @@ const TITLES: ReadonlyArray<readonly [string, string]> = [
 const KNOWN = new Map(TITLES);
 
 /** Step types that only look (or only move files to the controller): not actions unless they report a change. */
-const READ_ONLY = new Set(['collect', 'verify_packages', 'rootkit_scan', 'fetch', 'wait_for', 'shell', 'script', 'upload']);
+const READ_ONLY = new Set([
+  'collect',
+  'verify_packages',
+  'rootkit_scan',
+  'fetch',
+  'wait_for',
+  'shell',
+  'script',
+  'upload',
+]);
 
 /** Output lines kept per action: what the step said it did. */
 const OUTPUT_LINES = 12;
@@ -38,7 +47,10 @@ function isAction(r: StepRecord): boolean {
 function record(r: StepRecord, data: RunData): ActionRecord {
   const o = r.outcome;
   const message = o?.message ?? null;
-  const output = (o?.stdout ?? '').split('\n').filter((l) => l.trim() !== '').slice(0, OUTPUT_LINES);
+  const output = (o?.stdout ?? '')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .slice(0, OUTPUT_LINES);
   return {
     host: r.host,
     hostAnchor: data.anchors.get(r.host) ?? '',

@@ -26,7 +26,11 @@ export interface DrillSection {
 /** The part of `scorecard.json` (written by `firebreak drill`) the report reads, as plain data. */
 interface ScorecardData {
   drill?: { name?: string; seed?: unknown };
-  verdict?: { result?: string; checks?: { name: string; limit: unknown; actual: unknown; ok: boolean }[]; reasons?: string[] };
+  verdict?: {
+    result?: string;
+    checks?: { name: string; limit: unknown; actual: unknown; ok: boolean }[];
+    reasons?: string[];
+  };
   detection?: { overall?: { found: number; planted: number } };
   falsePositives?: { count: number };
   containment?: { stats?: { median: number | null; p95: number | null; max: number | null }; uncontained?: string[] };
@@ -53,16 +57,40 @@ export function readDrillSection(runDir: string): DrillSection | undefined {
   const scores: DrillScore[] = [
     { label: 'detection coverage', value: cov ? `${cov.found}/${cov.planted}` : '—' },
     { label: 'false positives on clean hosts', value: String(card.falsePositives?.count ?? '—') },
-    { label: 'time to contain (median / p95 / max)', value: `${seconds(c?.median)} / ${seconds(c?.p95)} / ${seconds(c?.max)}` },
+    {
+      label: 'time to contain (median / p95 / max)',
+      value: `${seconds(c?.median)} / ${seconds(c?.p95)} / ${seconds(c?.max)}`,
+    },
     { label: 'compromised hosts never isolated', value: String(card.containment?.uncontained?.length ?? '—') },
     { label: 'attack packets after isolation', value: String(card.attackTraffic?.afterIsolation ?? '—') },
-    ...(card.resilience ?? []).map((f) => ({ label: `fault ${f.kind} on ${f.host} (${f.when})`, value: `${f.status}, ${f.outcome}`, status: f.handled === null ? 'n/a' : f.handled ? 'handled' : 'not handled' })),
-    ...[...(card.hypothesis?.before ?? []).map((p) => ({ ...p, at: 'before' })), ...(card.hypothesis?.after ?? []).map((p) => ({ ...p, at: 'after' }))].map((p) => ({ label: `hypothesis ${p.probe} (${p.at})`, value: p.ok ? 'holds' : 'broken', status: p.ok ? 'pass' : 'fail' })),
-    ...(v?.checks ?? []).map((t) => ({ label: `threshold ${t.name}`, value: `${String(t.actual)} (limit ${String(t.limit)})`, status: t.ok ? 'pass' : 'fail' })),
+    ...(card.resilience ?? []).map((f) => ({
+      label: `fault ${f.kind} on ${f.host} (${f.when})`,
+      value: `${f.status}, ${f.outcome}`,
+      status: f.handled === null ? 'n/a' : f.handled ? 'handled' : 'not handled',
+    })),
+    ...[
+      ...(card.hypothesis?.before ?? []).map((p) => ({ ...p, at: 'before' })),
+      ...(card.hypothesis?.after ?? []).map((p) => ({ ...p, at: 'after' })),
+    ].map((p) => ({
+      label: `hypothesis ${p.probe} (${p.at})`,
+      value: p.ok ? 'holds' : 'broken',
+      status: p.ok ? 'pass' : 'fail',
+    })),
+    ...(v?.checks ?? []).map((t) => ({
+      label: `threshold ${t.name}`,
+      value: `${String(t.actual)} (limit ${String(t.limit)})`,
+      status: t.ok ? 'pass' : 'fail',
+    })),
   ];
   return {
-    ...(v?.result === 'pass' || v?.result === 'fail' ? { verdict: v.result } : v?.result ? { verdict: 'fail' as const } : {}),
-    summary: [`Drill ${card.drill?.name ?? ''} (seed ${String(card.drill?.seed ?? '?')}).`, ...(v?.reasons ?? [])].join(' '),
+    ...(v?.result === 'pass' || v?.result === 'fail'
+      ? { verdict: v.result }
+      : v?.result
+        ? { verdict: 'fail' as const }
+        : {}),
+    summary: [`Drill ${card.drill?.name ?? ''} (seed ${String(card.drill?.seed ?? '?')}).`, ...(v?.reasons ?? [])].join(
+      ' ',
+    ),
     scores,
     strengths: card.strengths ?? [],
     improvements: card.improvements ?? [],

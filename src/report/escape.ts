@@ -38,7 +38,10 @@ export function escapeMarkdown(value: unknown): string {
  * longest run of backticks inside, so no line of the text can close it early.
  */
 export function markdownCodeBlock(text: unknown): string {
-  const body = String(Array.isArray(text) ? text.join('\n') : (text ?? '')).replace(CONTROLS, '\uFFFD').replace(/\r\n?/g, '\n').replace(/\n+$/, '');
+  const body = String(Array.isArray(text) ? text.join('\n') : (text ?? ''))
+    .replace(CONTROLS, '\uFFFD')
+    .replace(/\r\n?/g, '\n')
+    .replace(/\n+$/, '');
   const longest = Math.max(0, ...(body.match(/`+/g) ?? []).map((r) => r.length));
   const fence = '`'.repeat(Math.max(3, longest + 1));
   return `${fence}text\n${body}\n${fence}`;

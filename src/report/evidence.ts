@@ -14,37 +14,88 @@ import type { EvidenceEntry, EvidenceProblemView, EvidenceRegister, EvidenceStat
 export async function buildEvidence(data: RunData, now: Date): Promise<EvidenceRegister> {
   const steps = allSteps(data.fold);
   // What the journal says was stored: the register's fallback when the manifest is missing.
-  const stored: ArtifactLike[] = steps.flatMap((s) => s.artifacts.map((a) => ({ id: a.id, host: s.host, step: s.step, source: a.source, size: a.size, sha256AtRest: a.sha256, sha256AtSource: a.sha256AtSource, match: a.match })));
+  const stored: ArtifactLike[] = steps.flatMap((s) =>
+    s.artifacts.map((a) => ({
+      id: a.id,
+      host: s.host,
+      step: s.step,
+      source: a.source,
+      size: a.size,
+      sha256AtRest: a.sha256,
+      sha256AtSource: a.sha256AtSource,
+      match: a.match,
+    })),
+  );
   const labels = new Map(steps.flatMap((s) => s.artifacts.map((a) => [a.id, a.label] as const)));
   const verifiedAt = now.toISOString();
 
   if (!existsSync(join(data.runDir, 'evidence'))) {
-    const entries: EvidenceEntry[] = stored.map((a) => ({ ...entryOf(a, labels, data.anchors), problems: ['not in the evidence store'] }));
-    const problems: EvidenceProblemView[] = stored.length ? [{ severity: 'error', code: 'store-missing', message: `the journal records ${stored.length} artifacts but the run directory has no evidence/ store`, artifactId: null, file: 'evidence' }] : [];
-    return register(stored.length ? 'failed' : 'absent', 'none', null, stored.length ? 'journal' : 'none', verifiedAt, problems, entries);
+    const entries: EvidenceEntry[] = stored.map((a) => ({
+      ...entryOf(a, labels, data.anchors),
+      problems: ['not in the evidence store'],
+    }));
+    const problems: EvidenceProblemView[] = stored.length
+      ? [
+          {
+            severity: 'error',
+            code: 'store-missing',
+            message: `the journal records ${stored.length} artifacts but the run directory has no evidence/ store`,
+            artifactId: null,
+            file: 'evidence',
+          },
+        ]
+      : [];
+    return register(
+      stored.length ? 'failed' : 'absent',
+      'none',
+      null,
+      stored.length ? 'journal' : 'none',
+      verifiedAt,
+      problems,
+      entries,
+    );
   }
 
   let result: VerifyResult;
   try {
     result = await verifyEvidence(data.runDir, { record: false, now: () => now });
   } catch (err) {
-    const problem: EvidenceProblemView = { severity: 'error', code: 'verify-error', message: `verification could not run: ${(err as Error).message}`, artifactId: null, file: null };
+    const problem: EvidenceProblemView = {
+      severity: 'error',
+      code: 'verify-error',
+      message: `verification could not run: ${(err as Error).message}`,
+      artifactId: null,
+      file: null,
+    };
     return register('error', 'unchecked', null, 'none', verifiedAt, [problem], []);
   }
-  const problems: EvidenceProblemView[] = result.problems.map((p) => ({ severity: p.severity, code: p.code, message: p.message, artifactId: p.artifact?.id ?? null, file: p.file ?? null }));
+  const problems: EvidenceProblemView[] = result.problems.map((p) => ({
+    severity: p.severity,
+    code: p.code,
+    message: p.message,
+    artifactId: p.artifact?.id ?? null,
+    file: p.file ?? null,
+  }));
   const manifest = readManifestArtifacts(data.runDir);
   const artifacts: ArtifactLike[] = manifest ?? stored;
   const byArtifact = new Map<string, string[]>();
-  for (const p of problems) if (p.artifactId) byArtifact.set(p.artifactId, [...(byArtifact.get(p.artifactId) ?? []), `${p.code}: ${p.message}`]);
+  for (const p of problems)
+    if (p.artifactId)
+      byArtifact.set(p.artifactId, [...(byArtifact.get(p.artifactId) ?? []), `${p.code}: ${p.message}`]);
   const entries = artifacts.map((a) => ({ ...entryOf(a, labels, data.anchors), problems: byArtifact.get(a.id) ?? [] }));
   const status: EvidenceStatus = !result.ok ? 'failed' : result.signature === 'valid' ? 'verified' : 'unsigned';
   const from = manifest ? 'manifest' : artifacts.length ? 'journal' : 'none';
   return register(status, result.signature, result.key?.sha256 ?? null, from, verifiedAt, problems, entries);
 }
 
-type ArtifactLike = Pick<Artifact, 'id' | 'host' | 'step' | 'source' | 'size' | 'sha256AtRest'> & Partial<Pick<Artifact, 'sha256AtSource' | 'match' | 'collectedAt' | 'collector'>>;
+type ArtifactLike = Pick<Artifact, 'id' | 'host' | 'step' | 'source' | 'size' | 'sha256AtRest'> &
+  Partial<Pick<Artifact, 'sha256AtSource' | 'match' | 'collectedAt' | 'collector'>>;
 
-function entryOf(a: ArtifactLike, labels: ReadonlyMap<string, string>, anchors: ReadonlyMap<string, string>): Omit<EvidenceEntry, 'problems'> {
+function entryOf(
+  a: ArtifactLike,
+  labels: ReadonlyMap<string, string>,
+  anchors: ReadonlyMap<string, string>,
+): Omit<EvidenceEntry, 'problems'> {
   return {
     id: a.id,
     host: a.host,
@@ -72,7 +123,15 @@ function readManifestArtifacts(runDir: string): Artifact[] | undefined {
   }
 }
 
-function register(status: EvidenceStatus, signature: string, key: string | null, from: EvidenceRegister['artifactsFrom'], verifiedAt: string, problems: EvidenceProblemView[], entries: EvidenceEntry[]): EvidenceRegister {
+function register(
+  status: EvidenceStatus,
+  signature: string,
+  key: string | null,
+  from: EvidenceRegister['artifactsFrom'],
+  verifiedAt: string,
+  problems: EvidenceProblemView[],
+  entries: EvidenceEntry[],
+): EvidenceRegister {
   return {
     status,
     signature,

@@ -11,7 +11,8 @@ import type { FailedStep, FailuresSection, UndoneWork } from './types.js';
 const STDERR_LINES = 10;
 const LINE_CHARS = 300;
 /** Lines that usually carry the reason; when none match, the last lines are the best guess. */
-const TELLING = /error|fail|denied|refused|not found|no such|cannot|can't|unable|invalid|timed? ?out|fatal|abort|killed|permission/i;
+const TELLING =
+  /error|fail|denied|refused|not found|no such|cannot|can't|unable|invalid|timed? ?out|fatal|abort|killed|permission/i;
 
 /** The stderr lines worth showing: the telling ones if any, else the last ones; each capped. */
 export function relevantLines(text: string | undefined, max = STDERR_LINES): string[] {
@@ -45,19 +46,37 @@ function failedStep(r: StepRecord, data: RunData): FailedStep | undefined {
 function undone(t: HostTrack, phases: readonly PhaseName[], state: HostState | undefined, data: RunData): UndoneWork[] {
   const notDone = phases.filter((p) => t.phases.get(p)?.state !== 'ok');
   if (state === 'ok' || !notDone.length) return [];
-  return [{ host: t.host, hostAnchor: data.anchors.get(t.host) ?? '', what: `phases not completed: ${notDone.join(', ')}` }];
+  return [
+    { host: t.host, hostAnchor: data.anchors.get(t.host) ?? '', what: `phases not completed: ${notDone.join(', ')}` },
+  ];
 }
 
 export function buildFailures(data: RunData): FailuresSection {
   const tracks = [...data.fold.hosts.values()];
   const phases = data.fold.started?.phases ?? [];
   const unreachable = tracks.flatMap((t) =>
-    t.unreachable.map((u) => ({ host: t.host, hostAnchor: data.anchors.get(t.host) ?? '', phase: u.phase, step: u.step ?? null, reason: u.reason, message: u.message, at: u.at })),
+    t.unreachable.map((u) => ({
+      host: t.host,
+      hostAnchor: data.anchors.get(t.host) ?? '',
+      phase: u.phase,
+      step: u.step ?? null,
+      reason: u.reason,
+      message: u.message,
+      at: u.at,
+    })),
   );
   // A step that failed because the host went away is told by its unreachable entry instead.
-  const failedSteps = tracks.flatMap((t) => t.steps.map((s) => failedStep(s, data))).filter((f): f is FailedStep => !!f);
+  const failedSteps = tracks
+    .flatMap((t) => t.steps.map((s) => failedStep(s, data)))
+    .filter((f): f is FailedStep => !!f);
   const recap = recapOf(data);
   const undoneWork = tracks.flatMap((t) => undone(t, phases, recap.get(t.host)?.state, data));
   const abortReason = data.fold.aborted?.reason ?? data.summary?.aborted ?? null;
-  return { total: unreachable.length + failedSteps.filter((f) => f.status === 'failed').length, unreachable, failedSteps, undone: undoneWork, abortReason };
+  return {
+    total: unreachable.length + failedSteps.filter((f) => f.status === 'failed').length,
+    unreachable,
+    failedSteps,
+    undone: undoneWork,
+    abortReason,
+  };
 }

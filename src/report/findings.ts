@@ -13,9 +13,13 @@ export function buildFindings(data: RunData): FindingsSection {
   const steps = allSteps(data.fold);
   // host + sha256 → artifact ids, to link a finding to the evidence it came from.
   const ids = new Map<string, string[]>();
-  for (const s of steps) for (const a of s.artifacts) ids.set(`${s.host}\0${a.sha256}`, [...(ids.get(`${s.host}\0${a.sha256}`) ?? []), a.id]);
+  for (const s of steps)
+    for (const a of s.artifacts)
+      ids.set(`${s.host}\0${a.sha256}`, [...(ids.get(`${s.host}\0${a.sha256}`) ?? []), a.id]);
 
-  const findings: Finding[] = steps.flatMap((s) => s.findings.map((f) => ({ ...f, severity: isSeverity(f.severity) ? f.severity : 'info', step: f.step ?? s.step })));
+  const findings: Finding[] = steps.flatMap((s) =>
+    s.findings.map((f) => ({ ...f, severity: isSeverity(f.severity) ? f.severity : 'info', step: f.step ?? s.step })),
+  );
   const groups = new Map<string, FindingGroup>();
   for (const f of findings) {
     const key = `${f.kind}\0${f.severity}`;
@@ -34,6 +38,8 @@ export function buildFindings(data: RunData): FindingsSection {
     g.count++;
     if (!g.hosts.includes(f.host)) g.hosts.push(f.host);
   }
-  const sorted = [...groups.values()].sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || String(a.kind).localeCompare(String(b.kind)));
+  const sorted = [...groups.values()].sort(
+    (a, b) => severityRank(b.severity) - severityRank(a.severity) || String(a.kind).localeCompare(String(b.kind)),
+  );
   return { total: findings.length, bySeverity: countBySeverity(findings), groups: sorted };
 }

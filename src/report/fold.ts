@@ -61,11 +61,35 @@ export interface RunFold {
 }
 
 function emptyStep(host: string, phase: PhaseName, step: string): StepRecord {
-  return { host, phase, step, index: null, type: null, commands: [], startedAt: null, finishedAt: null, outcome: null, skipped: null, retries: [], artifacts: [], findings: [], hostKey: null, unreachable: false };
+  return {
+    host,
+    phase,
+    step,
+    index: null,
+    type: null,
+    commands: [],
+    startedAt: null,
+    finishedAt: null,
+    outcome: null,
+    skipped: null,
+    retries: [],
+    artifacts: [],
+    findings: [],
+    hostKey: null,
+    unreachable: false,
+  };
 }
 
 export function foldEvents(events: readonly RunEvent[]): RunFold {
-  const fold: RunFold = { started: undefined, finished: undefined, aborted: undefined, hosts: new Map(), phaseStarted: [], phaseFinished: [], notable: [] };
+  const fold: RunFold = {
+    started: undefined,
+    finished: undefined,
+    aborted: undefined,
+    hosts: new Map(),
+    phaseStarted: [],
+    phaseFinished: [],
+    notable: [],
+  };
   const host = (name: string): HostTrack => {
     let t = fold.hosts.get(name);
     if (!t) fold.hosts.set(name, (t = { host: name, steps: [], phases: new Map(), failed: [], unreachable: [] }));

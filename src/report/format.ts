@@ -17,7 +17,12 @@ export function formatDuration(ms: unknown): string {
 /** `2024-01-31 10:15:00 UTC`; `—` when unknown. */
 export function formatUtc(iso: unknown): string {
   const t = typeof iso === 'string' ? Date.parse(iso) : NaN;
-  return Number.isFinite(t) ? new Date(t).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : '—';
+  return Number.isFinite(t)
+    ? new Date(t)
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, ' UTC')
+    : '—';
 }
 
 /** `10:15:00.123` (UTC), for timelines within one day. */

@@ -30,13 +30,17 @@ export function createEnv(format: ReportFormatName): HandlebarsEnv {
     class MarkdownCompiler extends Base {
       appendEscaped(): void {
         // Helpers are called with an options object last (Handlebars wraps them to extend it): pass one.
-        this.pushSource(this.appendToBuffer([this.aliasable(`container.helpers.${MD_ESCAPE_HELPER}`), '(', this.popStack(), ', {})']));
+        this.pushSource(
+          this.appendToBuffer([this.aliasable(`container.helpers.${MD_ESCAPE_HELPER}`), '(', this.popStack(), ', {})']),
+        );
       }
     }
     // Block bodies are compiled by `new this.compiler()`: they must use the subclass too.
     (MarkdownCompiler.prototype as unknown as { compiler: unknown }).compiler = MarkdownCompiler;
     internals.JavaScriptCompiler = MarkdownCompiler;
-    env.registerHelper(MD_ESCAPE_HELPER, (value: unknown) => (value instanceof env.SafeString ? value.toHTML() : escapeMarkdown(value)));
+    env.registerHelper(MD_ESCAPE_HELPER, (value: unknown) =>
+      value instanceof env.SafeString ? value.toHTML() : escapeMarkdown(value),
+    );
   }
   return env;
 }

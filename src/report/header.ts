@@ -23,7 +23,9 @@ export function buildSummary(data: RunData, evidenceStatus: EvidenceStatus): Rep
     hostsTargeted: data.fold.hosts.size,
     hostsOk: state('ok'),
     hostsIsolated: hostsWith(steps, 'isolate'),
-    hostsWithFindings: new Set(findings.filter((f) => severityRank(f.severity) >= severityRank('medium')).map((f) => f.host)).size,
+    hostsWithFindings: new Set(
+      findings.filter((f) => severityRank(f.severity) >= severityRank('medium')).map((f) => f.host),
+    ).size,
     hostsWithSevereFindings: new Set(findings.filter((f) => isSevere(f.severity)).map((f) => f.host)).size,
     hostsRebuilt: hostsWith(steps, 'rebuild'),
     hostsRestored: hostsWith(steps, 'restore'),
@@ -86,4 +88,3 @@ export function buildHeader(data: RunData, summary: ReportSummary, version: stri
     generatedAt: now.toISOString(),
   };
 }
-

@@ -33,13 +33,16 @@ export function registerHelpers(env: HandlebarsEnv, format: ReportFormatName): v
     or: (...a: unknown[]) => args(a).find((v) => v !== null && v !== undefined && v !== '') ?? '',
     eq: (x: unknown, y: unknown) => x === y,
     gt: (x: unknown, y: unknown) => isNum(x) && isNum(y) && x > y,
-    join: (list: unknown, sep: unknown) => (Array.isArray(list) ? list.map(String).join(typeof sep === 'string' ? sep : ', ') : ''),
+    join: (list: unknown, sep: unknown) =>
+      Array.isArray(list) ? list.map(String).join(typeof sep === 'string' ? sep : ', ') : '',
     inc: (n: unknown) => (isNum(n) ? n + 1 : n),
     /** The first `n` items of a list, and how many are left out (long lists in the Markdown report). */
     first: (list: unknown, count: unknown) => (Array.isArray(list) ? list.slice(0, isNum(count) ? count : 50) : []),
-    moreThan: (list: unknown, count: unknown) => (Array.isArray(list) && isNum(count) && list.length > count ? list.length - count : 0),
+    moreThan: (list: unknown, count: unknown) =>
+      Array.isArray(list) && isNum(count) && list.length > count ? list.length - count : 0,
     /** ` open` when a collection is small enough to show expanded (HTML `<details>`). */
-    openIf: (list: unknown, max: unknown) => safe((Array.isArray(list) ? list.length : isNum(list) ? list : 0) <= (isNum(max) ? max : 20) ? ' open' : ''),
+    openIf: (list: unknown, max: unknown) =>
+      safe((Array.isArray(list) ? list.length : isNum(list) ? list : 0) <= (isNum(max) ? max : 20) ? ' open' : ''),
     /** Percentage of `of`, rounded: `67 %`. */
     pct: (n: unknown, of: unknown) => (isNum(n) && isNum(of) && of > 0 ? `${Math.round((100 * n) / of)} %` : '—'),
     json: (value: unknown) => JSON.stringify(value ?? null),
@@ -70,7 +73,8 @@ function knownSeverity(s: unknown): string | undefined {
 function markdownHelpers(safe: Safe): Record<string, (...a: never[]) => unknown> {
   return {
     /** `**HIGH**` for high and critical (they must stand out in plain text too), else the word. */
-    severityBadge: (s: unknown) => (s === 'high' || s === 'critical' ? safe(`**${String(s).toUpperCase()}**`) : String(s ?? '—')),
+    severityBadge: (s: unknown) =>
+      s === 'high' || s === 'critical' ? safe(`**${String(s).toUpperCase()}**`) : String(s ?? '—'),
     stateBadge: (s: unknown) => String(s ?? '—'),
     /** A fenced block showing text (or lines) verbatim. */
     codeblock: (text: unknown) => safe(markdownCodeBlock(text)),

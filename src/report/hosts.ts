@@ -13,7 +13,9 @@ import type { HostPhaseView, HostRow, StepView } from './types.js';
 export function stepView(r: StepRecord, runStart: string | null): StepView {
   const o = r.outcome;
   const status = r.skipped !== null ? 'skipped' : r.unreachable ? 'unreachable' : (o?.status ?? 'running');
-  const note = r.skipped ?? (o && (o.status === 'failed' || o.status === 'ignored') ? (o.message ?? 'failed') : o ? null : 'did not finish');
+  const note =
+    r.skipped ??
+    (o && (o.status === 'failed' || o.status === 'ignored') ? (o.message ?? 'failed') : o ? null : 'did not finish');
   return {
     phase: r.phase,
     step: r.step,
@@ -43,8 +45,23 @@ export function recapOf(data: RunData): Map<string, HostRecap> {
 function derivedRecap(t: HostTrack): HostRecap {
   const count = (s: string) => t.steps.filter((r) => (r.skipped !== null ? 'skipped' : r.outcome?.status) === s).length;
   const phases = [...t.phases.values()];
-  const state: HostState = t.unreachable.length ? 'unreachable' : t.failed.length ? 'failed' : phases.some((p) => p.state === null) ? 'running' : (phases.at(-1)?.state ?? 'pending');
-  return { host: t.host, state, ok: count('ok'), changed: count('changed'), failed: count('failed'), skipped: count('skipped'), ignored: count('ignored'), unreachable: t.unreachable.length > 0 };
+  const state: HostState = t.unreachable.length
+    ? 'unreachable'
+    : t.failed.length
+      ? 'failed'
+      : phases.some((p) => p.state === null)
+        ? 'running'
+        : (phases.at(-1)?.state ?? 'pending');
+  return {
+    host: t.host,
+    state,
+    ok: count('ok'),
+    changed: count('changed'),
+    failed: count('failed'),
+    skipped: count('skipped'),
+    ignored: count('ignored'),
+    unreachable: t.unreachable.length > 0,
+  };
 }
 
 export function buildHostRows(data: RunData): HostRow[] {
@@ -56,7 +73,13 @@ export function buildHostRows(data: RunData): HostRow[] {
     const r = recap.get(t.host);
     const phaseViews: HostPhaseView[] = phases.map((phase) => {
       const s = t.phases.get(phase);
-      return { phase, state: s?.state ?? null, startedAt: s?.startedAt ?? null, finishedAt: s?.finishedAt ?? null, durationMs: between(s?.startedAt, s?.finishedAt) };
+      return {
+        phase,
+        state: s?.state ?? null,
+        startedAt: s?.startedAt ?? null,
+        finishedAt: s?.finishedAt ?? null,
+        durationMs: between(s?.startedAt, s?.finishedAt),
+      };
     });
     const times = hostTimes(t, start);
     return {

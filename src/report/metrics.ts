@@ -35,13 +35,29 @@ export function runStartOf(data: RunData): string | null {
 
 export function buildMetrics(data: RunData): MetricsSection {
   const start = runStartOf(data);
-  const hosts: HostMetric[] = [...data.fold.hosts.values()].map((t) => ({ host: t.host, hostAnchor: data.anchors.get(t.host)!, ...hostTimes(t, start) }));
+  const hosts: HostMetric[] = [...data.fold.hosts.values()].map((t) => ({
+    host: t.host,
+    hostAnchor: data.anchors.get(t.host)!,
+    ...hostTimes(t, start),
+  }));
   const n = hosts.length;
   return {
-    contain: fleetStat(hosts.map((h) => h.containMs), n),
-    collect: fleetStat(hosts.map((h) => h.collectMs), n),
-    rebuild: fleetStat(hosts.map((h) => h.rebuildMs), n),
-    recover: fleetStat(hosts.map((h) => h.recoverMs), n),
+    contain: fleetStat(
+      hosts.map((h) => h.containMs),
+      n,
+    ),
+    collect: fleetStat(
+      hosts.map((h) => h.collectMs),
+      n,
+    ),
+    rebuild: fleetStat(
+      hosts.map((h) => h.rebuildMs),
+      n,
+    ),
+    recover: fleetStat(
+      hosts.map((h) => h.recoverMs),
+      n,
+    ),
     hosts,
   };
 }

@@ -38,7 +38,13 @@ export const notesSchema = z.strictObject({
     .array(
       z.union([
         text.transform((what) => ({ what })),
-        z.strictObject({ what: text, owner: text.optional(), due: text.optional(), status: text.optional(), ticket: text.optional() }),
+        z.strictObject({
+          what: text,
+          owner: text.optional(),
+          due: text.optional(),
+          status: text.optional(),
+          ticket: text.optional(),
+        }),
       ]),
     )
     .default([]),
@@ -53,7 +59,8 @@ export function readNotes(file: string): Notes {
 
 /** The lessons section: from the notes, or empty with `present: false` (the templates show a placeholder). */
 export function lessonsFrom(notes: Notes | undefined, source: string | null): LessonsSection {
-  if (!notes) return { present: false, source: null, summary: null, wentWell: [], wentWrong: [], lucky: [], actionItems: [] };
+  if (!notes)
+    return { present: false, source: null, summary: null, wentWell: [], wentWrong: [], lucky: [], actionItems: [] };
   const items: ActionItem[] = notes.action_items.map((a) => ({
     what: a.what,
     owner: 'owner' in a ? (a.owner ?? null) : null,
@@ -61,5 +68,13 @@ export function lessonsFrom(notes: Notes | undefined, source: string | null): Le
     status: 'status' in a ? (a.status ?? null) : null,
     ticket: 'ticket' in a ? (a.ticket ?? null) : null,
   }));
-  return { present: true, source, summary: notes.summary ?? null, wentWell: notes.went_well, wentWrong: notes.went_wrong, lucky: notes.lucky, actionItems: items };
+  return {
+    present: true,
+    source,
+    summary: notes.summary ?? null,
+    wentWell: notes.went_well,
+    wentWrong: notes.went_wrong,
+    lucky: notes.lucky,
+    actionItems: items,
+  };
 }

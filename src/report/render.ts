@@ -25,7 +25,12 @@ export interface RenderOptions {
  * The build's precompiled form when there is one for this exact text; otherwise compile it now,
  * parsing first so a broken template is named with its file instead of failing mid-render.
  */
-function compile(env: ReturnType<typeof createEnv>, format: ReportFormatName, src: TemplateSource, specs: PrecompiledSpecs | null): HandlebarsTemplateDelegate {
+function compile(
+  env: ReturnType<typeof createEnv>,
+  format: ReportFormatName,
+  src: TemplateSource,
+  specs: PrecompiledSpecs | null,
+): HandlebarsTemplateDelegate {
   const spec = specs?.[format][digest(src.text)];
   if (spec) return env.template(spec);
   let ast: hbs.AST.Program;
@@ -45,12 +50,20 @@ export function renderReport(model: ReportModel, format: ReportFormat, options: 
   const specs = options.precompiled === undefined ? shippedSpecs() : options.precompiled;
   for (const [name, src] of set.partials) env.registerPartial(name, compile(env, format, src, specs));
   const main = compile(env, format, set.main, specs);
-  const charts = format === 'html' ? { timeline: new env.SafeString(timelineSvg(model)), severity: new env.SafeString(severityChartSvg(model.findings.bySeverity)) } : {};
+  const charts =
+    format === 'html'
+      ? {
+          timeline: new env.SafeString(timelineSvg(model)),
+          severity: new env.SafeString(severityChartSvg(model.findings.bySeverity)),
+        }
+      : {};
   try {
     return main({ ...model, charts }, { allowProtoPropertiesByDefault: false });
   } catch (err) {
     // With the shipped templates a failure is a bug (reported as such); with a user's, it is theirs to fix.
     if (!options.templatesDir) throw err;
-    throw new InputError(`the ${format} report failed with templates from ${options.templatesDir}: ${(err as Error).message}`);
+    throw new InputError(
+      `the ${format} report failed with templates from ${options.templatesDir}: ${(err as Error).message}`,
+    );
   }
 }

@@ -78,7 +78,12 @@ export function hostAnchors(hosts: readonly string[]): Map<string, string> {
   const used = new Set<string>();
   const out = new Map<string, string>();
   for (const h of hosts) {
-    const base = `host-${h.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '') || 'x'}`;
+    const base = `host-${
+      h
+        .toLowerCase()
+        .replace(/[^a-z0-9-]+/g, '-')
+        .replace(/^-+|-+$/g, '') || 'x'
+    }`;
     let a = base;
     for (let i = 2; used.has(a); i++) a = `${base}-${i}`;
     used.add(a);

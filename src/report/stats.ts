@@ -22,7 +22,13 @@ export function percentile(sorted: readonly number[], p: number): number | null 
 /** Count, median, p95 and max of the hosts that have a value, out of `of` hosts. */
 export function fleetStat(values: readonly (number | null)[], of: number): FleetStat {
   const sorted = values.filter((v): v is number => v !== null).sort((a, b) => a - b);
-  return { count: sorted.length, of, medianMs: median(sorted), p95Ms: percentile(sorted, 95), maxMs: sorted.length ? sorted[sorted.length - 1]! : null };
+  return {
+    count: sorted.length,
+    of,
+    medianMs: median(sorted),
+    p95Ms: percentile(sorted, 95),
+    maxMs: sorted.length ? sorted[sorted.length - 1]! : null,
+  };
 }
 
 /** Milliseconds from `from` to `to` (ISO times); null when either is unknown. */

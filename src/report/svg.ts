@@ -16,8 +16,19 @@ const ROW = 16;
 const BAR = 10;
 const AXIS = 28;
 
-export const PHASE_COLORS: Record<PhaseName, string> = { isolate: '#8e44ad', collect: '#2471a3', rebuild: '#ca6f1e', restore: '#239b56' };
-export const SEVERITY_COLORS: Record<string, string> = { critical: '#7b241c', high: '#c0392b', medium: '#e67e22', low: '#d4ac0d', info: '#7f8c8d' };
+export const PHASE_COLORS: Record<PhaseName, string> = {
+  isolate: '#8e44ad',
+  collect: '#2471a3',
+  rebuild: '#ca6f1e',
+  restore: '#239b56',
+};
+export const SEVERITY_COLORS: Record<string, string> = {
+  critical: '#7b241c',
+  high: '#c0392b',
+  medium: '#e67e22',
+  low: '#d4ac0d',
+  info: '#7f8c8d',
+};
 const BAD_STATES = new Set(['failed', 'unreachable', 'aborted']);
 
 /** Numbers in SVG attributes: short, never `NaN`. */
@@ -65,7 +76,8 @@ function bar(s: Span, y: number, scale: (ms: number) => number): string {
 export function timelineSvg(model: ReportModel): string {
   const start = Date.parse(model.header.startedAt ?? '');
   if (!Number.isFinite(start)) return '';
-  const off = (iso: string | null, fallback: number) => (iso && Number.isFinite(Date.parse(iso)) ? Date.parse(iso) - start : fallback);
+  const off = (iso: string | null, fallback: number) =>
+    iso && Number.isFinite(Date.parse(iso)) ? Date.parse(iso) - start : fallback;
   const end = Math.max(1, model.header.durationMs ?? 0, ...model.timeline.map((t) => t.offsetMs));
   const scale = (ms: number) => LABEL + (Math.min(Math.max(ms, 0), end) / end) * PLOT;
 
@@ -73,18 +85,33 @@ export function timelineSvg(model: ReportModel): string {
   for (const p of model.phases) {
     if (!p.startedAt) continue;
     const tooltip = `${p.phase}: ${formatDuration(p.durationMs)} (${p.hostsOk} ok, ${p.hostsFailed} failed)`;
-    rows.push({ label: `phase ${p.phase}`, strong: true, spans: [{ label: p.phase, phase: p.phase, from: off(p.startedAt, 0), to: off(p.finishedAt, end), state: null, tooltip }] });
+    rows.push({
+      label: `phase ${p.phase}`,
+      strong: true,
+      spans: [
+        { label: p.phase, phase: p.phase, from: off(p.startedAt, 0), to: off(p.finishedAt, end), state: null, tooltip },
+      ],
+    });
   }
   for (const h of model.hosts) {
     const spans = h.phases
       .filter((p) => p.startedAt)
-      .map((p) => ({ label: h.host, phase: p.phase, from: off(p.startedAt, 0), to: off(p.finishedAt, end), state: p.state, tooltip: `${h.host} ${p.phase}: ${p.state ?? 'running'}, ${formatDuration(p.durationMs)}` }));
+      .map((p) => ({
+        label: h.host,
+        phase: p.phase,
+        from: off(p.startedAt, 0),
+        to: off(p.finishedAt, end),
+        state: p.state,
+        tooltip: `${h.host} ${p.phase}: ${p.state ?? 'running'}, ${formatDuration(p.durationMs)}`,
+      }));
     rows.push({ label: h.host, strong: false, spans });
   }
 
   const height = AXIS + rows.length * ROW + 34;
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" class="chart timeline" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}" role="img" aria-label="Timeline of the run: phases and hosts over time" font-family="sans-serif" font-size="11">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" class="chart timeline" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}" role="img" aria-label="Timeline of the run: phases and hosts over time" font-family="sans-serif" font-size="11">`,
+  );
   out.push('<title>Timeline: phases and hosts over time since the run started</title>');
   const step = tickStep(end);
   for (let t = 0; t <= end; t += step) {
@@ -101,11 +128,20 @@ export function timelineSvg(model: ReportModel): string {
   const legendY = AXIS + rows.length * ROW + 20;
   let lx = LABEL;
   for (const [phase, color] of Object.entries(PHASE_COLORS)) {
-    out.push(`<rect x="${lx}" y="${legendY - 9}" width="12" height="10" fill="${color}"/>`, text(lx + 16, legendY, phase));
+    out.push(
+      `<rect x="${lx}" y="${legendY - 9}" width="12" height="10" fill="${color}"/>`,
+      text(lx + 16, legendY, phase),
+    );
     lx += 90;
   }
-  out.push(`<rect x="${lx}" y="${legendY - 9}" width="12" height="10" fill="#2471a3" fill-opacity="0.6" stroke="#c0392b" stroke-width="2"/>`, text(lx + 16, legendY, 'failed'));
-  out.push(`<rect x="${lx + 90}" y="${legendY - 9}" width="12" height="10" fill="#95a5a6" stroke="#c0392b" stroke-width="2"/>`, text(lx + 106, legendY, 'unreachable'));
+  out.push(
+    `<rect x="${lx}" y="${legendY - 9}" width="12" height="10" fill="#2471a3" fill-opacity="0.6" stroke="#c0392b" stroke-width="2"/>`,
+    text(lx + 16, legendY, 'failed'),
+  );
+  out.push(
+    `<rect x="${lx + 90}" y="${legendY - 9}" width="12" height="10" fill="#95a5a6" stroke="#c0392b" stroke-width="2"/>`,
+    text(lx + 106, legendY, 'unreachable'),
+  );
   out.push('</svg>');
   return out.join('');
 }
@@ -117,14 +153,18 @@ export function severityChartSvg(counts: SeverityCounts): string {
   const plot = width - 90 - 60;
   const height = SEVERITIES.length * 22 + 8;
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" class="chart severity" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="Findings by severity" font-family="sans-serif" font-size="12">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" class="chart severity" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="Findings by severity" font-family="sans-serif" font-size="12">`,
+  );
   out.push('<title>Findings by severity</title>');
   SEVERITIES.forEach((s, i) => {
     const c = counts[s] ?? 0;
     const y = 4 + i * 22;
     const w = (c / max) * plot;
     out.push(text(84, y + 13, s, 'text-anchor="end"'));
-    out.push(`<rect x="90" y="${y + 2}" width="${n(Math.max(w, c > 0 ? 2 : 0))}" height="14" fill="${SEVERITY_COLORS[s]}"><title>${escapeXml(`${c} ${s}`)}</title></rect>`);
+    out.push(
+      `<rect x="90" y="${y + 2}" width="${n(Math.max(w, c > 0 ? 2 : 0))}" height="14" fill="${SEVERITY_COLORS[s]}"><title>${escapeXml(`${c} ${s}`)}</title></rect>`,
+    );
     out.push(text(96 + w, y + 13, String(c)));
   });
   out.push('</svg>');

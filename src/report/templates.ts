@@ -43,8 +43,13 @@ function partialsIn(dir: string, format: ReportFormatName): Map<string, Template
 function checkOverrideNames(dir: string): void {
   const bad = [dir, join(dir, 'partials')]
     .filter((d) => existsSync(d))
-    .flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.hbs') && !PARTIAL.test(f)).map((f) => join(d, f)));
-  if (bad.length) throw new InputError(`template files must be named <name>.md.hbs or <name>.html.hbs: ${bad.join(', ')}`);
+    .flatMap((d) =>
+      readdirSync(d)
+        .filter((f) => f.endsWith('.hbs') && !PARTIAL.test(f))
+        .map((f) => join(d, f)),
+    );
+  if (bad.length)
+    throw new InputError(`template files must be named <name>.md.hbs or <name>.html.hbs: ${bad.join(', ')}`);
 }
 
 export function loadTemplates(format: ReportFormatName, overrideDir?: string): TemplateSet {
@@ -52,10 +57,15 @@ export function loadTemplates(format: ReportFormatName, overrideDir?: string): T
   let main = read(join(TEMPLATES_DIR, mainName), 'report');
   const partials = partialsIn(join(TEMPLATES_DIR, 'partials'), format);
   if (overrideDir !== undefined) {
-    if (!existsSync(overrideDir) || !statSync(overrideDir).isDirectory()) throw new InputError(`--templates ${overrideDir} is not a directory`);
+    if (!existsSync(overrideDir) || !statSync(overrideDir).isDirectory())
+      throw new InputError(`--templates ${overrideDir} is not a directory`);
     checkOverrideNames(overrideDir);
     if (existsSync(join(overrideDir, mainName))) main = read(join(overrideDir, mainName), 'report');
-    for (const [name, src] of [...partialsIn(overrideDir, format), ...partialsIn(join(overrideDir, 'partials'), format)]) partials.set(name, src);
+    for (const [name, src] of [
+      ...partialsIn(overrideDir, format),
+      ...partialsIn(join(overrideDir, 'partials'), format),
+    ])
+      partials.set(name, src);
   }
   return { main, partials };
 }

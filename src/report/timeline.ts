@@ -32,23 +32,58 @@ export function buildPhaseTimings(data: RunData): PhaseTiming[] {
 function describe(e: RunEvent): Omit<TimelineEntry, 'at' | 'offsetMs'> | undefined {
   switch (e.type) {
     case 'run.started':
-      return { level: 'info', host: null, phase: null, text: `run started: runbook ${e.runbook} on ${e.hosts.length} host(s), phases ${e.phases.join(', ')}` };
+      return {
+        level: 'info',
+        host: null,
+        phase: null,
+        text: `run started: runbook ${e.runbook} on ${e.hosts.length} host(s), phases ${e.phases.join(', ')}`,
+      };
     case 'phase.started':
-      return { level: 'info', host: null, phase: e.phase, text: `${e.phase} started${e.batches > 1 ? ` (batch ${e.batch}/${e.batches})` : ''} on ${e.hosts.length} host(s)` };
+      return {
+        level: 'info',
+        host: null,
+        phase: e.phase,
+        text: `${e.phase} started${e.batches > 1 ? ` (batch ${e.batch}/${e.batches})` : ''} on ${e.hosts.length} host(s)`,
+      };
     case 'phase.finished':
-      return { level: e.failed.length ? 'warning' : 'info', host: null, phase: e.phase, text: `${e.phase} finished${e.batches > 1 ? ` (batch ${e.batch}/${e.batches})` : ''}: ${e.ok.length} ok, ${e.failed.length} failed` };
+      return {
+        level: e.failed.length ? 'warning' : 'info',
+        host: null,
+        phase: e.phase,
+        text: `${e.phase} finished${e.batches > 1 ? ` (batch ${e.batch}/${e.batches})` : ''}: ${e.ok.length} ok, ${e.failed.length} failed`,
+      };
     case 'host.failed':
       return { level: 'error', host: e.host, phase: e.phase, text: `failed at step "${e.step}": ${e.message}` };
     case 'host.unreachable':
-      return { level: 'error', host: e.host, phase: e.phase, text: `unreachable${e.step ? ` at step "${e.step}"` : ''} (${e.reason}): ${e.message}` };
+      return {
+        level: 'error',
+        host: e.host,
+        phase: e.phase,
+        text: `unreachable${e.step ? ` at step "${e.step}"` : ''} (${e.reason}): ${e.message}`,
+      };
     case 'step.retrying':
-      return { level: 'warning', host: e.host, phase: e.phase, text: `step "${e.step}" retrying (attempt ${e.attempt} of ${e.of} failed): ${e.message}` };
+      return {
+        level: 'warning',
+        host: e.host,
+        phase: e.phase,
+        text: `step "${e.step}" retrying (attempt ${e.attempt} of ${e.of} failed): ${e.message}`,
+      };
     case 'hostkey.replaced':
-      return { level: 'warning', host: e.host, phase: e.phase, text: `host key replaced by step "${e.step}": ${e.oldFingerprint ?? 'none'} → ${e.newFingerprint}` };
+      return {
+        level: 'warning',
+        host: e.host,
+        phase: e.phase,
+        text: `host key replaced by step "${e.step}": ${e.oldFingerprint ?? 'none'} → ${e.newFingerprint}`,
+      };
     case 'run.aborted':
       return { level: 'error', host: null, phase: null, text: `run aborted: ${e.reason}` };
     case 'run.finished':
-      return { level: e.exitCode === 0 ? 'info' : 'warning', host: null, phase: null, text: `run finished with exit code ${e.exitCode}` };
+      return {
+        level: e.exitCode === 0 ? 'info' : 'warning',
+        host: null,
+        phase: null,
+        text: `run finished with exit code ${e.exitCode}`,
+      };
     default:
       return undefined;
   }

@@ -17,12 +17,26 @@ export function readValidated<T extends z.ZodType>(file: string, schema: T, what
   }
   const doc = parseDocument(text);
   if (doc.errors.length) {
-    const issues: ValidationIssue[] = doc.errors.map((e) => ({ code: 'yaml', path: '', message: e.message, severity: 'error', file, line: e.linePos?.[0].line, col: e.linePos?.[0].col }));
+    const issues: ValidationIssue[] = doc.errors.map((e) => ({
+      code: 'yaml',
+      path: '',
+      message: e.message,
+      severity: 'error',
+      file,
+      line: e.linePos?.[0].line,
+      col: e.linePos?.[0].col,
+    }));
     throw new InputError(`${file}: ${what} is not valid YAML`, issues);
   }
   const parsed = schema.safeParse(doc.toJS() ?? {});
   if (!parsed.success) {
-    const issues: ValidationIssue[] = parsed.error.issues.map((i) => ({ code: i.code, path: i.path.join('.'), message: i.message, severity: 'error', file }));
+    const issues: ValidationIssue[] = parsed.error.issues.map((i) => ({
+      code: i.code,
+      path: i.path.join('.'),
+      message: i.message,
+      severity: 'error',
+      file,
+    }));
     throw new InputError(`${file}: not a valid ${what}`, issues);
   }
   return parsed.data;

@@ -28,13 +28,26 @@ export function templateContext(i: TemplateInputs): Record<string, unknown> {
   };
 }
 
-const RESULT_FIELDS = ['rc', 'stdout', 'stderr', 'stdout_lines', 'failed', 'changed', 'skipped', 'duration_ms'] as const;
+const RESULT_FIELDS = [
+  'rc',
+  'stdout',
+  'stderr',
+  'stdout_lines',
+  'failed',
+  'changed',
+  'skipped',
+  'duration_ms',
+] as const;
 
 /**
  * Plan-time stand-ins for registered results: each field renders as `<registered:name.field>`.
  * `touched()` tells whether a template read one, i.e. its value is only known at run time.
  */
-export function registeredPlaceholders(names: Iterable<string>): { values: Record<string, unknown>; touched(): boolean; reset(): void } {
+export function registeredPlaceholders(names: Iterable<string>): {
+  values: Record<string, unknown>;
+  touched(): boolean;
+  reset(): void;
+} {
   let touched = false;
   const values: Record<string, unknown> = {};
   for (const name of names) {

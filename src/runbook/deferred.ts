@@ -102,13 +102,18 @@ export function deferTemplates(input: unknown): Deferred {
   const phases = data && typeof data === 'object' ? (data.phases ?? {}) : {};
   for (const phase of PHASES) {
     const raw = phases[phase];
-    const steps = Array.isArray(raw) ? raw : raw && typeof raw === 'object' ? (raw as { steps?: unknown }).steps : undefined;
+    const steps = Array.isArray(raw)
+      ? raw
+      : raw && typeof raw === 'object'
+        ? (raw as { steps?: unknown }).steps
+        : undefined;
     if (!Array.isArray(steps)) continue;
     steps.forEach((step: unknown, i) => {
       if (step === null || typeof step !== 'object') return;
       const typeName = Object.keys(step).find((k) => getStepType(k));
       if (!typeName) return;
-      for (const r of standInTemplates(typeName, (step as Record<string, unknown>)[typeName]).values()) puts.push({ at: [phase, i, typeName], ...r });
+      for (const r of standInTemplates(typeName, (step as Record<string, unknown>)[typeName]).values())
+        puts.push({ at: [phase, i, typeName], ...r });
     });
   }
   return {
@@ -116,7 +121,9 @@ export function deferTemplates(input: unknown): Deferred {
     restore(parsed) {
       for (const p of puts) {
         const [phase, i, typeName] = p.at as [string, number, string];
-        const step = (parsed as { phases: Record<string, { steps: Record<string, unknown>[] }> }).phases[phase]?.steps[i];
+        const step = (parsed as { phases: Record<string, { steps: Record<string, unknown>[] }> }).phases[phase]?.steps[
+          i
+        ];
         if (step) setAt(step[typeName], p.path, p.template);
       }
       return parsed;

@@ -40,12 +40,20 @@ function isStepUnion(errors: Issue[][], value: unknown): boolean {
   return errors.length === STEP_TYPES.length && value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-function stepIssues(errors: Issue[][], value: Record<string, unknown>, path: PathKey[], root: unknown, vocabulary: Set<string>): RawIssue[] {
+function stepIssues(
+  errors: Issue[][],
+  value: Record<string, unknown>,
+  path: PathKey[],
+  root: unknown,
+  vocabulary: Set<string>,
+): RawIssue[] {
   const keys = Object.keys(value);
   const types = keys.filter((k) => TYPE_NAMES.includes(k));
   if (types.length === 1) return flatten(errors[TYPE_NAMES.indexOf(types[0] as string)] ?? [], path, root, vocabulary);
   if (types.length > 1) {
-    return [{ code: 'multiple_step_types', path, message: `a step has exactly one step type, found ${types.join(', ')}` }];
+    return [
+      { code: 'multiple_step_types', path, message: `a step has exactly one step type, found ${types.join(', ')}` },
+    ];
   }
   const unknown = keys.filter((k) => !COMMON_KEYS.includes(k));
   if (!unknown.length) {
@@ -60,7 +68,12 @@ function stepIssues(errors: Issue[][], value: Record<string, unknown>, path: Pat
 }
 
 /** Flatten zod issues (relative to `prefix`) into RawIssues. `root` is the validated input. */
-export function flatten(issues: readonly Issue[], prefix: PathKey[], root: unknown, vocabulary: Set<string>): RawIssue[] {
+export function flatten(
+  issues: readonly Issue[],
+  prefix: PathKey[],
+  root: unknown,
+  vocabulary: Set<string>,
+): RawIssue[] {
   const out: RawIssue[] = [];
   for (const issue of issues) {
     const path = [...prefix, ...(issue.path as PathKey[])];
@@ -77,14 +90,30 @@ export function flatten(issues: readonly Issue[], prefix: PathKey[], root: unkno
         if (fits) {
           out.push(...flatten(fits, path, root, vocabulary));
         } else {
-          const expected = [...new Set(errors.flat().filter((e) => e.code === 'invalid_type' && e.path.length === 0).map((e) => (e as { expected: string }).expected))];
-          out.push({ code: 'invalid_type', path, message: `expected ${expected.join(' or ')}, got ${describe(value)}` });
+          const expected = [
+            ...new Set(
+              errors
+                .flat()
+                .filter((e) => e.code === 'invalid_type' && e.path.length === 0)
+                .map((e) => (e as { expected: string }).expected),
+            ),
+          ];
+          out.push({
+            code: 'invalid_type',
+            path,
+            message: `expected ${expected.join(' or ')}, got ${describe(value)}`,
+          });
         }
         break;
       }
       case 'unrecognized_keys':
         for (const k of issue.keys) {
-          out.push({ code: 'unknown_key', path: [...path, k], atKey: true, message: `unknown key "${k}"${didYouMean(k, vocabulary)}` });
+          out.push({
+            code: 'unknown_key',
+            path: [...path, k],
+            atKey: true,
+            message: `unknown key "${k}"${didYouMean(k, vocabulary)}`,
+          });
         }
         break;
       case 'invalid_type':
@@ -97,7 +126,8 @@ export function flatten(issues: readonly Issue[], prefix: PathKey[], root: unkno
         break;
       case 'invalid_key':
         // A record key failed its own schema: report the key's own messages, pointing at the key.
-        for (const inner of flatten(issue.issues, path, root, vocabulary)) out.push({ ...inner, code: 'invalid_key', atKey: true });
+        for (const inner of flatten(issue.issues, path, root, vocabulary))
+          out.push({ ...inner, code: 'invalid_key', atKey: true });
         break;
       default:
         out.push({ code: issue.code ?? 'invalid', path, message: issue.message });

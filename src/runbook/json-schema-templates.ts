@@ -23,11 +23,16 @@ function checksValue(n: Node): boolean {
 function allowTemplates(n: Node): Node {
   if (checksValue(n)) {
     const { description, default: dflt, ...rest } = n;
-    return { ...(description !== undefined ? { description } : {}), ...(dflt !== undefined ? { default: dflt } : {}), anyOf: [rest, TEMPLATE] };
+    return {
+      ...(description !== undefined ? { description } : {}),
+      ...(dflt !== undefined ? { default: dflt } : {}),
+      anyOf: [rest, TEMPLATE],
+    };
   }
   const out: Node = { ...n };
   for (const key of ['properties', 'patternProperties'] as const) {
-    if (isNode(n[key])) out[key] = Object.fromEntries(Object.entries(n[key]).map(([k, v]) => [k, isNode(v) ? allowTemplates(v) : v]));
+    if (isNode(n[key]))
+      out[key] = Object.fromEntries(Object.entries(n[key]).map(([k, v]) => [k, isNode(v) ? allowTemplates(v) : v]));
   }
   for (const key of ['items', 'additionalProperties'] as const) if (isNode(n[key])) out[key] = allowTemplates(n[key]);
   for (const key of ['anyOf', 'oneOf', 'allOf'] as const) {

@@ -5,12 +5,16 @@
 import type { core } from 'zod';
 
 export function getAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  return path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), root);
+  return path.reduce<unknown>(
+    (v, k) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined),
+    root,
+  );
 }
 
 export function setAt(root: unknown, path: readonly PropertyKey[], value: unknown): void {
   const parent = getAt(root, path.slice(0, -1));
-  if (parent !== null && typeof parent === 'object') (parent as Record<PropertyKey, unknown>)[path[path.length - 1] as PropertyKey] = value;
+  if (parent !== null && typeof parent === 'object')
+    (parent as Record<PropertyKey, unknown>)[path[path.length - 1] as PropertyKey] = value;
 }
 
 export const pathKey = (path: readonly PropertyKey[]): string => path.map(String).join('\u0000');

@@ -48,7 +48,9 @@ export function templateIssues(runbook: Runbook, input: unknown): RawIssue[] {
           const err = checkTemplate(v, shell ? 'shell' : 'text');
           if (err) out.push({ code: 'template', path: at(typeName, ...p), message: err });
         } else if (Array.isArray(v)) v.forEach((x, j) => walk(x, [...p, j], shell));
-        else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, [...p, k], shell || (p.length === 0 && type.shellFields.includes(k)));
+        else if (v && typeof v === 'object')
+          for (const [k, x] of Object.entries(v))
+            walk(x, [...p, k], shell || (p.length === 0 && type.shellFields.includes(k)));
       };
       walk((step as Record<string, unknown>)[typeName], [], false);
     });
@@ -69,7 +71,9 @@ export function validateRunbook(
   const deferred = deferTemplates(data);
   const parsed = runbookSchema.safeParse(deferred.data);
   const result = parsed.success ? { success: true as const, data: deferred.restore(parsed.data) } : parsed;
-  const raw = result.success ? templateIssues(result.data, data) : deferred.explain(flatten(result.error.issues, [], data, vocab()));
+  const raw = result.success
+    ? templateIssues(result.data, data)
+    : deferred.explain(flatten(result.error.issues, [], data, vocab()));
   const issues = placeIssues(raw, file, yaml);
   return result.success && !issues.length ? { runbook: result.data, issues } : { issues };
 }
@@ -78,7 +82,11 @@ export function validateRunbook(
 export function parseRunbookYaml(text: string, file: string): Runbook {
   const yaml = parseYamlWithPositions(text, file);
   const { runbook, issues } = validateRunbook(yaml.doc.toJS(), file, yaml);
-  if (!runbook) throw new InputError(`${file}: invalid runbook (${issues.length} problem${issues.length === 1 ? '' : 's'})`, issues);
+  if (!runbook)
+    throw new InputError(
+      `${file}: invalid runbook (${issues.length} problem${issues.length === 1 ? '' : 's'})`,
+      issues,
+    );
   return runbook;
 }
 
@@ -93,10 +101,15 @@ async function loadScriptRunbook(abs: string, file: string): Promise<Runbook> {
   }
   // tsx may wrap a CommonJS-looking module once more.
   let data = mod.default;
-  if (data && typeof data === 'object' && 'default' in data && !('phases' in data)) data = (data as { default: unknown }).default;
+  if (data && typeof data === 'object' && 'default' in data && !('phases' in data))
+    data = (data as { default: unknown }).default;
   if (data === undefined) throw new InputError(`${file}: no default export (export default defineRunbook({...}))`);
   const { runbook, issues } = validateRunbook(data, file);
-  if (!runbook) throw new InputError(`${file}: invalid runbook (${issues.length} problem${issues.length === 1 ? '' : 's'})`, issues);
+  if (!runbook)
+    throw new InputError(
+      `${file}: invalid runbook (${issues.length} problem${issues.length === 1 ? '' : 's'})`,
+      issues,
+    );
   return runbook;
 }
 
@@ -105,7 +118,8 @@ export async function loadRunbook(file: string): Promise<LoadedRunbook> {
   const abs = path.resolve(file);
   const dir = path.dirname(abs);
   const ext = path.extname(abs).toLowerCase();
-  if (['.ts', '.mts', '.cts', '.js', '.mjs'].includes(ext)) return { runbook: await loadScriptRunbook(abs, file), file, dir };
+  if (['.ts', '.mts', '.cts', '.js', '.mjs'].includes(ext))
+    return { runbook: await loadScriptRunbook(abs, file), file, dir };
   let text: string;
   try {
     text = await readFile(abs, 'utf8');

@@ -28,7 +28,8 @@ function readMapping(file: string, source: string, read: (f: string) => string):
     throw new InputError(`${source}: cannot read ${file}: ${(e as Error).message.split('\n')[0]}`);
   }
   if (data === null || data === undefined) return [];
-  if (typeof data !== 'object' || Array.isArray(data)) throw new InputError(`${source}: ${file} must contain a mapping of param names to values`);
+  if (typeof data !== 'object' || Array.isArray(data))
+    throw new InputError(`${source}: ${file} must contain a mapping of param names to values`);
   return Object.entries(data).map(([key, value]) => ({ key, value, source: `${source} (${file})` }));
 }
 
@@ -66,7 +67,10 @@ export function readParamsFile(file: string, read: (f: string) => string = readT
  * Resolve the final params: defaults, then overrides in order. Throws InputError listing unknown
  * params (with "did you mean"), wrong types and missing required params.
  */
-export function resolveParams(specs: Record<string, ParamSpec> | undefined, overrides: readonly ParamOverride[]): Record<string, unknown> {
+export function resolveParams(
+  specs: Record<string, ParamSpec> | undefined,
+  overrides: readonly ParamOverride[],
+): Record<string, unknown> {
   const declared = specs ?? {};
   const issues: ValidationIssue[] = [];
   const values: Record<string, unknown> = {};
@@ -75,7 +79,12 @@ export function resolveParams(specs: Record<string, ParamSpec> | undefined, over
     const spec = declared[o.key];
     if (!spec) {
       const known = Object.keys(declared);
-      issues.push({ code: 'unknown_param', path: `params.${o.key}`, severity: 'error', message: `${o.source}: unknown param "${o.key}"${didYouMean(o.key, known)}${known.length ? `; the runbook declares: ${known.join(', ')}` : '; the runbook declares no params'}` });
+      issues.push({
+        code: 'unknown_param',
+        path: `params.${o.key}`,
+        severity: 'error',
+        message: `${o.source}: unknown param "${o.key}"${didYouMean(o.key, known)}${known.length ? `; the runbook declares: ${known.join(', ')}` : '; the runbook declares no params'}`,
+      });
       continue;
     }
     let value = o.value;
@@ -84,16 +93,27 @@ export function resolveParams(specs: Record<string, ParamSpec> | undefined, over
       else if (typeof value === 'number' || typeof value === 'boolean') value = String(value);
     }
     if (!hasParamType(value, spec.type)) {
-      issues.push({ code: 'invalid_param', path: `params.${o.key}`, severity: 'error', message: `${o.source}: param "${o.key}" must be a ${spec.type}, got ${JSON.stringify(value)}` });
+      issues.push({
+        code: 'invalid_param',
+        path: `params.${o.key}`,
+        severity: 'error',
+        message: `${o.source}: param "${o.key}" must be a ${spec.type}, got ${JSON.stringify(value)}`,
+      });
       continue;
     }
     values[o.key] = value;
   }
   for (const [name, spec] of Object.entries(declared)) {
     if (spec.required && values[name] === undefined) {
-      issues.push({ code: 'missing_param', path: `params.${name}`, severity: 'error', message: `param "${name}" is required: give it with -e ${name}=... or --params FILE` });
+      issues.push({
+        code: 'missing_param',
+        path: `params.${name}`,
+        severity: 'error',
+        message: `param "${name}" is required: give it with -e ${name}=... or --params FILE`,
+      });
     }
   }
-  if (issues.length) throw new InputError(`invalid params (${issues.length} problem${issues.length === 1 ? '' : 's'})`, issues);
+  if (issues.length)
+    throw new InputError(`invalid params (${issues.length} problem${issues.length === 1 ? '' : 's'})`, issues);
   return values;
 }

@@ -24,7 +24,11 @@ export interface Position {
 
 function child(node: unknown, key: PathKey): { value: unknown; keyNode?: Node } | undefined {
   if (isMap(node)) {
-    const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === key || String(isScalar(p.key) ? p.key.value : p.key) === String(key));
+    const pair = node.items.find(
+      (p) =>
+        (isScalar(p.key) ? p.key.value : p.key) === key ||
+        String(isScalar(p.key) ? p.key.value : p.key) === String(key),
+    );
     return pair ? { value: pair.value, keyNode: pair.key as Node } : undefined;
   }
   if (isSeq(node) && typeof key === 'number') {

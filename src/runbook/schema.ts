@@ -17,9 +17,17 @@ const condition = z.union([z.string().min(1), z.boolean()]);
 /** Keys every step may have besides its one step type key. */
 export const stepCommonShape = {
   name: z.string().min(1).optional().describe('Shown in progress, the journal and the report'),
-  when: condition.optional().describe('Run only when this template/expression is truthy (false: "", false, 0, no, null)'),
+  when: condition
+    .optional()
+    .describe('Run only when this template/expression is truthy (false: "", false, 0, no, null)'),
   timeout: durationSchema.optional().describe('Kill the step after this long (default 10m)'),
-  retries: z.number().int().min(0).max(100).optional().describe('Retry a failed step this many times (default 0; 3 with until)'),
+  retries: z
+    .number()
+    .int()
+    .min(0)
+    .max(100)
+    .optional()
+    .describe('Retry a failed step this many times (default 0; 3 with until)'),
   delay: durationSchema.optional().describe('Pause between retries (default 5s)'),
   until: z.string().min(1).optional().describe('Retry until this condition on `result` is truthy'),
   register: z
@@ -30,17 +38,23 @@ export const stepCommonShape = {
     .describe('Save the result for later templates: {{name.stdout}}, {{name.rc}}...'),
   ignore_errors: z.boolean().optional().describe('Carry on when this step fails'),
   failed_when: condition.optional().describe('Decide failure from `result` (replaces the exit-code rule)'),
-  become: z.union([z.boolean(), z.string().min(1)]).optional().describe('Run via sudo: true (root) or a user name'),
+  become: z
+    .union([z.boolean(), z.string().min(1)])
+    .optional()
+    .describe('Run via sudo: true (root) or a user name'),
   tags: z.array(z.string().min(1)).optional().describe('Select with --tags / --skip-tags'),
 };
 type CommonShape = typeof stepCommonShape;
 
 /** The schema branch of one step type. */
-type BranchOf<T> = T extends NamedStepType<infer K, infer S> ? z.ZodObject<CommonShape & { [P in K]: S }, z.core.$strict> : never;
+type BranchOf<T> =
+  T extends NamedStepType<infer K, infer S> ? z.ZodObject<CommonShape & { [P in K]: S }, z.core.$strict> : never;
 type Branches = { -readonly [I in keyof typeof STEP_TYPES]: BranchOf<(typeof STEP_TYPES)[I]> };
 
 function branch(t: NamedStepType<string, z.ZodType>) {
-  return z.strictObject({ ...stepCommonShape, [t.type]: t.schema }).meta({ title: `${t.type} step`, description: t.description });
+  return z
+    .strictObject({ ...stepCommonShape, [t.type]: t.schema })
+    .meta({ title: `${t.type} step`, description: t.description });
 }
 
 /** One step: common keys plus exactly one step type key. */
@@ -51,14 +65,31 @@ const batch = z.union([z.number().int().positive(), percent]);
 
 const phaseObject = z.strictObject({
   steps: z.array(stepSchema).min(1).describe('Steps, run in order on each host'),
-  serial: z.union([batch, z.array(batch).min(1)]).optional().describe('Batch size: a number, "30%", or a list like [1, 5, "25%"]'),
-  max_fail_percentage: z.number().min(0).max(100).optional().describe('Stop the run when more than this % of a batch failed'),
-  confirm: z.union([z.boolean(), z.string().min(1)]).optional().describe('Ask before the phase (true or the question)'),
+  serial: z
+    .union([batch, z.array(batch).min(1)])
+    .optional()
+    .describe('Batch size: a number, "30%", or a list like [1, 5, "25%"]'),
+  max_fail_percentage: z
+    .number()
+    .min(0)
+    .max(100)
+    .optional()
+    .describe('Stop the run when more than this % of a batch failed'),
+  confirm: z
+    .union([z.boolean(), z.string().min(1)])
+    .optional()
+    .describe('Ask before the phase (true or the question)'),
 });
 
 /** A phase: `{steps, serial, ...}`, or just a list of steps. */
 export const phaseSchema = z
-  .union([z.array(stepSchema).min(1).transform((steps) => ({ steps })), phaseObject])
+  .union([
+    z
+      .array(stepSchema)
+      .min(1)
+      .transform((steps) => ({ steps })),
+    phaseObject,
+  ])
   .transform((p) => p as z.output<typeof phaseObject>);
 
 export const PARAM_TYPES = ['string', 'number', 'boolean', 'list', 'map'] as const;
@@ -103,11 +134,19 @@ export const runbookSchema = z
     description: z.string().optional(),
     severity: z.enum(['low', 'medium', 'high', 'critical']).optional(),
     tags: z.array(z.string().min(1)).optional(),
-    params: z.record(z.string().regex(IDENT, 'param names must be identifiers'), paramSpecSchema).optional().describe('Typed parameters: {{params.name}} in templates'),
+    params: z
+      .record(z.string().regex(IDENT, 'param names must be identifiers'), paramSpecSchema)
+      .optional()
+      .describe('Typed parameters: {{params.name}} in templates'),
     phases: z.strictObject(phasesShape).describe('Run in order: isolate, collect, rebuild, restore'),
   })
   .superRefine((rb, ctx) => {
-    if (!PHASES.some((p) => rb.phases[p])) ctx.addIssue({ code: 'custom', path: ['phases'], message: `a runbook needs at least one phase (${PHASES.join(', ')})` });
+    if (!PHASES.some((p) => rb.phases[p]))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['phases'],
+        message: `a runbook needs at least one phase (${PHASES.join(', ')})`,
+      });
   });
 
 /** A runbook as written (YAML or TypeScript): shorthands allowed, durations as strings. */
@@ -130,5 +169,11 @@ export function defineRunbook<const T extends RunbookInput>(runbook: T): T {
 /** The JSON Schema of a runbook (input side), for editor completion and `firebreak schema`. */
 export function runbookJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(runbookSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
-  return { ...allowTemplatesInStepParams(schema, STEP_TYPES.map((t) => t.type)), title: 'firebreak runbook' };
+  return {
+    ...allowTemplatesInStepParams(
+      schema,
+      STEP_TYPES.map((t) => t.type),
+    ),
+    title: 'firebreak runbook',
+  };
 }

@@ -11,7 +11,19 @@ import type { core } from 'zod';
  * absolute paths, durations, modes, SHA-256 digests, addresses, CIDRs, URLs. A test checks that every
  * pattern in the runbook JSON Schema accepts one of them.
  */
-export const STAND_IN_SAMPLES: readonly string[] = ['x', '/x', '0', '30s', '0644', '0'.repeat(64), '127.0.0.1', '10.0.0.0/8', '::1', 'http://x/', 'a@example.com'];
+export const STAND_IN_SAMPLES: readonly string[] = [
+  'x',
+  '/x',
+  '0',
+  '30s',
+  '0644',
+  '0'.repeat(64),
+  '127.0.0.1',
+  '10.0.0.0/8',
+  '::1',
+  'http://x/',
+  'a@example.com',
+];
 
 /** A stand-in value of the type an issue asked for, or undefined when the issue gives none. */
 export function typedStandIn(issue: core.$ZodIssue): unknown {

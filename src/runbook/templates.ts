@@ -31,7 +31,9 @@ export class TemplateError extends InputError {
     /** The undefined variable, when that is the problem. */
     readonly variable?: string,
   ) {
-    super(`${where.step !== undefined ? `step "${where.step}": ` : ''}${where.field ? `${where.field}: ` : ''}${message}`);
+    super(
+      `${where.step !== undefined ? `step "${where.step}": ` : ''}${where.field ? `${where.field}: ` : ''}${message}`,
+    );
   }
 }
 
@@ -67,7 +69,9 @@ function makeShellEnv(): typeof Handlebars {
     this.pushSource(this.appendToBuffer([`helpers.${SHELL_HELPER}(`, this.popStack(), ', {})']));
   };
   (env as unknown as { JavaScriptCompiler: unknown }).JavaScriptCompiler = ShellCompiler;
-  env.registerHelper(conditionHelpers((v) => new Handlebars.SafeString(Array.isArray(v) ? v.join(' ') : String(v ?? ''))));
+  env.registerHelper(
+    conditionHelpers((v) => new Handlebars.SafeString(Array.isArray(v) ? v.join(' ') : String(v ?? ''))),
+  );
   env.registerHelper(SHELL_HELPER, (v: unknown) => shellValue(v));
   return env;
 }
@@ -101,7 +105,15 @@ function findUnescaped(node: unknown): boolean {
  */
 function markStrictArguments(node: unknown): void {
   if (!node || typeof node !== 'object') return;
-  const n = node as { type?: string; strict?: boolean; params?: unknown[]; hash?: { pairs?: Array<{ value: unknown }> }; body?: unknown[]; program?: unknown; inverse?: unknown };
+  const n = node as {
+    type?: string;
+    strict?: boolean;
+    params?: unknown[];
+    hash?: { pairs?: Array<{ value: unknown }> };
+    body?: unknown[];
+    program?: unknown;
+    inverse?: unknown;
+  };
   if (n.type === 'PathExpression') {
     n.strict = true;
     return;
@@ -120,7 +132,9 @@ function compile(source: string, mode: TemplateMode): HandlebarsTemplateDelegate
   const env = ENVS[mode];
   const ast = env.parse(source);
   if (mode === 'shell' && findUnescaped(ast)) {
-    throw new TemplateError('{{{x}}} and {{& x}} are not allowed in shell commands; use {{raw x}} for an unquoted value');
+    throw new TemplateError(
+      '{{{x}}} and {{& x}} are not allowed in shell commands; use {{raw x}} for an unquoted value',
+    );
   }
   markStrictArguments(ast);
   fn = env.compile(ast, { strict: true, noEscape: mode === 'text' });
@@ -144,7 +158,8 @@ export function checkTemplate(source: string, mode: TemplateMode): string | unde
 function shortMessage(message: string): string {
   const lines = message.split('\n');
   const got = /got '([^']+)'/.exec(message)?.[1];
-  if (lines[0]?.startsWith('Parse error') && got) return `${lines.slice(0, 3).join(' ')} (unexpected ${got === 'EOF' ? 'end of template' : got})`;
+  if (lines[0]?.startsWith('Parse error') && got)
+    return `${lines.slice(0, 3).join(' ')} (unexpected ${got === 'EOF' ? 'end of template' : got})`;
   return lines.slice(0, 4).join(' ');
 }
 
@@ -156,7 +171,11 @@ function explain(e: unknown, source: string, where: TemplateWhere): TemplateErro
   if (undef) {
     const line = source.split('\n')[(err.lineNumber ?? 1) - 1] ?? '';
     const expr = err.column !== undefined && err.endColumn !== undefined ? line.slice(err.column, err.endColumn) : '';
-    return new TemplateError(`template variable "${undef[1]}" is not defined${expr ? ` (in {{${expr.replace(/^\{+|\}+$/g, '')}}})` : ''}`, where, undef[1]);
+    return new TemplateError(
+      `template variable "${undef[1]}" is not defined${expr ? ` (in {{${expr.replace(/^\{+|\}+$/g, '')}}})` : ''}`,
+      where,
+      undef[1],
+    );
   }
   return new TemplateError(`template error: ${shortMessage(message)}`, where);
 }
@@ -174,10 +193,14 @@ export function renderTemplate(source: string, context: object, mode: TemplateMo
 /** Render every string inside a value (objects and arrays walked recursively). */
 export function renderDeep(value: unknown, context: object, mode: TemplateMode, where: TemplateWhere): unknown {
   if (typeof value === 'string') return renderTemplate(value, context, mode, where);
-  if (Array.isArray(value)) return value.map((v, i) => renderDeep(v, context, mode, { ...where, field: `${where.field}[${i}]` }));
+  if (Array.isArray(value))
+    return value.map((v, i) => renderDeep(v, context, mode, { ...where, field: `${where.field}[${i}]` }));
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, renderDeep(v, context, mode, { ...where, field: where.field ? `${where.field}.${k}` : k })]),
+      Object.entries(value).map(([k, v]) => [
+        k,
+        renderDeep(v, context, mode, { ...where, field: where.field ? `${where.field}.${k}` : k }),
+      ]),
     );
   }
   return value;

@@ -20,8 +20,19 @@ export function parseYamlWithPositions(text: string, file: string): PositionedYa
   if (doc.errors.length) {
     const issues = doc.errors.map((e): ValidationIssue => {
       const { line, col } = lineCounter.linePos(e.pos[0]);
-      const message = e.code === 'DUPLICATE_KEY' ? 'duplicate key (each key may appear once in a mapping)' : e.message.split('\n')[0] ?? e.message;
-      return { code: e.code === 'DUPLICATE_KEY' ? 'duplicate_key' : 'yaml_syntax', path: '', message, severity: 'error', file, line, col };
+      const message =
+        e.code === 'DUPLICATE_KEY'
+          ? 'duplicate key (each key may appear once in a mapping)'
+          : (e.message.split('\n')[0] ?? e.message);
+      return {
+        code: e.code === 'DUPLICATE_KEY' ? 'duplicate_key' : 'yaml_syntax',
+        path: '',
+        message,
+        severity: 'error',
+        file,
+        line,
+        col,
+      };
     });
     throw new InputError(`${file}: invalid YAML`, issues);
   }
@@ -32,7 +43,14 @@ export function parseYamlWithPositions(text: string, file: string): PositionedYa
 export function placeIssues(raw: readonly RawIssue[], file?: string, yaml?: PositionedYaml): ValidationIssue[] {
   const issues = raw.map((r): ValidationIssue => {
     const pos = yaml ? locate(yaml.doc, yaml.lineCounter, r.path, r.atKey) : undefined;
-    return { code: r.code, path: formatPath(r.path), message: r.message, severity: 'error', ...(file ? { file } : {}), ...(pos ?? {}) };
+    return {
+      code: r.code,
+      path: formatPath(r.path),
+      message: r.message,
+      severity: 'error',
+      ...(file ? { file } : {}),
+      ...(pos ?? {}),
+    };
   });
   return issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
 }

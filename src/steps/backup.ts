@@ -26,13 +26,34 @@ const absolute = z
   .refine((p) => !p.split('/').includes('..'), 'no ".." in paths')
   .transform((p) => path.posix.normalize(p).replace(/(.)\/+$/, '$1'));
 
-const EXCLUDE_KINDS = ['process.suspicious', 'persistence.cron', 'persistence.systemd', 'persistence.preload', 'package.integrity', 'ssh.authorized_key', 'rootkit.warning'] as const satisfies readonly FindingKind[];
+const EXCLUDE_KINDS = [
+  'process.suspicious',
+  'persistence.cron',
+  'persistence.systemd',
+  'persistence.preload',
+  'package.integrity',
+  'ssh.authorized_key',
+  'rootkit.warning',
+] as const satisfies readonly FindingKind[];
 
 const schema = z.strictObject({
   paths: z.array(absolute).min(1).describe('Absolute paths to archive'),
-  exclude: z.array(z.string().min(1)).default([]).describe('Patterns left out (tar --exclude wildcards; an absolute path means that path and what is under it)'),
-  exclude_from: z.string().min(1).optional().describe('Register name of an earlier step: leave out every path its findings name (detail.path, detail.file, detail.exe)'),
-  name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'a lowercase name like data or www').default('data').describe('Names the artifacts: backup/NAME.tar.gz and backup/NAME.manifest'),
+  exclude: z
+    .array(z.string().min(1))
+    .default([])
+    .describe('Patterns left out (tar --exclude wildcards; an absolute path means that path and what is under it)'),
+  exclude_from: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'Register name of an earlier step: leave out every path its findings name (detail.path, detail.file, detail.exe)',
+    ),
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]*$/, 'a lowercase name like data or www')
+    .default('data')
+    .describe('Names the artifacts: backup/NAME.tar.gz and backup/NAME.manifest'),
 });
 
 /** Member names in the archive are relative to `/`. */
@@ -63,7 +84,8 @@ function statusFiles(remoteTmp: string): string {
 
 export const backup = defineStepType({
   type: 'backup',
-  description: 'Archive paths on the host (leaving out files findings flagged) into the evidence store, hashed on both ends, with a manifest of owners, modes and file hashes',
+  description:
+    'Archive paths on the host (leaving out files findings flagged) into the evidence store, hashed on both ends, with a manifest of owners, modes and file hashes',
   schema,
   shellFields: [],
   changes: false,
@@ -98,8 +120,18 @@ case "$fb_x" in
   *) echo "backup: tar failed (exit $fb_x): the archive is incomplete" >&2; exit 1;;
 esac`;
     return [
-      { kind: 'evidence', label: `backup/${p.name}.tar.gz`, source: { kind: 'command', value: `tar -cpz ${members.join(' ')}` }, command: wrapEvidence(archive, false) },
-      { kind: 'evidence', label: `backup/${p.name}.manifest`, source: { kind: 'command', value: `manifest of ${members.join(' ')}` }, command: wrapEvidence(manifest, true) },
+      {
+        kind: 'evidence',
+        label: `backup/${p.name}.tar.gz`,
+        source: { kind: 'command', value: `tar -cpz ${members.join(' ')}` },
+        command: wrapEvidence(archive, false),
+      },
+      {
+        kind: 'evidence',
+        label: `backup/${p.name}.manifest`,
+        source: { kind: 'command', value: `manifest of ${members.join(' ')}` },
+        command: wrapEvidence(manifest, true),
+      },
       { kind: 'exec', command: check },
     ];
   },

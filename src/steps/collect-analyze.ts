@@ -4,11 +4,42 @@
  */
 import type { CollectedOutput, Finding } from '../core/index.js';
 import {
-  accountFindings, activeLoginFindings, authLogFindings, authorizedKeyFindings, chkrootkitFindings, conntrackFindings, cronFindings,
-  diskFindings, integrityFindings, joinProcesses, lastbFindings, lastFindings, listenerFindings, outboundSshFindings, parseAccounts,
-  parseAuthLog, parseAuthorizedKeys, parseChkrootkit, parseConntrack, parseCron, parseDebsums, parseDf, parseLast, parsePasswd,
-  parsePreload, parseProc, parsePs, parseRkhunter, parseSs, parseSystemd, parseVerify, parseW, preloadFindings, processFindings,
-  rkhunterFindings, systemdFindings,
+  accountFindings,
+  activeLoginFindings,
+  authLogFindings,
+  authorizedKeyFindings,
+  chkrootkitFindings,
+  conntrackFindings,
+  cronFindings,
+  diskFindings,
+  integrityFindings,
+  joinProcesses,
+  lastbFindings,
+  lastFindings,
+  listenerFindings,
+  outboundSshFindings,
+  parseAccounts,
+  parseAuthLog,
+  parseAuthorizedKeys,
+  parseChkrootkit,
+  parseConntrack,
+  parseCron,
+  parseDebsums,
+  parseDf,
+  parseLast,
+  parsePasswd,
+  parsePreload,
+  parseProc,
+  parsePs,
+  parseRkhunter,
+  parseSs,
+  parseSystemd,
+  parseVerify,
+  parseW,
+  preloadFindings,
+  processFindings,
+  rkhunterFindings,
+  systemdFindings,
 } from '../facts/index.js';
 
 /** host, this artifact's text, every artifact of the step by label. */
@@ -29,20 +60,23 @@ function packageFindings(host: string, text: string): Finding[] {
 }
 
 export const ANALYZERS: Record<string, Analyzer> = {
-  'processes/proc': (host, text, all) => processFindings(host, joinProcesses(parsePs(all.get('processes/ps') ?? ''), parseProc(text))),
+  'processes/proc': (host, text, all) =>
+    processFindings(host, joinProcesses(parsePs(all.get('processes/ps') ?? ''), parseProc(text))),
   // One process holding 3+ connections to other hosts' port 22 at one instant is not an admin's ssh.
   'network/ss-tanp': (host, text) => outboundSshFindings(host, parseSs(text), { highConnections: 3 }),
   'network/listeners': (host, text) => listenerFindings(host, parseSs(text)),
   'network/conntrack': (host, text) => conntrackFindings(host, parseConntrack(text)),
   'users/w': (host, text) => activeLoginFindings(host, parseW(text)),
   'users/last': (host, text) => lastFindings(host, parseLast(text)),
-  'users/lastb': (host, _text, all) => (all.has('logs/auth.log') || all.has('logs/secure') ? [] : failedLogins(host, all)),
+  'users/lastb': (host, _text, all) =>
+    all.has('logs/auth.log') || all.has('logs/secure') ? [] : failedLogins(host, all),
   'logs/auth.log': (host, _text, all) => failedLogins(host, all),
   'users/accounts': (host, text) => accountFindings(host, parseAccounts(text)),
   'system/df': (host, text) => diskFindings(host, parseDf(text)),
   'persistence/crontabs': (host, text) => cronFindings(host, parseCron(text)),
   'persistence/systemd': (host, text) => systemdFindings(host, parseSystemd(text)),
-  'persistence/authorized_keys': (host, text, all) => authorizedKeyFindings(host, parseAuthorizedKeys(text), { passwd: parsePasswd(all.get('users/passwd') ?? '') }),
+  'persistence/authorized_keys': (host, text, all) =>
+    authorizedKeyFindings(host, parseAuthorizedKeys(text), { passwd: parsePasswd(all.get('users/passwd') ?? '') }),
   'persistence/ld.so.preload': (host, text) => preloadFindings(host, parsePreload(text)),
   'packages/verify': packageFindings,
   'rootkit/chkrootkit': (host, text) => chkrootkitFindings(host, parseChkrootkit(text)),

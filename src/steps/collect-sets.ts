@@ -6,8 +6,20 @@
 
 import { quote, wrapEvidence, type Action } from '../core/index.js';
 import {
-  ACCOUNTS_COMMAND, AUTHORIZED_KEYS_COMMAND, CRON_COMMAND, DISK_COMMAND, LAST_COMMAND, LASTB_COMMAND, PRELOAD_COMMAND,
-  PROC_COMMAND, PS_COMMAND, SS_LISTEN_COMMAND, SS_TCP_COMMAND, SYSTEMD_COMMAND, W_COMMAND, WHO_COMMAND,
+  ACCOUNTS_COMMAND,
+  AUTHORIZED_KEYS_COMMAND,
+  CRON_COMMAND,
+  DISK_COMMAND,
+  LAST_COMMAND,
+  LASTB_COMMAND,
+  PRELOAD_COMMAND,
+  PROC_COMMAND,
+  PS_COMMAND,
+  SS_LISTEN_COMMAND,
+  SS_TCP_COMMAND,
+  SYSTEMD_COMMAND,
+  W_COMMAND,
+  WHO_COMMAND,
 } from '../facts/index.js';
 
 export interface ArtifactItem {
@@ -57,12 +69,20 @@ export const ARTIFACT_SETS = {
     { label: 'system/df', command: DISK_COMMAND },
     { label: 'system/modules', command: 'cat /proc/modules' },
     { label: 'system/tainted', command: 'cat /proc/sys/kernel/tainted' },
-    { label: 'system/largest-logs', command: "find /var/log -xdev -type f -printf '%s\\t%p\\n' 2>/dev/null | sort -rn | head -n 25" },
+    {
+      label: 'system/largest-logs',
+      command: "find /var/log -xdev -type f -printf '%s\\t%p\\n' 2>/dev/null | sort -rn | head -n 25",
+    },
   ],
   persistence: [
     { label: 'persistence/crontabs', command: CRON_COMMAND },
     { label: 'persistence/systemd', command: SYSTEMD_COMMAND },
-    { label: 'persistence/rc', command: 'for f in /etc/rc.local /etc/profile /etc/profile.d/* /etc/bash.bashrc; do [ -f "$f" ] || continue; printf \'==> %s <==\\n\' "$f"; cat -- "$f"; echo; done; ' + perUser(['.bashrc', '.profile', '.bash_profile', '.bash_login']) },
+    {
+      label: 'persistence/rc',
+      command:
+        'for f in /etc/rc.local /etc/profile /etc/profile.d/* /etc/bash.bashrc; do [ -f "$f" ] || continue; printf \'==> %s <==\\n\' "$f"; cat -- "$f"; echo; done; ' +
+        perUser(['.bashrc', '.profile', '.bash_profile', '.bash_login']),
+    },
     { label: 'persistence/authorized_keys', command: AUTHORIZED_KEYS_COMMAND },
     { label: 'persistence/ld.so.preload', command: PRELOAD_COMMAND },
   ],
@@ -74,7 +94,10 @@ export const ARTIFACT_SETS = {
     { label: 'logs/kern.log', file: '/var/log/kern.log' },
     { label: 'logs/wtmp', file: '/var/log/wtmp' },
     { label: 'logs/btmp', file: '/var/log/btmp' },
-    { label: 'logs/shell-history', command: perUser(['.bash_history', '.zsh_history', '.ash_history', '.sh_history', '.history']) },
+    {
+      label: 'logs/shell-history',
+      command: perUser(['.bash_history', '.zsh_history', '.ash_history', '.sh_history', '.history']),
+    },
   ],
 } as const satisfies Record<string, readonly ArtifactItem[]>;
 
@@ -84,7 +107,20 @@ export const ARTIFACT_SET_NAMES = Object.keys(ARTIFACT_SETS) as ArtifactSetName[
 /** The evidence action that collects one item: a file as is, or a command's output with its stderr. */
 export function itemAction(i: ArtifactItem, timeoutMs?: number): Action {
   const limit = timeoutMs !== undefined ? { timeoutMs } : {};
-  if (i.file !== undefined) return { kind: 'evidence', label: i.label, source: { kind: 'file', value: i.file }, command: wrapEvidence(`cat -- ${quote(i.file)}`, false), ...limit };
+  if (i.file !== undefined)
+    return {
+      kind: 'evidence',
+      label: i.label,
+      source: { kind: 'file', value: i.file },
+      command: wrapEvidence(`cat -- ${quote(i.file)}`, false),
+      ...limit,
+    };
   const command = i.command as string;
-  return { kind: 'evidence', label: i.label, source: { kind: 'command', value: command }, command: wrapEvidence(command, true), ...limit };
+  return {
+    kind: 'evidence',
+    label: i.label,
+    source: { kind: 'command', value: command },
+    command: wrapEvidence(command, true),
+    ...limit,
+  };
 }

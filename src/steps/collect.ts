@@ -4,7 +4,13 @@
  * on the host: nothing is written there, not even a temp file.
  */
 import { z } from 'zod';
-import { ARTIFACT_SET_NAMES, ARTIFACT_SETS, itemAction, type ArtifactItem, type ArtifactSetName } from './collect-sets.js';
+import {
+  ARTIFACT_SET_NAMES,
+  ARTIFACT_SETS,
+  itemAction,
+  type ArtifactItem,
+  type ArtifactSetName,
+} from './collect-sets.js';
 import { defineStepType } from './define.js';
 import { analyzeOutputs } from './collect-analyze.js';
 
@@ -15,16 +21,34 @@ const label = z.string().regex(/^[a-z0-9][a-z0-9._/-]*$/, 'labels are lowercase 
 
 export const collect = defineStepType({
   type: 'collect',
-  description: 'Collect evidence (built-in artifact sets + your commands and files), hashed on the host and the controller; parse into findings',
+  description:
+    'Collect evidence (built-in artifact sets + your commands and files), hashed on the host and the controller; parse into findings',
   schema: z.union([
     z.strictObject({
-      sets: z.array(z.enum(ARTIFACT_SET_NAMES as [ArtifactSetName, ...ArtifactSetName[]])).default([...ARTIFACT_SET_NAMES]).describe(`Built-in artifact sets: ${ARTIFACT_SET_NAMES.join(', ')}`),
-      commands: z.array(z.strictObject({ label, command: z.string().min(1) })).default([]).describe('Extra commands whose output is evidence'),
+      sets: z
+        .array(z.enum(ARTIFACT_SET_NAMES as [ArtifactSetName, ...ArtifactSetName[]]))
+        .default([...ARTIFACT_SET_NAMES])
+        .describe(`Built-in artifact sets: ${ARTIFACT_SET_NAMES.join(', ')}`),
+      commands: z
+        .array(z.strictObject({ label, command: z.string().min(1) }))
+        .default([])
+        .describe('Extra commands whose output is evidence'),
       files: z.array(z.string().regex(/^\//, 'an absolute path')).default([]).describe('Extra files to collect'),
       exclude: z.array(label).default([]).describe('Labels of built-in items to leave out, e.g. logs/btmp'),
-      item_timeout: z.number().int().positive().default(DEFAULT_ITEM_TIMEOUT).describe('Seconds one item may take; a hung one is recorded and the others still collected'),
+      item_timeout: z
+        .number()
+        .int()
+        .positive()
+        .default(DEFAULT_ITEM_TIMEOUT)
+        .describe('Seconds one item may take; a hung one is recorded and the others still collected'),
     }),
-    z.literal(true).transform(() => ({ sets: [...ARTIFACT_SET_NAMES], commands: [] as { label: string; command: string }[], files: [] as string[], exclude: [] as string[], item_timeout: DEFAULT_ITEM_TIMEOUT })),
+    z.literal(true).transform(() => ({
+      sets: [...ARTIFACT_SET_NAMES],
+      commands: [] as { label: string; command: string }[],
+      files: [] as string[],
+      exclude: [] as string[],
+      item_timeout: DEFAULT_ITEM_TIMEOUT,
+    })),
   ]),
   shellFields: [],
   changes: false,

@@ -25,7 +25,14 @@ export const KILL_DEADMAN =
  * must leave the host as it was and exit non-zero if it could not.
  */
 export function writeRestoreScript(dir: string, body: readonly string[]): string[] {
-  return ["cat > \"$d/restore.sh\" <<'FB_RESTORE_EOF'", '#!/bin/sh', '# Written by firebreak: puts back the state saved in this directory. Usage: sh restore.sh [exact|ours]', `d=${quote(dir)}`, ...body, 'FB_RESTORE_EOF'];
+  return [
+    'cat > "$d/restore.sh" <<\'FB_RESTORE_EOF\'',
+    '#!/bin/sh',
+    '# Written by firebreak: puts back the state saved in this directory. Usage: sh restore.sh [exact|ours]',
+    `d=${quote(dir)}`,
+    ...body,
+    'FB_RESTORE_EOF',
+  ];
 }
 
 /** Shell functions: `fb_arm SECONDS` (returns non-zero if the timer did not start), `fb_rollback_now WHY`. */

@@ -32,5 +32,8 @@ export const durationSchema = z
 
 /** A map of environment variables: names must be shell identifiers. */
 export const envSchema = z
-  .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'environment variable names must be identifiers'), z.union([z.string(), z.number(), z.boolean()]).transform(String))
+  .record(
+    z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'environment variable names must be identifiers'),
+    z.union([z.string(), z.number(), z.boolean()]).transform(String),
+  )
   .describe('Environment variables for the command');

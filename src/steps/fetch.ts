@@ -24,7 +24,14 @@ export const fetch = defineStepType({
   shellFields: [],
   changes: false,
   plan(p) {
-    const localPath = p.dest ?? (p.src.replace(/^\/+/, '').split('/').filter((s) => s !== '..' && s !== '.' && s !== '').join('/') || 'fetched');
+    const localPath =
+      p.dest ??
+      (p.src
+        .replace(/^\/+/, '')
+        .split('/')
+        .filter((s) => s !== '..' && s !== '.' && s !== '')
+        .join('/') ||
+        'fetched');
     return [{ kind: 'get', remotePath: p.src, localPath }];
   },
 });

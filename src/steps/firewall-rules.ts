@@ -77,7 +77,8 @@ export function nftRule(r: Rule): string {
   const fam = familyOf(r);
   const kw = isRef(fam) ? `$${fam.ref}_FAM` : fam === 6 ? 'ip6' : 'ip';
   if (r.lo) parts.push(r.hook === 'output' || r.hook === 'raw-output' ? 'oif "lo"' : 'iif "lo"');
-  if (r.src === undefined && r.dst === undefined && typeof fam === 'number' && !r.ndp) parts.push(`meta nfproto ipv${fam}`);
+  if (r.src === undefined && r.dst === undefined && typeof fam === 'number' && !r.ndp)
+    parts.push(`meta nfproto ipv${fam}`);
   if (r.src !== undefined) parts.push(`${kw} saddr ${val(r.src)}`);
   if (r.dst !== undefined) parts.push(`${kw} daddr ${val(r.dst)}`);
   if (r.proto === 'icmp') parts.push('meta l4proto { icmp, ipv6-icmp }');
@@ -99,7 +100,12 @@ export function nftTable(table: string, rules: readonly Rule[]): string {
   const lines = [`table inet ${table}`, `delete table inet ${table}`, `table inet ${table} {`];
   for (const hook of hooks) {
     const c = NFT_CHAINS[hook];
-    lines.push(`\tchain ${c.name} {`, `\t\t${c.head}`, ...rules.filter((r) => r.hook === hook).map((r) => `\t\t${nftRule(r)}`), '\t}');
+    lines.push(
+      `\tchain ${c.name} {`,
+      `\t\t${c.head}`,
+      ...rules.filter((r) => r.hook === hook).map((r) => `\t\t${nftRule(r)}`),
+      '\t}',
+    );
   }
   lines.push('}');
   return lines.join('\n');
@@ -131,7 +137,13 @@ function iptPortArgs(flag: 'sport' | 'dport', p: Port): string {
  */
 function iptRule(name: string, r: Rule, ipv6: boolean): string[] {
   const fam = familyOf(r);
-  const bins = isRef(fam) ? [`fb_ipt_${fam.ref}`] : fam === 4 ? ['iptables'] : fam === 6 ? ['ip6tables'] : ['iptables', 'ip6tables'];
+  const bins = isRef(fam)
+    ? [`fb_ipt_${fam.ref}`]
+    : fam === 4
+      ? ['iptables']
+      : fam === 6
+        ? ['ip6tables']
+        : ['iptables', 'ip6tables'];
   const c = IPT_CHAINS[r.hook];
   const out: string[] = [];
   for (const bin of bins.filter((b) => ipv6 || b !== 'ip6tables')) {

@@ -39,7 +39,9 @@ export function detectBackend(choice: 'auto' | 'nft' | 'iptables', ipv6: boolean
     'fi',
     'command -v "$([ "$fb_backend" = nft ] && echo nft || echo iptables)" >/dev/null 2>&1 || fb_fail "backend $fb_backend: its command is not installed"',
     ...(ipv6
-      ? ['[ "$fb_backend" = iptables ] && [ -e /proc/net/if_inet6 ] && ! command -v ip6tables >/dev/null 2>&1 && fb_fail "the host has IPv6 but no ip6tables: IPv6 would stay open (set ipv6: false to accept that)"']
+      ? [
+          '[ "$fb_backend" = iptables ] && [ -e /proc/net/if_inet6 ] && ! command -v ip6tables >/dev/null 2>&1 && fb_fail "the host has IPv6 but no ip6tables: IPv6 would stay open (set ipv6: false to accept that)"',
+        ]
       : []),
   ];
 }
@@ -62,7 +64,7 @@ export function detectManagement(m: Management): string[] {
     "    fb_p=$(awk '/^PPid:/ {print $2}' /proc/$fb_p/status 2>/dev/null); fb_i=$((fb_i+1))",
     '  done',
     '  if [ -n "$fb_line" ]; then',
-    "    set -- $fb_line; fb_local=$4; fb_peer=$5",
+    '    set -- $fb_line; fb_local=$4; fb_peer=$5',
     '    fb_lport=${fb_local##*:}; FB_PEERPORT=${fb_peer##*:}; FB_PEER=${fb_peer%:*}; FB_PEER=${FB_PEER#\\[}; FB_PEER=${FB_PEER%]}',
     '  fi',
     'fi',

@@ -20,7 +20,16 @@ import { defineStepType } from './define.js';
 import { iptApply, nftTable, type Hook, type Rule } from './firewall-rules.js';
 import { detectBackend, detectManagement, preamble, restoreFunctions, saveRules } from './firewall-state.js';
 import { DROPIN_NAME, sshdFunctions } from './harden-sshd.js';
-import { backendSchema, cidrFamily, cidrSchema, deadmanSchema, managementSchema, portSchema, stateDir, stateIdSchema } from './net-params.js';
+import {
+  backendSchema,
+  cidrFamily,
+  cidrSchema,
+  deadmanSchema,
+  managementSchema,
+  portSchema,
+  stateDir,
+  stateIdSchema,
+} from './net-params.js';
 
 export const HARDEN_NAME = 'firebreak_harden';
 const HARDEN_HOOKS: readonly Hook[] = ['input', 'output', 'raw-prerouting', 'raw-output'];
@@ -28,24 +37,61 @@ const SYSCTL_FILE = '/etc/sysctl.d/90-firebreak-harden.conf';
 
 const schema = z
   .strictObject({
-    ssh_port: portSchema.optional().describe('Move sshd to this port (the old one closes once a fresh connection and the new port are confirmed)'),
+    ssh_port: portSchema
+      .optional()
+      .describe('Move sshd to this port (the old one closes once a fresh connection and the new port are confirmed)'),
     keep_old_port: z.boolean().default(false).describe('Keep listening on the old port(s) too'),
-    check_new_port: z.boolean().default(true).describe('Check from the controller that the new port answers (turn off behind a jump host)'),
-    key_only: z.boolean().optional().describe('Key-only auth: PasswordAuthentication no, KbdInteractiveAuthentication no'),
+    check_new_port: z
+      .boolean()
+      .default(true)
+      .describe('Check from the controller that the new port answers (turn off behind a jump host)'),
+    key_only: z
+      .boolean()
+      .optional()
+      .describe('Key-only auth: PasswordAuthentication no, KbdInteractiveAuthentication no'),
     permit_root_login: z.enum(['no', 'prohibit-password']).optional(),
-    allow_users: z.array(z.string().regex(/^!?[A-Za-z0-9._*?-]+(@[A-Za-z0-9._*?:/!-]+)?$/, 'an AllowUsers pattern: user or user@host/CIDR')).min(1).optional(),
+    allow_users: z
+      .array(
+        z
+          .string()
+          .regex(/^!?[A-Za-z0-9._*?-]+(@[A-Za-z0-9._*?:/!-]+)?$/, 'an AllowUsers pattern: user or user@host/CIDR'),
+      )
+      .min(1)
+      .optional(),
     sshd_options: z
-      .record(z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/, 'an sshd_config keyword'), z.union([z.string(), z.number()]).transform(String).pipe(z.string().regex(/^[^\n\r]+$/, 'one line')))
+      .record(
+        z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/, 'an sshd_config keyword'),
+        z
+          .union([z.string(), z.number()])
+          .transform(String)
+          .pipe(z.string().regex(/^[^\n\r]+$/, 'one line')),
+      )
       .default({})
       .describe('More sshd_config settings, e.g. {MaxAuthTries: 3}'),
-    sshd_config: z.string().regex(/^\/[A-Za-z0-9._/-]+$/, 'an absolute path').default('/etc/ssh/sshd_config'),
-    ssh_sources: z.array(cidrSchema).min(1).optional().describe('Firewall: only these (and the management channel) reach the SSH port(s)'),
+    sshd_config: z
+      .string()
+      .regex(/^\/[A-Za-z0-9._/-]+$/, 'an absolute path')
+      .default('/etc/ssh/sshd_config'),
+    ssh_sources: z
+      .array(cidrSchema)
+      .min(1)
+      .optional()
+      .describe('Firewall: only these (and the management channel) reach the SSH port(s)'),
     block_outbound_ssh: z
       .union([z.boolean(), z.strictObject({ allow: z.array(cidrSchema).default([]) })])
       .optional()
       .describe('Firewall: drop outbound TCP/22 except to `allow`'),
-    conntrack_max: z.number().int().min(1024).max(2 ** 31 - 1).optional().describe('Raise net.netfilter.nf_conntrack_max to this (never lowers it)'),
-    notrack: z.array(z.strictObject({ port: portSchema, proto: z.enum(['tcp', 'udp']).default('tcp') })).default([]).describe('Service ports whose traffic skips conntrack (raw NOTRACK)'),
+    conntrack_max: z
+      .number()
+      .int()
+      .min(1024)
+      .max(2 ** 31 - 1)
+      .optional()
+      .describe('Raise net.netfilter.nf_conntrack_max to this (never lowers it)'),
+    notrack: z
+      .array(z.strictObject({ port: portSchema, proto: z.enum(['tcp', 'udp']).default('tcp') }))
+      .default([])
+      .describe('Service ports whose traffic skips conntrack (raw NOTRACK)'),
     management: managementSchema,
     deadman_seconds: deadmanSchema,
     backend: backendSchema,
@@ -53,13 +99,30 @@ const schema = z
     id: stateIdSchema,
   })
   .superRefine((v, ctx) => {
-    const any = v.ssh_port ?? v.key_only ?? v.permit_root_login ?? v.allow_users ?? v.ssh_sources ?? v.block_outbound_ssh ?? v.conntrack_max;
-    if (any === undefined && !v.notrack.length && !Object.keys(v.sshd_options).length) ctx.addIssue({ code: 'custom', message: 'harden needs at least one remedy (ssh_port, key_only, permit_root_login, allow_users, sshd_options, ssh_sources, block_outbound_ssh, conntrack_max, notrack)' });
+    const any =
+      v.ssh_port ??
+      v.key_only ??
+      v.permit_root_login ??
+      v.allow_users ??
+      v.ssh_sources ??
+      v.block_outbound_ssh ??
+      v.conntrack_max;
+    if (any === undefined && !v.notrack.length && !Object.keys(v.sshd_options).length)
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'harden needs at least one remedy (ssh_port, key_only, permit_root_login, allow_users, sshd_options, ssh_sources, block_outbound_ssh, conntrack_max, notrack)',
+      });
   });
 
 type Params = z.output<typeof schema>;
 
-const usesSshd = (p: Params) => p.ssh_port !== undefined || p.key_only !== undefined || p.permit_root_login !== undefined || p.allow_users !== undefined || Object.keys(p.sshd_options).length > 0;
+const usesSshd = (p: Params) =>
+  p.ssh_port !== undefined ||
+  p.key_only !== undefined ||
+  p.permit_root_login !== undefined ||
+  p.allow_users !== undefined ||
+  Object.keys(p.sshd_options).length > 0;
 
 export function hardenRules(p: Params): Rule[] {
   const v6ok = (c: string) => p.ipv6 || cidrFamily(c) !== 6;
@@ -71,7 +134,9 @@ export function hardenRules(p: Params): Rule[] {
       { hook: 'input', lo: true, verdict: 'allow' },
       { hook: 'input', src: { ref: 'FB_M' }, proto: 'tcp', dport: ssh, verdict: 'allow' },
       { hook: 'input', src: { ref: 'FB_PEER' }, proto: 'tcp', dport: ssh, verdict: 'allow' },
-      ...p.ssh_sources.filter(v6ok).map((c): Rule => ({ hook: 'input', src: c, proto: 'tcp', dport: ssh, verdict: 'allow' })),
+      ...p.ssh_sources
+        .filter(v6ok)
+        .map((c): Rule => ({ hook: 'input', src: c, proto: 'tcp', dport: ssh, verdict: 'allow' })),
       { hook: 'input', ...fam, proto: 'tcp', dport: ssh, verdict: 'drop' },
     );
   }
@@ -84,14 +149,22 @@ export function hardenRules(p: Params): Rule[] {
     );
   }
   for (const n of p.notrack) {
-    rules.push({ hook: 'raw-prerouting', proto: n.proto, dport: n.port, verdict: 'notrack' }, { hook: 'raw-output', proto: n.proto, sport: n.port, verdict: 'notrack' });
+    rules.push(
+      { hook: 'raw-prerouting', proto: n.proto, dport: n.port, verdict: 'notrack' },
+      { hook: 'raw-output', proto: n.proto, sport: n.port, verdict: 'notrack' },
+    );
   }
   return rules;
 }
 
 /** Shared by every harden script: where sshd and its config are, and the drop-in (empty: managed block). */
 function sshdVars(p: Params): string[] {
-  return [`cfg=${quote(p.sshd_config)}`, 'fb_sshd=$(command -v sshd 2>/dev/null || echo /usr/sbin/sshd)', 'fb_dropin=$(cat "$d/dropin" 2>/dev/null)', 'fb_move=$(cat "$d/move" 2>/dev/null)'];
+  return [
+    `cfg=${quote(p.sshd_config)}`,
+    'fb_sshd=$(command -v sshd 2>/dev/null || echo /usr/sbin/sshd)',
+    'fb_dropin=$(cat "$d/dropin" 2>/dev/null)',
+    'fb_move=$(cat "$d/move" 2>/dev/null)',
+  ];
 }
 
 function restoreBody(p: Params, firewall: boolean): string[] {
@@ -138,7 +211,11 @@ function applyScript(p: Params, dir: string): string {
     ...(sshd
       ? [
           '[ -x "$fb_sshd" ] && [ -f "$cfg" ] || fb_fail "no sshd or no $cfg"',
-          ...(p.permit_root_login === 'no' ? ['[ "${SUDO_USER:-$(id -un)}" = root ] && fb_fail "PermitRootLogin no would lock out this session (logged in as root): connect as another user with become: true; nothing was changed"'] : []),
+          ...(p.permit_root_login === 'no'
+            ? [
+                '[ "${SUDO_USER:-$(id -un)}" = root ] && fb_fail "PermitRootLogin no would lock out this session (logged in as root): connect as another user with become: true; nothing was changed"',
+              ]
+            : []),
           'fb_old=$("$fb_sshd" -T -f "$cfg" 2>&1) || fb_fail "the current sshd configuration does not pass sshd -T, fix it first: $(printf %s "$fb_old" | tail -n 3)"',
           'fb_old=$(printf "%s\\n" "$fb_old" | awk \'$1 == "port" {print $2}\' | sort -un | tr "\\n" " ")',
           ...(p.ssh_port !== undefined
@@ -151,7 +228,9 @@ function applyScript(p: Params, dir: string): string {
             : ['fb_move=; fb_now=; fb_final=']),
         ]
       : []),
-    ...(firewall ? [...detectBackend(p.backend, p.ipv6), ...(p.ssh_sources ? detectManagement(p.management) : [])] : []),
+    ...(firewall
+      ? [...detectBackend(p.backend, p.ipv6), ...(p.ssh_sources ? detectManagement(p.management) : [])]
+      : []),
     'rm -rf "$d"; mkdir -p "$d" || fb_fail "cannot create $d"; chmod 700 "$d"',
     ...(sshd
       ? [
@@ -164,12 +243,20 @@ function applyScript(p: Params, dir: string): string {
           'echo "sshd: new configuration passes sshd -t and sshd -T (${fb_dropin:-managed block in $cfg})"',
         ]
       : []),
-    ...(firewall ? ['echo "$fb_backend" > "$d/backend"', ...saveRules(), ...restoreFunctions(HARDEN_NAME, HARDEN_HOOKS)] : []),
+    ...(firewall
+      ? ['echo "$fb_backend" > "$d/backend"', ...saveRules(), ...restoreFunctions(HARDEN_NAME, HARDEN_HOOKS)]
+      : []),
     ...writeRestoreScript(dir, restoreBody(p, firewall)),
     ...deadmanFunctions(`firebreak-deadman-harden-${p.id}`),
     ...armLine(p.deadman_seconds, 'hardening'),
     'touch "$d/active"',
-    ...(sshd ? ['fb_reload_sshd || fb_rollback_now "reloading sshd failed"', 'fb_wait_listen "${fb_now:-$fb_old}" || fb_rollback_now "sshd did not come back"', 'echo "sshd: reloaded, listening on ${fb_now:-$fb_old}"'] : []),
+    ...(sshd
+      ? [
+          'fb_reload_sshd || fb_rollback_now "reloading sshd failed"',
+          'fb_wait_listen "${fb_now:-$fb_old}" || fb_rollback_now "sshd did not come back"',
+          'echo "sshd: reloaded, listening on ${fb_now:-$fb_old}"',
+        ]
+      : []),
     ...(firewall
       ? [
           ...(p.ssh_sources
@@ -179,7 +266,10 @@ function applyScript(p: Params, dir: string): string {
                 'FB_SSH_PORTS=$(for fb_port in $fb_old $fb_now $FB_P; do echo "$fb_port"; done | sort -un | tr "\\n" , | sed "s/,$//")',
               ]
             : []),
-          ...['FB_M', 'FB_PEER'].map((v) => `fb_ipt_${v}() { case "$${v}" in *:*) ${p.ipv6 ? 'ip6tables "$@"' : 'return 0'};; *) iptables "$@";; esac; }`),
+          ...['FB_M', 'FB_PEER'].map(
+            (v) =>
+              `fb_ipt_${v}() { case "$${v}" in *:*) ${p.ipv6 ? 'ip6tables "$@"' : 'return 0'};; *) iptables "$@";; esac; }`,
+          ),
           'if [ "$fb_backend" = nft ]; then',
           '  cat > "$d/rules.nft" <<FB_RULES_EOF',
           nftTable(HARDEN_NAME, rules),
@@ -234,7 +324,8 @@ function newPortCheck(host: Host, port: number, seconds: number): Action {
 
 export const harden = defineStepType({
   type: 'harden',
-  description: 'Harden SSH (port, key-only, root login, AllowUsers), firewall (SSH sources, outbound :22, NOTRACK) and nf_conntrack_max, with sshd -t and a dead-man rollback',
+  description:
+    'Harden SSH (port, key-only, root login, AllowUsers), firewall (SSH sources, outbound :22, NOTRACK) and nf_conntrack_max, with sshd -t and a dead-man rollback',
   schema,
   shellFields: [],
   changes: true,
@@ -242,7 +333,10 @@ export const harden = defineStepType({
     const dir = stateDir('harden', p.id);
     return [
       { kind: 'exec', command: applyScript(p, dir) },
-      { kind: 'fresh-connection', onFailure: `the hardening is not confirmed: the host puts its previous sshd config and rules back by itself within ${p.deadman_seconds} s (dead-man timer)` },
+      {
+        kind: 'fresh-connection',
+        onFailure: `the hardening is not confirmed: the host puts its previous sshd config and rules back by itself within ${p.deadman_seconds} s (dead-man timer)`,
+      },
       ...(p.ssh_port !== undefined && p.check_new_port ? [newPortCheck(ctx.host, p.ssh_port, p.deadman_seconds)] : []),
       { kind: 'exec', command: commitScript(p, dir) },
     ];

@@ -16,7 +16,15 @@ import { defineStepType } from './define.js';
 import { iptApply, iptRemove, nftTable, type Hook, type Rule } from './firewall-rules.js';
 import { detectBackend, detectManagement, preamble, restoreFunctions, SAVED, saveRules } from './firewall-state.js';
 import {
-  allowEntrySchema, backendSchema, cidrFamily, deadmanSchema, managementSchema, optionalAddress, portSchema, stateDir, stateIdSchema,
+  allowEntrySchema,
+  backendSchema,
+  cidrFamily,
+  deadmanSchema,
+  managementSchema,
+  optionalAddress,
+  portSchema,
+  stateDir,
+  stateIdSchema,
   type AllowEntry,
 } from './net-params.js';
 
@@ -26,22 +34,41 @@ export const ISOLATE_HOOKS: readonly Hook[] = ['input', 'output', 'forward'];
 
 const schema = z
   .strictObject({
-    mode: z.enum(['full', 'outbound-ssh']).default('full').describe('full: cut everything but management and the allow-list; outbound-ssh: only drop outbound TCP/22'),
+    mode: z
+      .enum(['full', 'outbound-ssh'])
+      .default('full')
+      .describe('full: cut everything but management and the allow-list; outbound-ssh: only drop outbound TCP/22'),
     management: managementSchema,
-    allow: z.array(allowEntrySchema).default([]).describe('Traffic that stays allowed, e.g. {to: 10.0.0.53, port: 53, proto: udp}'),
+    allow: z
+      .array(allowEntrySchema)
+      .default([])
+      .describe('Traffic that stays allowed, e.g. {to: 10.0.0.53, port: 53, proto: udp}'),
     deadman_seconds: deadmanSchema,
     backend: backendSchema,
     ipv6: z.boolean().default(true).describe('Isolate IPv6 too'),
-    flush_conntrack: z.boolean().default(true).describe('Delete tracked connections the isolation cuts (never the management one)'),
-    verify_target: optionalAddress.default('').describe('An address the host must no longer reach (checked from the host); empty: skip'),
+    flush_conntrack: z
+      .boolean()
+      .default(true)
+      .describe('Delete tracked connections the isolation cuts (never the management one)'),
+    verify_target: optionalAddress
+      .default('')
+      .describe('An address the host must no longer reach (checked from the host); empty: skip'),
     verify_port: portSchema.default(22).describe('TCP port for the verify_target check'),
     id: stateIdSchema,
   })
   .superRefine((v, ctx) => {
     if (v.mode !== 'outbound-ssh') return;
     v.allow.forEach((a, i) => {
-      if (a.from !== undefined || (a.port !== undefined && a.port !== 22) || (a.proto !== undefined && a.proto !== 'tcp')) {
-        ctx.addIssue({ code: 'custom', path: ['allow', i], message: 'mode outbound-ssh only takes {to: CIDR} entries (allowed SSH targets)' });
+      if (
+        a.from !== undefined ||
+        (a.port !== undefined && a.port !== 22) ||
+        (a.proto !== undefined && a.proto !== 'tcp')
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['allow', i],
+          message: 'mode outbound-ssh only takes {to: CIDR} entries (allowed SSH targets)',
+        });
       }
     });
   });
@@ -55,21 +82,44 @@ const PEERPORT = { ref: 'FB_PEERPORT' };
 
 /** Rules for one allow entry: the traffic itself, and its replies (only of connections it started). */
 function allowRules(a: AllowEntry): Rule[] {
-  const protos = a.proto === 'any' || (a.proto === undefined && a.port === undefined) ? [undefined] : a.proto ? [a.proto] : (['tcp', 'udp'] as const);
+  const protos =
+    a.proto === 'any' || (a.proto === undefined && a.port === undefined)
+      ? [undefined]
+      : a.proto
+        ? [a.proto]
+        : (['tcp', 'udp'] as const);
   const outbound = a.to !== undefined;
   const peer = (a.to ?? a.from) as string;
   return protos.flatMap((proto): Rule[] => {
     const p = proto === undefined ? {} : { proto };
     // Outbound: out to peer:port, replies in from it. Inbound: in from peer to our port, replies out.
-    const there: Rule = { hook: outbound ? 'output' : 'input', ...(outbound ? { dst: peer } : { src: peer }), ...p, ...(a.port ? { dport: a.port } : {}), verdict: 'allow' };
-    const back: Rule = { hook: outbound ? 'input' : 'output', ...(outbound ? { src: peer } : { dst: peer }), ...p, ...(a.port ? { sport: a.port } : {}), established: true, verdict: 'allow' };
+    const there: Rule = {
+      hook: outbound ? 'output' : 'input',
+      ...(outbound ? { dst: peer } : { src: peer }),
+      ...p,
+      ...(a.port ? { dport: a.port } : {}),
+      verdict: 'allow',
+    };
+    const back: Rule = {
+      hook: outbound ? 'input' : 'output',
+      ...(outbound ? { src: peer } : { dst: peer }),
+      ...p,
+      ...(a.port ? { sport: a.port } : {}),
+      established: true,
+      verdict: 'allow',
+    };
     return [there, back];
   });
 }
 
 export function isolationRules(p: Params): Rule[] {
   const allow = p.allow.filter((a) => p.ipv6 || cidrFamily(a.to ?? a.from ?? '') !== 6);
-  const drop = (hook: Hook, extra: Partial<Rule> = {}): Rule => ({ hook, ...(p.ipv6 ? {} : { family: 4 }), ...extra, verdict: 'drop' });
+  const drop = (hook: Hook, extra: Partial<Rule> = {}): Rule => ({
+    hook,
+    ...(p.ipv6 ? {} : { family: 4 }),
+    ...extra,
+    verdict: 'drop',
+  });
   const mgmtOut: Rule = { hook: 'output', dst: M, proto: 'tcp', sport: P, verdict: 'allow' };
   if (p.mode === 'outbound-ssh') {
     return [
@@ -115,7 +165,9 @@ function prepareScript(p: Params, dir: string): string {
 
 /** For Ref-family iptables rules: the right binary for the address in that variable (nothing for an unfiltered IPv6). */
 function iptFamilyFunctions(ipv6: boolean): string[] {
-  return ['FB_M', 'FB_PEER'].map((v) => `fb_ipt_${v}() { case "$${v}" in *:*) ${ipv6 ? 'ip6tables "$@"' : 'return 0'};; *) iptables "$@";; esac; }`);
+  return ['FB_M', 'FB_PEER'].map(
+    (v) => `fb_ipt_${v}() { case "$${v}" in *:*) ${ipv6 ? 'ip6tables "$@"' : 'return 0'};; *) iptables "$@";; esac; }`,
+  );
 }
 
 function conntrackFlush(p: Params): string[] {
@@ -155,7 +207,12 @@ function applyScript(p: Params, dir: string): string {
     'read -r fb_backend < "$d/backend"; read -r FB_M FB_P FB_PEER FB_PEERPORT < "$d/management"',
     'case "$FB_M" in *:*) FB_M_FAM=ip6;; *) FB_M_FAM=ip;; esac; case "$FB_PEER" in *:*) FB_PEER_FAM=ip6;; *) FB_PEER_FAM=ip;; esac',
     ...iptFamilyFunctions(p.ipv6),
-    ...writeRestoreScript(dir, [...restoreFunctions(ISOLATE_NAME, ISOLATE_HOOKS), 'fb_fw_restore "${1:-exact}"; fb_rc=$?', 'rm -f "$d/active"', 'exit $fb_rc']),
+    ...writeRestoreScript(dir, [
+      ...restoreFunctions(ISOLATE_NAME, ISOLATE_HOOKS),
+      'fb_fw_restore "${1:-exact}"; fb_rc=$?',
+      'rm -f "$d/active"',
+      'exit $fb_rc',
+    ]),
     ...deadmanFunctions(`firebreak-deadman-isolate-${p.id}`),
     ...armLine(p.deadman_seconds, 'isolation'),
     'touch "$d/active"',
@@ -177,7 +234,14 @@ function applyScript(p: Params, dir: string): string {
 }
 
 /** The rules now in force, and the outbound test: a connection to a non-allowed address must fail. */
-export function verifyScript(step: string, dir: string, name: string, target: string, port: number, what: string): string {
+export function verifyScript(
+  step: string,
+  dir: string,
+  name: string,
+  target: string,
+  port: number,
+  what: string,
+): string {
   return [
     ...preamble(step, dir, `verify the ${what}`),
     'read -r fb_backend < "$d/backend" 2>/dev/null || fb_backend=nft',
@@ -186,7 +250,7 @@ export function verifyScript(step: string, dir: string, name: string, target: st
       ? `echo "verify: no verify_target given: the outbound test is skipped"`
       : [
           `fb_t=${quote(target)}; fb_port=${port}`,
-          "if command -v bash >/dev/null 2>&1; then fb_probe() { $(command -v timeout >/dev/null 2>&1 && echo timeout 3) bash -c 'exec 3<>\"/dev/tcp/$0/$1\"' \"$fb_t\" \"$fb_port\" 2>/dev/null; }",
+          'if command -v bash >/dev/null 2>&1; then fb_probe() { $(command -v timeout >/dev/null 2>&1 && echo timeout 3) bash -c \'exec 3<>"/dev/tcp/$0/$1"\' "$fb_t" "$fb_port" 2>/dev/null; }',
           'elif command -v nc >/dev/null 2>&1; then fb_probe() { nc -z -w 3 "$fb_t" "$fb_port" 2>/dev/null; }',
           'else fb_fail "verify: neither bash nor nc on the host: cannot test that $fb_t:$fb_port is cut"; fi',
           `fb_probe && fb_fail "verify: the host still reaches $fb_t:$fb_port: the ${what} is NOT effective"`,
@@ -197,7 +261,8 @@ export function verifyScript(step: string, dir: string, name: string, target: st
 
 export const isolate = defineStepType({
   type: 'isolate',
-  description: 'Cut the host off the network (or only outbound TCP/22) but keep the management SSH channel; dead-man rollback unless a fresh connection confirms',
+  description:
+    'Cut the host off the network (or only outbound TCP/22) but keep the management SSH channel; dead-man rollback unless a fresh connection confirms',
   schema,
   shellFields: [],
   changes: true,
@@ -207,9 +272,21 @@ export const isolate = defineStepType({
       { kind: 'exec', command: prepareScript(p, dir) },
       ...SAVED.map((s) => itemAction({ label: `isolate/${p.id}/${s.label}`, file: `${dir}/${s.file}` })),
       { kind: 'exec', command: applyScript(p, dir) },
-      { kind: 'fresh-connection', onFailure: `the isolation is not confirmed: the host puts its previous rules back by itself within ${p.deadman_seconds} s (dead-man timer)` },
-      { kind: 'exec', command: [...preamble('isolate', dir, 'a fresh connection got in: disarm the dead-man timer'), ...disarmScript('isolation')].join('\n') },
-      { kind: 'exec', command: verifyScript('isolate', dir, ISOLATE_NAME, p.verify_target, p.verify_port, 'isolation') },
+      {
+        kind: 'fresh-connection',
+        onFailure: `the isolation is not confirmed: the host puts its previous rules back by itself within ${p.deadman_seconds} s (dead-man timer)`,
+      },
+      {
+        kind: 'exec',
+        command: [
+          ...preamble('isolate', dir, 'a fresh connection got in: disarm the dead-man timer'),
+          ...disarmScript('isolation'),
+        ].join('\n'),
+      },
+      {
+        kind: 'exec',
+        command: verifyScript('isolate', dir, ISOLATE_NAME, p.verify_target, p.verify_port, 'isolation'),
+      },
     ];
   },
 });

@@ -30,9 +30,17 @@ const pid = z.number().int().min(2, 'PID 1 is init: never killed').max(4_194_304
 
 const object = z.strictObject({
   pids: z.array(pid).default([]).describe('PIDs to stop, preserve and kill'),
-  from: z.string().min(1).optional().describe('Register name of an earlier step: its process.suspicious findings (detail.pid, detail.sha256)'),
+  from: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Register name of an earlier step: its process.suspicious findings (detail.pid, detail.sha256)'),
   min_severity: minSeveritySchema,
-  name: z.string().min(1).optional().describe('Pattern (extended regex, like pgrep -f) matched against full command lines on the host'),
+  name: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Pattern (extended regex, like pgrep -f) matched against full command lines on the host'),
 });
 
 interface Target {
@@ -80,7 +88,10 @@ function checkArgs(t: Target): string {
 function pidActions(targets: Target[]): Action[] {
   if (targets.length === 0) return [];
   const each = (body: (t: Target) => string) => targets.map(body).join('\n');
-  const freeze = each((t) => `if fb_check ${checkArgs(t)}; then kill -STOP ${t.pid} && echo "PID ${t.pid}: stopped: $fb_exe: $(tr '\\000' ' ' < /proc/${t.pid}/cmdline)"; fi`);
+  const freeze = each(
+    (t) =>
+      `if fb_check ${checkArgs(t)}; then kill -STOP ${t.pid} && echo "PID ${t.pid}: stopped: $fb_exe: $(tr '\\000' ' ' < /proc/${t.pid}/cmdline)"; fi`,
+  );
   const kill = `fb_k=""
 ${each((t) => `if fb_check ${checkArgs(t)}; then kill -KILL ${t.pid}; fb_k="$fb_k ${t.pid}"; fi`)}
 fb_i=0; while :; do fb_left=""; for fb_p in $fb_k; do fb_alive $fb_p && fb_left="$fb_left $fb_p"; done
@@ -88,7 +99,13 @@ fb_i=0; while :; do fb_left=""; for fb_p in $fb_k; do fb_alive $fb_p && fb_left=
 for fb_p in $fb_k; do case "$fb_left " in *" $fb_p "*) ;; *) echo "PID $fb_p: killed, gone";; esac; done
 [ -z "$fb_left" ] || { echo "kill_process: still running after SIGKILL:$fb_left" >&2; exit 1; }`;
   return [
-    { kind: 'exec', command: script('# kill_process: SIGSTOP the targets (PID 1, our own connection, gone or reused PIDs are left alone)', head(freeze)) },
+    {
+      kind: 'exec',
+      command: script(
+        '# kill_process: SIGSTOP the targets (PID 1, our own connection, gone or reused PIDs are left alone)',
+        head(freeze),
+      ),
+    },
     ...targets.flatMap((t): Action[] => [
       {
         kind: 'evidence',
@@ -124,17 +141,36 @@ fb_left=$(fb_match | tr '\\n' ' ')
 [ -z "$fb_left" ] || { echo "kill_process: still running after SIGKILL: $fb_left" >&2; exit 1; }`;
   return [
     { kind: 'exec', command: script('# kill_process: SIGSTOP what matches the pattern', head(match, freeze)) },
-    { kind: 'evidence', label: 'kill_process/name-matches.tar', source: { kind: 'command', value: `kill_process name ${pattern}` }, command: wrapEvidence(head(match, archive), false) },
-    { kind: 'exec', command: script('# kill_process: SIGKILL what matches the pattern until nothing does', head(match, FB_STOPKILL, kill)) },
+    {
+      kind: 'evidence',
+      label: 'kill_process/name-matches.tar',
+      source: { kind: 'command', value: `kill_process name ${pattern}` },
+      command: wrapEvidence(head(match, archive), false),
+    },
+    {
+      kind: 'exec',
+      command: script(
+        '# kill_process: SIGKILL what matches the pattern until nothing does',
+        head(match, FB_STOPKILL, kill),
+      ),
+    },
   ];
 }
 
 export const killProcess = defineStepType({
   type: 'kill_process',
-  description: 'Stop processes (SIGSTOP), preserve their binaries and /proc details as evidence (hashed on both ends), SIGKILL them, verify they are gone',
+  description:
+    'Stop processes (SIGSTOP), preserve their binaries and /proc details as evidence (hashed on both ends), SIGKILL them, verify they are gone',
   schema: z
-    .union([object, pid.transform((p) => object.parse({ pids: [p] })), z.array(pid).transform((pids) => object.parse({ pids }))])
-    .refine((p) => p.pids.length > 0 || p.from !== undefined || p.name !== undefined, 'kill_process needs pids, from or name'),
+    .union([
+      object,
+      pid.transform((p) => object.parse({ pids: [p] })),
+      z.array(pid).transform((pids) => object.parse({ pids })),
+    ])
+    .refine(
+      (p) => p.pids.length > 0 || p.from !== undefined || p.name !== undefined,
+      'kill_process needs pids, from or name',
+    ),
   shellFields: [],
   changes: true,
   plan(p, ctx) {
@@ -142,7 +178,11 @@ export const killProcess = defineStepType({
     const notes: Action[] = [];
     if (p.from !== undefined) {
       const found = findingsFrom(ctx.registered, p.from, ['process.suspicious'], 'kill_process', p.min_severity);
-      if (found.planTime) notes.push({ kind: 'exec', command: `# at run time, the same actions for each PID in ${placeholderText(p.from, 'findings')} (process.suspicious)` });
+      if (found.planTime)
+        notes.push({
+          kind: 'exec',
+          command: `# at run time, the same actions for each PID in ${placeholderText(p.from, 'findings')} (process.suspicious)`,
+        });
       for (const f of found.items) {
         const n = Number(detailString(f, 'pid'));
         if (!Number.isInteger(n) || n < 2 || targets.has(n)) continue;
@@ -150,7 +190,18 @@ export const killProcess = defineStepType({
         targets.set(n, sha && /^[0-9a-f]{64}$/.test(sha) ? { pid: n, sha256: sha } : { pid: n });
       }
     }
-    const actions = [...pidActions([...targets.values()]), ...notes, ...(p.name !== undefined ? nameActions(p.name) : [])];
-    return actions.length ? actions : [{ kind: 'exec', command: `echo ${quote(`kill_process: no process to kill (the findings of ${p.from ?? '-'} name none)`)}` }];
+    const actions = [
+      ...pidActions([...targets.values()]),
+      ...notes,
+      ...(p.name !== undefined ? nameActions(p.name) : []),
+    ];
+    return actions.length
+      ? actions
+      : [
+          {
+            kind: 'exec',
+            command: `echo ${quote(`kill_process: no process to kill (the findings of ${p.from ?? '-'} name none)`)}`,
+          },
+        ];
   },
 });

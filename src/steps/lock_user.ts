@@ -24,16 +24,34 @@ import { detailString, findingsFrom, minSeveritySchema, placeholderText, unique 
 
 /** Login names we act on: no leading digit (getent would read it as a UID), no spaces, no `:`. */
 const USER_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}\$?$/;
-const userName = z.string().regex(USER_NAME, 'a user name: letters, digits, _ . - (not starting with a digit), at most 32 characters');
+const userName = z
+  .string()
+  .regex(USER_NAME, 'a user name: letters, digits, _ . - (not starting with a digit), at most 32 characters');
 
-const USER_KINDS = ['account.sudo', 'account.uid0', 'ssh.authorized_key', 'login.active'] as const satisfies readonly FindingKind[];
+const USER_KINDS = [
+  'account.sudo',
+  'account.uid0',
+  'ssh.authorized_key',
+  'login.active',
+] as const satisfies readonly FindingKind[];
 
 const object = z.strictObject({
   users: z.array(userName).default([]).describe('Users to lock'),
-  from: z.string().min(1).optional().describe('Register name of an earlier step: lock the users its findings name (detail.user)'),
-  kinds: z.array(z.enum(USER_KINDS)).min(1).default([...USER_KINDS]).describe(`Finding kinds read with from (default: ${USER_KINDS.join(', ')})`),
+  from: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Register name of an earlier step: lock the users its findings name (detail.user)'),
+  kinds: z
+    .array(z.enum(USER_KINDS))
+    .min(1)
+    .default([...USER_KINDS])
+    .describe(`Finding kinds read with from (default: ${USER_KINDS.join(', ')})`),
   min_severity: minSeveritySchema,
-  kill_sessions: z.boolean().default(true).describe("SIGKILL the user's sessions and processes (sshd session processes included)"),
+  kill_sessions: z
+    .boolean()
+    .default(true)
+    .describe("SIGKILL the user's sessions and processes (sshd session processes included)"),
   expire: z.boolean().default(true).describe('Expire the account (chage -E 0): refuses key logins too'),
 });
 
@@ -99,8 +117,12 @@ for fb_x in $(fb_locks); do
   fb_u=\${fb_x%:*}; fb_id=\${fb_x##*:}; fb_ok=1
   fb_s=$(passwd -S "$fb_u" | awk '{print $2}')
   case "$fb_s" in L|LK) ;; *) echo "lock_user: $fb_u: the password is not locked (passwd -S: $fb_s)" >&2; fb_ok=0;; esac
-${p.expire ? `  [ "$(getent shadow "$fb_u" | cut -d: -f8)" = 0 ] || { echo "lock_user: $fb_u: the account is not expired" >&2; fb_ok=0; }\n` : ''}${p.kill_sessions ? `  fb_p=$(fb_sel user "$fb_u" "$fb_id" | sort -n | tr '\\n' ' ')
-  [ -z "\${fb_p% }" ] || { echo "lock_user: $fb_u: processes still running: $fb_p" >&2; fb_ok=0; }\n` : ''}  [ $fb_ok = 1 ] && echo "$fb_u: locked${p.expire ? ', expired' : ''}${p.kill_sessions ? ', no process left' : ''}"
+${p.expire ? `  [ "$(getent shadow "$fb_u" | cut -d: -f8)" = 0 ] || { echo "lock_user: $fb_u: the account is not expired" >&2; fb_ok=0; }\n` : ''}${
+    p.kill_sessions
+      ? `  fb_p=$(fb_sel user "$fb_u" "$fb_id" | sort -n | tr '\\n' ' ')
+  [ -z "\${fb_p% }" ] || { echo "lock_user: $fb_u: processes still running: $fb_p" >&2; fb_ok=0; }\n`
+      : ''
+  }  [ $fb_ok = 1 ] && echo "$fb_u: locked${p.expire ? ', expired' : ''}${p.kill_sessions ? ', no process left' : ''}"
   [ $fb_ok = 1 ] || fb_bad=1
 done
 exit $fb_bad`;
@@ -108,9 +130,14 @@ exit $fb_bad`;
 
 export const lockUser = defineStepType({
   type: 'lock_user',
-  description: "Lock and expire accounts, kill their sessions and processes (sshd sessions included), record it as evidence; never the responder's own account or root",
+  description:
+    "Lock and expire accounts, kill their sessions and processes (sshd sessions included), record it as evidence; never the responder's own account or root",
   schema: z
-    .union([object, userName.transform((u) => object.parse({ users: [u] })), z.array(userName).transform((users) => object.parse({ users }))])
+    .union([
+      object,
+      userName.transform((u) => object.parse({ users: [u] })),
+      z.array(userName).transform((users) => object.parse({ users })),
+    ])
     .refine((p) => p.users.length > 0 || p.from !== undefined, 'lock_user needs users, from, or both'),
   shellFields: [],
   changes: true,
@@ -121,21 +148,40 @@ export const lockUser = defineStepType({
       const found = findingsFrom(ctx.registered, p.from, p.kinds, 'lock_user', p.min_severity);
       derived = found.planTime
         ? [placeholderText(p.from, 'findings')]
-        : unique(found.items.map((f) => detailString(f, 'user')).filter((u): u is string => u !== undefined && USER_NAME.test(u) && !explicit.includes(u)));
+        : unique(
+            found.items
+              .map((f) => detailString(f, 'user'))
+              .filter((u): u is string => u !== undefined && USER_NAME.test(u) && !explicit.includes(u)),
+          );
     }
     if (explicit.length === 0 && derived.length === 0) {
-      return [{ kind: 'exec', command: `echo ${quote(`lock_user: no user to lock (the findings of ${p.from ?? '-'} name none)`)}` }];
+      return [
+        {
+          kind: 'exec',
+          command: `echo ${quote(`lock_user: no user to lock (the findings of ${p.from ?? '-'} name none)`)}`,
+        },
+      ];
     }
-    const head = script(`FB_EXPLICIT=${quote(explicit.join(' '))}; FB_DERIVED=${quote(derived.join(' '))}`, FB_SEL, TARGETS);
+    const head = script(
+      `FB_EXPLICIT=${quote(explicit.join(' '))}; FB_DERIVED=${quote(derived.join(' '))}`,
+      FB_SEL,
+      TARGETS,
+    );
     const actions: Action[] = [
-      { kind: 'exec', command: script("# lock_user: who is the responder; refuse root and the responder's own account", head, GUARD) },
+      {
+        kind: 'exec',
+        command: script("# lock_user: who is the responder; refuse root and the responder's own account", head, GUARD),
+      },
       {
         kind: 'evidence',
         label: 'lock_user/record',
         source: { kind: 'command', value: `lock_user ${[...explicit, ...derived].join(' ')}` },
         command: wrapEvidence(script(head, FB_STOPKILL, SHOW, lockOne(p)), true),
       },
-      { kind: 'exec', command: script('# lock_user: check the accounts are locked and nothing of them runs', head, verify(p)) },
+      {
+        kind: 'exec',
+        command: script('# lock_user: check the accounts are locked and nothing of them runs', head, verify(p)),
+      },
     ];
     return actions;
   },

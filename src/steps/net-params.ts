@@ -22,7 +22,10 @@ export function cidrFamily(value: string): 0 | 4 | 6 {
 
 export const cidrSchema = z
   .string()
-  .refine((s) => cidrFamily(s) !== 0 || isTemplate(s), 'expected an IPv4/IPv6 address or CIDR, e.g. 10.0.0.53 or 192.0.2.0/24')
+  .refine(
+    (s) => cidrFamily(s) !== 0 || isTemplate(s),
+    'expected an IPv4/IPv6 address or CIDR, e.g. 10.0.0.53 or 192.0.2.0/24',
+  )
   .describe('IPv4/IPv6 address or CIDR');
 
 /** An address, or '' for "not given" (so a runbook param can default to empty). */
@@ -34,7 +37,9 @@ export const portSchema = z.number().int().min(1).max(65535);
 
 export const managementSchema = z
   .strictObject({
-    address: optionalAddress.optional().describe("The responder's address (default: the peer of the live SSH connection)"),
+    address: optionalAddress
+      .optional()
+      .describe("The responder's address (default: the peer of the live SSH connection)"),
     port: portSchema.optional().describe('The SSH port to keep open (default: the live connection’s local port)'),
   })
   .default({})
@@ -53,8 +58,10 @@ export const allowEntrySchema = z
     proto: z.enum(PROTOS).optional().describe('tcp | udp | icmp | any (default: tcp and udp with a port, else any)'),
   })
   .superRefine((v, ctx) => {
-    if ((v.to === undefined) === (v.from === undefined)) ctx.addIssue({ code: 'custom', message: 'an allow entry needs exactly one of to, from' });
-    if (v.port !== undefined && (v.proto === 'icmp' || v.proto === 'any')) ctx.addIssue({ code: 'custom', path: ['port'], message: `a port needs proto tcp or udp (got ${v.proto})` });
+    if ((v.to === undefined) === (v.from === undefined))
+      ctx.addIssue({ code: 'custom', message: 'an allow entry needs exactly one of to, from' });
+    if (v.port !== undefined && (v.proto === 'icmp' || v.proto === 'any'))
+      ctx.addIssue({ code: 'custom', path: ['port'], message: `a port needs proto tcp or udp (got ${v.proto})` });
   });
 
 export type AllowEntry = z.output<typeof allowEntrySchema>;
@@ -77,7 +84,9 @@ export const deadmanSchema = z
   .min(3)
   .max(3600)
   .default(120)
-  .describe('Seconds after which the host restores its previous state unless the change was confirmed by a fresh SSH connection');
+  .describe(
+    'Seconds after which the host restores its previous state unless the change was confirmed by a fresh SSH connection',
+  );
 
 /** Where a step keeps its state on the host (root-only). */
 export function stateDir(step: 'isolate' | 'harden', id: string): string {

@@ -13,8 +13,14 @@ import { defineStepType } from './define.js';
 
 /** What "clean" is checked against: the quick, cheap part of collect. */
 const QUICK_CHECK = new Set([
-  'processes/ps', 'processes/proc', 'network/ss-tanp', 'users/passwd', 'users/accounts',
-  'persistence/crontabs', 'persistence/authorized_keys', 'persistence/ld.so.preload',
+  'processes/ps',
+  'processes/proc',
+  'network/ss-tanp',
+  'users/passwd',
+  'users/accounts',
+  'persistence/crontabs',
+  'persistence/authorized_keys',
+  'persistence/ld.so.preload',
 ]);
 
 export function quickCheckActions(): Action[] {
@@ -26,9 +32,15 @@ export function quickCheckActions(): Action[] {
 
 export const rebuild = defineStepType({
   type: 'rebuild',
-  description: "Reimage a host with a controller-side hook, wait for it, accept its new host key (this host, this step only), check it is clean",
+  description:
+    'Reimage a host with a controller-side hook, wait for it, accept its new host key (this host, this step only), check it is clean',
   schema: z.strictObject({
-    hook: z.string().min(1).describe('Command run on the controller (templated; values are shell-quoted), e.g. `firebreak lab reset {{inventory_hostname}}`'),
+    hook: z
+      .string()
+      .min(1)
+      .describe(
+        'Command run on the controller (templated; values are shell-quoted), e.g. `firebreak lab reset {{inventory_hostname}}`',
+      ),
     wait_timeout: z.number().int().positive().default(600).describe('Seconds to wait for the host to come back'),
     delay: z.number().int().positive().default(5).describe('Seconds between connection attempts'),
     check: z.boolean().default(true).describe('Quick collect afterwards; fail on findings of high severity or worse'),

@@ -5,7 +5,13 @@
  * pretending the step found nothing.
  */
 import { z } from 'zod';
-import { severityRank, type Finding, type FindingKind, type FindingSeverity, type StoredArtifact } from '../core/index.js';
+import {
+  severityRank,
+  type Finding,
+  type FindingKind,
+  type FindingSeverity,
+  type StoredArtifact,
+} from '../core/index.js';
 
 /** What a `from:` reference resolved to. `planTime`: the real value exists only when the run gets there. */
 export type FromResult<T> = { planTime: true; items: [] } | { planTime: false; items: T[] };
@@ -19,7 +25,9 @@ function lookup(registered: Record<string, unknown>, name: string, step: string)
   const value = registered[name];
   if (value === undefined || value === null || typeof value !== 'object') {
     const known = Object.keys(registered);
-    throw new Error(`${step}: from: no earlier step on this host registered "${name}"${known.length ? ` (registered: ${known.join(', ')})` : ''}`);
+    throw new Error(
+      `${step}: from: no earlier step on this host registered "${name}"${known.length ? ` (registered: ${known.join(', ')})` : ''}`,
+    );
   }
   return value as Record<string, unknown>;
 }
@@ -34,11 +42,20 @@ function isPlaceholder(value: Record<string, unknown>): boolean {
  * least `minSeverity` — acting on every `info` finding would lock every admin with a key. A skipped
  * step found nothing.
  */
-export function findingsFrom(registered: Record<string, unknown>, name: string, kinds: readonly FindingKind[], step: string, minSeverity: FindingSeverity = 'medium'): FromResult<Finding> {
+export function findingsFrom(
+  registered: Record<string, unknown>,
+  name: string,
+  kinds: readonly FindingKind[],
+  step: string,
+  minSeverity: FindingSeverity = 'medium',
+): FromResult<Finding> {
   const value = lookup(registered, name, step);
   if (isPlaceholder(value)) return { planTime: true, items: [] };
   const findings = Array.isArray(value.findings) ? (value.findings as Finding[]) : [];
-  return { planTime: false, items: findings.filter((f) => kinds.includes(f.kind) && severityRank(f.severity) >= severityRank(minSeverity)) };
+  return {
+    planTime: false,
+    items: findings.filter((f) => kinds.includes(f.kind) && severityRank(f.severity) >= severityRank(minSeverity)),
+  };
 }
 
 export const minSeveritySchema = z
@@ -47,7 +64,11 @@ export const minSeveritySchema = z
   .describe('With from: act only on findings at least this severe');
 
 /** Artifacts the registered result `name` stored (a backup step's archive and manifest). */
-export function artifactsFrom(registered: Record<string, unknown>, name: string, step: string): FromResult<StoredArtifact> {
+export function artifactsFrom(
+  registered: Record<string, unknown>,
+  name: string,
+  step: string,
+): FromResult<StoredArtifact> {
   const value = lookup(registered, name, step);
   if (isPlaceholder(value)) return { planTime: true, items: [] };
   return { planTime: false, items: Array.isArray(value.artifacts) ? (value.artifacts as StoredArtifact[]) : [] };

@@ -21,7 +21,24 @@ import { backup } from './backup.js';
 import { restore } from './restore.js';
 
 /** All step types, in the order `firebreak schema` and suggestions list them. */
-export const STEP_TYPES = [shell, script, fetch, upload, waitFor, collect, rebuild, verifyPackages, rootkitScan, lockUser, killProcess, backup, restore, isolate, unisolate, harden] as const;
+export const STEP_TYPES = [
+  shell,
+  script,
+  fetch,
+  upload,
+  waitFor,
+  collect,
+  rebuild,
+  verifyPackages,
+  rootkitScan,
+  lockUser,
+  killProcess,
+  backup,
+  restore,
+  isolate,
+  unisolate,
+  harden,
+] as const;
 
 export type StepTypeName = (typeof STEP_TYPES)[number]['type'];
 

@@ -9,13 +9,28 @@ import { quote, type Action } from '../core/index.js';
 export const healthSchema = z.union([
   z.strictObject({
     port: z.number().int().min(1).max(65535).describe('A TCP port that must accept connections'),
-    host: z.string().regex(/^[A-Za-z0-9.:_-]+$/, 'an address or host name').default('127.0.0.1').describe('Where to connect (default 127.0.0.1)'),
+    host: z
+      .string()
+      .regex(/^[A-Za-z0-9.:_-]+$/, 'an address or host name')
+      .default('127.0.0.1')
+      .describe('Where to connect (default 127.0.0.1)'),
   }),
   z.strictObject({
-    http: z.string().regex(/^https?:\/\/\S+$/, 'an http:// or https:// URL').describe('A URL to GET'),
-    status: z.number().int().min(100).max(599).optional().describe('The status it must answer (default: any 2xx or 3xx)'),
+    http: z
+      .string()
+      .regex(/^https?:\/\/\S+$/, 'an http:// or https:// URL')
+      .describe('A URL to GET'),
+    status: z
+      .number()
+      .int()
+      .min(100)
+      .max(599)
+      .optional()
+      .describe('The status it must answer (default: any 2xx or 3xx)'),
   }),
-  z.strictObject({ command: z.string().min(1).describe('A shell command that must exit 0 (templates in it are not shell-quoted)') }),
+  z.strictObject({
+    command: z.string().min(1).describe('A shell command that must exit 0 (templates in it are not shell-quoted)'),
+  }),
 ]);
 
 export type HealthCheck = z.output<typeof healthSchema>;
@@ -28,7 +43,8 @@ function probe(h: HealthCheck): { what: string; body: string; needs?: string } {
     };
   }
   if ('http' in h) {
-    const ok = h.status !== undefined ? `[ "$fb_code" = ${h.status} ]` : 'case "$fb_code" in 2??|3??) true;; *) false;; esac';
+    const ok =
+      h.status !== undefined ? `[ "$fb_code" = ${h.status} ]` : 'case "$fb_code" in 2??|3??) true;; *) false;; esac';
     return {
       what: `GET ${h.http} answers ${h.status ?? '2xx/3xx'}`,
       body: `fb_code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 5 ${quote(h.http)} 2>/dev/null); ${ok}`,
@@ -44,7 +60,11 @@ export function healthAction(h: HealthCheck, timeoutSec: number): Action {
   const w = quote(what);
   const lines = [
     `# restore: health check: ${what.replace(/\s+/g, ' ')}`,
-    ...(needs ? [`command -v ${needs} >/dev/null 2>&1 || { echo "restore: health: "${w}": ${needs} is not installed on the host" >&2; exit 1; }`] : []),
+    ...(needs
+      ? [
+          `command -v ${needs} >/dev/null 2>&1 || { echo "restore: health: "${w}": ${needs} is not installed on the host" >&2; exit 1; }`,
+        ]
+      : []),
     `fb_try() { ${body}; }`,
     `fb_end=$(( $(date +%s) + ${timeoutSec} ))`,
     `until fb_try; do [ "$(date +%s)" -lt "$fb_end" ] || { echo "restore: health: "${w}": still failing after ${timeoutSec} s" >&2; exit 1; }; sleep 1; done`,

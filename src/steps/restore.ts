@@ -21,21 +21,41 @@ const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256: 64 lowercase hex d
 
 const schema = z
   .strictObject({
-    from: z.string().min(1).optional().describe('Register name of a backup step of this run: restore its archive, check against its manifest'),
+    from: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Register name of a backup step of this run: restore its archive, check against its manifest'),
     artifact: sha256.optional().describe("SHA-256 of a backup archive in this run's evidence store (or in run_dir's)"),
-    run_dir: z.string().min(1).optional().describe("With artifact: a previous run's directory (relative to the runbook) whose evidence store has it"),
+    run_dir: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("With artifact: a previous run's directory (relative to the runbook) whose evidence store has it"),
     file: z.string().min(1).optional().describe('A local archive (relative to the runbook); needs sha256'),
     sha256: sha256.optional().describe('With file: the SHA-256 the archive must have'),
-    dest: z.string().regex(/^\//, 'an absolute path').default('/').describe('Directory to extract into (default /: paths as they were)'),
+    dest: z
+      .string()
+      .regex(/^\//, 'an absolute path')
+      .default('/')
+      .describe('Directory to extract into (default /: paths as they were)'),
     health: z.array(healthSchema).default([]).describe('Checks after the restore: {port}, {http, status}, {command}'),
     health_timeout: z.number().int().positive().default(30).describe('Seconds each health check may take to pass'),
     unisolate: z
       .union([z.literal(false), z.literal(true).transform(() => unisolate.schema.parse({})), unisolate.schema])
       .default(false)
-      .describe('true, or unisolate params ({id, restore}): reconnect the host with the unisolate step once the restore is healthy'),
+      .describe(
+        'true, or unisolate params ({id, restore}): reconnect the host with the unisolate step once the restore is healthy',
+      ),
   })
-  .refine((p) => [p.from, p.artifact, p.file].filter((x) => x !== undefined).length === 1, 'restore needs exactly one of from, artifact or file')
-  .refine((p) => p.file === undefined || p.sha256 !== undefined, 'file needs sha256: the hash the archive must have, so a tampered one is refused')
+  .refine(
+    (p) => [p.from, p.artifact, p.file].filter((x) => x !== undefined).length === 1,
+    'restore needs exactly one of from, artifact or file',
+  )
+  .refine(
+    (p) => p.file === undefined || p.sha256 !== undefined,
+    'file needs sha256: the hash the archive must have, so a tampered one is refused',
+  )
   .refine((p) => p.run_dir === undefined || p.artifact !== undefined, 'run_dir goes with artifact');
 
 type Params = z.output<typeof schema>;
@@ -57,11 +77,19 @@ function fromBackup(registered: Record<string, unknown>, name: string): Source {
     const ph = placeholderText(name, 'artifacts');
     return { localPath: evidenceRef(ph), sha256: ph, manifest: { localPath: evidenceRef(ph), sha256: ph } };
   }
-  const pick = (suffix: string): StoredArtifact | undefined => found.items.find((a) => a.label.startsWith('backup/') && a.label.endsWith(suffix));
+  const pick = (suffix: string): StoredArtifact | undefined =>
+    found.items.find((a) => a.label.startsWith('backup/') && a.label.endsWith(suffix));
   const archive = pick('.tar.gz');
-  if (!archive) throw new Error(`restore: "${name}" stored no backup archive (is it a backup step that ran on this host?)`);
-  if (archive.match !== true) throw new Error(`restore: the backup archive ${archive.label} did not verify when it was stored (host and controller hashes differ or are missing): not restoring it`);
-  if (archive.rc !== 0 && archive.rc !== 1) throw new Error(`restore: the backup archive ${archive.label} is incomplete (tar exited ${archive.rc ?? 'without a code'}): not restoring it`);
+  if (!archive)
+    throw new Error(`restore: "${name}" stored no backup archive (is it a backup step that ran on this host?)`);
+  if (archive.match !== true)
+    throw new Error(
+      `restore: the backup archive ${archive.label} did not verify when it was stored (host and controller hashes differ or are missing): not restoring it`,
+    );
+  if (archive.rc !== 0 && archive.rc !== 1)
+    throw new Error(
+      `restore: the backup archive ${archive.label} is incomplete (tar exited ${archive.rc ?? 'without a code'}): not restoring it`,
+    );
   const manifest = pick('.manifest');
   return {
     localPath: evidenceRef(archive.sha256),
@@ -73,7 +101,10 @@ function fromBackup(registered: Record<string, unknown>, name: string): Source {
 function source(p: Params, registered: Record<string, unknown>, runbookDir: string): Source {
   if (p.from !== undefined) return fromBackup(registered, p.from);
   if (p.artifact !== undefined) {
-    const local = p.run_dir !== undefined ? path.resolve(runbookDir, p.run_dir, 'evidence', 'objects', p.artifact.slice(0, 2), p.artifact) : evidenceRef(p.artifact);
+    const local =
+      p.run_dir !== undefined
+        ? path.resolve(runbookDir, p.run_dir, 'evidence', 'objects', p.artifact.slice(0, 2), p.artifact)
+        : evidenceRef(p.artifact);
     return { localPath: local, sha256: p.artifact };
   }
   return { localPath: path.resolve(runbookDir, p.file as string), sha256: p.sha256 as string };
@@ -114,7 +145,8 @@ function restoreScript(src: Source, archive: string, manifest: string | undefine
 
 export const restore = defineStepType({
   type: 'restore',
-  description: 'Upload a backup, verify its SHA-256 on the host, extract with owners and modes, compare with the archive and manifest, run health checks, optionally unisolate',
+  description:
+    'Upload a backup, verify its SHA-256 on the host, extract with owners and modes, compare with the archive and manifest, run health checks, optionally unisolate',
   schema,
   shellFields: [],
   changes: true,
@@ -124,7 +156,9 @@ export const restore = defineStepType({
     const manifest = src.manifest ? `${ctx.remoteTmp}.manifest` : undefined;
     const actions: Action[] = [
       { kind: 'put', localPath: src.localPath, remotePath: archive, mode: 0o600 },
-      ...(src.manifest && manifest ? [{ kind: 'put' as const, localPath: src.manifest.localPath, remotePath: manifest, mode: 0o600 }] : []),
+      ...(src.manifest && manifest
+        ? [{ kind: 'put' as const, localPath: src.manifest.localPath, remotePath: manifest, mode: 0o600 }]
+        : []),
       { kind: 'exec', command: restoreScript(src, archive, manifest, p.dest) },
       ...p.health.map((h) => healthAction(h, p.health_timeout)),
     ];

@@ -22,7 +22,12 @@ export const CROSSCHECK_SCRIPT = [
 
 function tool(name: string, command: string): Action {
   const script = `if command -v ${name} >/dev/null 2>&1; then ${command}; else echo "# absent: ${name} is not installed on this host"; fi`;
-  return { kind: 'evidence', label: `rootkit/${name}`, source: { kind: 'command', value: script }, command: wrapEvidence(script, true) };
+  return {
+    kind: 'evidence',
+    label: `rootkit/${name}`,
+    source: { kind: 'command', value: script },
+    command: wrapEvidence(script, true),
+  };
 }
 
 /** Pure parser of the cross-check output. */
@@ -31,9 +36,30 @@ export function crosscheckFindings(host: string, text: string): Finding[] {
   for (const line of text.split('\n')) {
     const [what, a = '', ...rest] = line.trim().split(' ');
     const b = rest.join(' ');
-    if (what === 'hidden-pid') out.push({ host, kind: 'rootkit.warning', severity: 'critical', summary: `PID ${a} (${b || '?'}) is in /proc but hidden from ps`, detail: { check: 'hidden-pid', pid: Number(a), comm: b } });
-    if (what === 'preload') out.push({ host, kind: 'persistence.preload', severity: 'high', summary: `/etc/ld.so.preload loads ${[a, b].filter(Boolean).join(' ')} into every program`, detail: { path: [a, b].filter(Boolean).join(' ') } });
-    if (what === 'deleted-exe') out.push({ host, kind: 'rootkit.warning', severity: 'high', summary: `PID ${a} runs a deleted executable: ${b}`, detail: { check: 'deleted-exe', pid: Number(a), exe: b } });
+    if (what === 'hidden-pid')
+      out.push({
+        host,
+        kind: 'rootkit.warning',
+        severity: 'critical',
+        summary: `PID ${a} (${b || '?'}) is in /proc but hidden from ps`,
+        detail: { check: 'hidden-pid', pid: Number(a), comm: b },
+      });
+    if (what === 'preload')
+      out.push({
+        host,
+        kind: 'persistence.preload',
+        severity: 'high',
+        summary: `/etc/ld.so.preload loads ${[a, b].filter(Boolean).join(' ')} into every program`,
+        detail: { path: [a, b].filter(Boolean).join(' ') },
+      });
+    if (what === 'deleted-exe')
+      out.push({
+        host,
+        kind: 'rootkit.warning',
+        severity: 'high',
+        summary: `PID ${a} runs a deleted executable: ${b}`,
+        detail: { check: 'deleted-exe', pid: Number(a), exe: b },
+      });
   }
   return out;
 }
@@ -42,7 +68,13 @@ export function crosscheckFindings(host: string, text: string): Finding[] {
 function absentTools(host: string, outputs: CollectedOutput[]): Finding[] {
   return outputs
     .filter((o) => o.text.startsWith('# absent: '))
-    .map((o) => ({ host, kind: 'rootkit.warning' as const, severity: 'info' as const, summary: o.text.slice(2).trim(), detail: { check: 'tool-absent', tool: o.label.replace('rootkit/', '') } }));
+    .map((o) => ({
+      host,
+      kind: 'rootkit.warning' as const,
+      severity: 'info' as const,
+      summary: o.text.slice(2).trim(),
+      detail: { check: 'tool-absent', tool: o.label.replace('rootkit/', '') },
+    }));
 }
 
 export const rootkitScan = defineStepType({
@@ -58,8 +90,15 @@ export const rootkitScan = defineStepType({
   changes: false,
   plan(p) {
     return [
-      { kind: 'evidence', label: CROSSCHECK_LABEL, source: { kind: 'command', value: CROSSCHECK_SCRIPT }, command: wrapEvidence(CROSSCHECK_SCRIPT, true) },
-      ...(p.tools ? [tool('chkrootkit', 'chkrootkit -q'), tool('rkhunter', 'rkhunter --check --sk --rwo --nocolors')] : []),
+      {
+        kind: 'evidence',
+        label: CROSSCHECK_LABEL,
+        source: { kind: 'command', value: CROSSCHECK_SCRIPT },
+        command: wrapEvidence(CROSSCHECK_SCRIPT, true),
+      },
+      ...(p.tools
+        ? [tool('chkrootkit', 'chkrootkit -q'), tool('rkhunter', 'rkhunter --check --sk --rwo --nocolors')]
+        : []),
     ];
   },
   analyze(_p, outputs, ctx) {

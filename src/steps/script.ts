@@ -11,7 +11,10 @@ import { withCwdAndEnv } from './shell.js';
 
 const object = z.strictObject({
   src: z.string().min(1).describe('Local script, relative to the runbook file'),
-  args: z.array(z.union([z.string(), z.number(), z.boolean()]).transform(String)).optional().describe('Arguments, each passed as one argv entry'),
+  args: z
+    .array(z.union([z.string(), z.number(), z.boolean()]).transform(String))
+    .optional()
+    .describe('Arguments, each passed as one argv entry'),
   executable: z.string().min(1).optional().describe('Interpreter to run the script with (default: its shebang)'),
   chdir: z.string().min(1).optional(),
   env: envSchema.optional(),
@@ -27,12 +30,24 @@ export function runAndRemove(tmp: string, argv: string): string {
 export const script = defineStepType({
   type: 'script',
   description: 'Upload a local script, run it with arguments, and remove it (also when it fails)',
-  schema: z.union([z.string().min(1).transform((src) => ({ src })), object]).pipe(object),
+  schema: z
+    .union([
+      z
+        .string()
+        .min(1)
+        .transform((src) => ({ src })),
+      object,
+    ])
+    .pipe(object),
   shellFields: [],
   changes: false,
   plan(p, ctx) {
     const localPath = path.resolve(ctx.runbookDir, p.src);
-    const argv = [...(p.executable ? [quote(p.executable)] : []), quote(ctx.remoteTmp), ...(p.args?.length ? [quoteArgs(p.args)] : [])].join(' ');
+    const argv = [
+      ...(p.executable ? [quote(p.executable)] : []),
+      quote(ctx.remoteTmp),
+      ...(p.args?.length ? [quoteArgs(p.args)] : []),
+    ].join(' ');
     const inner = withCwdAndEnv(runAndRemove(ctx.remoteTmp, argv), p.chdir, p.env);
     return [
       { kind: 'put', localPath, remotePath: ctx.remoteTmp, mode: 0o700 },

@@ -25,7 +25,15 @@ export function withCwdAndEnv(cmd: string, chdir?: string, env?: Record<string, 
 export const shell = defineStepType({
   type: 'shell',
   description: 'Run a shell command (stdout, stderr, exit code, duration are recorded)',
-  schema: z.union([z.string().min(1).transform((cmd) => ({ cmd })), object]).pipe(object),
+  schema: z
+    .union([
+      z
+        .string()
+        .min(1)
+        .transform((cmd) => ({ cmd })),
+      object,
+    ])
+    .pipe(object),
   shellFields: ['cmd'],
   changes: false,
   plan(p) {

@@ -29,13 +29,16 @@ function restoreScript(dir: string, mode: 'exact' | 'ours'): string {
 
 export const unisolate = defineStepType({
   type: 'unisolate',
-  description: 'Undo isolate: put back exactly the rules saved before it, check a fresh SSH connection, remove the state',
+  description:
+    'Undo isolate: put back exactly the rules saved before it, check a fresh SSH connection, remove the state',
   schema: z.strictObject({
     id: stateIdSchema,
     restore: z
       .enum(['exact', 'ours'])
       .default('exact')
-      .describe('exact: the rules become the ones saved before isolate (changes made since are undone); ours: only remove firebreak_isolate'),
+      .describe(
+        'exact: the rules become the ones saved before isolate (changes made since are undone); ours: only remove firebreak_isolate',
+      ),
   }),
   shellFields: [],
   changes: true,
@@ -44,7 +47,13 @@ export const unisolate = defineStepType({
     return [
       { kind: 'exec', command: restoreScript(dir, p.restore) },
       { kind: 'fresh-connection' },
-      { kind: 'exec', command: [...preamble('unisolate', dir, 'a fresh connection got in: remove the saved state'), 'rm -rf "$d" && echo "unisolate: state $d removed"'].join('\n') },
+      {
+        kind: 'exec',
+        command: [
+          ...preamble('unisolate', dir, 'a fresh connection got in: remove the saved state'),
+          'rm -rf "$d" && echo "unisolate: state $d removed"',
+        ].join('\n'),
+      },
     ];
   },
 });

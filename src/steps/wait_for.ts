@@ -15,7 +15,11 @@ const schema = z
   .strictObject({
     connection: z.literal(true).optional().describe('Wait until the SSH connection can be re-opened'),
     port: z.number().int().min(1).max(65535).optional().describe('Wait until this TCP port accepts connections'),
-    host: z.string().min(1).optional().describe('Host to test the port on, as seen from the target (default 127.0.0.1)'),
+    host: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Host to test the port on, as seen from the target (default 127.0.0.1)'),
     command: z.string().min(1).optional().describe('Wait until this shell command exits 0; {{x}} is shell-quoted'),
     timeout: durationSchema.optional().describe('Give up after this long (default 5m)'),
     delay: durationSchema.optional().describe('Pause between attempts (default 1s)'),
@@ -23,9 +27,13 @@ const schema = z
   .superRefine((v, ctx) => {
     const modes = (['connection', 'port', 'command'] as const).filter((k) => v[k] !== undefined);
     if (modes.length !== 1) {
-      ctx.addIssue({ code: 'custom', message: `wait_for needs exactly one of connection, port, command (got ${modes.length ? modes.join(', ') : 'none'})` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `wait_for needs exactly one of connection, port, command (got ${modes.length ? modes.join(', ') : 'none'})`,
+      });
     }
-    if (v.host !== undefined && v.port === undefined) ctx.addIssue({ code: 'custom', path: ['host'], message: 'host is only used with port' });
+    if (v.host !== undefined && v.port === undefined)
+      ctx.addIssue({ code: 'custom', path: ['host'], message: 'host is only used with port' });
   });
 
 const seconds = (ms: number) => String(Math.max(ms, 1) / 1000);
@@ -60,7 +68,9 @@ export const waitFor = defineStepType({
     if (p.connection) return [{ kind: 'reconnect', timeoutMs, delayMs }];
     if (p.port !== undefined) {
       const host = p.host ?? '127.0.0.1';
-      return [{ kind: 'exec', command: boundedLoop(portProbe(host, p.port), timeoutMs, delayMs, `port ${host}:${p.port}`) }];
+      return [
+        { kind: 'exec', command: boundedLoop(portProbe(host, p.port), timeoutMs, delayMs, `port ${host}:${p.port}`) },
+      ];
     }
     return [{ kind: 'exec', command: boundedLoop(`( ${p.command} )`, timeoutMs, delayMs, 'command') }];
   },

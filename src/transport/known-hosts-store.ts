@@ -9,7 +9,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConnectionError } from '../core/errors.js';
 import {
-  blobKeyType, checkHostKey, fingerprint, formatEntry, knownKeyTypes, lookupName, parseKnownHosts, patternsMatch,
+  blobKeyType,
+  checkHostKey,
+  fingerprint,
+  formatEntry,
+  knownKeyTypes,
+  lookupName,
+  parseKnownHosts,
+  patternsMatch,
   type KnownHostEntry,
 } from './known-hosts.js';
 
@@ -55,7 +62,11 @@ export class KnownHostsStore {
     const where = lookupName(address, port);
     if (verdict.status === 'ok') return;
     if (verdict.status === 'revoked') {
-      throw new ConnectionError(hostName, `host key ${fp} of ${where} is marked @revoked in ${this.file}:${verdict.line}; refusing to connect`, 'hostkey-changed');
+      throw new ConnectionError(
+        hostName,
+        `host key ${fp} of ${where} is marked @revoked in ${this.file}:${verdict.line}; refusing to connect`,
+        'hostkey-changed',
+      );
     }
     if (verdict.status === 'changed') {
       throw new ConnectionError(
@@ -83,13 +94,23 @@ export class KnownHostsStore {
    * and new fingerprints when something changed, undefined when the key was already the known one.
    * `@revoked` keys stay refused.
    */
-  async replace(hostName: string, address: string, port: number, blob: Buffer): Promise<{ oldFingerprint: string | null; newFingerprint: string } | undefined> {
+  async replace(
+    hostName: string,
+    address: string,
+    port: number,
+    blob: Buffer,
+  ): Promise<{ oldFingerprint: string | null; newFingerprint: string } | undefined> {
     const task = this.lock.then(async () => {
       this.cache = undefined;
       const entries = await this.entries();
       const verdict = checkHostKey(entries, address, port, blob);
       if (verdict.status === 'ok') return undefined;
-      if (verdict.status === 'revoked') throw new ConnectionError(hostName, `host key ${fingerprint(blob)} of ${lookupName(address, port)} is marked @revoked in ${this.file}; refusing to connect`, 'hostkey-changed');
+      if (verdict.status === 'revoked')
+        throw new ConnectionError(
+          hostName,
+          `host key ${fingerprint(blob)} of ${lookupName(address, port)} is marked @revoked in ${this.file}; refusing to connect`,
+          'hostkey-changed',
+        );
       const name = lookupName(address, port);
       const stale = new Set(entries.filter((e) => !e.marker && patternsMatch(e.patterns, name)).map((e) => e.line));
       const old = entries.find((e) => stale.has(e.line));
@@ -99,13 +120,21 @@ export class KnownHostsStore {
       } catch {
         /* no file yet */
       }
-      const kept = text.split('\n').filter((_, i) => !stale.has(i + 1)).join('\n').replace(/\n*$/, '\n').replace(/^\n$/, '');
+      const kept = text
+        .split('\n')
+        .filter((_, i) => !stale.has(i + 1))
+        .join('\n')
+        .replace(/\n*$/, '\n')
+        .replace(/^\n$/, '');
       const tmp = `${this.file}.${process.pid}.tmp`;
       await fs.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
       await fs.writeFile(tmp, kept + formatEntry(address, port, blob), { mode: 0o600 });
       await fs.rename(tmp, this.file);
       this.cache = undefined;
-      return { oldFingerprint: old ? `${old.keyType} ${fingerprint(Buffer.from(old.key, 'base64'))}` : null, newFingerprint: `${blobKeyType(blob)} ${fingerprint(blob)}` };
+      return {
+        oldFingerprint: old ? `${old.keyType} ${fingerprint(Buffer.from(old.key, 'base64'))}` : null,
+        newFingerprint: `${blobKeyType(blob)} ${fingerprint(blob)}`,
+      };
     });
     this.lock = task.catch(() => undefined);
     return task;
@@ -118,7 +147,11 @@ export class KnownHostsStore {
       const again = checkHostKey(await this.entries(), address, port, blob);
       if (again.status === 'ok') return;
       if (again.status !== 'unknown') {
-        throw new ConnectionError(hostName, `host key of ${lookupName(address, port)} changed while connecting (${fingerprint(blob)}); refusing`, 'hostkey-changed');
+        throw new ConnectionError(
+          hostName,
+          `host key of ${lookupName(address, port)} changed while connecting (${fingerprint(blob)}); refusing`,
+          'hostkey-changed',
+        );
       }
       await fs.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
       let prefix = '';

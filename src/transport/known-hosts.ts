@@ -31,7 +31,8 @@ export function parseKnownHosts(text: string): KnownHostEntry[] {
     if (!raw || raw.startsWith('#')) continue;
     const fields = raw.split(/\s+/);
     let marker: KnownHostEntry['marker'];
-    if (fields[0] === '@revoked' || fields[0] === '@cert-authority') marker = fields.shift() as KnownHostEntry['marker'];
+    if (fields[0] === '@revoked' || fields[0] === '@cert-authority')
+      marker = fields.shift() as KnownHostEntry['marker'];
     else if (fields[0]?.startsWith('@')) continue; // unknown marker: ignore the line, like OpenSSH
     const [patterns, keyType, key] = fields;
     if (!patterns || !keyType || !key) continue; // malformed: skip rather than crash
@@ -67,7 +68,10 @@ function globMatches(glob: string, name: string): boolean {
   if (!/[*?]/.test(glob)) return glob.toLowerCase() === name.toLowerCase();
   let re = globs.get(glob);
   if (!re) {
-    const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    const body = glob
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.');
     globs.set(glob, (re = new RegExp(`^${body}$`, 'i')));
   }
   return re.test(name);

@@ -35,7 +35,8 @@ export class KeyedLimiter {
     const s = this.slots.get(key);
     if (!s) return;
     const next = s.waiting.shift();
-    if (next) next(); // hand the slot over directly: active stays the same
+    if (next)
+      next(); // hand the slot over directly: active stays the same
     else if (--s.active === 0) this.slots.delete(key);
   }
 }

@@ -66,7 +66,14 @@ export class SshSession {
   async close(): Promise<void> {
     const all = [...this.jumps.values()];
     this.jumps.clear();
-    await Promise.all(all.map((p) => p.then((c) => c.end(), () => undefined)));
+    await Promise.all(
+      all.map((p) =>
+        p.then(
+          (c) => c.end(),
+          () => undefined,
+        ),
+      ),
+    );
   }
 
   private store(file: string): KnownHostsStore {
@@ -79,7 +86,12 @@ export class SshSession {
     const args = parseSshCommonArgs(spec.sshCommonArgs);
     const strict = args.strictHostKeyChecking;
     // StrictHostKeyChecking=no is treated as accept-new: a *changed* key is never accepted.
-    const acceptNew = strict === 'no' || strict === 'accept-new' || strict === 'off' ? true : strict === 'yes' ? false : !!this.options.acceptNew;
+    const acceptNew =
+      strict === 'no' || strict === 'accept-new' || strict === 'off'
+        ? true
+        : strict === 'yes'
+          ? false
+          : !!this.options.acceptNew;
     const file = args.userKnownHostsFile ?? this.options.knownHostsFile ?? defaultKnownHostsFile();
     const jump = spec.jump ?? args.proxyJump ?? [];
     return { acceptNew, store: this.store(file), jump: jump.map(parseJumpHop) };
@@ -103,13 +115,22 @@ export class SshSession {
   private async connectHost(spec: ConnectionSpec, options?: ConnectOptions): Promise<ClientType> {
     const policy = this.policy(spec);
     const auth = await authMethods(this.keys, {
-      hostName: spec.name, user: spec.user, privateKeyFile: spec.privateKeyFile, password: spec.password, agent: this.agent(),
+      hostName: spec.name,
+      user: spec.user,
+      privateKeyFile: spec.privateKeyFile,
+      password: spec.password,
+      agent: this.agent(),
     });
     const via = policy.jump.length ? await this.jumpClient(spec, policy.jump, policy) : undefined;
     return handshake({
       ...this.base(),
-      hostName: spec.name, address: spec.address, port: spec.port, user: spec.user, auth,
-      knownHosts: policy.store, acceptNew: policy.acceptNew,
+      hostName: spec.name,
+      address: spec.address,
+      port: spec.port,
+      user: spec.user,
+      auth,
+      knownHosts: policy.store,
+      acceptNew: policy.acceptNew,
       ...(options?.replaceHostKey ? { replaceHostKey: options.replaceHostKey } : {}),
       ...(via ? { makeSock: () => tunnel(via.client, spec.name, via.label, spec.address, spec.port) } : {}),
     });
@@ -129,11 +150,21 @@ export class SshSession {
         const poolKey = key;
         p = (async () => {
           // Jump hosts use the key file and agent, never the target's password.
-          const auth = await authMethods(this.keys, { hostName: label, user, privateKeyFile: spec.privateKeyFile, agent: this.agent() });
+          const auth = await authMethods(this.keys, {
+            hostName: label,
+            user,
+            privateKeyFile: spec.privateKeyFile,
+            agent: this.agent(),
+          });
           const client = await handshake({
             ...this.base(),
-            hostName: label, address: hop.host, port: hop.port, user, auth,
-            knownHosts: policy.store, acceptNew: policy.acceptNew,
+            hostName: label,
+            address: hop.host,
+            port: hop.port,
+            user,
+            auth,
+            knownHosts: policy.store,
+            acceptNew: policy.acceptNew,
             ...(before ? { makeSock: () => tunnel(before.client, label, before.label, hop.host, hop.port) } : {}),
           });
           client.on('error', () => undefined);
@@ -160,11 +191,22 @@ function tunnel(via: ClientType, hostName: string, viaLabel: string, address: st
     try {
       via.forwardOut('127.0.0.1', 0, address, port, (err, ch) =>
         err
-          ? reject(new ConnectionError(hostName, `jump host ${viaLabel} could not open a tunnel to ${address}:${port}: ${err.message}`, 'jump', { cause: err }))
+          ? reject(
+              new ConnectionError(
+                hostName,
+                `jump host ${viaLabel} could not open a tunnel to ${address}:${port}: ${err.message}`,
+                'jump',
+                { cause: err },
+              ),
+            )
           : resolve(ch),
       );
     } catch (err) {
-      reject(new ConnectionError(hostName, `jump host ${viaLabel} is not connected: ${(err as Error).message}`, 'jump', { cause: err }));
+      reject(
+        new ConnectionError(hostName, `jump host ${viaLabel} is not connected: ${(err as Error).message}`, 'jump', {
+          cause: err,
+        }),
+      );
     }
   });
 }

@@ -33,7 +33,9 @@ export class KeyLoader {
     }
     return p.catch((err: unknown) => {
       // Re-label with the host asking; the cached failure itself is shared.
-      throw err instanceof ConnectionError ? new ConnectionError(hostName, err.message.replace(/^[^:]*: /, ''), 'auth') : err;
+      throw err instanceof ConnectionError
+        ? new ConnectionError(hostName, err.message.replace(/^[^:]*: /, ''), 'auth')
+        : err;
     });
   }
 
@@ -86,9 +88,12 @@ export async function authMethods(loader: KeyLoader, input: AuthInput): Promise<
     if (key) methods.push({ type: 'publickey', username: input.user, key } as AuthMethod);
   }
   if (input.agent) methods.push({ type: 'agent', username: input.user, agent: input.agent } as AuthMethod);
-  if (input.password !== undefined) methods.push({ type: 'password', username: input.user, password: input.password } as AuthMethod);
+  if (input.password !== undefined)
+    methods.push({ type: 'password', username: input.user, password: input.password } as AuthMethod);
   if (!methods.length) {
-    const what = input.privateKeyFile ? `key ${input.privateKeyFile} is encrypted and no passphrase provider is set` : 'no key file, agent or password';
+    const what = input.privateKeyFile
+      ? `key ${input.privateKeyFile} is encrypted and no passphrase provider is set`
+      : 'no key file, agent or password';
     throw new ConnectionError(input.hostName, `no way to authenticate as ${input.user}: ${what}`, 'auth');
   }
   return methods;

@@ -13,8 +13,13 @@ import type { KnownHostsStore } from './known-hosts-store.js';
 import { backoffMs, type KeyedLimiter } from './limiter.js';
 
 const HOST_KEY_ALGORITHMS = [
-  'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521',
-  'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa',
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+  'ssh-rsa',
 ];
 const KEY_TYPE_OF_ALGORITHM: Record<string, string> = { 'rsa-sha2-512': 'ssh-rsa', 'rsa-sha2-256': 'ssh-rsa' };
 
@@ -52,12 +57,16 @@ export function mapConnectError(hostName: string, err: SshError, target: string)
   if (err instanceof ConnectionError) return err;
   const msg = err.message;
   const code = err.code ?? '';
-  const say = (text: string, reason: ConnectionError['reason']) => new ConnectionError(hostName, text, reason, { cause: err });
+  const say = (text: string, reason: ConnectionError['reason']) =>
+    new ConnectionError(hostName, text, reason, { cause: err });
   if (err.level === 'client-authentication') return say(`authentication failed for ${target} (${msg})`, 'auth');
-  if (err.level === 'client-timeout' || code === 'ETIMEDOUT') return say(`timed out connecting to ${target} (${msg})`, 'timeout');
+  if (err.level === 'client-timeout' || code === 'ETIMEDOUT')
+    return say(`timed out connecting to ${target} (${msg})`, 'timeout');
   if (code === 'ECONNREFUSED') return say(`connection refused by ${target}`, 'refused');
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || err.level === 'client-dns') return say(`cannot resolve ${target} (${msg})`, 'dns');
-  if (code === 'ECONNRESET' || code === 'EPIPE' || /before handshake|closed|ended/i.test(msg)) return say(`connection to ${target} closed during handshake (${msg})`, 'closed');
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || err.level === 'client-dns')
+    return say(`cannot resolve ${target} (${msg})`, 'dns');
+  if (code === 'ECONNRESET' || code === 'EPIPE' || /before handshake|closed|ended/i.test(msg))
+    return say(`connection to ${target} closed during handshake (${msg})`, 'closed');
   return say(`cannot connect to ${target}: ${msg}`, 'other');
 }
 
@@ -83,7 +92,9 @@ function attempt(p: HandshakeParams, algorithms: string[], sock: Duplex | undefi
       reject(e);
     };
     client.on('error', fail);
-    client.once('close', () => fail(Object.assign(new Error('Connection lost before handshake'), { code: 'ECONNRESET' })));
+    client.once('close', () =>
+      fail(Object.assign(new Error('Connection lost before handshake'), { code: 'ECONNRESET' })),
+    );
     client.once('ready', () => {
       settled = true;
       resolve(client);
@@ -99,7 +110,9 @@ function attempt(p: HandshakeParams, algorithms: string[], sock: Duplex | undefi
       algorithms: { serverHostKey: algorithms as never },
       hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
         const check = p.replaceHostKey
-          ? p.knownHosts.replace(p.hostName, p.address, p.port, key).then((change) => change && p.replaceHostKey?.(change))
+          ? p.knownHosts
+              .replace(p.hostName, p.address, p.port, key)
+              .then((change) => change && p.replaceHostKey?.(change))
           : p.knownHosts.verify(p.hostName, p.address, p.port, key, p.acceptNew);
         check.then(
           () => {

@@ -22,7 +22,12 @@ const PID_WAIT_MS = 3000;
  * Open an exec channel. `setup` runs synchronously inside ssh2's callback: the exit status can
  * arrive in the same TCP read as the open confirmation, and ssh2 emits 'exit' only once, at once.
  */
-function openChannel(client: ClientType, hostName: string, command: string, setup: (ch: ClientChannel) => void): Promise<ClientChannel> {
+function openChannel(
+  client: ClientType,
+  hostName: string,
+  command: string,
+  setup: (ch: ClientChannel) => void,
+): Promise<ClientChannel> {
   return new Promise((resolve, reject) => {
     try {
       client.exec(command, (err, ch) => {
@@ -36,7 +41,9 @@ function openChannel(client: ClientType, hostName: string, command: string, setu
         resolve(ch);
       });
     } catch (err) {
-      reject(new ConnectionError(hostName, `cannot open a channel: ${(err as Error).message}`, 'closed', { cause: err }));
+      reject(
+        new ConnectionError(hostName, `cannot open a channel: ${(err as Error).message}`, 'closed', { cause: err }),
+      );
     }
   });
 }
@@ -46,7 +53,13 @@ function openChannel(client: ClientType, hostName: string, command: string, setu
  * `onDispatched` runs once sshd has accepted the kill script and its stdin is ended: from then on the
  * kill completes on the host without us.
  */
-async function killRemote(client: ClientType, hostName: string, pid: number, options: ExecOptions, onDispatched: () => void): Promise<void> {
+async function killRemote(
+  client: ClientType,
+  hostName: string,
+  pid: number,
+  options: ExecOptions,
+  onDispatched: () => void,
+): Promise<void> {
   const nonce = randomBytes(8).toString('hex');
   let closed!: Promise<void>;
   const ch = await openChannel(client, hostName, wrapCommand(killTreeScript(pid), nonce, options.become), (c) => {
@@ -65,13 +78,21 @@ async function killRemote(client: ClientType, hostName: string, pid: number, opt
   clearTimeout(t);
 }
 
-export async function runExec(client: ClientType, hostName: string, command: string, options: ExecOptions): Promise<ExecResult> {
+export async function runExec(
+  client: ClientType,
+  hostName: string,
+  command: string,
+  options: ExecOptions,
+): Promise<ExecResult> {
   const startedAt = new Date();
   const t0 = performance.now();
   const nonce = randomBytes(8).toString('hex');
   const max = options.maxInMemoryBytes ?? DEFAULT_MAX_IN_MEMORY_BYTES;
   // Evidence: stdout goes to the file only, as raw bytes (binary files, any size), never to memory.
-  const out = new StreamCapture(options.stdoutToFile ? 0 : max, options.spillPrefix ? `${options.spillPrefix}.stdout` : undefined);
+  const out = new StreamCapture(
+    options.stdoutToFile ? 0 : max,
+    options.spillPrefix ? `${options.spillPrefix}.stdout` : undefined,
+  );
   const err = new StreamCapture(max, options.spillPrefix ? `${options.spillPrefix}.stderr` : undefined);
   const marker = new PidMarkerParser(nonce);
   if (options.signal?.aborted) throw new AbortError(`${hostName}: aborted before \`${command}\` started`);

@@ -15,7 +15,9 @@ import type { TransferResult } from '../core/transport.js';
 export function openSftp(client: ClientType, hostName: string): Promise<SFTPWrapper> {
   return new Promise((resolve, reject) =>
     client.sftp((err, sftp) =>
-      err ? reject(new ConnectionError(hostName, `cannot start SFTP: ${err.message}`, 'other', { cause: err })) : resolve(sftp),
+      err
+        ? reject(new ConnectionError(hostName, `cannot start SFTP: ${err.message}`, 'other', { cause: err }))
+        : resolve(sftp),
     ),
   );
 }
@@ -35,7 +37,10 @@ function closedOf(stream: NodeJS.EventEmitter & { closed?: boolean }): Promise<v
 }
 
 export async function sftpPut(
-  sftp: SFTPWrapper, localPath: string, remotePath: string, options: { mode?: number; signal?: AbortSignal } = {},
+  sftp: SFTPWrapper,
+  localPath: string,
+  remotePath: string,
+  options: { mode?: number; signal?: AbortSignal } = {},
 ): Promise<TransferResult> {
   const t0 = performance.now();
   const counter = new Counter();
@@ -45,13 +50,18 @@ export async function sftpPut(
   await remoteClosed;
   if (options.mode !== undefined) {
     // The mode given at open is filtered by the server's umask: set it explicitly.
-    await new Promise<void>((resolve, reject) => sftp.chmod(remotePath, options.mode as number, (e) => (e ? reject(e) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      sftp.chmod(remotePath, options.mode as number, (e) => (e ? reject(e) : resolve())),
+    );
   }
   return { bytes: counter.bytes, durationMs: Math.round(performance.now() - t0) };
 }
 
 export async function sftpGet(
-  sftp: SFTPWrapper, remotePath: string, localPath: string, options: { signal?: AbortSignal } = {},
+  sftp: SFTPWrapper,
+  remotePath: string,
+  localPath: string,
+  options: { signal?: AbortSignal } = {},
 ): Promise<TransferResult> {
   const t0 = performance.now();
   const counter = new Counter();

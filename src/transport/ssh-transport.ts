@@ -52,7 +52,8 @@ export class SshTransport implements Transport {
   }
 
   private live(): ClientType {
-    if (!this.client) throw new ConnectionError(this.host, 'not connected (call connect() first, or the connection dropped)', 'closed');
+    if (!this.client)
+      throw new ConnectionError(this.host, 'not connected (call connect() first, or the connection dropped)', 'closed');
     return this.client;
   }
 
@@ -73,7 +74,11 @@ export class SshTransport implements Transport {
     return this.sftpSession;
   }
 
-  async put(localPath: string, remotePath: string, options?: { mode?: number; signal?: AbortSignal }): Promise<TransferResult> {
+  async put(
+    localPath: string,
+    remotePath: string,
+    options?: { mode?: number; signal?: AbortSignal },
+  ): Promise<TransferResult> {
     return sftpPut(await this.sftp(), localPath, remotePath, options);
   }
 

@@ -1,5 +1,12 @@
 /** Every program firebreak declares it runs on this machine, with who declared it (for messages). */
-import { FLEET_PROGRAMS, LAB_PROGRAMS, loadScenario, programNeeds, scenarioNames, type ProgramNeed } from '../../src/lab/index.js';
+import {
+  FLEET_PROGRAMS,
+  LAB_PROGRAMS,
+  loadScenario,
+  programNeeds,
+  scenarioNames,
+  type ProgramNeed,
+} from '../../src/lab/index.js';
 import { TEST_PROGRAMS } from './programs.js';
 
 /** Each declaration of a program, not deduplicated: a package named wrongly in any one of them must show. */

@@ -16,7 +16,11 @@ export function labTempDir(tag: string): string {
 }
 
 /** Run a bash script inside a lab host; resolve with its exit code and output. */
-export async function onHost(state: LabState, name: string, script: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function onHost(
+  state: LabState,
+  name: string,
+  script: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const host = state.hosts.find((h) => h.name === name);
   if (!host) throw new Error(`no lab host ${name}`);
   return inHost(host.initPid, script);
@@ -33,11 +37,19 @@ export function labLeftovers(state: LabState): string[] {
       /* exited meanwhile */
     }
   }
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(state.dir));
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .filter((l) => l.includes(state.dir));
   left.push(...mounts.map((m) => `mount ${m}`));
-  const links = JSON.parse(execFileSync('ip', ['-j', 'link', 'show'], { encoding: 'utf8' }) || '[]') as { ifname: string }[];
+  const links = JSON.parse(execFileSync('ip', ['-j', 'link', 'show'], { encoding: 'utf8' }) || '[]') as {
+    ifname: string;
+  }[];
   const prefix = `fb${state.network.index}`;
-  left.push(...links.filter((l) => l.ifname === state.network.bridge || new RegExp(`^${prefix}(h\\d+|x)$`).test(l.ifname)).map((l) => `link ${l.ifname}`));
+  left.push(
+    ...links
+      .filter((l) => l.ifname === state.network.bridge || new RegExp(`^${prefix}(h\\d+|x)$`).test(l.ifname))
+      .map((l) => `link ${l.ifname}`),
+  );
   if (existsSync(state.dir)) left.push(`dir ${state.dir}`);
   return left;
 }

@@ -26,7 +26,8 @@ export const TEST_PROGRAMS: ProgramPackages = {
 export function needProgram(ctx: Context, program: keyof typeof TEST_PROGRAMS & string): void {
   if (findProgram(program)) return;
   const fix = `apt-get install -y ${TEST_PROGRAMS[program]}`;
-  if (process.env.CI) throw new Error(`${program} is missing on this CI machine: scripts/install-deps.sh must install it (${fix})`);
+  if (process.env.CI)
+    throw new Error(`${program} is missing on this CI machine: scripts/install-deps.sh must install it (${fix})`);
   process.stderr.write(`  skipped: ${program} is not installed (${fix})\n`);
   ctx.skip();
 }

@@ -148,7 +148,8 @@ describe('ansible compatibility (live ansible)', function () {
             JSON.stringify(o.warnings ?? []) === JSON.stringify(t.warnings ?? []) &&
             (t.error === undefined) === (o.error === undefined) &&
             (t.error === undefined || (o.error ?? '').includes(t.error));
-          if (!same) mismatches.push(`${label(t)}\n  ansible:   ${JSON.stringify(t)}\n  firebreak: ${JSON.stringify(o)}`);
+          if (!same)
+            mismatches.push(`${label(t)}\n  ansible:   ${JSON.stringify(t)}\n  firebreak: ${JSON.stringify(o)}`);
         }
         assert.deepEqual(mismatches, []);
       });

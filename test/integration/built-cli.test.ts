@@ -20,7 +20,10 @@ describe('the built CLI (bin/firebreak.js, bundled)', function () {
   let work: string;
 
   before(async function () {
-    assert.ok(existsSync(path.join(REPO, 'dist/bundle/main.js')), 'dist/bundle/main.js is missing: run `npm run build`');
+    assert.ok(
+      existsSync(path.join(REPO, 'dist/bundle/main.js')),
+      'dist/bundle/main.js is missing: run `npm run build`',
+    );
     fleet = await startFleet({ hosts: 3 });
     work = mkdtempSync(path.join(os.tmpdir(), 'fb-built-'));
   });
@@ -39,7 +42,14 @@ describe('the built CLI (bin/firebreak.js, bundled)', function () {
   });
 
   it('plans a TypeScript runbook', async () => {
-    const r = await built(['plan', path.join(REPO, 'runbooks/example.ts'), '-i', fleet.inventoryPath, '--limit', fleet.hosts[0]!.name]);
+    const r = await built([
+      'plan',
+      path.join(REPO, 'runbooks/example.ts'),
+      '-i',
+      fleet.inventoryPath,
+      '--limit',
+      fleet.hosts[0]!.name,
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Plan for runbook "suspicious-login-sweep" on 1 host/);
   });
@@ -54,7 +64,16 @@ describe('the built CLI (bin/firebreak.js, bundled)', function () {
 
   it('runs a runbook on real sshd and writes the run directory and its report', async () => {
     const runs = path.join(work, 'runs');
-    const r = await built(['run', path.join(E2E, 'runbooks', 'simple.yaml'), '-i', fleet.inventoryPath, '--known-hosts', fleet.knownHostsPath, '--runs-dir', runs]);
+    const r = await built([
+      'run',
+      path.join(E2E, 'runbooks', 'simple.yaml'),
+      '-i',
+      fleet.inventoryPath,
+      '--known-hosts',
+      fleet.knownHostsPath,
+      '--runs-dir',
+      runs,
+    ]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const runDir = onlyRunDir(runs);
     assert.deepEqual(readSummary(runDir).counts, { hosts: 3, ok: 3, failed: 0, unreachable: 0, aborted: 0 });

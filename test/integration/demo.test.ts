@@ -26,13 +26,15 @@ describe('firebreak demo (README command 1)', function () {
       assert.match(r.stderr, /demo: lab removed/);
       const lab = /demo: starting a drill lab[\s\S]*?on (198\.1[89]\.\d+\.\d+\/20) \(bridge (fblab\d+)/.exec(r.stderr);
       assert.ok(lab, r.stderr.slice(0, 500));
-      const left = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
-        try {
-          return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('firebreak-demo-');
-        } catch {
-          return false;
-        }
-      });
+      const left = readdirSync('/proc')
+        .filter((p) => /^\d+$/.test(p))
+        .filter((p) => {
+          try {
+            return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('firebreak-demo-');
+          } catch {
+            return false;
+          }
+        });
       assert.deepEqual(left, [], 'no lab process left');
     } finally {
       rmSync(runs, { recursive: true, force: true });
@@ -53,7 +55,11 @@ describe('firebreak demo (README command 1)', function () {
       'cd "$2" && exec "$3" bin/firebreak.js demo --runs-dir "$1/runs"',
     ].join('\n');
     try {
-      const r = await promisify(execFile)('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', work, REPO, process.execPath], { env: { ...process.env, CI: '1' }, timeout: 60_000 }).then(
+      const r = await promisify(execFile)(
+        'unshare',
+        ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', work, REPO, process.execPath],
+        { env: { ...process.env, CI: '1' }, timeout: 60_000 },
+      ).then(
         () => assert.fail('the demo must not succeed without crontab'),
         (e: { code: number; stdout: string; stderr: string }) => e,
       );

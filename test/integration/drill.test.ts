@@ -10,7 +10,15 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import type { FindingKind, RunEvent } from '../../src/core/index.js';
-import { assignScenarios, loadDrill, readScorecard, runDrill, type DrillHooks, type DrillResult, type Scorecard } from '../../src/drill/index.js';
+import {
+  assignScenarios,
+  loadDrill,
+  readScorecard,
+  runDrill,
+  type DrillHooks,
+  type DrillResult,
+  type Scorecard,
+} from '../../src/drill/index.js';
 import { readLabState, type LabState } from '../../src/lab/index.js';
 import { isRoot, labLeftovers } from '../helpers/lab.js';
 import { startCli } from './run-cli.js';
@@ -18,7 +26,10 @@ import { startCli } from './run-cli.js';
 const SEED = 11;
 
 function journal(runDir: string): RunEvent[] {
-  return readFileSync(path.join(runDir, 'journal.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as RunEvent);
+  return readFileSync(path.join(runDir, 'journal.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as RunEvent);
 }
 
 function findingKinds(events: readonly RunEvent[], host: string): Set<FindingKind> {
@@ -31,7 +42,8 @@ function leftoversOf(sc: Scorecard): string[] {
   return labLeftovers({ dir: sc.lab.dir, network: { index, bridge: sc.lab.bridge } } as LabState);
 }
 
-const collectRunbook = (name: string, collect: string): string => `name: ${name}\nphases:\n  collect:\n    - name: collect evidence\n      collect: ${collect}\n      timeout: 2m\n`;
+const collectRunbook = (name: string, collect: string): string =>
+  `name: ${name}\nphases:\n  collect:\n    - name: collect evidence\n      collect: ${collect}\n      timeout: 2m\n`;
 
 describe('drill (real lab hosts)', function () {
   this.timeout(240_000);
@@ -48,7 +60,10 @@ describe('drill (real lab hosts)', function () {
     tmp = mkdtempSync(path.join(os.tmpdir(), 'fb-drill-'));
     writeFileSync(path.join(tmp, 'collect.yaml'), collectRunbook('drill-collect', 'true'));
     // Weakened: no process table and no crontabs, so the dropper and its cron persistence go unseen.
-    writeFileSync(path.join(tmp, 'weak.yaml'), collectRunbook('drill-weak', '{exclude: [processes/proc, persistence/crontabs]}'));
+    writeFileSync(
+      path.join(tmp, 'weak.yaml'),
+      collectRunbook('drill-weak', '{exclude: [processes/proc, persistence/crontabs]}'),
+    );
     const drillYaml = [
       'name: it-full',
       `seed: ${SEED}`,
@@ -73,7 +88,12 @@ describe('drill (real lab hosts)', function () {
         return value;
       },
     };
-    full = await runDrill({ drill: loadDrill(path.join(tmp, 'full.yaml')), labDir, runsDir: path.join(tmp, 'runs'), hooks });
+    full = await runDrill({
+      drill: loadDrill(path.join(tmp, 'full.yaml')),
+      labDir,
+      runsDir: path.join(tmp, 'runs'),
+      hooks,
+    });
   });
 
   after(() => {
@@ -84,7 +104,9 @@ describe('drill (real lab hosts)', function () {
     const sc = full!.scorecard;
     const expected = assignScenarios(loadDrill(path.join(tmp, 'full.yaml')).spec, SEED).roles;
     assert.deepEqual(sc.hosts, expected);
-    const planted = Object.fromEntries(labAfterPlant!.hosts.map((h) => [h.name, h.scenarios.map((s) => s.scenario)[0] ?? null]));
+    const planted = Object.fromEntries(
+      labAfterPlant!.hosts.map((h) => [h.name, h.scenarios.map((s) => s.scenario)[0] ?? null]),
+    );
     assert.deepEqual(planted, Object.fromEntries(expected.map((r) => [r.host, r.scenario])));
   });
 
@@ -92,9 +114,20 @@ describe('drill (real lab hosts)', function () {
     const sc = full!.scorecard;
     const events = journal(sc.run!.runDir);
     const scored = sc.detection.indicators.filter((i) => i.scored);
-    assert.ok(scored.length >= 9, `the outbound-ssh scenario plants at least 9 scorable indicators per host (got ${scored.length} in all)`);
-    for (const i of sc.detection.indicators) assert.equal(i.found, i.finding !== null && findingKinds(events, i.host).has(i.finding as FindingKind), `${i.host}/${i.id}`);
-    assert.ok(sc.detection.indicators.every((i) => i.verified === true), 'every planted indicator held before the run');
+    assert.ok(
+      scored.length >= 9,
+      `the outbound-ssh scenario plants at least 9 scorable indicators per host (got ${scored.length} in all)`,
+    );
+    for (const i of sc.detection.indicators)
+      assert.equal(
+        i.found,
+        i.finding !== null && findingKinds(events, i.host).has(i.finding as FindingKind),
+        `${i.host}/${i.id}`,
+      );
+    assert.ok(
+      sc.detection.indicators.every((i) => i.verified === true),
+      'every planted indicator held before the run',
+    );
   });
 
   it('detection: collect with every artifact set finds every planted indicator that names a finding (the faults spared the compromised hosts)', () => {
@@ -110,7 +143,10 @@ describe('drill (real lab hosts)', function () {
   it('false positives are the medium-or-worse findings the journal has on clean hosts', () => {
     const sc = full!.scorecard;
     const clean = sc.hosts.filter((h) => h.scenario === null || h.scenario === 'clean').map((h) => h.host);
-    const expected = journal(sc.run!.runDir).filter((e) => e.type === 'finding' && clean.includes(e.host) && ['medium', 'high', 'critical'].includes(e.finding.severity));
+    const expected = journal(sc.run!.runDir).filter(
+      (e) =>
+        e.type === 'finding' && clean.includes(e.host) && ['medium', 'high', 'critical'].includes(e.finding.severity),
+    );
     assert.deepEqual(sc.falsePositives.cleanHosts, clean);
     assert.equal(sc.falsePositives.count, expected.length);
   });
@@ -130,15 +166,21 @@ describe('drill (real lab hosts)', function () {
     assert.ok(sc.hosts.find((h) => h.host === flaky?.host)?.compromised);
     assert.ok(down?.healedAt && flaky?.healedAt, 'faults are healed before the hypothesis after the run');
     const recap = journal(sc.run!.runDir).find((e) => e.type === 'run.finished');
-    assert.equal(recap?.type === 'run.finished' && recap.recap.find((r) => r.host === down?.host)?.state, 'unreachable');
+    assert.equal(
+      recap?.type === 'run.finished' && recap.recap.find((r) => r.host === down?.host)?.state,
+      'unreachable',
+    );
   });
 
-  it('the hypothesis is measured inside the hosts: sshd serves before and after, the dropper\'s traffic still leaves (nothing contained it)', () => {
+  it("the hypothesis is measured inside the hosts: sshd serves before and after, the dropper's traffic still leaves (nothing contained it)", () => {
     const sc = full!.scorecard;
     const nonCompromised = sc.hosts.filter((h) => !h.compromised).map((h) => h.host);
     for (const p of [...sc.hypothesis.before, ...sc.hypothesis.after].filter((x) => x.probe === 'ssh-serves')) {
       assert.equal(p.ok, true, JSON.stringify(p.hosts));
-      assert.deepEqual(p.hosts.map((h) => h.host), nonCompromised);
+      assert.deepEqual(
+        p.hosts.map((h) => h.host),
+        nonCompromised,
+      );
     }
     const traffic = sc.hypothesis.after.find((p) => p.probe === 'no-attack-traffic');
     assert.equal(traffic?.required, false);
@@ -146,7 +188,12 @@ describe('drill (real lab hosts)', function () {
       const compromised = sc.hosts.find((r) => r.host === h.host)?.compromised;
       assert.equal(h.ok, !compromised, `${h.host}: ${h.detail}`);
     }
-    assert.ok(sc.attackTraffic.samples.filter((s) => s.packets > 0).every((s) => Object.keys(s.destinations).every((a) => a.startsWith('198.1'))), 'the dropper only reaches lab addresses');
+    assert.ok(
+      sc.attackTraffic.samples
+        .filter((s) => s.packets > 0)
+        .every((s) => Object.keys(s.destinations).every((a) => a.startsWith('198.1'))),
+      'the dropper only reaches lab addresses',
+    );
     assert.equal(sc.containment.uncontained.length, 2);
   });
 
@@ -158,37 +205,71 @@ describe('drill (real lab hosts)', function () {
   });
 
   it('a runbook that isolates: containment times measured, no attack traffic after isolation, the containment probes hold', async () => {
-    writeFileSync(path.join(tmp, 'isolate.yaml'), 'name: drill-isolate\nphases:\n  isolate:\n    - name: isolate\n      isolate: {mode: full}\n');
-    writeFileSync(path.join(tmp, 'isolate-drill.yaml'), [
-      'name: it-isolate',
-      'seed: 3',
-      'lab: {hosts: 3, scenarios: {outbound-ssh-bruteforce: 2, clean: 1}}',
-      'runbook: isolate.yaml',
-      'timeout: 2m',
-      'hypothesis: {ssh-serves: non-compromised, isolated-or-rebuilt: compromised, no-attack-traffic: all}',
-      'thresholds: {max_containment_p95: 60s, max_uncontained: 0}',
-    ].join('\n'));
-    const r = await runDrill({ drill: loadDrill(path.join(tmp, 'isolate-drill.yaml')), labDir: path.join(tmp, 'lab-isolate'), runsDir: path.join(tmp, 'runs') });
+    writeFileSync(
+      path.join(tmp, 'isolate.yaml'),
+      'name: drill-isolate\nphases:\n  isolate:\n    - name: isolate\n      isolate: {mode: full}\n',
+    );
+    writeFileSync(
+      path.join(tmp, 'isolate-drill.yaml'),
+      [
+        'name: it-isolate',
+        'seed: 3',
+        'lab: {hosts: 3, scenarios: {outbound-ssh-bruteforce: 2, clean: 1}}',
+        'runbook: isolate.yaml',
+        'timeout: 2m',
+        'hypothesis: {ssh-serves: non-compromised, isolated-or-rebuilt: compromised, no-attack-traffic: all}',
+        'thresholds: {max_containment_p95: 60s, max_uncontained: 0}',
+      ].join('\n'),
+    );
+    const r = await runDrill({
+      drill: loadDrill(path.join(tmp, 'isolate-drill.yaml')),
+      labDir: path.join(tmp, 'lab-isolate'),
+      runsDir: path.join(tmp, 'runs'),
+    });
     const sc = r.scorecard;
     const compromised = sc.hosts.filter((h) => h.compromised).map((h) => h.host);
     const clean = sc.hosts.filter((h) => !h.compromised).map((h) => h.host);
-    assert.deepEqual(sc.containment.contained.map((c) => c.host), compromised);
-    assert.ok(sc.containment.contained.every((c) => c.seconds > 0 && c.seconds < 60), JSON.stringify(sc.containment));
+    assert.deepEqual(
+      sc.containment.contained.map((c) => c.host),
+      compromised,
+    );
+    assert.ok(
+      sc.containment.contained.every((c) => c.seconds > 0 && c.seconds < 60),
+      JSON.stringify(sc.containment),
+    );
     assert.equal(sc.containment.stats.count, 2);
     assert.deepEqual(sc.containment.isolatedNotCompromised, clean);
-    const watched = sc.attackTraffic.samples.filter((x) => x.source === 'isolation').map((x) => x.host).sort();
+    const watched = sc.attackTraffic.samples
+      .filter((x) => x.source === 'isolation')
+      .map((x) => x.host)
+      .sort();
     assert.deepEqual(watched, [...compromised, ...clean].sort(), 'each host watched right after its isolation');
     assert.equal(sc.attackTraffic.afterIsolation, 0);
     for (const p of sc.hypothesis.after) assert.ok(p.ok, `${p.probe}: ${JSON.stringify(p.hosts)}`);
-    assert.match(sc.hypothesis.after.find((p) => p.probe === 'isolated-or-rebuilt')?.hosts[0]?.detail ?? '', /^isolated: a test connection to [\d.]+:22 did not leave the host/);
+    assert.match(
+      sc.hypothesis.after.find((p) => p.probe === 'isolated-or-rebuilt')?.hosts[0]?.detail ?? '',
+      /^isolated: a test connection to [\d.]+:22 did not leave the host/,
+    );
     assert.equal(sc.verdict.result, 'pass', sc.verdict.reasons.join('; '));
     assert.deepEqual(leftoversOf(sc), []);
   });
 
   it('a weakened runbook scores lower coverage, fails its threshold with exit code 7, and compares worse', async () => {
-    const weakYaml = readFileSync(path.join(tmp, 'full.yaml'), 'utf8').replace('name: it-full', 'name: it-weak').replace('runbook: collect.yaml', 'runbook: weak.yaml');
+    const weakYaml = readFileSync(path.join(tmp, 'full.yaml'), 'utf8')
+      .replace('name: it-full', 'name: it-weak')
+      .replace('runbook: collect.yaml', 'runbook: weak.yaml');
     writeFileSync(path.join(tmp, 'weak-drill.yaml'), weakYaml);
-    const cli = startCli(['drill', path.join(tmp, 'weak-drill.yaml'), '--lab-dir', path.join(tmp, 'lab-weak'), '--runs-dir', path.join(tmp, 'runs')], { timeoutMs: 200_000 });
+    const cli = startCli(
+      [
+        'drill',
+        path.join(tmp, 'weak-drill.yaml'),
+        '--lab-dir',
+        path.join(tmp, 'lab-weak'),
+        '--runs-dir',
+        path.join(tmp, 'runs'),
+      ],
+      { timeoutMs: 200_000 },
+    );
     const r = await cli.done;
     assert.equal(r.code, 7, r.stdout + r.stderr);
     assert.match(r.stdout, /drill it-weak \(seed 11\): FAIL/);
@@ -197,9 +278,13 @@ describe('drill (real lab hosts)', function () {
     assert.ok(scPath && existsSync(scPath));
     const weak = readScorecard(scPath);
     const strong = full!.scorecard;
-    assert.ok((weak.detection.overall.ratio ?? 1) < (strong.detection.overall.ratio ?? 0), `weak ${weak.detection.overall.ratio} < full ${strong.detection.overall.ratio}`);
+    assert.ok(
+      (weak.detection.overall.ratio ?? 1) < (strong.detection.overall.ratio ?? 0),
+      `weak ${weak.detection.overall.ratio} < full ${strong.detection.overall.ratio}`,
+    );
     const missed = new Set(weak.detection.indicators.filter((i) => i.scored && !i.found).map((i) => i.id));
-    for (const id of ['dropper-process', 'cron-root', 'cron-d']) assert.ok(missed.has(id), `${id} is missed without the process table and the crontabs`);
+    for (const id of ['dropper-process', 'cron-root', 'cron-d'])
+      assert.ok(missed.has(id), `${id} is missed without the process table and the crontabs`);
     assert.ok(weak.improvements.some((l) => /no process\.suspicious finding/.test(l)));
     assert.deepEqual(leftoversOf(weak), []);
 

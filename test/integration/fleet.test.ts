@@ -28,20 +28,46 @@ describe('test fleet helper', function () {
     const { dir } = fleet;
     try {
       assert.equal(fleet.hosts.length, 3);
-      assert.deepEqual(fleet.hosts.map((h) => h.address), ['127.0.0.2', '127.0.0.3', '127.0.0.4']);
+      assert.deepEqual(
+        fleet.hosts.map((h) => h.address),
+        ['127.0.0.2', '127.0.0.3', '127.0.0.4'],
+      );
       assert.ok(processesMentioning(dir).length >= 3, 'sshd processes should be running');
       const h = fleet.hosts[1]!;
-      const out = execFileSync('ssh', [
-        '-i', fleet.clientKeyPath, '-o', `UserKnownHostsFile=${fleet.knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes',
-        '-o', 'BatchMode=yes', '-p', String(h.port), `root@${h.address}`, 'ls -A /root | wc -l; id fbuser; grep -c fbuser /etc/passwd',
-      ], { encoding: 'utf8' });
+      const out = execFileSync(
+        'ssh',
+        [
+          '-i',
+          fleet.clientKeyPath,
+          '-o',
+          `UserKnownHostsFile=${fleet.knownHostsPath}`,
+          '-o',
+          'StrictHostKeyChecking=yes',
+          '-o',
+          'BatchMode=yes',
+          '-p',
+          String(h.port),
+          `root@${h.address}`,
+          'ls -A /root | wc -l; id fbuser; grep -c fbuser /etc/passwd',
+        ],
+        { encoding: 'utf8' },
+      );
       // Clean root home, test user present inside the host...
       assert.deepEqual(out.trim().split('\n'), ['0', 'uid=4242(fbuser) gid=4242(fbuser) groups=4242(fbuser)', '1']);
       // ...and never on the real machine.
       assert.ok(!readFileSync('/etc/passwd', 'utf8').includes('fbuser:'));
-      assert.match(readFileSync(fleet.inventoryPath, 'utf8'), new RegExp(`host02 ansible_host=127.0.0.3 ansible_port=${h.port} ansible_user=root`));
+      assert.match(
+        readFileSync(fleet.inventoryPath, 'utf8'),
+        new RegExp(`host02 ansible_host=127.0.0.3 ansible_port=${h.port} ansible_user=root`),
+      );
       await fleet.stopHost('host02');
-      assert.throws(() => execFileSync('ssh', ['-o', 'BatchMode=yes', '-o', 'ConnectTimeout=3', '-p', String(h.port), `root@${h.address}`, 'true'], { stdio: 'ignore' }));
+      assert.throws(() =>
+        execFileSync(
+          'ssh',
+          ['-o', 'BatchMode=yes', '-o', 'ConnectTimeout=3', '-p', String(h.port), `root@${h.address}`, 'true'],
+          { stdio: 'ignore' },
+        ),
+      );
       await fleet.startHost('host02');
     } finally {
       await fleet.stop();

@@ -19,7 +19,13 @@ describe('harden on the drill lab', function () {
   const addr = (name: string) => lab!.hosts.find((h) => h.name === name)!.address;
   /** sshd_config's hash and mtime, and the ports sshd listens on. */
   const sshdState = async (host: string) =>
-    (await onHost(lab!, host, "sha256sum /etc/ssh/sshd_config; stat -c %Y /etc/ssh/sshd_config; ss -tlnH | awk '{print $4}' | sort")).stdout;
+    (
+      await onHost(
+        lab!,
+        host,
+        "sha256sum /etc/ssh/sshd_config; stat -c %Y /etc/ssh/sshd_config; ss -tlnH | awk '{print $4}' | sort",
+      )
+    ).stdout;
 
   const run = (host: string, params: object) => runStep(lab!, work, host, 'harden', params);
 
@@ -36,7 +42,14 @@ describe('harden on the drill lab', function () {
   });
 
   it('moves sshd to another port, key-only, blocks outbound TCP/22; says why nf_conntrack_max stays', async () => {
-    const r = await run('n001', { ssh_port: 2222, key_only: true, block_outbound_ssh: true, conntrack_max: 524288, notrack: [{ port: 8080 }], deadman_seconds: 30 });
+    const r = await run('n001', {
+      ssh_port: 2222,
+      key_only: true,
+      block_outbound_ssh: true,
+      conntrack_max: 524288,
+      notrack: [{ port: 8080 }],
+      deadman_seconds: 30,
+    });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.out, /sshd: reloaded, listening on 22 +2222/);
     assert.match(r.out, /answers with an SSH banner from the controller/);
@@ -47,8 +60,15 @@ describe('harden on the drill lab', function () {
     assert.equal(await sshWorks(lab!, 'n001', 22), false, 'the old port is closed');
     assert.equal(await reaches(lab!, 'n001', addr('n002'), 22), false, 'outbound TCP/22 is dropped');
     assert.equal(await reaches(lab!, 'n002', addr('n001'), 2222), true, 'inbound SSH on the new port is open');
-    const host = await onHost(lab!, 'n001', "head -1 /etc/ssh/sshd_config; sshd -T | grep -E '^(passwordauthentication|kbdinteractiveauthentication) '; nft list table inet firebreak_harden | grep -c notrack; pgrep -f '[d]eadman.pid' || echo no-timer");
-    assert.match(host.stdout, /^# BEGIN firebreak harden.*\npasswordauthentication no\nkbdinteractiveauthentication no\n2\nno-timer\n$/);
+    const host = await onHost(
+      lab!,
+      'n001',
+      "head -1 /etc/ssh/sshd_config; sshd -T | grep -E '^(passwordauthentication|kbdinteractiveauthentication) '; nft list table inet firebreak_harden | grep -c notrack; pgrep -f '[d]eadman.pid' || echo no-timer",
+    );
+    assert.match(
+      host.stdout,
+      /^# BEGIN firebreak harden.*\npasswordauthentication no\nkbdinteractiveauthentication no\n2\nno-timer\n$/,
+    );
   });
 
   it('a configuration sshd -t refuses changes nothing', async () => {
@@ -56,7 +76,10 @@ describe('harden on the drill lab', function () {
     const r = await run('n002', { ssh_port: 2200, sshd_options: { NoSuchOption: 'yes' } });
     assert.equal(r.code, 3, r.stdout + r.stderr);
     const failed = r.journal.find((e) => e.type === 'host.failed');
-    assert.match(String(failed?.message), /sshd -t refused the new configuration: .*Bad configuration option: NoSuchOption[\s\S]*nothing was changed/);
+    assert.match(
+      String(failed?.message),
+      /sshd -t refused the new configuration: .*Bad configuration option: NoSuchOption[\s\S]*nothing was changed/,
+    );
     assert.equal(await sshdState('n002'), before, 'same file (hash and mtime), same listening ports');
     assert.equal((await onHost(lab!, 'n002', "pgrep -f '[d]eadman.pid' || echo no-timer")).stdout, 'no-timer\n');
     assert.equal(await sshWorks(lab!, 'n002'), true);
@@ -67,13 +90,20 @@ describe('harden on the drill lab', function () {
     const before = await sshdState('n002');
     const r = await run('n002', { allow_users: ['nobody'], deadman_seconds: 5 });
     assert.equal(r.code, 3, r.stdout + r.stderr);
-    assert.match(r.out, /sshd: new configuration passes sshd -t and sshd -T \(\/etc\/ssh\/sshd_config\.d\/00-firebreak-harden\.conf\)/);
+    assert.match(
+      r.out,
+      /sshd: new configuration passes sshd -t and sshd -T \(\/etc\/ssh\/sshd_config\.d\/00-firebreak-harden\.conf\)/,
+    );
     const failed = r.journal.find((e) => e.type === 'host.failed');
     assert.match(String(failed?.message), /fresh SSH connection failed|dead-man timer fired/);
     await until(async () => (await sshdState('n002')) === before, 15_000, 'sshd_config to be put back');
     // The files come back first, then sshd is reloaded with them.
     await until(() => sshWorks(lab!, 'n002'), 10_000, 'the responder to get in again');
-    const after = await onHost(lab!, 'n002', 'cat /var/lib/firebreak/harden/default/decided/by; ls /etc/ssh/sshd_config.d/');
+    const after = await onHost(
+      lab!,
+      'n002',
+      'cat /var/lib/firebreak/harden/default/decided/by; ls /etc/ssh/sshd_config.d/',
+    );
     assert.match(after.stdout, /^fired at [^\n]+\n$/, 'the timer fired and the drop-in it created is gone');
   });
 });

@@ -22,7 +22,8 @@ describe('isolate / unisolate on the drill lab', function () {
   const addr = (name: string) => lab!.hosts.find((h) => h.name === name)!.address;
 
   /** Run one step on n001 (`become`: sudo drops $SSH_CONNECTION, so the management channel comes from `ss`). */
-  const run = (step: string, params: object, extra: string[] = [], become = false) => runStep(lab!, work, 'n001', step, params, { extra, become });
+  const run = (step: string, params: object, extra: string[] = [], become = false) =>
+    runStep(lab!, work, 'n001', step, params, { extra, become });
 
   before(async function () {
     if (!isRoot) return this.skip();
@@ -30,12 +31,20 @@ describe('isolate / unisolate on the drill lab', function () {
     work = path.dirname(dir);
     lab = await labUp({ dir, hosts: 3, scenarios: [] });
     // Rules already in place on n001 (iptables-nft and native nft), which unisolate must give back as they were.
-    const pre = await onHost(lab, 'n001', "iptables -A INPUT -p tcp --dport 9998 -j DROP && nft add table inet site && nft 'add chain inet site input { type filter hook input priority 0; policy accept; }' && nft add rule inet site input tcp dport 9999 counter drop");
+    const pre = await onHost(
+      lab,
+      'n001',
+      "iptables -A INPUT -p tcp --dport 9998 -j DROP && nft add table inet site && nft 'add chain inet site input { type filter hook input priority 0; policy accept; }' && nft add rule inet site input tcp dport 9999 counter drop",
+    );
     assert.equal(pre.code, 0, pre.stderr);
     // Something on n002 that is not SSH (outbound-ssh mode), and something on IPv6 (link-local: the lab's only IPv6).
     await onHost(lab, 'n002', `setsid python3 -m http.server 8080 --bind ${addr('n002')} </dev/null >/dev/null 2>&1 &`);
     await onHost(lab, 'n002', 'setsid python3 -m http.server 8081 --bind :: </dev/null >/dev/null 2>&1 &');
-    const ll = await onHost(lab, 'n002', "ip -6 -o addr show dev eth0 scope link | awk '{sub(/\\/.*/, \"\", $4); print $4}'");
+    const ll = await onHost(
+      lab,
+      'n002',
+      'ip -6 -o addr show dev eth0 scope link | awk \'{sub(/\\/.*/, "", $4); print $4}\'',
+    );
     n002v6 = `${ll.stdout.trim()}%eth0`;
     await until(() => reaches(lab!, 'n003', addr('n002'), 8080), 10_000, 'the test listener on n002');
     await until(() => reaches(lab!, 'n001', n002v6, 8081), 10_000, 'the IPv6 test listener on n002');
@@ -50,11 +59,22 @@ describe('isolate / unisolate on the drill lab', function () {
     const before = await firewallOf(lab!, 'n001');
     const r = await run('isolate', { verify_target: lab!.network.attacker, deadman_seconds: 30 }, [], true);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.match(r.out, new RegExp(`keeping management ${lab!.network.controller.replace(/\./g, '\\.')} -> port 22 and the live connection from ${lab!.network.controller.replace(/\./g, '\\.')}:\\d+`));
+    assert.match(
+      r.out,
+      new RegExp(
+        `keeping management ${lab!.network.controller.replace(/\./g, '\\.')} -> port 22 and the live connection from ${lab!.network.controller.replace(/\./g, '\\.')}:\\d+`,
+      ),
+    );
     assert.match(r.out, /dead-man disarmed/);
     assert.match(r.out, /verify: a TCP connection from the host to [\d.]+:22 fails/);
-    const labels = r.journal.filter((e) => e.type === 'evidence.stored').map((e) => (e.artifact as { label: string }).label);
-    assert.deepEqual(labels, ['isolate/default/iptables-save', 'isolate/default/ip6tables-save', 'isolate/default/nft-ruleset']);
+    const labels = r.journal
+      .filter((e) => e.type === 'evidence.stored')
+      .map((e) => (e.artifact as { label: string }).label);
+    assert.deepEqual(labels, [
+      'isolate/default/iptables-save',
+      'isolate/default/ip6tables-save',
+      'isolate/default/nft-ruleset',
+    ]);
 
     assert.equal(await reaches(lab!, 'n001', addr('n002'), 22), false, 'n001 cannot reach another lab host');
     assert.equal(await reaches(lab!, 'n001', n002v6, 8081), false, 'nor over IPv6');
@@ -62,7 +82,11 @@ describe('isolate / unisolate on the drill lab', function () {
     assert.equal(await reaches(lab!, 'n003', addr('n002'), 22), true, 'the rest of the lab is untouched');
     assert.equal(await sshWorks(lab!, 'n001'), true, 'a fresh management login still works');
     // `[d]eadman`: the pattern must not match the shell running pgrep, whose argv holds it.
-    const state = await onHost(lab!, 'n001', "cat /var/lib/firebreak/isolate/default/decided/by; stat -c %a /var/lib/firebreak/isolate/default; pgrep -f '[d]eadman.pid' || echo no-timer");
+    const state = await onHost(
+      lab!,
+      'n001',
+      "cat /var/lib/firebreak/isolate/default/decided/by; stat -c %a /var/lib/firebreak/isolate/default; pgrep -f '[d]eadman.pid' || echo no-timer",
+    );
     assert.match(state.stdout, /^disarmed at .*\n700\nno-timer\n$/);
 
     // A change made while isolated (an intruder's table) is undone too: exact means exact.
@@ -79,22 +103,38 @@ describe('isolate / unisolate on the drill lab', function () {
   it('a wrong management address fails the step and the host rolls itself back within the dead-man window', async () => {
     const before = await firewallOf(lab!, 'n001');
     const started = Date.now();
-    const r = await run('isolate', { management: { address: lab!.network.attacker }, deadman_seconds: 5 }, ['--connect-timeout', '3']);
+    const r = await run('isolate', { management: { address: lab!.network.attacker }, deadman_seconds: 5 }, [
+      '--connect-timeout',
+      '3',
+    ]);
     assert.equal(r.code, 3, r.stdout + r.stderr);
     assert.match(r.out, /dead-man armed: .* puts its previous state back .* \(5 s\)/);
     const failed = r.journal.find((e) => e.type === 'host.failed');
-    assert.match(String(failed?.message), /a fresh SSH connection failed.*puts its previous rules back by itself within 5 s|dead-man timer fired at .* the isolation is NOT in place/);
+    assert.match(
+      String(failed?.message),
+      /a fresh SSH connection failed.*puts its previous rules back by itself within 5 s|dead-man timer fired at .* the isolation is NOT in place/,
+    );
     await until(async () => (await firewallOf(lab!, 'n001')) === before, 15_000, 'the rules from before to come back');
     assert.equal(await sshWorks(lab!, 'n001'), true, 'management works again');
     assert.ok(Date.now() - started < 30_000);
-    const state = await onHost(lab!, 'n001', 'cat /var/lib/firebreak/isolate/default/decided/by; ls /var/lib/firebreak/isolate/default/active 2>&1');
+    const state = await onHost(
+      lab!,
+      'n001',
+      'cat /var/lib/firebreak/isolate/default/decided/by; ls /var/lib/firebreak/isolate/default/active 2>&1',
+    );
     assert.match(state.stdout, /^fired at /);
     assert.match(state.stdout + state.stderr, /No such file/);
   });
 
   it('outbound-ssh mode (iptables backend) drops only outbound TCP/22', async () => {
     const before = await firewallOf(lab!, 'n001');
-    const r = await run('isolate', { mode: 'outbound-ssh', backend: 'iptables', verify_target: addr('n002'), allow: [{ to: addr('n003') }], deadman_seconds: 30 });
+    const r = await run('isolate', {
+      mode: 'outbound-ssh',
+      backend: 'iptables',
+      verify_target: addr('n002'),
+      allow: [{ to: addr('n003') }],
+      deadman_seconds: 30,
+    });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.out, /backend iptables/);
     assert.equal(await reaches(lab!, 'n001', addr('n002'), 22), false, 'outbound :22 is dropped');
@@ -108,7 +148,14 @@ describe('isolate / unisolate on the drill lab', function () {
   });
 
   it('the shipped example runbook validates with firebreak plan on the lab inventory', async () => {
-    const r = await runCli(['plan', path.join(REPO, 'runbooks/examples/isolate.yaml'), '-i', lab!.files.inventory, '-e', `verify_target=${lab!.network.attacker}`]);
+    const r = await runCli([
+      'plan',
+      path.join(REPO, 'runbooks/examples/isolate.yaml'),
+      '-i',
+      lab!.files.inventory,
+      '-e',
+      `verify_target=${lab!.network.attacker}`,
+    ]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     for (const h of lab!.hosts) assert.ok(r.stdout.includes(h.name));
     assert.match(r.stdout, /firebreak_isolate/);

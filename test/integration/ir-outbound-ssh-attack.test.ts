@@ -17,7 +17,26 @@ const RUNBOOK = 'runbooks/outbound-ssh-attack.yaml';
 
 function sshOk(state: LabState, user: string, key: string, address: string): boolean {
   try {
-    execFileSync('ssh', ['-F', '/dev/null', '-i', key, '-o', 'UserKnownHostsFile=/dev/null', '-o', 'StrictHostKeyChecking=no', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=4', `${user}@${address}`, 'true'], { stdio: 'ignore', timeout: 15_000 });
+    execFileSync(
+      'ssh',
+      [
+        '-F',
+        '/dev/null',
+        '-i',
+        key,
+        '-o',
+        'UserKnownHostsFile=/dev/null',
+        '-o',
+        'StrictHostKeyChecking=no',
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'ConnectTimeout=4',
+        `${user}@${address}`,
+        'true',
+      ],
+      { stdio: 'ignore', timeout: 15_000 },
+    );
     return true;
   } catch {
     return false;
@@ -35,10 +54,26 @@ describe('outbound-ssh-attack runbook on the drill lab', function () {
   let state: LabState;
   let dir = '';
   let work = '';
-  const rebuild = () => `rebuild_command=${process.execPath} --import tsx ${path.join(REPO, 'src/cli/main.ts')} lab reset --dir ${dir}`;
+  const rebuild = () =>
+    `rebuild_command=${process.execPath} --import tsx ${path.join(REPO, 'src/cli/main.ts')} lab reset --dir ${dir}`;
   const run = async (args: string[]): Promise<{ code: number | null; journal: JournalEvent[]; out: string }> => {
     const runs = path.join(work, `runs-${Date.now()}`);
-    const r = await runCli(['run', RUNBOOK, '-i', state.files.inventory, '--limit', 'n001,n002', '--runs-dir', runs, '-e', rebuild(), ...args], { timeoutMs: 240_000 });
+    const r = await runCli(
+      [
+        'run',
+        RUNBOOK,
+        '-i',
+        state.files.inventory,
+        '--limit',
+        'n001,n002',
+        '--runs-dir',
+        runs,
+        '-e',
+        rebuild(),
+        ...args,
+      ],
+      { timeoutMs: 240_000 },
+    );
     const runDir = path.join(runs, readdirOne(runs));
     return { code: r.code, journal: readJournal(runDir), out: r.stdout + r.stderr };
   };
@@ -47,8 +82,19 @@ describe('outbound-ssh-attack runbook on the drill lab', function () {
     if (!isRoot) return this.skip();
     dir = labTempDir('osa');
     work = path.dirname(dir);
-    state = await labUp({ dir, hosts: 3, scenarios: [{ name: 'outbound-ssh-bruteforce', count: 1 }, { name: 'clean', count: 1 }] });
-    await onHost(state, 'n001', 'mkdir -p /srv/app && head -c 100000 /dev/urandom > /srv/app/data.bin && echo config > /srv/app/app.conf && chmod 640 /srv/app/app.conf');
+    state = await labUp({
+      dir,
+      hosts: 3,
+      scenarios: [
+        { name: 'outbound-ssh-bruteforce', count: 1 },
+        { name: 'clean', count: 1 },
+      ],
+    });
+    await onHost(
+      state,
+      'n001',
+      'mkdir -p /srv/app && head -c 100000 /dev/urandom > /srv/app/data.bin && echo config > /srv/app/app.conf && chmod 640 /srv/app/app.conf',
+    );
   });
 
   after(async () => {
@@ -68,24 +114,55 @@ describe('outbound-ssh-attack runbook on the drill lab', function () {
     await new Promise((r) => setTimeout(r, 1500));
     const seen = await connectionsSeen(state, 'n003', n1!.address);
     await new Promise((r) => setTimeout(r, 4000));
-    assert.equal(await connectionsSeen(state, 'n003', n1!.address), seen, 'no new attack connections reach n003 after isolation');
+    assert.equal(
+      await connectionsSeen(state, 'n003', n1!.address),
+      seen,
+      'no new attack connections reach n003 after isolation',
+    );
     assert.ok(sshOk(state, 'root', state.files.clientKey, n1!.address), 'management still works');
-    assert.equal((await onHost(state, 'n003', `timeout 3 bash -c 'exec 3<>/dev/tcp/${n1!.address}/22' && echo open || echo blocked`)).stdout.trim(), 'blocked', 'neighbours cannot reach the isolated host');
+    assert.equal(
+      (
+        await onHost(
+          state,
+          'n003',
+          `timeout 3 bash -c 'exec 3<>/dev/tcp/${n1!.address}/22' && echo open || echo blocked`,
+        )
+      ).stdout.trim(),
+      'blocked',
+      'neighbours cannot reach the isolated host',
+    );
 
     // 2. collect and contain; the run stops at the rebuild confirmation (no --yes, no terminal).
     const b = await run(['--phase', 'collect', '--phase', 'rebuild']);
     assert.equal(b.code, 4, `stops before rebuild: ${b.out.slice(-500)}`);
     const findings = b.journal.filter((e) => e.type === 'finding').map((e) => e.finding as Finding);
-    const cov = scenarioCoverage(planted, findings.filter((f) => f.host === 'n001'));
-    assert.deepEqual(cov.missed.map((i) => i.id), [], 'every detectable indicator is found');
+    const cov = scenarioCoverage(
+      planted,
+      findings.filter((f) => f.host === 'n001'),
+    );
+    assert.deepEqual(
+      cov.missed.map((i) => i.id),
+      [],
+      'every detectable indicator is found',
+    );
     const alarming = findings.filter((f) => f.host === 'n002' && ['medium', 'high', 'critical'].includes(f.severity));
-    assert.deepEqual(alarming.map((f) => f.summary), [], 'nothing alarming on the clean host');
-    const artifacts = b.journal.filter((e) => e.type === 'evidence.stored' && e.host === 'n001').map((e) => e.artifact as StoredArtifact);
+    assert.deepEqual(
+      alarming.map((f) => f.summary),
+      [],
+      'nothing alarming on the clean host',
+    );
+    const artifacts = b.journal
+      .filter((e) => e.type === 'evidence.stored' && e.host === 'n001')
+      .map((e) => e.artifact as StoredArtifact);
     const binary = artifacts.find((x) => x.label === `kill_process/${planted.facts.dropper_pid}/exe`);
     assert.equal(binary?.sha256, planted.facts.dropper_sha256, 'the preserved binary is the planted dropper');
     assert.equal(binary?.match, true);
     assert.equal((await onHost(state, 'n001', `kill -0 ${planted.facts.dropper_pid}`)).code, 1, 'the dropper is gone');
-    assert.equal(sshOk(state, 'sysupdate', attackerKey, n1!.address), false, 'the locked backdoor user cannot log in (from the management address, which the firewall lets through)');
+    assert.equal(
+      sshOk(state, 'sysupdate', attackerKey, n1!.address),
+      false,
+      'the locked backdoor user cannot log in (from the management address, which the firewall lets through)',
+    );
 
     // 3. rebuild and restore, confirmed.
     const c = await run(['--yes', '--phase', 'collect', '--phase', 'rebuild', '--phase', 'restore']);
@@ -94,18 +171,45 @@ describe('outbound-ssh-attack runbook on the drill lab', function () {
     const fresh = state.hosts[0]!;
     assert.equal(fresh.generation, 1, 'n001 was reinstalled');
     const truth = await checkTruth(fresh, planted);
-    assert.deepEqual(truth.filter((t) => t.present).map((t) => t.id), [], 'the rebuilt host shows none of the indicators');
-    const restored = await onHost(state, 'n001', 'sha256sum /srv/app/data.bin /srv/app/app.conf; stat -c %a /srv/app/app.conf');
-    const backup = c.journal.filter((e) => e.type === 'evidence.stored' && e.host === 'n001').map((e) => e.artifact as StoredArtifact).find((x) => x.label === 'backup/data.manifest');
+    assert.deepEqual(
+      truth.filter((t) => t.present).map((t) => t.id),
+      [],
+      'the rebuilt host shows none of the indicators',
+    );
+    const restored = await onHost(
+      state,
+      'n001',
+      'sha256sum /srv/app/data.bin /srv/app/app.conf; stat -c %a /srv/app/app.conf',
+    );
+    const backup = c.journal
+      .filter((e) => e.type === 'evidence.stored' && e.host === 'n001')
+      .map((e) => e.artifact as StoredArtifact)
+      .find((x) => x.label === 'backup/data.manifest');
     assert.ok(backup, 'the backup manifest is evidence');
-    const manifest = readFileSync(path.join(work, readdirRuns(work, c.journal), 'evidence', 'objects', backup.sha256.slice(0, 2), backup.sha256), 'utf8');
+    const manifest = readFileSync(
+      path.join(work, readdirRuns(work, c.journal), 'evidence', 'objects', backup.sha256.slice(0, 2), backup.sha256),
+      'utf8',
+    );
     for (const line of restored.stdout.trim().split('\n').slice(0, 2)) {
       const [sum, file] = line.split(/\s+/);
-      assert.ok(manifest.includes(sum!) && manifest.includes(file!.slice(1)), `${file} restored with the hash it was backed up with`);
+      assert.ok(
+        manifest.includes(sum!) && manifest.includes(file!.slice(1)),
+        `${file} restored with the hash it was backed up with`,
+      );
     }
     assert.equal(restored.stdout.trim().split('\n')[2], '640', 'modes restored');
     assert.ok(sshOk(state, 'root', state.files.clientKey, fresh.address), 'reachable again after unisolate');
-    assert.equal((await onHost(state, 'n003', `timeout 3 bash -c 'exec 3<>/dev/tcp/${fresh.address}/22' && echo open || echo blocked`)).stdout.trim(), 'open', 'neighbours reach it again');
+    assert.equal(
+      (
+        await onHost(
+          state,
+          'n003',
+          `timeout 3 bash -c 'exec 3<>/dev/tcp/${fresh.address}/22' && echo open || echo blocked`,
+        )
+      ).stdout.trim(),
+      'open',
+      'neighbours reach it again',
+    );
   });
 });
 

@@ -10,7 +10,14 @@ import { labUp, scenarioCoverage, type LabState } from '../../src/lab/index.js';
 import { isRoot, labTempDir, removeLab } from '../helpers/lab.js';
 import { onlyRunDir, readJournal, runCli } from './run-cli.js';
 
-const SCENARIOS = ['outbound-ssh-bruteforce', 'ssh-bruteforce-target', 'conntrack-exhaustion', 'tampered-binary', 'disk-full', 'clean'];
+const SCENARIOS = [
+  'outbound-ssh-bruteforce',
+  'ssh-bruteforce-target',
+  'conntrack-exhaustion',
+  'tampered-binary',
+  'disk-full',
+  'clean',
+];
 
 describe('triage runbook on the drill lab', function () {
   this.timeout(180_000);
@@ -23,9 +30,13 @@ describe('triage runbook on the drill lab', function () {
     dir = labTempDir('triage');
     state = await labUp({ dir, hosts: SCENARIOS.length, scenarios: SCENARIOS.map((name) => ({ name, count: 1 })) });
     const runs = path.join(path.dirname(dir), 'runs');
-    const r = await runCli(['run', 'runbooks/triage.yaml', '-i', state.files.inventory, '--runs-dir', runs], { timeoutMs: 120_000 });
+    const r = await runCli(['run', 'runbooks/triage.yaml', '-i', state.files.inventory, '--runs-dir', runs], {
+      timeoutMs: 120_000,
+    });
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    findings = readJournal(onlyRunDir(runs)).filter((e) => e.type === 'finding').map((e) => e.finding as Finding);
+    findings = readJournal(onlyRunDir(runs))
+      .filter((e) => e.type === 'finding')
+      .map((e) => e.finding as Finding);
   });
 
   after(async () => {
@@ -37,9 +48,16 @@ describe('triage runbook on the drill lab', function () {
     it(`finds every detectable indicator of ${scenario}`, () => {
       const host = state!.hosts.find((h) => h.scenarios.some((s) => s.scenario === scenario))!;
       const planted = host.scenarios[0]!;
-      const cov = scenarioCoverage(planted, findings.filter((f) => f.host === host.name));
+      const cov = scenarioCoverage(
+        planted,
+        findings.filter((f) => f.host === host.name),
+      );
       assert.ok(cov.detectable.length > 0, 'the scenario has indicators a finding can reveal');
-      assert.deepEqual(cov.missed.map((i) => `${i.id} (${i.finding})`), [], `missed on ${host.name}`);
+      assert.deepEqual(
+        cov.missed.map((i) => `${i.id} (${i.finding})`),
+        [],
+        `missed on ${host.name}`,
+      );
     });
   }
 
@@ -47,21 +65,38 @@ describe('triage runbook on the drill lab', function () {
     const clean = state!.hosts.find((h) => h.scenarios.some((s) => s.scenario === 'clean'))!;
     const work = path.dirname(dir);
     const runbook = path.join(work, 'hang.yaml');
-    writeFileSync(runbook, 'name: hang\nphases:\n  collect:\n    - name: collect\n      collect: {sets: [], item_timeout: 2, commands: [{label: extra/hang, command: "sleep 300"}, {label: extra/after, command: "echo still here"}]}\n');
+    writeFileSync(
+      runbook,
+      'name: hang\nphases:\n  collect:\n    - name: collect\n      collect: {sets: [], item_timeout: 2, commands: [{label: extra/hang, command: "sleep 300"}, {label: extra/after, command: "echo still here"}]}\n',
+    );
     const runs = path.join(work, 'runs-hang');
     const started = Date.now();
     const r = await runCli(['run', runbook, '-i', state!.files.inventory, '--limit', clean.name, '--runs-dir', runs]);
     assert.ok(Date.now() - started < 30_000, 'bounded by the item timeout, not the step timeout');
     assert.equal(r.code, 3, r.stdout + r.stderr);
     assert.match(r.stdout + r.stderr, /evidence problems: extra\/hang: timed out after \d+ ms/);
-    const stored = readJournal(onlyRunDir(runs)).filter((e) => e.type === 'evidence.stored').map((e) => (e.artifact as { label: string }).label);
-    assert.deepEqual(stored, ['extra/hang', 'extra/after'], 'the hung item is kept (partial) and the next one still collected');
+    const stored = readJournal(onlyRunDir(runs))
+      .filter((e) => e.type === 'evidence.stored')
+      .map((e) => (e.artifact as { label: string }).label);
+    assert.deepEqual(
+      stored,
+      ['extra/hang', 'extra/after'],
+      'the hung item is kept (partial) and the next one still collected',
+    );
   });
 
   it('shows nothing alarming on the clean host', () => {
     const clean = state!.hosts.find((h) => h.scenarios.some((s) => s.scenario === 'clean'))!;
-    const alarming = findings.filter((f) => f.host === clean.name && ['medium', 'high', 'critical'].includes(f.severity));
-    assert.deepEqual(alarming.map((f) => f.summary), []);
-    assert.ok(findings.some((f) => f.host === clean.name), 'the clean host was analysed (info findings exist)');
+    const alarming = findings.filter(
+      (f) => f.host === clean.name && ['medium', 'high', 'critical'].includes(f.severity),
+    );
+    assert.deepEqual(
+      alarming.map((f) => f.summary),
+      [],
+    );
+    assert.ok(
+      findings.some((f) => f.host === clean.name),
+      'the clean host was analysed (info findings exist)',
+    );
   });
 });

@@ -18,11 +18,24 @@ let runs = 0;
  * result, the run's journal, and the step's whole stdout (the terminal shows only its head).
  * `become`: through sudo, which drops $SSH_CONNECTION.
  */
-export async function runStep(lab: LabState, work: string, host: string, step: string, params: object, opts: { extra?: string[]; become?: boolean } = {}) {
+export async function runStep(
+  lab: LabState,
+  work: string,
+  host: string,
+  step: string,
+  params: object,
+  opts: { extra?: string[]; become?: boolean } = {},
+) {
   const runbook = path.join(work, `rb${++runs}.yaml`);
-  writeFileSync(runbook, `name: ir-${step}-${runs}\nphases:\n  isolate:\n    - name: ${step}\n      become: ${opts.become ?? false}\n      ${step}: ${JSON.stringify(params)}\n`);
+  writeFileSync(
+    runbook,
+    `name: ir-${step}-${runs}\nphases:\n  isolate:\n    - name: ${step}\n      become: ${opts.become ?? false}\n      ${step}: ${JSON.stringify(params)}\n`,
+  );
   const runsDir = path.join(work, `runs${runs}`);
-  const r = await runCli(['run', runbook, '-i', lab.files.inventory, '--limit', host, '--runs-dir', runsDir, ...(opts.extra ?? [])], { timeoutMs: 60_000 });
+  const r = await runCli(
+    ['run', runbook, '-i', lab.files.inventory, '--limit', host, '--runs-dir', runsDir, ...(opts.extra ?? [])],
+    { timeoutMs: 60_000 },
+  );
   const runDir = onlyRunDir(runsDir);
   const journal = readJournal(runDir);
   const file = journal.map((e) => (e.outcome as { stdoutFile?: string } | undefined)?.stdoutFile).find(Boolean);
@@ -42,7 +55,11 @@ export async function firewallOf(lab: LabState, host: string): Promise<string> {
 
 /** Can `from` open a TCP connection to addr:port (bash /dev/tcp, 2 s)? */
 export async function reaches(lab: LabState, from: string, addr: string, port: number): Promise<boolean> {
-  const r = await onHost(lab, from, `timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1"' ${addr} ${port} 2>/dev/null && echo open || echo closed`);
+  const r = await onHost(
+    lab,
+    from,
+    `timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1"' ${addr} ${port} 2>/dev/null && echo open || echo closed`,
+  );
   return r.stdout.trim() === 'open';
 }
 
@@ -50,9 +67,28 @@ export async function reaches(lab: LabState, from: string, addr: string, port: n
 export function sshWorks(lab: LabState, host: string, port = 22): Promise<boolean> {
   const addr = lab.hosts.find((h) => h.name === host)!.address;
   const args = [
-    '-F', '/dev/null', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'IdentityAgent=none', '-o', 'ConnectTimeout=3',
-    '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${lab.files.knownHosts}`, '-o', `HostKeyAlias=${addr}`,
-    '-i', lab.files.clientKey, '-p', String(port), `root@${addr}`, 'true',
+    '-F',
+    '/dev/null',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'IdentityAgent=none',
+    '-o',
+    'ConnectTimeout=3',
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    `UserKnownHostsFile=${lab.files.knownHosts}`,
+    '-o',
+    `HostKeyAlias=${addr}`,
+    '-i',
+    lab.files.clientKey,
+    '-p',
+    String(port),
+    `root@${addr}`,
+    'true',
   ];
   return new Promise((resolve) => execFile('ssh', args, { timeout: 10_000 }, (err) => resolve(!err)));
 }

@@ -13,7 +13,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { checkTruth, labUp, loadScenario, plantScenarios, scenarioNames, type LabState } from '../../src/lab/index.js';
 import { isRoot, labTempDir, onHost, removeLab } from '../helpers/lab.js';
 
-const PLANTED = ['outbound-ssh-bruteforce', 'ssh-bruteforce-target', 'conntrack-exhaustion', 'tampered-binary', 'disk-full'];
+const PLANTED = [
+  'outbound-ssh-bruteforce',
+  'ssh-bruteforce-target',
+  'conntrack-exhaustion',
+  'tampered-binary',
+  'disk-full',
+];
 
 function ipToInt(ip: string): number {
   return ip.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
@@ -32,10 +38,26 @@ function hostOf(state: LabState, scenario: string) {
 }
 
 function ssh(state: LabState, address: string, command: string): string {
-  return execFileSync('ssh', [
-    '-F', '/dev/null', '-i', state.files.clientKey, '-o', `UserKnownHostsFile=${state.files.knownHosts}`,
-    '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', `root@${address}`, command,
-  ], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync(
+    'ssh',
+    [
+      '-F',
+      '/dev/null',
+      '-i',
+      state.files.clientKey,
+      '-o',
+      `UserKnownHostsFile=${state.files.knownHosts}`,
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'ConnectTimeout=5',
+      `root@${address}`,
+      command,
+    ],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+  );
 }
 
 describe('lab scenario files', () => {
@@ -52,9 +74,15 @@ describe('lab scenario files', () => {
   it('refuses a scenario file with a schema error, naming the file', () => {
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'fb-scenario-'));
     const bad = path.join(tmp, 'bad-kind.yaml');
-    writeFileSync(bad, 'name: bad-kind\ndescription: an unknown indicator kind\nplant: "true"\ntruth:\n  - {id: x, kind: rumour, description: d, match: {}, check: "true"}\n');
+    writeFileSync(
+      bad,
+      'name: bad-kind\ndescription: an unknown indicator kind\nplant: "true"\ntruth:\n  - {id: x, kind: rumour, description: d, match: {}, check: "true"}\n',
+    );
     try {
-      assert.throws(() => loadScenario(bad), (e: unknown) => e instanceof InputError && e.message.includes(bad) && /truth\.0\.kind/.test(e.message));
+      assert.throws(
+        () => loadScenario(bad),
+        (e: unknown) => e instanceof InputError && e.message.includes(bad) && /truth\.0\.kind/.test(e.message),
+      );
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
@@ -86,30 +114,56 @@ describe('lab scenarios (real namespaces)', function () {
       const { host, planted } = hostOf(state!, name);
       const clean = hostOf(state!, 'clean').host;
       const onPlanted = await checkTruth(host, planted);
-      assert.deepEqual(onPlanted.filter((c) => !c.present).map((c) => `${c.id}: ${c.detail}`), [], `absent on ${host.name}`);
+      assert.deepEqual(
+        onPlanted.filter((c) => !c.present).map((c) => `${c.id}: ${c.detail}`),
+        [],
+        `absent on ${host.name}`,
+      );
       assert.equal(onPlanted.length, planted.indicators.length);
       const onClean = await checkTruth(clean, planted);
-      assert.deepEqual(onClean.filter((c) => c.present).map((c) => c.id), [], `present on the clean host ${clean.name}`);
+      assert.deepEqual(
+        onClean.filter((c) => c.present).map((c) => c.id),
+        [],
+        `present on the clean host ${clean.name}`,
+      );
     });
   }
 
   it('conntrack-exhaustion on a machine booted two minutes ago: its kernel log starts after the boot, and the truth holds', async () => {
     const free = state!.hosts.find((h) => h.scenarios.length === 0)!;
     // A fresh CI machine has been up for minutes, not the 15 the scenario's log spans: show this host such an uptime.
-    const fake = await onHost(state!, free.name, 'echo "120.00 200.00" > /run/fb-uptime && mount --bind /run/fb-uptime /proc/uptime && cat /proc/uptime');
+    const fake = await onHost(
+      state!,
+      free.name,
+      'echo "120.00 200.00" > /run/fb-uptime && mount --bind /run/fb-uptime /proc/uptime && cat /proc/uptime',
+    );
     assert.equal(fake.stdout.trim(), '120.00 200.00', fake.stderr);
     await plantScenarios(state!, [{ name: 'conntrack-exhaustion', count: 1 }]);
     const planted = free.scenarios.find((s) => s.scenario === 'conntrack-exhaustion')!;
     const checks = await checkTruth(free, planted);
-    assert.deepEqual(checks.filter((c) => !c.present).map((c) => `${c.id}: ${c.detail}`), [], `absent on ${free.name}`);
-    const stamps = (await onHost(state!, free.name, "grep -oE 'kernel: \\[ *-?[0-9.]+\\]' /var/log/kern.log | tr -dc '0-9.\\n-'")).stdout.trim().split('\n').map(Number);
-    assert.ok(stamps.length > 0 && stamps.every((t) => t >= 0 && t <= 121), `kernel stamps within the 120 s since boot: ${stamps.slice(0, 3).join(', ')}`);
+    assert.deepEqual(
+      checks.filter((c) => !c.present).map((c) => `${c.id}: ${c.detail}`),
+      [],
+      `absent on ${free.name}`,
+    );
+    const stamps = (
+      await onHost(state!, free.name, "grep -oE 'kernel: \\[ *-?[0-9.]+\\]' /var/log/kern.log | tr -dc '0-9.\\n-'")
+    ).stdout
+      .trim()
+      .split('\n')
+      .map(Number);
+    assert.ok(
+      stamps.length > 0 && stamps.every((t) => t >= 0 && t <= 121),
+      `kernel stamps within the 120 s since boot: ${stamps.slice(0, 3).join(', ')}`,
+    );
   });
 
   it('outbound-ssh-bruteforce: the dropper connects to lab addresses only, a few at a time', async () => {
     const { host, planted } = hostOf(state!, 'outbound-ssh-bruteforce');
     const pid = planted.facts.dropper_pid!;
-    const ss = (await onHost(state!, host.name, 'ss -Htanp')).stdout.split('\n').filter((l) => l.includes(`pid=${pid},`));
+    const ss = (await onHost(state!, host.name, 'ss -Htanp')).stdout
+      .split('\n')
+      .filter((l) => l.includes(`pid=${pid},`));
     assert.ok(ss.length >= 1, 'the dropper holds sockets');
     assert.ok(ss.length <= 5, `at most 4 open connections plus one being made, got ${ss.length}`);
     const peers = planted.facts.targets!.split(' ');
@@ -120,7 +174,13 @@ describe('lab scenarios (real namespaces)', function () {
       assert.ok(peers.includes(address), `${address} is another lab host`);
       assert.equal(port, '22');
     }
-    assert.deepEqual(peers.sort(), state!.hosts.filter((h) => h !== host).map((h) => h.address).sort());
+    assert.deepEqual(
+      peers.sort(),
+      state!.hosts
+        .filter((h) => h !== host)
+        .map((h) => h.address)
+        .sort(),
+    );
     const children = await onHost(state!, host.name, `cat /proc/${pid}/task/*/children`);
     assert.equal(children.code, 0);
     assert.equal(children.stdout.trim(), '', 'the loop is builtins only: no child processes');
@@ -130,7 +190,11 @@ describe('lab scenarios (real namespaces)', function () {
     const { host } = hostOf(state!, 'outbound-ssh-bruteforce');
     for (const h of state!.hosts) {
       const who = (await onHost(state!, h.name, 'who')).stdout;
-      if (h === host) assert.match(who, new RegExp(`^sysupdate +pts/\\d+ .*\\(${state!.network.attacker.replace(/\./g, '\\.')}\\)$`, 'm'));
+      if (h === host)
+        assert.match(
+          who,
+          new RegExp(`^sysupdate +pts/\\d+ .*\\(${state!.network.attacker.replace(/\./g, '\\.')}\\)$`, 'm'),
+        );
       else assert.doesNotMatch(who, /sysupdate/, `${h.name}: ${who}`);
     }
   });
@@ -148,7 +212,10 @@ describe('lab scenarios (real namespaces)', function () {
     await plantScenarios(state!, [{ name: 'outbound-ssh-bruteforce', count: 1 }], 3);
     const planted = spare.scenarios[0]!;
     const live = await checkTruth(spare, planted);
-    assert.ok(live.find((c) => c.id === 'dropper-process')!.present && live.find((c) => c.id === 'attacker-session')!.present, 'planted and running');
+    assert.ok(
+      live.find((c) => c.id === 'dropper-process')!.present && live.find((c) => c.id === 'attacker-session')!.present,
+      'planted and running',
+    );
     const gone = `! [ -e /proc/${planted.facts.dropper_pid} ] && ! who | grep -q sysupdate && ! pgrep -f '^sshd: sysupdate'`;
     let code: number | null = 1;
     for (let i = 0; i < 40 && code !== 0; i++) {
@@ -166,8 +233,19 @@ describe('lab scenarios (real namespaces)', function () {
   it('tampered-binary: the change stays on its host (ls, ld.so.preload)', async () => {
     const { host } = hostOf(state!, 'tampered-binary');
     const clean = hostOf(state!, 'clean').host;
-    assert.equal((await onHost(state!, host.name, 'ls / >/dev/null')).stderr, '', 'programs run without ld.so complaints');
-    assert.equal((await onHost(state!, clean.name, 'dpkg --verify coreutils; cat /etc/ld.so.preload 2>/dev/null')).stdout, '');
-    assert.equal(execFileSync('dpkg', ['--verify', 'coreutils'], { encoding: 'utf8' }), '', "the machine's coreutils is untouched");
+    assert.equal(
+      (await onHost(state!, host.name, 'ls / >/dev/null')).stderr,
+      '',
+      'programs run without ld.so complaints',
+    );
+    assert.equal(
+      (await onHost(state!, clean.name, 'dpkg --verify coreutils; cat /etc/ld.so.preload 2>/dev/null')).stdout,
+      '',
+    );
+    assert.equal(
+      execFileSync('dpkg', ['--verify', 'coreutils'], { encoding: 'utf8' }),
+      '',
+      "the machine's coreutils is untouched",
+    );
   });
 });

@@ -14,10 +14,27 @@ import { runCli } from './run-cli.js';
 
 function ssh(state: LabState, name: string, command: string, tty = false): string {
   const host = state.hosts.find((h) => h.name === name)!;
-  return execFileSync('ssh', [
-    '-F', '/dev/null', ...(tty ? ['-tt'] : []), '-i', state.files.clientKey, '-o', `UserKnownHostsFile=${state.files.knownHosts}`,
-    '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', `root@${host.address}`, command,
-  ], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync(
+    'ssh',
+    [
+      '-F',
+      '/dev/null',
+      ...(tty ? ['-tt'] : []),
+      '-i',
+      state.files.clientKey,
+      '-o',
+      `UserKnownHostsFile=${state.files.knownHosts}`,
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'ConnectTimeout=5',
+      `root@${host.address}`,
+      command,
+    ],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+  );
 }
 
 describe('drill lab (real namespaces)', function () {
@@ -50,16 +67,23 @@ describe('drill lab (real namespaces)', function () {
     assert.equal((await onHost(state, 'n001', probe(n3))).stdout.trim(), 'open', 'n001 still reaches n003');
     assert.equal((await onHost(state, 'n003', probe(n1))).stdout.trim(), 'open', 'n003 still reaches n001');
     assert.doesNotMatch((await onHost(state, 'n003', 'iptables-save; nft list tables')).stdout, /DROP|fbtest/);
-    assert.equal(execFileSync('iptables-save', { encoding: 'utf8' }).replace(/^#.*\n/gm, ''), machineRules.replace(/^#.*\n/gm, ''), "the machine's rules are untouched");
+    assert.equal(
+      execFileSync('iptables-save', { encoding: 'utf8' }).replace(/^#.*\n/gm, ''),
+      machineRules.replace(/^#.*\n/gm, ''),
+      "the machine's rules are untouched",
+    );
     assert.doesNotMatch(execFileSync('nft', ['list', 'tables'], { encoding: 'utf8' }), /fbtest/);
   });
 
   it("shows only the host's own processes in ps", async () => {
-    const ps = (await onHost(state, 'n002', 'ps -eo pid=,comm=')).stdout.trim().split('\n').map((l) => l.trim());
+    const ps = (await onHost(state, 'n002', 'ps -eo pid=,comm=')).stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.trim());
     assert.match(ps[0]!, /^1 bash$/, 'PID 1 is the host init');
     assert.ok(ps.length < 12, `a handful of processes, got ${ps.length}: ${ps.join(', ')}`);
     assert.ok(ps.some((l) => l.endsWith('sshd')) && ps.some((l) => l.endsWith('rsyslogd')));
-    assert.ok(!ps.some((l) => /\bnode\b/.test(l)), 'the machine\'s processes are invisible');
+    assert.ok(!ps.some((l) => /\bnode\b/.test(l)), "the machine's processes are invisible");
   });
 
   it('keeps a user added on one host off the others and off the machine', async () => {
@@ -75,7 +99,10 @@ describe('drill lab (real namespaces)', function () {
     const last = (await onHost(state, 'n002', 'last -i')).stdout;
     assert.match(last, new RegExp(`^root\\s+pts/\\d+\\s+${state.network.controller.replace(/\./g, '\\.')}`, 'm'));
     assert.doesNotMatch((await onHost(state, 'n003', 'last -i')).stdout, /^root\s+pts/m);
-    assert.match((await onHost(state, 'n002', 'cat /var/log/auth.log')).stdout, new RegExp(`n002 sshd\\[\\d+\\]: Accepted publickey for root from ${state.network.controller} port`));
+    assert.match(
+      (await onHost(state, 'n002', 'cat /var/log/auth.log')).stdout,
+      new RegExp(`n002 sshd\\[\\d+\\]: Accepted publickey for root from ${state.network.controller} port`),
+    );
     assert.equal(ssh(state, 'n003', 'hostname').trim(), 'n003');
   });
 
@@ -93,10 +120,27 @@ describe('drill lab (real namespaces)', function () {
     state = readLabState(dir);
     assert.notEqual(fresh!.hostKey, before.hostKey);
     assert.equal(fresh!.generation, 1);
-    assert.match(readFileSync(state.files.knownHosts, 'utf8'), new RegExp(`^${fresh!.address} ${fresh!.hostKey.replace(/[+/]/g, '\\$&')}$`, 'm'));
-    assert.equal((await onHost(state, 'n002', 'ls /root/marker /etc/marker 2>&1; id -u fblabuser; last | grep -c pts')).stdout.includes('planted'), false);
+    assert.match(
+      readFileSync(state.files.knownHosts, 'utf8'),
+      new RegExp(`^${fresh!.address} ${fresh!.hostKey.replace(/[+/]/g, '\\$&')}$`, 'm'),
+    );
+    assert.equal(
+      (
+        await onHost(state, 'n002', 'ls /root/marker /etc/marker 2>&1; id -u fblabuser; last | grep -c pts')
+      ).stdout.includes('planted'),
+      false,
+    );
     assert.equal((await onHost(state, 'n002', 'id -u fblabuser')).code, 1, 'the user added before the reset is gone');
-    const r = await runCli(['run', 'runbooks/triage.yaml', '-i', state.files.inventory, '--limit', 'n002', '--runs-dir', path.join(path.dirname(dir), 'runs')]);
+    const r = await runCli([
+      'run',
+      'runbooks/triage.yaml',
+      '-i',
+      state.files.inventory,
+      '--limit',
+      'n002',
+      '--runs-dir',
+      path.join(path.dirname(dir), 'runs'),
+    ]);
     assert.equal(r.code, 0, r.stderr + r.stdout);
   });
 
@@ -119,9 +163,15 @@ describe('drill lab (real namespaces)', function () {
   });
 
   it('fault slow delays the link, or says clearly that this kernel cannot', async () => {
-    const netem = execFileSync('sh', ['-c', 'zcat /proc/config.gz 2>/dev/null | grep -c "^CONFIG_NET_SCH_NETEM=" || true'], { encoding: 'utf8' }).trim() !== '0';
+    const netem =
+      execFileSync('sh', ['-c', 'zcat /proc/config.gz 2>/dev/null | grep -c "^CONFIG_NET_SCH_NETEM=" || true'], {
+        encoding: 'utf8',
+      }).trim() !== '0';
     if (!netem) {
-      await assert.rejects(applyFault(dir, 'n001', { kind: 'slow', ms: 300 }), (e: unknown) => e instanceof EnvironmentError && /netem/.test(e.message));
+      await assert.rejects(
+        applyFault(dir, 'n001', { kind: 'slow', ms: 300 }),
+        (e: unknown) => e instanceof EnvironmentError && /netem/.test(e.message),
+      );
       assert.deepEqual(readLabState(dir).hosts[0]!.faults, {}, 'a refused fault is not recorded');
       return;
     }
@@ -134,12 +184,22 @@ describe('drill lab (real namespaces)', function () {
 
   it('lab status reports every host with its memory', () => {
     const hosts = labStatus(readLabState(dir));
-    assert.deepEqual(hosts.map((h) => [h.name, h.running]), [['n001', true], ['n002', true], ['n003', true]]);
+    assert.deepEqual(
+      hosts.map((h) => [h.name, h.running]),
+      [
+        ['n001', true],
+        ['n002', true],
+        ['n003', true],
+      ],
+    );
     for (const h of hosts) assert.ok(h.rssKiB > 1000 && h.rssKiB < 100_000, `${h.name}: ${h.rssKiB} KiB`);
   });
 
   it('refuses a second lab in the same directory', async () => {
-    await assert.rejects(labUp({ dir, hosts: 1, scenarios: [] }), (e: unknown) => e instanceof InputError && /already running/.test(e.message));
+    await assert.rejects(
+      labUp({ dir, hosts: 1, scenarios: [] }),
+      (e: unknown) => e instanceof InputError && /already running/.test(e.message),
+    );
   });
 });
 
@@ -150,19 +210,28 @@ describe('drill lab: a failed lab up', function () {
     if (!isRoot) return this.skip();
     const dir = labTempDir('labfail');
     const bad = path.join(path.dirname(dir), 'broken.yaml');
-    writeFileSync(bad, 'name: broken\ndescription: fails on purpose\nplant: |\n  echo about to fail >&2\n  exit 7\ntruth: []\n');
+    writeFileSync(
+      bad,
+      'name: broken\ndescription: fails on purpose\nplant: |\n  echo about to fail >&2\n  exit 7\ntruth: []\n',
+    );
     let seen: LabState | undefined;
     const said: string[] = [];
     const log = (line: string): void => {
       seen ??= readLabState(dir);
       said.push(line);
     };
-    await assert.rejects(labUp({ dir, hosts: 2, scenarios: [{ name: bad, count: 1 }], log }), /broken on n001: the plant script failed \(exit 7\): about to fail/);
+    await assert.rejects(
+      labUp({ dir, hosts: 2, scenarios: [{ name: bad, count: 1 }], log }),
+      /broken on n001: the plant script failed \(exit 7\): about to fail/,
+    );
     assert.ok(seen, 'the lab had started');
     assert.deepEqual(labLeftovers(seen), []);
     assert.equal(said.at(-1), 'removed what the failed lab up had made');
     // Nothing is left to take down, and `lab down` says so plainly instead of failing on a missing lock file.
-    await assert.rejects(labDown(dir), (e: unknown) => e instanceof InputError && /no lab in .*: nothing to take down/.test((e as Error).message));
+    await assert.rejects(
+      labDown(dir),
+      (e: unknown) => e instanceof InputError && /no lab in .*: nothing to take down/.test((e as Error).message),
+    );
     rmSync(path.dirname(dir), { recursive: true, force: true });
   });
 });

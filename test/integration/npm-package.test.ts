@@ -16,7 +16,14 @@ import { promisify } from 'node:util';
 import { REPO } from './run-cli.js';
 
 const exec = promisify(execFile);
-const npm = (args: string[], cwd: string) => exec('npm', args, { cwd, encoding: 'utf8', timeout: 240_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, npm_config_update_notifier: 'false' } });
+const npm = (args: string[], cwd: string) =>
+  exec('npm', args, {
+    cwd,
+    encoding: 'utf8',
+    timeout: 240_000,
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, npm_config_update_notifier: 'false' },
+  });
 
 interface LockEntry {
   dev?: boolean;
@@ -26,7 +33,9 @@ interface LockEntry {
 
 /** A lock file for `{dependencies: {firebreak: file:TARBALL}}` built from the repository's lock (runtime packages only). */
 function offlineLock(tarball: string): object {
-  const repoLock = JSON.parse(readFileSync(path.join(REPO, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> };
+  const repoLock = JSON.parse(readFileSync(path.join(REPO, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, LockEntry>;
+  };
   const root = repoLock.packages['']!;
   const spec = `file:${tarball}`;
   const packages: Record<string, unknown> = {
@@ -52,7 +61,8 @@ describe('the npm package (packed, installed into an empty directory)', function
   let installed = '';
 
   before(async function () {
-    if (!existsSync(path.join(REPO, 'dist', 'bundle', 'main.js'))) throw new Error('dist/ is not built: `npm run build` first (npm test does)');
+    if (!existsSync(path.join(REPO, 'dist', 'bundle', 'main.js')))
+      throw new Error('dist/ is not built: `npm run build` first (npm test does)');
     work = mkdtempSync(path.join(os.tmpdir(), 'fb-npm-package-'));
     // --ignore-scripts: the suite has built dist/ already; pack would run the build again through `prepare`.
     const packed = await npm(['pack', '--json', '--ignore-scripts', '--pack-destination', work], REPO);
@@ -61,7 +71,14 @@ describe('the npm package (packed, installed into an empty directory)', function
     const tarball = path.join(work, info.filename);
     const app = path.join(work, 'app');
     mkdirSync(app);
-    writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'firebreak-install-check', private: true, dependencies: { firebreak: `file:${tarball}` } }));
+    writeFileSync(
+      path.join(app, 'package.json'),
+      JSON.stringify({
+        name: 'firebreak-install-check',
+        private: true,
+        dependencies: { firebreak: `file:${tarball}` },
+      }),
+    );
     writeFileSync(path.join(app, 'package-lock.json'), JSON.stringify(offlineLock(tarball)));
     await npm(['ci', '--offline', '--no-audit', '--no-fund'], app);
     bin = path.join(app, 'node_modules', '.bin', 'firebreak');
@@ -73,10 +90,23 @@ describe('the npm package (packed, installed into an empty directory)', function
   });
 
   it('ships what the CLI reads at run time, and nothing of test/', () => {
-    for (const needed of ['bin/firebreak.js', 'dist/bundle/main.js', 'dist/report/templates.precompiled.cjs', 'templates/report.md.hbs', 'runbooks/outbound-ssh-attack.yaml', 'scenarios/outbound-ssh-bruteforce.yaml', 'drills/quick.yaml', 'package.json', 'README.md']) {
+    for (const needed of [
+      'bin/firebreak.js',
+      'dist/bundle/main.js',
+      'dist/report/templates.precompiled.cjs',
+      'templates/report.md.hbs',
+      'runbooks/outbound-ssh-attack.yaml',
+      'scenarios/outbound-ssh-bruteforce.yaml',
+      'drills/quick.yaml',
+      'package.json',
+      'README.md',
+    ]) {
       assert.ok(files.includes(needed), `the package ships ${needed}`);
     }
-    assert.deepEqual(files.filter((f) => f.startsWith('test/') || f.startsWith('src/') || f.startsWith('bench/')), []);
+    assert.deepEqual(
+      files.filter((f) => f.startsWith('test/') || f.startsWith('src/') || f.startsWith('bench/')),
+      [],
+    );
   });
 
   it('firebreak --version and --help run from the installed package', async () => {
@@ -85,11 +115,23 @@ describe('the npm package (packed, installed into an empty directory)', function
     assert.equal(version.stdout.trim(), pkg.version);
     const help = await exec(bin, ['--help'], { encoding: 'utf8' });
     assert.match(help.stdout, /Usage: firebreak/);
-    for (const command of ['run', 'plan', 'demo', 'lab', 'drill', 'report', 'evidence']) assert.match(help.stdout, new RegExp(`^  ${command}\\b`, 'm'));
+    for (const command of ['run', 'plan', 'demo', 'lab', 'drill', 'report', 'evidence'])
+      assert.match(help.stdout, new RegExp(`^  ${command}\\b`, 'm'));
   });
 
   it('firebreak plan works on a shipped runbook and inventory, from outside the repository', async () => {
-    const plan = await exec(bin, ['plan', path.join(installed, 'runbooks', 'outbound-ssh-attack.yaml'), '-i', path.join(installed, 'inventories', 'example.ini'), '--limit', 'web01'], { cwd: work, encoding: 'utf8' });
+    const plan = await exec(
+      bin,
+      [
+        'plan',
+        path.join(installed, 'runbooks', 'outbound-ssh-attack.yaml'),
+        '-i',
+        path.join(installed, 'inventories', 'example.ini'),
+        '--limit',
+        'web01',
+      ],
+      { cwd: work, encoding: 'utf8' },
+    );
     assert.match(plan.stdout, /Plan for runbook "outbound-ssh-attack" on 1 host/);
     assert.match(plan.stdout, /isolate/);
   });

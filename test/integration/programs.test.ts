@@ -37,7 +37,8 @@ describe('declared programs on this machine', function () {
         continue;
       }
       const owner = owningPackage(file);
-      if (owner !== need.package) wrong.push(`${need.program} (${need.by}) comes from ${owner ?? 'no package'}, declared ${need.package}`);
+      if (owner !== need.package)
+        wrong.push(`${need.program} (${need.by}) comes from ${owner ?? 'no package'}, declared ${need.package}`);
     }
     assert.deepEqual(wrong, []);
   });

@@ -30,8 +30,15 @@ describe('firebreak report (real CLI, recorded run)', function () {
     assert.match(md.stdout, /^# INC-0001: Outbound SSH from lab hosts\n/);
     const json = await runCli(['report', fixture.dir, '--format', 'json']);
     assert.equal(json.code, 0, json.stderr);
-    const model = JSON.parse(json.stdout) as { format: string; summary: { artifacts: number }; evidence: { status: string } };
-    assert.deepEqual([model.format, model.summary.artifacts, model.evidence.status], ['firebreak-report/1', 74, 'verified']);
+    const model = JSON.parse(json.stdout) as {
+      format: string;
+      summary: { artifacts: number };
+      evidence: { status: string };
+    };
+    assert.deepEqual(
+      [model.format, model.summary.artifacts, model.evidence.status],
+      ['firebreak-report/1', 74, 'verified'],
+    );
     const out = path.join(work, 'r.html');
     const html = await runCli(['report', fixture.dir, '--format', 'html', '--out', out]);
     assert.equal(html.code, 0, html.stderr);

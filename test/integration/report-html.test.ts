@@ -17,7 +17,18 @@ import { HOSTILE, hostileFiles, hostileRun } from '../unit/report-synthetic.js';
 import { onlyRunDir, REPO, runCli } from './run-cli.js';
 import { needProgram } from '../helpers/programs.js';
 
-const SECTIONS = ['summary', 'timeline', 'hosts', 'findings', 'evidence', 'actions', 'metrics', 'failures', 'lessons', 'host-details'];
+const SECTIONS = [
+  'summary',
+  'timeline',
+  'hosts',
+  'findings',
+  'evidence',
+  'actions',
+  'metrics',
+  'failures',
+  'lessons',
+  'host-details',
+];
 const ARTIFACTS = path.join(REPO, 'test-artifacts');
 
 const RUNBOOK = `name: report-html
@@ -69,16 +80,43 @@ describe('HTML report of a real lab run in Chromium', function () {
     dir = labTempDir('report');
     state = await labUp({ dir, hosts: 2, scenarios: [{ name: 'outbound-ssh-bruteforce', count: 1 }] });
     // A hostile crontab line on the clean host: its text reaches a finding summary.
-    await onHost(state, 'n002', `printf '%s\\n' '* * * * * root echo "${HOSTILE.script} | \`x\`" >/dev/null' > /etc/cron.d/hostile`);
+    await onHost(
+      state,
+      'n002',
+      `printf '%s\\n' '* * * * * root echo "${HOSTILE.script} | \`x\`" >/dev/null' > /etc/cron.d/hostile`,
+    );
     const work = path.dirname(dir);
     writeFileSync(path.join(work, 'report.yaml'), RUNBOOK);
-    const r = await runCli(['run', path.join(work, 'report.yaml'), '-i', state.files.inventory, '--runs-dir', path.join(work, 'runs'), '--incident', 'INC-TEST', '--title', 'Lab <b>run</b>', '--severity', 'high'], { timeoutMs: 120_000 });
+    const r = await runCli(
+      [
+        'run',
+        path.join(work, 'report.yaml'),
+        '-i',
+        state.files.inventory,
+        '--runs-dir',
+        path.join(work, 'runs'),
+        '--incident',
+        'INC-TEST',
+        '--title',
+        'Lab <b>run</b>',
+        '--severity',
+        'high',
+      ],
+      { timeoutMs: 120_000 },
+    );
     assert.equal(r.code, 3, `the failing step makes the run exit 3\n${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout, /^report: .*report\.md .*report\.html$/m);
     runDir = onlyRunDir(path.join(work, 'runs'));
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
   });
 
@@ -96,7 +134,11 @@ describe('HTML report of a real lab run in Chromium', function () {
     assert.deepEqual(w.problems, []);
     for (const id of SECTIONS) assert.equal(await w.page.locator(`section#${id}`).count(), 1, id);
     const bars = await w.page.locator('svg.chart.timeline rect title').allTextContents();
-    for (const host of ['n001', 'n002']) assert.ok(bars.some((t) => t.startsWith(`${host} collect:`)), `a timeline bar for ${host}: ${bars.join(' / ')}`);
+    for (const host of ['n001', 'n002'])
+      assert.ok(
+        bars.some((t) => t.startsWith(`${host} collect:`)),
+        `a timeline bar for ${host}: ${bars.join(' / ')}`,
+      );
     assert.ok(await w.page.locator('svg.chart.severity').isVisible());
     assert.equal(await w.page.locator('h1').textContent(), 'INC-TEST: Lab <b>run</b>');
     const text = (await w.page.locator('body').textContent()) ?? '';
@@ -115,7 +157,10 @@ describe('HTML report of a real lab run in Chromium', function () {
   it('hostile strings run no script even with the Content-Security-Policy removed', async () => {
     const run = hostileRun().write(hostileFiles());
     try {
-      const html = renderReport(await buildReportModel(run.dir, FIXED), 'html').replace(/<meta http-equiv="Content-Security-Policy"[^>]*>/, '');
+      const html = renderReport(await buildReportModel(run.dir, FIXED), 'html').replace(
+        /<meta http-equiv="Content-Security-Policy"[^>]*>/,
+        '',
+      );
       assert.doesNotMatch(html, /Content-Security-Policy/);
       const file = path.join(run.dir, 'hostile.html');
       writeFileSync(file, html);
@@ -132,7 +177,9 @@ describe('HTML report of a real lab run in Chromium', function () {
   });
 
   it('firebreak report on a run with a tampered artifact shows the verification failure and exits 5', async () => {
-    const manifest = JSON.parse(readFileSync(path.join(runDir, 'evidence', 'manifest.json'), 'utf8')) as { artifacts: { id: string; size: number; sha256AtRest: string }[] };
+    const manifest = JSON.parse(readFileSync(path.join(runDir, 'evidence', 'manifest.json'), 'utf8')) as {
+      artifacts: { id: string; size: number; sha256AtRest: string }[];
+    };
     const victim = manifest.artifacts.find((a) => a.size > 10)!;
     const object = path.join(runDir, 'evidence', 'objects', victim.sha256AtRest.slice(0, 2), victim.sha256AtRest);
     assert.ok(existsSync(object));

@@ -63,7 +63,11 @@ export function startCli(args: string[], opts: CliOptions = {}): RunningCli {
   const done = new Promise<CliResult>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`firebreak ${args.join(' ')} still running after ${limit} ms\nstdout:\n${out.stdout}\nstderr:\n${out.stderr}`));
+      reject(
+        new Error(
+          `firebreak ${args.join(' ')} still running after ${limit} ms\nstdout:\n${out.stdout}\nstderr:\n${out.stderr}`,
+        ),
+      );
     }, limit);
     child.once('error', reject);
     child.once('close', (code, signal) => {
@@ -82,9 +86,13 @@ export function startCli(args: string[], opts: CliOptions = {}): RunningCli {
       };
       const check = () => {
         if (test(out.stdout, out.stderr)) finish();
-        else if (child.exitCode !== null || child.signalCode !== null) finish(new Error(`CLI exited before ${what}\n${out.stdout}\n${out.stderr}`));
+        else if (child.exitCode !== null || child.signalCode !== null)
+          finish(new Error(`CLI exited before ${what}\n${out.stdout}\n${out.stderr}`));
       };
-      const timer = setTimeout(() => finish(new Error(`timed out after ${ms} ms waiting for ${what}\n${out.stdout}\n${out.stderr}`)), ms);
+      const timer = setTimeout(
+        () => finish(new Error(`timed out after ${ms} ms waiting for ${what}\n${out.stdout}\n${out.stderr}`)),
+        ms,
+      );
       listeners.add(check);
       check();
     });
@@ -99,7 +107,8 @@ export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult
 /** The one run directory a run created under `runsDir` (fails if there is not exactly one). */
 export function onlyRunDir(runsDir: string): string {
   const dirs = readdirSync(runsDir).filter((d) => statSync(path.join(runsDir, d)).isDirectory());
-  if (dirs.length !== 1) throw new Error(`expected one run directory in ${runsDir}, found ${dirs.length}: ${dirs.join(', ')}`);
+  if (dirs.length !== 1)
+    throw new Error(`expected one run directory in ${runsDir}, found ${dirs.length}: ${dirs.join(', ')}`);
   return path.join(runsDir, dirs[0] as string);
 }
 
@@ -116,7 +125,15 @@ export function readJournal(runDir: string): JournalEvent[] {
 export interface Summary {
   exitCode: number;
   counts: { hosts: number; ok: number; failed: number; unreachable: number; aborted: number };
-  recap: Array<{ host: string; state: string; ok: number; failed: number; skipped: number; ignored: number; unreachable: boolean }>;
+  recap: Array<{
+    host: string;
+    state: string;
+    ok: number;
+    failed: number;
+    skipped: number;
+    ignored: number;
+    unreachable: boolean;
+  }>;
 }
 
 export function readSummary(runDir: string): Summary {
@@ -139,12 +156,34 @@ export async function allFiles(dir: string, depth = 8): Promise<Array<{ file: st
 }
 
 /** Run a command on a fleet host through the system OpenSSH client, independent of firebreak. */
-export function sshRun(fleet: Fleet, host: string, command: string, user = 'root'): Promise<{ code: number; stdout: string; stderr: string }> {
+export function sshRun(
+  fleet: Fleet,
+  host: string,
+  command: string,
+  user = 'root',
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const h = fleet.host(host);
   const args = [
-    '-F', '/dev/null', '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'IdentityAgent=none',
-    '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${fleet.knownHostsPath}`, '-o', 'ConnectTimeout=5',
-    '-i', fleet.clientKeyPath, '-p', String(h.port), `${user}@${h.address}`, command,
+    '-F',
+    '/dev/null',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'IdentityAgent=none',
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    `UserKnownHostsFile=${fleet.knownHostsPath}`,
+    '-o',
+    'ConnectTimeout=5',
+    '-i',
+    fleet.clientKeyPath,
+    '-p',
+    String(h.port),
+    `${user}@${h.address}`,
+    command,
   ];
   return new Promise((resolve, reject) => {
     execFile('ssh', args, { timeout: 15_000, encoding: 'utf8' }, (err, stdout, stderr) => {

@@ -23,7 +23,20 @@ describe('firebreak run: failures, limits and interrupts on 20 hosts (real CLI, 
   /** Common arguments for a run of fixture runbook `name` into a fresh runs dir. */
   const runArgs = (name: string, ...extra: string[]) => {
     const runs = path.join(work, `runs-${++n}`);
-    return { runs, args: ['run', path.join(E2E, 'runbooks', `${name}.yaml`), '-i', fleet.inventoryPath, '--known-hosts', fleet.knownHostsPath, '--runs-dir', runs, ...extra] };
+    return {
+      runs,
+      args: [
+        'run',
+        path.join(E2E, 'runbooks', `${name}.yaml`),
+        '-i',
+        fleet.inventoryPath,
+        '--known-hosts',
+        fleet.knownHostsPath,
+        '--runs-dir',
+        runs,
+        ...extra,
+      ],
+    };
   };
   /** Hosts (of those given) on which a process matching `regex` still runs. */
   const stillRunning = async (hosts: string[], regex: string) => {
@@ -45,11 +58,16 @@ describe('firebreak run: failures, limits and interrupts on 20 hosts (real CLI, 
     const { runs, args } = runArgs('hang');
     const cli = startCli(args);
     // Positive control: the command really runs on the hosts before the timeout hits.
-    await until(async () => (await stillRunning(['host01', 'host20'], '[s]leep 1000$')).length === 2, 5_000, 'sleep 1000 on host01 and host20');
+    await until(
+      async () => (await stillRunning(['host01', 'host20'], '[s]leep 1000$')).length === 2,
+      5_000,
+      'sleep 1000 on host01 and host20',
+    );
     const r = await cli.done;
     assert.equal(r.code, 3, r.stdout + r.stderr);
     assert.ok(r.ms < 15_000, `run took ${r.ms} ms`);
-    for (const h of names()) assert.match(r.stdout, new RegExp(`${h} \\| collect \\| hang \\| FAILED .*timed out after \\d+ ms`));
+    for (const h of names())
+      assert.match(r.stdout, new RegExp(`${h} \\| collect \\| hang \\| FAILED .*timed out after \\d+ ms`));
 
     const j = readJournal(onlyRunDir(runs));
     const hang = j.filter((e) => e.type === 'step.finished' && e.step === 'hang').map((e) => e.outcome as StepOutcome);
@@ -75,12 +93,18 @@ describe('firebreak run: failures, limits and interrupts on 20 hosts (real CLI, 
     assert.equal(aborted.length, 1);
     assert.match(String(aborted[0]?.reason), /max_fail_percentage|max-fail|failed/i);
     const batches = j.filter((e) => e.type === 'phase.started');
-    assert.deepEqual(batches.map((e) => [e.batch, e.batches]), [[1, 4]]);
+    assert.deepEqual(
+      batches.map((e) => [e.batch, e.batches]),
+      [[1, 4]],
+    );
     const touched = new Set(j.filter((e) => e.host !== undefined).map((e) => e.host));
     assert.deepEqual([...touched].sort(), ['host01', 'host02', 'host03', 'host04', 'host05']);
     // "Stops new work": nothing starts after the abort (steps already running may end).
     const after = j.slice(j.findIndex((e) => e.type === 'run.aborted'));
-    assert.deepEqual(after.filter((e) => e.type === 'step.started' || e.type === 'host.started' || e.type === 'phase.started'), []);
+    assert.deepEqual(
+      after.filter((e) => e.type === 'step.started' || e.type === 'host.started' || e.type === 'phase.started'),
+      [],
+    );
     assert.equal(j.at(-1)?.type, 'run.finished');
     assert.equal(j.at(-1)?.exitCode, 4);
   });
@@ -88,7 +112,11 @@ describe('firebreak run: failures, limits and interrupts on 20 hosts (real CLI, 
   it('SIGINT during a long step: remote commands killed, run.aborted journaled, exit 4 soon', async () => {
     const { runs, args } = runArgs('long');
     const cli = startCli(args);
-    await until(async () => (await stillRunning(['host01', 'host10', 'host20'], '[s]leep 1001$')).length === 3, 8_000, 'sleep 1001 on the hosts');
+    await until(
+      async () => (await stillRunning(['host01', 'host10', 'host20'], '[s]leep 1001$')).length === 3,
+      8_000,
+      'sleep 1001 on the hosts',
+    );
     const sentAt = Date.now();
     cli.child.kill('SIGINT');
     const r = await cli.done;
@@ -113,7 +141,11 @@ describe('firebreak run: failures, limits and interrupts on 20 hosts (real CLI, 
     // The command ignores TERM, so a clean stop waits for the KILL escalation: the window for the second signal.
     const { runs, args } = runArgs('stubborn', '--limit', 'host01,host02');
     const cli = startCli(args);
-    await until(async () => (await stillRunning(['host01', 'host02'], '[s]leep 1002$')).length === 2, 8_000, 'sleep 1002 on host01 and host02');
+    await until(
+      async () => (await stillRunning(['host01', 'host02'], '[s]leep 1002$')).length === 2,
+      8_000,
+      'sleep 1002 on host01 and host02',
+    );
     cli.child.kill('SIGINT');
     await cli.waitFor((_, err) => /SIGINT: stopping/.test(err), 5_000, 'the first SIGINT to be seen');
     const secondAt = Date.now();
@@ -128,7 +160,11 @@ describe('firebreak run: failures, limits and interrupts on 20 hosts (real CLI, 
     assert.equal(j.filter((e) => e.type === 'run.aborted').length, 1);
     // The controller is gone, but the kills the first SIGINT asked for were dispatched before it left:
     // the kill scripts escalate to KILL on the hosts by themselves (~2.5 s).
-    await until(async () => (await stillRunning(['host01', 'host02'], '[s]leep 1002$')).length === 0, 8_000, 'sleep 1002 gone from host01 and host02');
+    await until(
+      async () => (await stillRunning(['host01', 'host02'], '[s]leep 1002$')).length === 0,
+      8_000,
+      'sleep 1002 gone from host01 and host02',
+    );
   });
 
   it('a confirm phase without a terminal is refused unless --yes', async () => {
@@ -139,7 +175,11 @@ describe('firebreak run: failures, limits and interrupts on 20 hosts (real CLI, 
     if (existsSync(refused.runs)) {
       for (const d of readdirSync(refused.runs)) {
         const j = readJournal(path.join(refused.runs, d));
-        assert.equal(j.filter((e) => e.type === 'step.started').length, 0, 'a step started although the phase was refused');
+        assert.equal(
+          j.filter((e) => e.type === 'step.started').length,
+          0,
+          'a step started although the phase was refused',
+        );
       }
     }
     assert.doesNotMatch(r1.stdout, /rebuilt host/);
@@ -149,7 +189,8 @@ describe('firebreak run: failures, limits and interrupts on 20 hosts (real CLI, 
     assert.equal(r2.code, 0, r2.stdout + r2.stderr);
     const runDir = onlyRunDir(yes.runs);
     for (const h of names()) {
-      const out = readJournal(runDir).find((e) => e.type === 'step.finished' && e.host === h)?.outcome as StepOutcome | undefined;
+      const out = readJournal(runDir).find((e) => e.type === 'step.finished' && e.host === h)?.outcome as
+        StepOutcome | undefined;
       assert.equal(out?.stdout, `rebuilt ${h}\n`);
     }
   });

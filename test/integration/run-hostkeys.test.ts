@@ -19,11 +19,25 @@ describe('firebreak run: host keys on 20 hosts (real CLI, real sshd)', function 
   let n = 0;
   const run = (knownHosts: string, ...extra: string[]) => {
     const runs = path.join(work, `runs-${++n}`);
-    const args = ['run', path.join(E2E, 'runbooks', 'simple.yaml'), '-i', fleet.inventoryPath, '--known-hosts', knownHosts, '--runs-dir', runs, ...extra];
+    const args = [
+      'run',
+      path.join(E2E, 'runbooks', 'simple.yaml'),
+      '-i',
+      fleet.inventoryPath,
+      '--known-hosts',
+      knownHosts,
+      '--runs-dir',
+      runs,
+      ...extra,
+    ];
     return runCli(args).then((r) => ({ ...r, runDir: onlyRunDir(runs) }));
   };
   /** `[address]:port key` lines, order-free. */
-  const entries = (file: string) => readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').sort();
+  const entries = (file: string) =>
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .sort();
   const expected = () => fleet.hosts.map((h) => `[${h.address}]:${h.port} ${h.hostPublicKey}`).sort();
 
   before(async function () {
@@ -42,7 +56,12 @@ describe('firebreak run: host keys on 20 hosts (real CLI, real sshd)', function 
     const r = await run(kh);
     assert.equal(r.code, 3, r.stdout + r.stderr);
     for (const h of fleet.hosts) {
-      assert.match(r.stdout, new RegExp(`${h.name} \\| collect \\| UNREACHABLE: .*host key of \\[${h.address.replace(/\./g, '\\.')}\\]:${h.port} is not known.*--accept-new`));
+      assert.match(
+        r.stdout,
+        new RegExp(
+          `${h.name} \\| collect \\| UNREACHABLE: .*host key of \\[${h.address.replace(/\./g, '\\.')}\\]:${h.port} is not known.*--accept-new`,
+        ),
+      );
     }
     assert.doesNotMatch(r.stdout, /hello from/);
     const summary = readSummary(r.runDir);
@@ -62,7 +81,10 @@ describe('firebreak run: host keys on 20 hosts (real CLI, real sshd)', function 
     const again = await run(kh, '--json');
     assert.equal(again.code, 0, again.stdout + again.stderr);
     assert.deepEqual(entries(kh), expected(), 'a run without --accept-new changed the file');
-    const events = again.stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { type: string });
+    const events = again.stdout
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as { type: string });
     assert.deepEqual(events, readJournal(again.runDir));
     assert.equal(events.filter((e) => e.type === 'step.finished').length, HOSTS);
     assert.match(again.stderr, /RECAP/);
@@ -73,13 +95,19 @@ describe('firebreak run: host keys on 20 hosts (real CLI, real sshd)', function 
     const other = fleet.host('host06');
     const kh = path.join(work, 'known_hosts_changed');
     const original = readFileSync(fleet.knownHostsPath, 'utf8');
-    const tampered = original.replace(`[${victim.address}]:${victim.port} ${victim.hostPublicKey}`, `[${victim.address}]:${victim.port} ${other.hostPublicKey}`);
+    const tampered = original.replace(
+      `[${victim.address}]:${victim.port} ${victim.hostPublicKey}`,
+      `[${victim.address}]:${victim.port} ${other.hostPublicKey}`,
+    );
     assert.notEqual(tampered, original);
     await fs.writeFile(kh, tampered, { mode: 0o600 });
 
     const r = await run(kh, '--accept-new');
     assert.equal(r.code, 3, r.stdout + r.stderr);
-    assert.match(r.stdout, /host05 \| collect \| UNREACHABLE: .*REMOTE HOST IDENTIFICATION HAS CHANGED.*man-in-the-middle/);
+    assert.match(
+      r.stdout,
+      /host05 \| collect \| UNREACHABLE: .*REMOTE HOST IDENTIFICATION HAS CHANGED.*man-in-the-middle/,
+    );
     assert.match(r.stdout, /failed or unreachable: host05\n/);
     const summary = readSummary(r.runDir);
     assert.deepEqual(summary.counts, { hosts: HOSTS, ok: HOSTS - 1, failed: 0, unreachable: 1, aborted: 0 });

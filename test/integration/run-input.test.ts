@@ -77,11 +77,29 @@ describe('firebreak plan and bad input, all hosts stopped (real CLI)', function 
   it('plan prints the exact commands for every host without connecting', async () => {
     const dir = path.join(work, 'scratch');
     const runs = path.join(work, 'runs-plan');
-    const r = await runCli(['plan', path.join(E2E, 'runbooks', 'plan.yaml'), '-i', fleet.inventoryPath, '-e', `dir=${dir}`, '-e', `hostile=${HOSTILE}`]);
+    const r = await runCli([
+      'plan',
+      path.join(E2E, 'runbooks', 'plan.yaml'),
+      '-i',
+      fleet.inventoryPath,
+      '-e',
+      `dir=${dir}`,
+      '-e',
+      `hostile=${HOSTILE}`,
+    ]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const block = readFileSync(path.join(E2E, 'plan', 'plan.per-host.txt'), 'utf8');
-    const expected = `Plan for runbook "e2e-plan" on ${HOSTS} hosts\n\n` + fleet.hosts.map((h) =>
-      block.replaceAll('<HOST>', h.name).replaceAll('<ADDRESS>', h.address).replaceAll('<E2E>', E2E).replaceAll('<DIR>', dir)).join('') +
+    const expected =
+      `Plan for runbook "e2e-plan" on ${HOSTS} hosts\n\n` +
+      fleet.hosts
+        .map((h) =>
+          block
+            .replaceAll('<HOST>', h.name)
+            .replaceAll('<ADDRESS>', h.address)
+            .replaceAll('<E2E>', E2E)
+            .replaceAll('<DIR>', dir),
+        )
+        .join('') +
       "(RUNID-RANDOM in a temp path: the run's id and a random part per host, chosen when the run starts)\n\n";
     assert.equal(r.stdout, expected);
     assert.equal(r.stderr, '');
@@ -91,16 +109,41 @@ describe('firebreak plan and bad input, all hosts stopped (real CLI)', function 
 
   it('an invalid runbook exits 2 listing every problem with file:line:col, and nothing runs', async () => {
     const runs = path.join(work, 'runs-invalid');
-    const r = await runCli(['run', rel(path.join(E2E, 'runbooks', 'invalid.yaml')), '-i', fleet.inventoryPath, '--known-hosts', fleet.knownHostsPath, '--runs-dir', runs, '--yes']);
+    const r = await runCli([
+      'run',
+      rel(path.join(E2E, 'runbooks', 'invalid.yaml')),
+      '-i',
+      fleet.inventoryPath,
+      '--known-hosts',
+      fleet.knownHostsPath,
+      '--runs-dir',
+      runs,
+      '--yes',
+    ]);
     assert.equal(r.code, 2, r.stdout + r.stderr);
-    assert.equal(r.stderr, readFileSync(path.join(E2E, 'runbooks', 'invalid.expected-stderr.txt'), 'utf8').replaceAll('{{STEP_TYPES}}', stepTypeNames().join(', ')));
+    assert.equal(
+      r.stderr,
+      readFileSync(path.join(E2E, 'runbooks', 'invalid.expected-stderr.txt'), 'utf8').replaceAll(
+        '{{STEP_TYPES}}',
+        stepTypeNames().join(', '),
+      ),
+    );
     assert.equal(r.stdout, '');
     assert.equal(existsSync(runs), false, 'a run directory was created');
   });
 
   it('a malformed inventory exits 2 naming file:line of every problem, and nothing runs', async () => {
     const runs = path.join(work, 'runs-inventory');
-    const r = await runCli(['run', rel(path.join(E2E, 'runbooks', 'simple.yaml')), '-i', rel(path.join(E2E, 'inventories', 'malformed.ini')), '-i', fleet.inventoryPath, '--runs-dir', runs]);
+    const r = await runCli([
+      'run',
+      rel(path.join(E2E, 'runbooks', 'simple.yaml')),
+      '-i',
+      rel(path.join(E2E, 'inventories', 'malformed.ini')),
+      '-i',
+      fleet.inventoryPath,
+      '--runs-dir',
+      runs,
+    ]);
     assert.equal(r.code, 2, r.stdout + r.stderr);
     assert.equal(r.stderr, readFileSync(path.join(E2E, 'inventories', 'malformed.expected-stderr.txt'), 'utf8'));
     assert.equal(r.stdout, '');
@@ -109,10 +152,20 @@ describe('firebreak plan and bad input, all hosts stopped (real CLI)', function 
 
   it('a bad runbook and a bad inventory together: exit 2 listing the problems of both', async () => {
     const runs = path.join(work, 'runs-both');
-    const r = await runCli(['run', rel(path.join(E2E, 'runbooks', 'invalid.yaml')), '-i', rel(path.join(E2E, 'inventories', 'malformed.ini')), '--runs-dir', runs]);
+    const r = await runCli([
+      'run',
+      rel(path.join(E2E, 'runbooks', 'invalid.yaml')),
+      '-i',
+      rel(path.join(E2E, 'inventories', 'malformed.ini')),
+      '--runs-dir',
+      runs,
+    ]);
     assert.equal(r.code, 2, r.stdout + r.stderr);
     const expected = [
-      readFileSync(path.join(E2E, 'runbooks', 'invalid.expected-stderr.txt'), 'utf8').replaceAll('{{STEP_TYPES}}', stepTypeNames().join(', ')),
+      readFileSync(path.join(E2E, 'runbooks', 'invalid.expected-stderr.txt'), 'utf8').replaceAll(
+        '{{STEP_TYPES}}',
+        stepTypeNames().join(', '),
+      ),
       readFileSync(path.join(E2E, 'inventories', 'malformed.expected-stderr.txt'), 'utf8').replace(/^firebreak: /, ''),
     ].join('');
     assert.equal(r.stderr, expected);
@@ -121,7 +174,16 @@ describe('firebreak plan and bad input, all hosts stopped (real CLI)', function 
 
   it('an undeclared or missing param exits 2 before anything connects', async () => {
     const runs = path.join(work, 'runs-params');
-    const r = await runCli(['run', path.join(E2E, 'runbooks', 'conditions.yaml'), '-i', fleet.inventoryPath, '--runs-dir', runs, '-e', 'nope=1']);
+    const r = await runCli([
+      'run',
+      path.join(E2E, 'runbooks', 'conditions.yaml'),
+      '-i',
+      fleet.inventoryPath,
+      '--runs-dir',
+      runs,
+      '-e',
+      'nope=1',
+    ]);
     assert.equal(r.code, 2, r.stdout + r.stderr);
     assert.match(r.stderr, /unknown param "nope"/);
     assert.match(r.stderr, /dir/);

@@ -13,7 +13,16 @@ import path from 'node:path';
 import type { StepOutcome } from '../../src/core/events.js';
 import { startFleet, type Fleet } from '../helpers/fleet.js';
 import {
-  E2E, allFiles, localProcessArgs, onlyRunDir, readJournal, readSummary, runCli, sshRun, startCli, type JournalEvent,
+  E2E,
+  allFiles,
+  localProcessArgs,
+  onlyRunDir,
+  readJournal,
+  readSummary,
+  runCli,
+  sshRun,
+  startCli,
+  type JournalEvent,
 } from './run-cli.js';
 
 const HOSTS = 20;
@@ -62,14 +71,29 @@ describe('firebreak run: step types on 20 hosts (real CLI, real sshd)', function
       const copy = path.join(work, 'e2e');
       await fs.cp(E2E, copy, { recursive: true });
       const rb = (runbook = path.join(copy, 'runbooks', 'all-steps.yaml'));
-      await fs.writeFile(rb, (await fs.readFile(rb, 'utf8')).replace('__PORT__', String(port)).replace('__CLOSED_PORT__', String(closedPort)));
+      await fs.writeFile(
+        rb,
+        (await fs.readFile(rb, 'utf8'))
+          .replace('__PORT__', String(port))
+          .replace('__CLOSED_PORT__', String(closedPort)),
+      );
       scratch = path.join(work, 'scratch');
       await fs.mkdir(scratch, { mode: 0o755 });
       const runs = path.join(work, 'runs-all');
       try {
         result = await runCli([
-          'run', rb, '-i', fleet.inventoryPath, '--known-hosts', fleet.knownHostsPath, '--runs-dir', runs,
-          '-e', `dir=${scratch}`, '-e', `hostile=${HOSTILE}`,
+          'run',
+          rb,
+          '-i',
+          fleet.inventoryPath,
+          '--known-hosts',
+          fleet.knownHostsPath,
+          '--runs-dir',
+          runs,
+          '-e',
+          `dir=${scratch}`,
+          '-e',
+          `hostile=${HOSTILE}`,
         ]);
       } finally {
         server.close();
@@ -89,7 +113,10 @@ describe('firebreak run: step types on 20 hosts (real CLI, real sshd)', function
       assert.equal(result.code, 0, result.stdout + result.stderr);
       const summary = readSummary(runDir);
       assert.deepEqual(summary.counts, { hosts: HOSTS, ok: HOSTS, failed: 0, unreachable: 0, aborted: 0 });
-      assert.deepEqual(summary.recap.map((r) => r.state), names().map(() => 'ok'));
+      assert.deepEqual(
+        summary.recap.map((r) => r.state),
+        names().map(() => 'ok'),
+      );
     });
 
     it('shell: stdout, stderr and rc of every host are in the run directory', () => {
@@ -128,15 +155,34 @@ describe('firebreak run: step types on 20 hosts (real CLI, real sshd)', function
       for (const o of finished('script failing')) assert.equal(o.rc, 3);
       assert.equal(selfPaths.size, 2 * HOSTS, 'each host and step has its own remote temp file');
       // `plan` prints the path the run used, but for the run id and the random part only a run chooses.
-      const plan = await runCli(['plan', runbook, '-i', fleet.inventoryPath, '--limit', 'host01', '-e', `dir=${scratch}`, '-e', `hostile=${HOSTILE}`]);
+      const plan = await runCli([
+        'plan',
+        runbook,
+        '-i',
+        fleet.inventoryPath,
+        '--limit',
+        'host01',
+        '-e',
+        `dir=${scratch}`,
+        '-e',
+        `hostile=${HOSTILE}`,
+      ]);
       const planned = /script probe\n\s+\$ upload \S+ -> (\S+)/.exec(plan.stdout)?.[1];
       assert.ok(planned?.startsWith('/tmp/.firebreak-RUNID-RANDOM-collect-'), plan.stdout);
       const used = /^self=(\S+)$/m.exec(hostFile('host01', '04-collect-script-probe.stdout').toString())?.[1];
-      assert.equal(used?.replace(`-${path.basename(runDir)}-`, '-RUNID-').replace(/-[0-9a-f]{12}-collect-/, '-RANDOM-collect-'), planned, plan.stdout);
+      assert.equal(
+        used?.replace(`-${path.basename(runDir)}-`, '-RUNID-').replace(/-[0-9a-f]{12}-collect-/, '-RANDOM-collect-'),
+        planned,
+        plan.stdout,
+      );
       // Gone on the hosts: ask two of them, over ssh, about every path any host used.
       const paths = [...selfPaths].map((p) => `'${p}'`).join(' ');
       for (const h of ['host01', 'host20']) {
-        const r = await sshRun(fleet, h, `for p in ${paths}; do test -e "$p" && echo "LEFT $p"; done; ls -a /tmp | grep -cF '.firebreak-${path.basename(runDir)}-' || true`);
+        const r = await sshRun(
+          fleet,
+          h,
+          `for p in ${paths}; do test -e "$p" && echo "LEFT $p"; done; ls -a /tmp | grep -cF '.firebreak-${path.basename(runDir)}-' || true`,
+        );
         assert.equal(r.stdout, '0\n', `leftover script files seen from ${h}`);
       }
     });
@@ -144,7 +190,11 @@ describe('firebreak run: step types on 20 hosts (real CLI, real sshd)', function
     it('upload: the file is on every host with its content and mode', async () => {
       const payload = readFileSync(path.join(E2E, 'files', 'payload.txt'));
       for (const h of ['host02', 'host11', 'host19']) {
-        const r = await sshRun(fleet, h, `stat -c '%a %U' ${scratch}/up-${h}.txt && sha256sum < ${scratch}/up-${h}.txt`);
+        const r = await sshRun(
+          fleet,
+          h,
+          `stat -c '%a %U' ${scratch}/up-${h}.txt && sha256sum < ${scratch}/up-${h}.txt`,
+        );
         assert.equal(r.stdout, `640 root\n${sha(payload)}  -\n`);
       }
       for (const h of names()) assert.equal(statSync(path.join(scratch, `up-${h}.txt`)).mode & 0o777, 0o640);
@@ -174,7 +224,8 @@ describe('firebreak run: step types on 20 hosts (real CLI, real sshd)', function
       for (const h of names()) assert.equal(readFileSync(path.join(scratch, `wf-${h}`), 'utf8'), '3\n');
       for (const o of finished('wait for command')) assert.equal(o.status, 'ok');
       for (const o of finished('wait for connection')) assert.equal(o.status, 'ok');
-      for (const h of names()) assert.equal(hostFile(h, '14-collect-after-reconnect.stdout').toString(), 'still here\n');
+      for (const h of names())
+        assert.equal(hostFile(h, '14-collect-after-reconnect.stdout').toString(), 'still here\n');
     });
   });
 
@@ -183,19 +234,38 @@ describe('firebreak run: step types on 20 hosts (real CLI, real sshd)', function
     const scratch = path.join(work, 'cond');
     await fs.mkdir(scratch, { mode: 0o755 });
     const runs = path.join(work, 'runs-cond');
-    const r = await runCli(['run', path.join(E2E, 'runbooks', 'conditions.yaml'), '-i', fleet.inventoryPath,
-      '--known-hosts', fleet.knownHostsPath, '--runs-dir', runs, '-e', `dir=${scratch}`]);
+    const r = await runCli([
+      'run',
+      path.join(E2E, 'runbooks', 'conditions.yaml'),
+      '-i',
+      fleet.inventoryPath,
+      '--known-hosts',
+      fleet.knownHostsPath,
+      '--runs-dir',
+      runs,
+      '-e',
+      `dir=${scratch}`,
+    ]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const runDir = onlyRunDir(runs);
     const j = readJournal(runDir);
     const of = (type: string, step: string) => j.filter((e) => e.type === type && e.step === step);
 
     // when: only host03 ran the step, every other host skipped it with the reason.
-    assert.deepEqual(of('step.finished', 'only on host03').map((e) => e.host), ['host03']);
+    assert.deepEqual(
+      of('step.finished', 'only on host03').map((e) => e.host),
+      ['host03'],
+    );
     const skipped = of('step.skipped', 'only on host03');
-    assert.deepEqual(skipped.map((e) => e.host).sort(), names().filter((h) => h !== 'host03'));
+    assert.deepEqual(
+      skipped.map((e) => e.host).sort(),
+      names().filter((h) => h !== 'host03'),
+    );
     assert.match(String(skipped[0]?.reason), /when is false/);
-    assert.equal(readFileSync(path.join(runDir, 'hosts/host03/02-collect-only-on-host03.stdout'), 'utf8'), 'chosen host03\n\n');
+    assert.equal(
+      readFileSync(path.join(runDir, 'hosts/host03/02-collect-only-on-host03.stdout'), 'utf8'),
+      'chosen host03\n\n',
+    );
 
     // failed_when turns rc 0 into a failure (ignored), and rc 1 into a success.
     for (const e of of('step.finished', 'degraded is a failure')) {
@@ -214,19 +284,39 @@ describe('firebreak run: step types on 20 hosts (real CLI, real sshd)', function
 
     // register: later steps see what earlier ones produced.
     for (const h of names()) {
-      assert.equal(readFileSync(path.join(runDir, `hosts/${h}/06-collect-sees-registered.stdout`), 'utf8'), 'deg.failed=true deg.rc=0 flaky=try 3\n\n');
+      assert.equal(
+        readFileSync(path.join(runDir, `hosts/${h}/06-collect-sees-registered.stdout`), 'utf8'),
+        'deg.failed=true deg.rc=0 flaky=try 3\n\n',
+      );
     }
-    assert.deepEqual(readSummary(runDir).recap.map((x) => [x.skipped, x.ignored]), names().map((h) => [h === 'host03' ? 0 : 1, 1]));
+    assert.deepEqual(
+      readSummary(runDir).recap.map((x) => [x.skipped, x.ignored]),
+      names().map((h) => [h === 'host03' ? 0 : 1, 1]),
+    );
   });
 
   it('become: sudo with the password from the environment; the password is in no file and on no command line', async function () {
     this.timeout(45_000);
     const { user, password } = fleet.becomeUser;
     const inventory = path.join(work, 'inventory-fbuser.ini');
-    await fs.writeFile(inventory, (await fs.readFile(fleet.inventoryPath, 'utf8')).replace(/ansible_user=root/g, `ansible_user=${user}`));
+    await fs.writeFile(
+      inventory,
+      (await fs.readFile(fleet.inventoryPath, 'utf8')).replace(/ansible_user=root/g, `ansible_user=${user}`),
+    );
     const runs = path.join(work, 'runs-become');
-    const cli = startCli(['run', path.join(E2E, 'runbooks', 'become.yaml'), '-i', inventory,
-      '--known-hosts', fleet.knownHostsPath, '--runs-dir', runs], { env: { FIREBREAK_BECOME_PASS: password } });
+    const cli = startCli(
+      [
+        'run',
+        path.join(E2E, 'runbooks', 'become.yaml'),
+        '-i',
+        inventory,
+        '--known-hosts',
+        fleet.knownHostsPath,
+        '--runs-dir',
+        runs,
+      ],
+      { env: { FIREBREAK_BECOME_PASS: password } },
+    );
 
     // Watch every process command line on the machine (the hosts' pid namespaces are inside ours)
     // while the sudo step runs. Seeing the sudo processes proves we looked at the right moment.
@@ -250,9 +340,15 @@ describe('firebreak run: step types on 20 hosts (real CLI, real sshd)', function
       assert.equal(readFileSync(path.join(runDir, `hosts/${h}/02-collect-as-root.stdout`), 'utf8'), '0\n');
     }
     const files = await allFiles(runDir);
-    assert.ok(files.some((f) => f.file.endsWith('journal.jsonl') && f.bytes.includes('id -u; sleep 2')), 'the scan reads the journal');
+    assert.ok(
+      files.some((f) => f.file.endsWith('journal.jsonl') && f.bytes.includes('id -u; sleep 2')),
+      'the scan reads the journal',
+    );
     assert.ok(files.length >= 2 * HOSTS + 2, `scanned ${files.length} files`);
-    assert.deepEqual(files.filter((f) => f.bytes.includes(password)).map((f) => f.file), []);
+    assert.deepEqual(
+      files.filter((f) => f.bytes.includes(password)).map((f) => f.file),
+      [],
+    );
     assert.equal((r.stdout + r.stderr).includes(password), false, 'password in the CLI output');
   });
 });

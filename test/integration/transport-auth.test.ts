@@ -31,32 +31,69 @@ describe('ssh transport: authentication and timeouts (real sshd)', function () {
     execFileSync('ssh-keygen', ['-q', '-p', '-N', 'test-passphrase', '-f', key], { stdio: 'ignore' });
     const asked: string[] = [];
     const session = new SshSession({
-      knownHostsFile: fleet.knownHostsPath, agent: false,
+      knownHostsFile: fleet.knownHostsPath,
+      agent: false,
       passphrase: async (p) => (asked.push(p), new Promise((r) => setTimeout(() => r('test-passphrase'), 50))),
     });
-    const ts = fleet.hosts.map((h) => session.transport({ name: h.name, address: h.address, port: h.port, user: 'root', privateKeyFile: key }));
+    const ts = fleet.hosts.map((h) =>
+      session.transport({ name: h.name, address: h.address, port: h.port, user: 'root', privateKeyFile: key }),
+    );
     await Promise.all(ts.map((t) => t.connect()));
     assert.deepEqual(asked, [key]);
     await Promise.all(ts.map((t) => t.close()));
-    const wrong = new SshSession({ knownHostsFile: fleet.knownHostsPath, agent: false, passphrase: async () => 'nope' });
+    const wrong = new SshSession({
+      knownHostsFile: fleet.knownHostsPath,
+      agent: false,
+      passphrase: async () => 'nope',
+    });
     const h = fleet.hosts[0]!;
     await assert.rejects(
       wrong.transport({ name: h.name, address: h.address, port: h.port, user: 'root', privateKeyFile: key }).connect(),
-      (e: unknown) => e instanceof ConnectionError && e.reason === 'auth' && /wrong passphrase/.test(e.message) && !e.message.includes('nope'),
+      (e: unknown) =>
+        e instanceof ConnectionError &&
+        e.reason === 'auth' &&
+        /wrong passphrase/.test(e.message) &&
+        !e.message.includes('nope'),
     );
   });
 
   it('logs in with a password', async () => {
     const h = fleet.hosts[1]!;
     const session = new SshSession({ knownHostsFile: fleet.knownHostsPath, agent: false });
-    const t = session.transport({ name: h.name, address: h.address, port: h.port, user: fleet.becomeUser.user, password: fleet.becomeUser.password, privateKeyFile: path.join(fleet.dir, 'missing-key') });
-    await assert.rejects(t.connect(), (e: unknown) => e instanceof ConnectionError && e.reason === 'auth', 'a missing explicit key file is an error');
-    const t2 = session.transport({ name: h.name, address: h.address, port: h.port, user: fleet.becomeUser.user, password: fleet.becomeUser.password });
+    const t = session.transport({
+      name: h.name,
+      address: h.address,
+      port: h.port,
+      user: fleet.becomeUser.user,
+      password: fleet.becomeUser.password,
+      privateKeyFile: path.join(fleet.dir, 'missing-key'),
+    });
+    await assert.rejects(
+      t.connect(),
+      (e: unknown) => e instanceof ConnectionError && e.reason === 'auth',
+      'a missing explicit key file is an error',
+    );
+    const t2 = session.transport({
+      name: h.name,
+      address: h.address,
+      port: h.port,
+      user: fleet.becomeUser.user,
+      password: fleet.becomeUser.password,
+    });
     await t2.connect();
     assert.equal((await t2.exec('id -un', { timeoutMs: 5000 })).stdout, `${fleet.becomeUser.user}\n`);
     await t2.close();
-    const bad = session.transport({ name: h.name, address: h.address, port: h.port, user: fleet.becomeUser.user, password: 'wrong' });
-    await assert.rejects(bad.connect(), (e: unknown) => e instanceof ConnectionError && e.reason === 'auth' && !e.message.includes('wrong'));
+    const bad = session.transport({
+      name: h.name,
+      address: h.address,
+      port: h.port,
+      user: fleet.becomeUser.user,
+      password: 'wrong',
+    });
+    await assert.rejects(
+      bad.connect(),
+      (e: unknown) => e instanceof ConnectionError && e.reason === 'auth' && !e.message.includes('wrong'),
+    );
   });
 
   it('authenticates through ssh-agent', async () => {
@@ -64,7 +101,10 @@ describe('ssh transport: authentication and timeouts (real sshd)', function () {
     agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
     for (let i = 0; i < 50; i++) {
       try {
-        execFileSync('ssh-add', [fleet.clientKeyPath], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
+        execFileSync('ssh-add', [fleet.clientKeyPath], {
+          env: { ...process.env, SSH_AUTH_SOCK: sock },
+          stdio: 'ignore',
+        });
         break;
       } catch {
         await new Promise((r) => setTimeout(r, 50));
@@ -86,7 +126,13 @@ describe('ssh transport: authentication and timeouts (real sshd)', function () {
     const port = (srv.address() as net.AddressInfo).port;
     try {
       const session = new SshSession({ knownHostsFile: fleet.knownHostsPath, agent: false, connectTimeoutMs: 700 });
-      const t = session.transport({ name: 'silent', address: '127.0.0.1', port, user: 'root', privateKeyFile: fleet.clientKeyPath });
+      const t = session.transport({
+        name: 'silent',
+        address: '127.0.0.1',
+        port,
+        user: 'root',
+        privateKeyFile: fleet.clientKeyPath,
+      });
       const t0 = Date.now();
       await assert.rejects(t.connect(), (e: unknown) => e instanceof ConnectionError && e.reason === 'timeout');
       assert.ok(Date.now() - t0 < 5000);

@@ -125,8 +125,9 @@ describe('ssh transport: host keys and jump hosts (real sshd)', function () {
   });
 
   it('reports an unreachable jump host with reason jump', async () => {
-    const t = newSession({ knownHostsFile: fleet.knownHostsPath, connectTimeoutMs: 3000 })
-      .transport(spec('host13', { jump: ['root@127.0.0.1:1'] }));
+    const t = newSession({ knownHostsFile: fleet.knownHostsPath, connectTimeoutMs: 3000 }).transport(
+      spec('host13', { jump: ['root@127.0.0.1:1'] }),
+    );
     await assert.rejects(t.connect(), isReason('jump', /refused/));
   });
 });

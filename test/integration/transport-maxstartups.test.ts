@@ -24,12 +24,23 @@ describe('ssh transport: 100 parallel handshakes to one default-MaxStartups sshd
     session = new SshSession({ knownHostsFile: fleet.knownHostsPath, agent: false });
     const h = fleet.hosts[0]!;
     const ts = Array.from({ length: 100 }, (_, i) =>
-      session.transport({ name: `conn${i}`, address: h.address, port: h.port, user: 'root', privateKeyFile: fleet.clientKeyPath }));
-    const settled = await Promise.allSettled(ts.map(async (t) => {
-      await t.connect();
-      return (await t.exec('echo ok', { timeoutMs: 20_000 })).stdout;
-    }));
-    const failed = settled.filter((s) => s.status === 'rejected').map((s) => String((s as PromiseRejectedResult).reason));
+      session.transport({
+        name: `conn${i}`,
+        address: h.address,
+        port: h.port,
+        user: 'root',
+        privateKeyFile: fleet.clientKeyPath,
+      }),
+    );
+    const settled = await Promise.allSettled(
+      ts.map(async (t) => {
+        await t.connect();
+        return (await t.exec('echo ok', { timeoutMs: 20_000 })).stdout;
+      }),
+    );
+    const failed = settled
+      .filter((s) => s.status === 'rejected')
+      .map((s) => String((s as PromiseRejectedResult).reason));
     assert.deepEqual(failed, []);
     await Promise.all(ts.map((t) => t.close()));
   });

@@ -20,7 +20,11 @@ describe('ssh transport (real sshd)', function () {
   const connectTo = async (name: string, extra: { user?: string } = {}) => {
     const h = fleet.host(name);
     const t = session.transport({
-      name, address: h.address, port: h.port, user: extra.user ?? 'root', privateKeyFile: fleet.clientKeyPath,
+      name,
+      address: h.address,
+      port: h.port,
+      user: extra.user ?? 'root',
+      privateKeyFile: fleet.clientKeyPath,
     });
     open.push(t);
     await t.connect();
@@ -77,7 +81,9 @@ describe('ssh transport (real sshd)', function () {
     const prefix = path.join(fleet.dir, 'spill', 'big');
     const size = 10 * 1024 * 1024;
     const r = await t.exec(`head -c ${size} /dev/zero | tr '\\0' x`, {
-      timeoutMs: 20_000, spillPrefix: prefix, maxInMemoryBytes: 64 * 1024,
+      timeoutMs: 20_000,
+      spillPrefix: prefix,
+      maxInMemoryBytes: 64 * 1024,
     });
     assert.equal(r.code, 0);
     assert.equal(r.stdoutBytes, size);
@@ -115,7 +121,10 @@ describe('ssh transport (real sshd)', function () {
     const ac = new AbortController();
     const started = Date.now();
     // The abort comes right after exec() is called: the channel is not open and the PID not known yet.
-    const run = t.exec(`trap '' TERM; sh -c 'trap "" TERM; sleep 300; : ${tag}'`, { timeoutMs: 30_000, signal: ac.signal });
+    const run = t.exec(`trap '' TERM; sh -c 'trap "" TERM; sleep 300; : ${tag}'`, {
+      timeoutMs: 30_000,
+      signal: ac.signal,
+    });
     ac.abort();
     const r = await run;
     assert.equal(r.timedOut, false);
@@ -131,7 +140,9 @@ describe('ssh transport (real sshd)', function () {
     await fs.writeFile(local, data);
     const up = await t.put(local, '/tmp/fb-payload.bin', { mode: 0o600 });
     assert.equal(up.bytes, data.length);
-    const remoteHash = await t.exec('sha256sum /tmp/fb-payload.bin; stat -c %a /tmp/fb-payload.bin', { timeoutMs: 10_000 });
+    const remoteHash = await t.exec('sha256sum /tmp/fb-payload.bin; stat -c %a /tmp/fb-payload.bin', {
+      timeoutMs: 10_000,
+    });
     const [sum, mode] = remoteHash.stdout.trim().split('\n');
     assert.equal(sum?.split(' ')[0], createHash('sha256').update(data).digest('hex'));
     assert.equal(mode, '600');
@@ -185,7 +196,10 @@ describe('ssh transport (real sshd)', function () {
     await fleet.stopHost('host12');
     // The client notices the dead peer asynchronously; give it a moment (bounded).
     for (let i = 0; i < 50 && t.connected; i++) await new Promise((r) => setTimeout(r, 20));
-    await assert.rejects(t.exec('true', { timeoutMs: 5000 }), (e: unknown) => e instanceof ConnectionError && e.reason === 'closed');
+    await assert.rejects(
+      t.exec('true', { timeoutMs: 5000 }),
+      (e: unknown) => e instanceof ConnectionError && e.reason === 'closed',
+    );
     assert.equal(t.connected, false);
     await assert.rejects(t.connect(), (e: unknown) => e instanceof ConnectionError && e.reason === 'refused');
     await fleet.startHost('host12');
@@ -196,7 +210,13 @@ describe('ssh transport (real sshd)', function () {
 
   it('maps auth failure and unknown user to reason auth', async () => {
     const h = fleet.host('host13');
-    const t = session.transport({ name: 'host13', address: h.address, port: h.port, user: 'nobody-here', privateKeyFile: fleet.clientKeyPath });
+    const t = session.transport({
+      name: 'host13',
+      address: h.address,
+      port: h.port,
+      user: 'nobody-here',
+      privateKeyFile: fleet.clientKeyPath,
+    });
     await assert.rejects(t.connect(), (e: unknown) => e instanceof ConnectionError && e.reason === 'auth');
   });
 });

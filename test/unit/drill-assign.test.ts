@@ -3,11 +3,22 @@
  * seed another drill; counts, groups and fault targets follow the drill.
  */
 import assert from 'node:assert/strict';
-import { assignScenarios, planFaults, seededRandom, selectRoles, shuffle, type DrillSpec, type FaultSpec } from '../../src/drill/index.js';
+import {
+  assignScenarios,
+  planFaults,
+  seededRandom,
+  selectRoles,
+  shuffle,
+  type DrillSpec,
+  type FaultSpec,
+} from '../../src/drill/index.js';
 
-const lab = (hosts: number, scenarios: Record<string, number>, compromised?: string[]): Pick<DrillSpec, 'lab'> => ({ lab: { hosts, scenarios, ...(compromised ? { compromised } : {}) } });
+const lab = (hosts: number, scenarios: Record<string, number>, compromised?: string[]): Pick<DrillSpec, 'lab'> => ({
+  lab: { hosts, scenarios, ...(compromised ? { compromised } : {}) },
+});
 
-const fault = (over: Partial<FaultSpec> & Pick<FaultSpec, 'kind'>): FaultSpec => ({ target: 1, among: 'all', when: { at: 'before' }, ...over }) as FaultSpec;
+const fault = (over: Partial<FaultSpec> & Pick<FaultSpec, 'kind'>): FaultSpec =>
+  ({ target: 1, among: 'all', when: { at: 'before' }, ...over }) as FaultSpec;
 
 describe('drill: seeded randomness', () => {
   it('the same seed and purpose give the same numbers; another seed or purpose other numbers', () => {
@@ -25,7 +36,10 @@ describe('drill: seeded randomness', () => {
   it('shuffles into a permutation', () => {
     const items = Array.from({ length: 50 }, (_, i) => i);
     const s = shuffle(items, seededRandom(1, 't'));
-    assert.deepEqual([...s].sort((a, b) => a - b), items);
+    assert.deepEqual(
+      [...s].sort((a, b) => a - b),
+      items,
+    );
     assert.notDeepEqual(s, items);
   });
 });
@@ -44,27 +58,52 @@ describe('drill: scenario assignment', () => {
   it('gives each scenario its count, in the order of the shuffled hosts, and leaves the rest empty', () => {
     const { order, roles } = assignScenarios(spec, 7);
     assert.equal(order.length, 30);
-    assert.deepEqual([...order].sort(), roles.map((r) => r.host));
+    assert.deepEqual(
+      [...order].sort(),
+      roles.map((r) => r.host),
+    );
     const count = (s: string | null): number => roles.filter((r) => r.scenario === s).length;
-    assert.deepEqual([count('outbound-ssh-bruteforce'), count('tampered-binary'), count('clean'), count(null)], [10, 2, 15, 3]);
+    assert.deepEqual(
+      [count('outbound-ssh-bruteforce'), count('tampered-binary'), count('clean'), count(null)],
+      [10, 2, 15, 3],
+    );
     // plantScenarios fills free hosts in `order`, requests in the drill's order: the first ten hosts get the first scenario.
-    for (const h of order.slice(0, 10)) assert.equal(roles.find((r) => r.host === h)?.scenario, 'outbound-ssh-bruteforce');
+    for (const h of order.slice(0, 10))
+      assert.equal(roles.find((r) => r.host === h)?.scenario, 'outbound-ssh-bruteforce');
     assert.ok(order.slice(0, 10).join() !== 'n001,n002,n003,n004,n005,n006,n007,n008,n009,n010', 'hosts are shuffled');
   });
 
   it('counts every scenario but clean as compromised, unless the drill names them', () => {
     const byDefault = assignScenarios(lab(6, { 'outbound-ssh-bruteforce': 1, 'disk-full': 1, clean: 2 }), 1).roles;
-    assert.deepEqual(byDefault.filter((r) => r.compromised).map((r) => r.scenario).sort(), ['disk-full', 'outbound-ssh-bruteforce']);
-    const named = assignScenarios(lab(6, { 'outbound-ssh-bruteforce': 1, 'disk-full': 1, clean: 2 }, ['outbound-ssh-bruteforce']), 1).roles;
-    assert.deepEqual(named.filter((r) => r.compromised).map((r) => r.scenario), ['outbound-ssh-bruteforce']);
+    assert.deepEqual(
+      byDefault
+        .filter((r) => r.compromised)
+        .map((r) => r.scenario)
+        .sort(),
+      ['disk-full', 'outbound-ssh-bruteforce'],
+    );
+    const named = assignScenarios(
+      lab(6, { 'outbound-ssh-bruteforce': 1, 'disk-full': 1, clean: 2 }, ['outbound-ssh-bruteforce']),
+      1,
+    ).roles;
+    assert.deepEqual(
+      named.filter((r) => r.compromised).map((r) => r.scenario),
+      ['outbound-ssh-bruteforce'],
+    );
   });
 
   it('selects hosts by group, scenario and name', () => {
-    const { roles } = assignScenarios(lab(6, { 'outbound-ssh-bruteforce': 2, 'disk-full': 1, clean: 2 }, ['outbound-ssh-bruteforce']), 3);
+    const { roles } = assignScenarios(
+      lab(6, { 'outbound-ssh-bruteforce': 2, 'disk-full': 1, clean: 2 }, ['outbound-ssh-bruteforce']),
+      3,
+    );
     const of = (s: string | null): string[] => roles.filter((r) => r.scenario === s).map((r) => r.host);
     assert.deepEqual(selectRoles('all', roles).length, 6);
     assert.deepEqual(selectRoles('compromised', roles), of('outbound-ssh-bruteforce'));
-    assert.deepEqual(selectRoles('non-compromised', roles).sort(), [...of('disk-full'), ...of('clean'), ...of(null)].sort());
+    assert.deepEqual(
+      selectRoles('non-compromised', roles).sort(),
+      [...of('disk-full'), ...of('clean'), ...of(null)].sort(),
+    );
     assert.deepEqual(selectRoles('clean', roles).sort(), [...of('clean'), ...of(null)].sort());
     assert.deepEqual(selectRoles('scenario:disk-full', roles), of('disk-full'));
     assert.deepEqual(selectRoles(['n002', 'n005'], roles), ['n002', 'n005']);
@@ -73,7 +112,11 @@ describe('drill: scenario assignment', () => {
 
 describe('drill: fault targets', () => {
   const { roles } = assignScenarios(lab(10, { 'outbound-ssh-bruteforce': 3, clean: 7 }), 7);
-  const faults = [fault({ kind: 'down', target: 2 }), fault({ kind: 'flaky', pct: 30, target: 1, among: 'compromised' }), fault({ kind: 'up', target: ['n004'] })];
+  const faults = [
+    fault({ kind: 'down', target: 2 }),
+    fault({ kind: 'flaky', pct: 30, target: 1, among: 'compromised' }),
+    fault({ kind: 'up', target: ['n004'] }),
+  ];
 
   it('same seed → same hosts; different seed → different hosts', () => {
     assert.deepEqual(planFaults(faults, roles, 7), planFaults(faults, roles, 7));
@@ -81,7 +124,7 @@ describe('drill: fault targets', () => {
     assert.notDeepEqual(hosts(7), hosts(9));
   });
 
-  it('draws from the fault\'s group, keeps named hosts, prefers hosts no earlier fault hit', () => {
+  it("draws from the fault's group, keeps named hosts, prefers hosts no earlier fault hit", () => {
     for (const seed of [1, 2, 3, 4, 5]) {
       const [down, flaky, up] = planFaults(faults, roles, seed);
       assert.equal(down?.hosts.length, 2);

@@ -6,7 +6,14 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../../src/core/index.js';
-import { drillFromFlags, loadDrill, parseDrillYaml, parseFaultFlag, parseProbeFlag, parseThresholdFlag } from '../../src/drill/index.js';
+import {
+  drillFromFlags,
+  loadDrill,
+  parseDrillYaml,
+  parseFaultFlag,
+  parseProbeFlag,
+  parseThresholdFlag,
+} from '../../src/drill/index.js';
 import { durationSeconds, parseWhen } from '../../src/drill/schema.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -28,7 +35,13 @@ describe('drill files: the shipped drills', () => {
     assert.equal(d.runbookPath, path.join(REPO, 'drills/runbooks/first-look.yaml'));
     assert.deepEqual(d.spec.lab.scenarios, { 'outbound-ssh-bruteforce': 1, clean: 2 });
     assert.equal(d.spec.timeout, 300);
-    assert.deepEqual(d.spec.faults.map((f) => [f.kind, f.among, f.when]), [['down', 'clean', { at: 'before' }], ['flaky', 'non-compromised', { at: 'phase', phase: 'collect' }]]);
+    assert.deepEqual(
+      d.spec.faults.map((f) => [f.kind, f.among, f.when]),
+      [
+        ['down', 'clean', { at: 'before' }],
+        ['flaky', 'non-compromised', { at: 'phase', phase: 'collect' }],
+      ],
+    );
     assert.equal(d.spec.thresholds.min_coverage, 0.75);
     assert.equal(d.spec.thresholds.max_unhandled_faults, 0);
   });
@@ -68,13 +81,19 @@ describe('drill files: validation', () => {
     assert.match(semantic.message, /invalid drill \(3 problems\)/);
     assert.match(semantic.text, /unknown scenario "nope"[^\n]*\n\s+→ at lab\.scenarios\.nope \(x\.yaml:4:43\)/);
     assert.match(semantic.text, /ask for 4 hosts but the lab has 3/);
-    assert.match(semantic.text, /no host "n009" in a lab of 3 \(n001…n003\)\n\s+→ at faults\[0\]\.target\[0\] \(x\.yaml:7:27\)/);
+    assert.match(
+      semantic.text,
+      /no host "n009" in a lab of 3 \(n001…n003\)\n\s+→ at faults\[0\]\.target\[0\] \(x\.yaml:7:27\)/,
+    );
   });
 
   it('names unknown keys with a suggestion and unknown fault kinds with the known ones', () => {
     const text = 'name: x\nlab: {hosts: 2}\nrunbook: r.yaml\nfaults:\n  - {kind: dwn}\nthreshold: {}\n';
     const e = issuesOf(() => parseDrillYaml(text, 'x.yaml'));
-    assert.match(e.text, /unknown kind "dwn": expected one of down, up, slow, flaky, kill-sshd-mid-step, hang-command\n\s+→ at faults\[0\]\.kind \(x\.yaml:5:12\)/);
+    assert.match(
+      e.text,
+      /unknown kind "dwn": expected one of down, up, slow, flaky, kill-sshd-mid-step, hang-command\n\s+→ at faults\[0\]\.kind \(x\.yaml:5:12\)/,
+    );
     assert.match(e.text, /unknown key "threshold" \(did you mean "thresholds"\?\)\n\s+→ at threshold \(x\.yaml:6:1\)/);
   });
 
@@ -99,8 +118,18 @@ describe('drills from command-line flags', () => {
     assert.deepEqual(parseFaultFlag('down:2'), { kind: 'down', target: 2 });
     assert.deepEqual(parseFaultFlag('slow:3:300ms'), { kind: 'slow', target: 3, ms: 300 });
     assert.deepEqual(parseFaultFlag('slow:1:1s@after:20'), { kind: 'slow', target: 1, ms: 1000, when: 'after:20' });
-    assert.deepEqual(parseFaultFlag('flaky:1/compromised:30%@phase:collect'), { kind: 'flaky', target: 1, among: 'compromised', pct: 30, when: 'phase:collect' });
-    assert.deepEqual(parseFaultFlag('hang-command:n002+n003:ps'), { kind: 'hang-command', target: ['n002', 'n003'], command: 'ps' });
+    assert.deepEqual(parseFaultFlag('flaky:1/compromised:30%@phase:collect'), {
+      kind: 'flaky',
+      target: 1,
+      among: 'compromised',
+      pct: 30,
+      when: 'phase:collect',
+    });
+    assert.deepEqual(parseFaultFlag('hang-command:n002+n003:ps'), {
+      kind: 'hang-command',
+      target: ['n002', 'n003'],
+      command: 'ps',
+    });
     assert.throws(() => parseFaultFlag('down:1:5'), /a down fault takes no value/);
     assert.throws(() => parseFaultFlag('slow:1:fast'), /not a delay/);
     assert.deepEqual(parseProbeFlag('ssh-serves:non-compromised'), ['ssh-serves', 'non-compromised']);
@@ -110,11 +139,26 @@ describe('drills from command-line flags', () => {
   });
 
   it('validates flags like a file', () => {
-    const d = drillFromFlags({ hosts: 30, scenario: 'outbound-ssh-bruteforce:10,clean:20', runbook: 'runbooks/triage.yaml', fault: ['down:2', 'slow:3:300ms'], threshold: ['min_coverage=0.8'] }, 7);
+    const d = drillFromFlags(
+      {
+        hosts: 30,
+        scenario: 'outbound-ssh-bruteforce:10,clean:20',
+        runbook: 'runbooks/triage.yaml',
+        fault: ['down:2', 'slow:3:300ms'],
+        threshold: ['min_coverage=0.8'],
+      },
+      7,
+    );
     assert.equal(d.spec.seed, 7);
     assert.equal(d.source, 'command line');
     assert.equal(d.runbookPath, path.resolve('runbooks/triage.yaml'));
-    assert.deepEqual(d.spec.faults.map((f) => [f.kind, f.target]), [['down', 2], ['slow', 3]]);
+    assert.deepEqual(
+      d.spec.faults.map((f) => [f.kind, f.target]),
+      [
+        ['down', 2],
+        ['slow', 3],
+      ],
+    );
     assert.equal(d.spec.thresholds.min_coverage, 0.8);
     const e = issuesOf(() => drillFromFlags({ hosts: 2, scenario: 'clean:3', runbook: 'r.yaml', fault: ['melt:1'] }));
     assert.match(e.message, /^command line: invalid drill/);

@@ -6,13 +6,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { InputError } from '../../src/core/index.js';
-import { EvidenceStore, evidencePaths, readCustody, verifyEvidence, type Artifact, type ArtifactInput, type Manifest } from '../../src/evidence/index.js';
+import {
+  EvidenceStore,
+  evidencePaths,
+  readCustody,
+  verifyEvidence,
+  type Artifact,
+  type ArtifactInput,
+  type Manifest,
+} from '../../src/evidence/index.js';
 import { REPO } from '../integration/run-cli.js';
 
 const collector = { user: 'alice', machine: 'controller1' };
 const now = () => new Date('2024-01-31T10:15:00.000Z');
 const sha = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
-const cmd = (host: string, value: string, extra: Partial<ArtifactInput> = {}): ArtifactInput => ({ host, step: 'collect', source: { kind: 'command', value }, ...extra });
+const cmd = (host: string, value: string, extra: Partial<ArtifactInput> = {}): ArtifactInput => ({
+  host,
+  step: 'collect',
+  source: { kind: 'command', value },
+  ...extra,
+});
 const mode = (path: string) => statSync(path).mode & 0o777;
 
 let dir: string;
@@ -31,7 +44,10 @@ describe('evidence store', () => {
     writeFileSync(spilled, 'root pts/0 10.0.0.9\n');
     const store = await open();
     const a = await store.addBytes(cmd('web01', 'w -h'), 'alice pts/1\n');
-    const b = await store.addStream({ host: 'web02', step: 'collect', source: { kind: 'file', value: '/var/log/auth.log' } }, Readable.from([Buffer.from('line 1\n'), 'line 2\n']));
+    const b = await store.addStream(
+      { host: 'web02', step: 'collect', source: { kind: 'file', value: '/var/log/auth.log' } },
+      Readable.from([Buffer.from('line 1\n'), 'line 2\n']),
+    );
     const c = await store.addFile(cmd('web03', 'who'), spilled);
     const d = await store.addBytes(cmd('web04', 'w -h'), 'alice pts/1\n'); // same content as a
 
@@ -49,7 +65,9 @@ describe('evidence store', () => {
     assert.deepEqual(a.collector, collector);
     assert.equal(a.match, null);
     assert.equal(readFileSync(store.objectPath(b.sha256AtRest), 'utf8'), 'line 1\nline 2\n');
-    const objects = readdirSync(evidencePaths(dir).objects).flatMap((d) => readdirSync(join(evidencePaths(dir).objects, d)));
+    const objects = readdirSync(evidencePaths(dir).objects).flatMap((d) =>
+      readdirSync(join(evidencePaths(dir).objects, d)),
+    );
     assert.equal(objects.length, 3, 'same content twice is one object');
 
     const fin = await store.finalize();
@@ -99,16 +117,25 @@ describe('evidence store', () => {
     assert.equal(statSync(store.objectPath(a.sha256AtRest)).size, chunk * chunks);
     assert.ok(maxLag <= 2 * chunk, `producer ran ${maxLag} bytes ahead of the disk`);
     // Garbage chunks not yet collected make RSS noisy (0-15 MiB seen); holding the stream would add ~50.
-    assert.ok(peakRss - rss0 < 25 * 1024 * 1024, `RSS grew by ${((peakRss - rss0) / 1048576).toFixed(1)} MiB while streaming 50 MiB`);
+    assert.ok(
+      peakRss - rss0 < 25 * 1024 * 1024,
+      `RSS grew by ${((peakRss - rss0) / 1048576).toFixed(1)} MiB while streaming 50 MiB`,
+    );
     store.close();
   });
 
   it('marks an artifact whose hash at the source differs, tells the caller, and logs it', async () => {
     const store = await open();
-    const good = await store.addBytes(cmd('web01', 'lsmod', { sha256AtSource: `  ${sha('mods\n').toUpperCase()}\n` }), 'mods\n');
+    const good = await store.addBytes(
+      cmd('web01', 'lsmod', { sha256AtSource: `  ${sha('mods\n').toUpperCase()}\n` }),
+      'mods\n',
+    );
     const late = await store.addBytes(cmd('web01', 'ps', { sha256AtSource: Promise.resolve(sha('ps\n')) }), 'ps\n');
     const bad = await store.addBytes(cmd('web02', 'lsmod', { sha256AtSource: sha('other\n') }), 'mods\n');
-    const garbage = await store.addBytes(cmd('web03', 'lsmod', { sha256AtSource: 'sha256sum: command not found' }), 'mods\n');
+    const garbage = await store.addBytes(
+      cmd('web03', 'lsmod', { sha256AtSource: 'sha256sum: command not found' }),
+      'mods\n',
+    );
     assert.deepEqual(
       [good, late, bad, garbage].map((a) => [a.match, a.sha256AtSource]),
       [
@@ -119,7 +146,10 @@ describe('evidence store', () => {
       ],
     );
     const mismatches = readCustody(evidencePaths(dir).custody).events.filter((e) => e.action === 'mismatch');
-    assert.deepEqual(mismatches.map((e) => e.action === 'mismatch' && e.id), [bad.id, garbage.id]);
+    assert.deepEqual(
+      mismatches.map((e) => e.action === 'mismatch' && e.id),
+      [bad.id, garbage.id],
+    );
     await store.finalize();
     const result = await verifyEvidence(dir);
     assert.equal(result.ok, false);
@@ -139,8 +169,10 @@ describe('evidence store', () => {
       const a = await store.addBytes(cmd('web01', 'id'), 'uid=0\n');
       await store.finalize();
       const p = evidencePaths(dir);
-      for (const d of [p.root, p.objects, p.tmp, join(p.objects, a.sha256AtRest.slice(0, 2))]) assert.equal(mode(d), 0o700, d);
-      for (const f of [store.objectPath(a.sha256AtRest), p.manifest, p.signature, p.publicKey]) assert.equal(mode(f), 0o400, f);
+      for (const d of [p.root, p.objects, p.tmp, join(p.objects, a.sha256AtRest.slice(0, 2))])
+        assert.equal(mode(d), 0o700, d);
+      for (const f of [store.objectPath(a.sha256AtRest), p.manifest, p.signature, p.publicKey])
+        assert.equal(mode(f), 0o400, f);
       assert.equal(mode(p.custody), 0o600);
     } finally {
       process.umask(old);
@@ -155,7 +187,10 @@ describe('evidence store', () => {
     }
     await assert.rejects(store.addStream(cmd('web01', 'cat /etc/shadow'), broken()), /channel closed/);
     await assert.rejects(store.addFile(cmd('web01', 'x'), join(dir, 'no-such-file')), /ENOENT/);
-    await assert.rejects(store.addBytes(cmd('web01', 'y', { sha256AtSource: Promise.reject(new Error('exec lost')) }), 'y'), /exec lost/);
+    await assert.rejects(
+      store.addBytes(cmd('web01', 'y', { sha256AtSource: Promise.reject(new Error('exec lost')) }), 'y'),
+      /exec lost/,
+    );
     assert.deepEqual(readdirSync(evidencePaths(dir).tmp), []);
     assert.deepEqual(readdirSync(evidencePaths(dir).objects), []);
     assert.deepEqual(actions(), ['opened', 'store_failed', 'store_failed', 'store_failed']);
@@ -166,33 +201,49 @@ describe('evidence store', () => {
 
   it('a crash between the temp write and the rename leaves no entry pointing at a missing object', async () => {
     const child = await new Promise<{ signal: string | null; stderr: string }>((resolve) => {
-      execFile(process.execPath, ['--import', 'tsx', 'test/fixtures/evidence/crash-writer.ts', dir], { cwd: REPO, timeout: 30_000 }, (err, _out, stderr) =>
-        resolve({ signal: (err as { signal?: string } | null)?.signal ?? null, stderr }),
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', 'test/fixtures/evidence/crash-writer.ts', dir],
+        { cwd: REPO, timeout: 30_000 },
+        (err, _out, stderr) => resolve({ signal: (err as { signal?: string } | null)?.signal ?? null, stderr }),
       );
     });
     assert.equal(child.signal, 'SIGKILL', child.stderr);
     const p = evidencePaths(dir);
     const [temp] = readdirSync(p.tmp);
     assert.ok(temp, 'the killed write left its temp file');
-    assert.equal(statSync(join(p.tmp, temp)).size, 16 * 64 * 1024, 'the temp file was complete: the crash came before the rename');
+    assert.equal(
+      statSync(join(p.tmp, temp)).size,
+      16 * 64 * 1024,
+      'the temp file was complete: the crash came before the rename',
+    );
 
     const crashed = await verifyEvidence(dir);
     assert.equal(crashed.artifactsFrom, 'custody');
     assert.equal(crashed.artifacts, 1);
-    assert.deepEqual(crashed.problems.map((x) => [x.code, x.severity]), [
-      ['manifest-missing', 'error'],
-      ['stray-file', 'warning'],
-    ]);
+    assert.deepEqual(
+      crashed.problems.map((x) => [x.code, x.severity]),
+      [
+        ['manifest-missing', 'error'],
+        ['stray-file', 'warning'],
+      ],
+    );
 
     // Reopening resumes: the stored artifact is kept, ids continue, and the evidence can be signed.
     const store = await open();
-    assert.deepEqual(store.artifacts.map((a) => a.id), ['ev-000001']);
+    assert.deepEqual(
+      store.artifacts.map((a) => a.id),
+      ['ev-000001'],
+    );
     const next = await store.addBytes(cmd('web01', 'uptime'), 'up 3 days\n');
     assert.equal(next.id, 'ev-000002');
     await store.finalize();
     const result = await verifyEvidence(dir);
     assert.equal(result.ok, true, JSON.stringify(result.problems));
-    assert.deepEqual(manifestOf().artifacts.map((a: Artifact) => a.source.value), ['uname -a', 'uptime']);
+    assert.deepEqual(
+      manifestOf().artifacts.map((a: Artifact) => a.source.value),
+      ['uname -a', 'uptime'],
+    );
   });
 
   it('a failed rename into objects/ leaves no entry pointing at a missing object', async () => {
@@ -206,7 +257,10 @@ describe('evidence store', () => {
     await store.finalize();
     const result = await verifyEvidence(dir);
     assert.equal(result.ok, true, JSON.stringify(result.problems));
-    assert.deepEqual(result.problems.map((p) => p.code), ['stray-file']);
+    assert.deepEqual(
+      result.problems.map((p) => p.code),
+      ['stray-file'],
+    );
   });
 
   it("signs with the responder's key file and writes its public key", async () => {
@@ -228,16 +282,31 @@ describe('evidence store', () => {
 
   it('refuses a signing key that is missing or not Ed25519 before storing anything', async () => {
     const rsa = join(dir, 'rsa.pem');
-    writeFileSync(rsa, generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
-    await assert.rejects(open({ signingKeyFile: rsa }), (e: unknown) => e instanceof InputError && /rsa key; an Ed25519 key is required/.test(e.message));
-    await assert.rejects(open({ signingKeyFile: join(dir, 'nope.pem') }), (e: unknown) => e instanceof InputError && /cannot load the evidence signing key/.test(e.message));
+    writeFileSync(
+      rsa,
+      generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }),
+    );
+    await assert.rejects(
+      open({ signingKeyFile: rsa }),
+      (e: unknown) => e instanceof InputError && /rsa key; an Ed25519 key is required/.test(e.message),
+    );
+    await assert.rejects(
+      open({ signingKeyFile: join(dir, 'nope.pem') }),
+      (e: unknown) => e instanceof InputError && /cannot load the evidence signing key/.test(e.message),
+    );
     assert.equal(existsSync(evidencePaths(dir).root), false);
   });
 
   it('rejects an artifact without host, step or source', async () => {
     const store = await open();
-    await assert.rejects(store.addBytes({ host: '', step: 's', source: { kind: 'command', value: 'w' } }, 'x'), /host must be/);
-    await assert.rejects(store.addBytes({ host: 'h', step: 's', source: { kind: 'url' as 'file', value: 'w' } }, 'x'), /source.kind/);
+    await assert.rejects(
+      store.addBytes({ host: '', step: 's', source: { kind: 'command', value: 'w' } }, 'x'),
+      /host must be/,
+    );
+    await assert.rejects(
+      store.addBytes({ host: 'h', step: 's', source: { kind: 'url' as 'file', value: 'w' } }, 'x'),
+      /source.kind/,
+    );
     store.close();
   });
 });

@@ -1,10 +1,28 @@
 import { strict as assert } from 'node:assert';
 import { generateKeyPairSync } from 'node:crypto';
-import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../../src/core/index.js';
-import { EvidenceStore, evidencePaths, formatVerifyResult, readCustody, verifyEvidence, type Artifact, type VerifyResult } from '../../src/evidence/index.js';
+import {
+  EvidenceStore,
+  evidencePaths,
+  formatVerifyResult,
+  readCustody,
+  verifyEvidence,
+  type Artifact,
+  type VerifyResult,
+} from '../../src/evidence/index.js';
 import { runCli } from '../integration/run-cli.js';
 
 const collector = { user: 'alice', machine: 'controller1' };
@@ -16,12 +34,26 @@ let arts: Artifact[];
 /** A finalized run: four artifacts, two of them sharing one object (or only the first, `small`). */
 async function makeEvidence(options: { signingKeyFile?: string; small?: boolean } = {}): Promise<void> {
   const store = await EvidenceStore.open(dir, { collector, fsync: false, signingKeyFile: options.signingKeyFile });
-  arts = [await store.addBytes({ host: 'web01', step: 'collect', source: { kind: 'command', value: 'ps auxwwwf' } }, 'PID TTY\n1 ?\n')];
+  arts = [
+    await store.addBytes(
+      { host: 'web01', step: 'collect', source: { kind: 'command', value: 'ps auxwwwf' } },
+      'PID TTY\n1 ?\n',
+    ),
+  ];
   if (!options.small) {
     arts.push(
-      await store.addBytes({ host: 'web02', step: 'collect', source: { kind: 'file', value: '/etc/passwd' } }, 'root:x:0:0::/root:/bin/bash\n'),
-      await store.addBytes({ host: 'web03', step: 'collect', source: { kind: 'file', value: '/etc/passwd' } }, 'root:x:0:0::/root:/bin/bash\n'),
-      await store.addBytes({ host: 'web01', step: 'collect', source: { kind: 'command', value: 'uname -a' } }, 'Linux web01 6.1.0\n'),
+      await store.addBytes(
+        { host: 'web02', step: 'collect', source: { kind: 'file', value: '/etc/passwd' } },
+        'root:x:0:0::/root:/bin/bash\n',
+      ),
+      await store.addBytes(
+        { host: 'web03', step: 'collect', source: { kind: 'file', value: '/etc/passwd' } },
+        'root:x:0:0::/root:/bin/bash\n',
+      ),
+      await store.addBytes(
+        { host: 'web01', step: 'collect', source: { kind: 'command', value: 'uname -a' } },
+        'Linux web01 6.1.0\n',
+      ),
     );
   }
   await store.finalize();
@@ -58,7 +90,10 @@ describe('evidence verify', () => {
     assert.deepEqual(r.key && [r.key.source, r.key.file], ['stored', 'evidence/manifest.pub.pem']);
     assert.equal(r.key?.sha256, r.manifestKeySha256);
     const text = formatVerifyResult(r);
-    assert.match(text, /4 artifacts \(from the manifest\), 3 objects; signature valid with the stored key evidence\/manifest\.pub\.pem .*not who signed/);
+    assert.match(
+      text,
+      /4 artifacts \(from the manifest\), 3 objects; signature valid with the stored key evidence\/manifest\.pub\.pem .*not who signed/,
+    );
     assert.match(text, /✔ evidence intact$/);
   });
 
@@ -75,7 +110,10 @@ describe('evidence verify', () => {
       ],
     );
     const lines = formatVerifyResult(r).split('\n');
-    assert.match(lines[0] as string, /^✖ web02 file "\/etc\/passwd" \(ev-000002\): object content changed: it hashes to [0-9a-f]{64}, the manifest says [0-9a-f]{64} \[hash-mismatch\]$/);
+    assert.match(
+      lines[0] as string,
+      /^✖ web02 file "\/etc\/passwd" \(ev-000002\): object content changed: it hashes to [0-9a-f]{64}, the manifest says [0-9a-f]{64} \[hash-mismatch\]$/,
+    );
     assert.match(lines.at(-1) as string, /✖ evidence INVALID: 2 problems/);
   });
 
@@ -127,7 +165,11 @@ describe('evidence verify', () => {
     const r1 = await verify({ record: true, collector: { user: 'bob', machine: 'lab' } });
     assert.equal(r1.ok, true);
     const last = readCustody(paths.custody).events.at(-1);
-    assert.deepEqual(last && last.action === 'verified' && [last.actor, last.ok, last.key], ['bob@lab', true, 'stored']);
+    assert.deepEqual(last && last.action === 'verified' && [last.actor, last.ok, last.key], [
+      'bob@lab',
+      true,
+      'stored',
+    ]);
     assert.equal((await verify()).ok, true, 'a verification appended after signing is fine');
     flip(paths.custody, 30);
     assert.deepEqual(codes(await verify()), ['custody-altered']);
@@ -161,7 +203,10 @@ describe('evidence verify', () => {
     // Someone with write access replaces an artifact and re-signs everything with a key of their own.
     rmSync(paths.root, { recursive: true, force: true });
     const store = await EvidenceStore.open(dir, { collector, fsync: false });
-    await store.addBytes({ host: 'web01', step: 'collect', source: { kind: 'command', value: 'ps auxwwwf' } }, 'nothing to see\n');
+    await store.addBytes(
+      { host: 'web01', step: 'collect', source: { kind: 'command', value: 'ps auxwwwf' } },
+      'nothing to see\n',
+    );
     await store.finalize();
     assert.equal((await verify()).ok, true);
     assert.deepEqual(codes(await verify({ publicKeyFile: original })), ['signature-invalid']);
@@ -198,7 +243,10 @@ describe('evidence verify', () => {
   });
 
   it('refuses a directory without evidence as bad input', async () => {
-    await assert.rejects(verify(), (e: unknown) => e instanceof InputError && /is not a run directory with evidence/.test(e.message));
+    await assert.rejects(
+      verify(),
+      (e: unknown) => e instanceof InputError && /is not a run directory with evidence/.test(e.message),
+    );
   });
 });
 
@@ -214,11 +262,18 @@ describe('firebreak evidence verify (CLI)', () => {
     const bad = await runCli(['evidence', 'verify', dir, '--json']);
     assert.equal(bad.code, 5, bad.stderr);
     const result = JSON.parse(bad.stdout) as VerifyResult;
-    assert.deepEqual(result.problems.map((p) => [p.code, p.artifact?.host, p.artifact?.source.value]), [['hash-mismatch', 'web01', 'ps auxwwwf']]);
+    assert.deepEqual(
+      result.problems.map((p) => [p.code, p.artifact?.host, p.artifact?.source.value]),
+      [['hash-mismatch', 'web01', 'ps auxwwwf']],
+    );
     const text = await runCli(['evidence', 'verify', dir]);
     assert.equal(text.code, 5);
     assert.match(text.stdout, /^✖ web01 command "ps auxwwwf" \(ev-000001\): object content changed/);
-    assert.equal(readCustody(paths.custody).events.filter((e) => e.action === 'verified').length, 2, 'the CLI records verifications unless --no-record');
+    assert.equal(
+      readCustody(paths.custody).events.filter((e) => e.action === 'verified').length,
+      2,
+      'the CLI records verifications unless --no-record',
+    );
 
     const none = await runCli(['evidence', 'verify', join(dir, 'evidence')]);
     assert.equal(none.code, 2);

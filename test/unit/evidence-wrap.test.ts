@@ -35,6 +35,10 @@ describe('wrapEvidence (run by a real /bin/sh)', () => {
   });
 
   it('reports no hash when the host printed none', () => {
-    assert.deepEqual(parseEvidenceTrailer('fb-sha256=xyz\nsomething\n'), { rc: null, sha256: null, stderr: 'fb-sha256=xyz\nsomething\n' });
+    assert.deepEqual(parseEvidenceTrailer('fb-sha256=xyz\nsomething\n'), {
+      rc: null,
+      sha256: null,
+      stderr: 'fb-sha256=xyz\nsomething\n',
+    });
   });
 });

@@ -48,11 +48,20 @@ describe('run directory names', () => {
 describe('output throttle', () => {
   it('emits whole lines, cut to width, capped per step with a marker', () => {
     const got: string[] = [];
-    const t = new OutputThrottle({ linesPerStep: 3, lineChars: 5 }, (s, text) => got.push(`${s}:${text}`), 'hosts/a/01.stdout');
+    const t = new OutputThrottle(
+      { linesPerStep: 3, lineChars: 5 },
+      (s, text) => got.push(`${s}:${text}`),
+      'hosts/a/01.stdout',
+    );
     t.push('stdout', 'ab');
     t.push('stdout', 'c\n1234567\n');
     t.push('stderr', 'err\nx\ny\n');
     t.end();
-    assert.deepEqual(got, ['stdout:abc', 'stdout:12345…', 'stderr:err', 'stderr:… output capped at 3 lines; full output in hosts/a/01.stdout']);
+    assert.deepEqual(got, [
+      'stdout:abc',
+      'stdout:12345…',
+      'stderr:err',
+      'stderr:… output capped at 3 lines; full output in hosts/a/01.stdout',
+    ]);
   });
 });

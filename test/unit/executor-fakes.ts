@@ -3,7 +3,14 @@
  * connection faults, a clock that never sleeps, a recording sink and a tiny runbook/planner.
  * Integration tests use real sshd instead.
  */
-import { ConnectionError, type ExecOptions, type ExecResult, type Host, type RunEvent, type Transport } from '../../src/core/index.js';
+import {
+  ConnectionError,
+  type ExecOptions,
+  type ExecResult,
+  type Host,
+  type RunEvent,
+  type Transport,
+} from '../../src/core/index.js';
 import type { Clock, PlannedStep, PlanStepFn, RegisteredResult } from '../../src/engine/executor-types.js';
 
 /** What a scripted command does. */
@@ -68,13 +75,31 @@ export class FakeTransport implements Transport {
     const n = (this.calls.get(command) ?? 0) + 1;
     this.calls.set(command, n);
     const entry = this.script.replies?.[command];
-    const reply: Reply = typeof entry === 'function' ? entry(n) : (entry ?? { code: 0, stdout: `${command} on ${this.host}\n` });
-    const base = { command, signal: null, stdoutBytes: 0, stderrBytes: 0, startedAt: new Date(0).toISOString(), durationMs: 1, timedOut: false };
+    const reply: Reply =
+      typeof entry === 'function' ? entry(n) : (entry ?? { code: 0, stdout: `${command} on ${this.host}\n` });
+    const base = {
+      command,
+      signal: null,
+      stdoutBytes: 0,
+      stderrBytes: 0,
+      startedAt: new Date(0).toISOString(),
+      durationMs: 1,
+      timedOut: false,
+    };
     if (reply.drop) {
       this.connected = false;
       throw new ConnectionError(this.host, 'connection lost', 'closed');
     }
-    if (reply.timedOut) return { ...base, code: null, signal: 'KILL', stdout: '', stderr: '', timedOut: true, durationMs: options.timeoutMs };
+    if (reply.timedOut)
+      return {
+        ...base,
+        code: null,
+        signal: 'KILL',
+        stdout: '',
+        stderr: '',
+        timedOut: true,
+        durationMs: options.timeoutMs,
+      };
     if (reply.hang) {
       // Ends only by abort (the fake never waits real time for the timeout): report a kill like ssh would.
       await new Promise<void>((resolve) => {
@@ -92,7 +117,14 @@ export class FakeTransport implements Transport {
       this.script.dropAfterExecs = undefined;
       this.connected = false;
     }
-    return { ...base, code: reply.code === undefined ? 0 : reply.code, stdout, stderr, stdoutBytes: stdout.length, stderrBytes: stderr.length };
+    return {
+      ...base,
+      code: reply.code === undefined ? 0 : reply.code,
+      stdout,
+      stderr,
+      stdoutBytes: stdout.length,
+      stderrBytes: stderr.length,
+    };
   }
 
   async put(localPath: string, remotePath: string): Promise<{ bytes: number; durationMs: number }> {

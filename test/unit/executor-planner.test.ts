@@ -34,7 +34,13 @@ describe('executor with the real planner', () => {
       runbook,
       hosts: hosts('w1', 'd1'),
       planStep: (step, c) =>
-        planStep(step, { host: c.host, params: {}, registered: { ...c.registered }, runbookDir: base, remoteTmp: remoteTmpPath(c.runId, c.phase, c.index, randomBytes(6).toString('hex')) }),
+        planStep(step, {
+          host: c.host,
+          params: {},
+          registered: { ...c.registered },
+          runbookDir: base,
+          remoteTmp: remoteTmpPath(c.runId, c.phase, c.index, randomBytes(6).toString('hex')),
+        }),
       transportFor: fleet.factory,
       runsDir: base,
       clock: fakeClock(),
@@ -42,8 +48,18 @@ describe('executor with the real planner', () => {
       sinks: [rec],
     });
     const summary = await handle.done;
-    const lines = rec.of('step.finished').map((e) => `${e.host} ${e.step} ${e.outcome.status}`).concat(rec.of('step.skipped').map((e) => `${e.host} ${e.step} skipped`));
-    assert.deepEqual(lines.sort(), ['d1 grep ok', 'd1 probe ok', 'd1 web only skipped', 'w1 grep ok', 'w1 probe ok', 'w1 web only ok']);
+    const lines = rec
+      .of('step.finished')
+      .map((e) => `${e.host} ${e.step} ${e.outcome.status}`)
+      .concat(rec.of('step.skipped').map((e) => `${e.host} ${e.step} skipped`));
+    assert.deepEqual(lines.sort(), [
+      'd1 grep ok',
+      'd1 probe ok',
+      'd1 web only skipped',
+      'w1 grep ok',
+      'w1 probe ok',
+      'w1 web only ok',
+    ]);
     assert.equal(summary.exitCode, 0);
   });
 });

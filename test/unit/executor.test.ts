@@ -6,7 +6,15 @@ import { startRun } from '../../src/engine/executor.js';
 import type { PhaseSpec, RunOptions, RunSummary } from '../../src/engine/executor-types.js';
 import type { PhaseName } from '../../src/core/index.js';
 import { readJournal } from '../../src/journal/index.js';
-import { FakeFleet, Recorder, fakeClock, fakePlanStep, hosts, type FakeStep, type HostScript } from './executor-fakes.js';
+import {
+  FakeFleet,
+  Recorder,
+  fakeClock,
+  fakePlanStep,
+  hosts,
+  type FakeStep,
+  type HostScript,
+} from './executor-fakes.js';
 
 let base: string;
 beforeEach(() => {
@@ -43,7 +51,8 @@ async function run(s: Setup): Promise<{ summary: RunSummary; rec: Recorder; flee
 }
 
 const step = (name: string, more: Partial<FakeStep> = {}): FakeStep => ({ name, ...more });
-const stateOf = (summary: RunSummary, host: string): string | undefined => summary.recap.find((r) => r.host === host)?.state;
+const stateOf = (summary: RunSummary, host: string): string | undefined =>
+  summary.recap.find((r) => r.host === host)?.state;
 
 describe('executor', () => {
   it('runs phases in order, each phase a barrier across hosts', async () => {
@@ -56,8 +65,17 @@ describe('executor', () => {
     const firstCollect = fleet.log.findIndex((l) => l.endsWith(':c1'));
     assert.ok(lastIsolate < firstCollect, fleet.log.join(' '));
     assert.deepEqual(
-      rec.events.filter((e) => e.type.startsWith('phase.') || e.type.startsWith('run.')).map((e) => `${e.type}${'phase' in e ? ` ${e.phase}` : ''}`),
-      ['run.started', 'phase.started isolate', 'phase.finished isolate', 'phase.started collect', 'phase.finished collect', 'run.finished'],
+      rec.events
+        .filter((e) => e.type.startsWith('phase.') || e.type.startsWith('run.'))
+        .map((e) => `${e.type}${'phase' in e ? ` ${e.phase}` : ''}`),
+      [
+        'run.started',
+        'phase.started isolate',
+        'phase.finished isolate',
+        'phase.started collect',
+        'phase.finished collect',
+        'run.finished',
+      ],
     );
     assert.deepEqual(rec.of('run.started')[0]?.phases, ['isolate', 'collect']);
     for (const t of fleet.transports.values()) {
@@ -71,14 +89,24 @@ describe('executor', () => {
       hosts: ['h1', 'h2', 'h3', 'h4', 'h5'],
       phases: { rebuild: { serial: [1, '50%'], steps: [step('s1'), step('s2')] } },
     });
-    assert.deepEqual(rec.of('phase.started').map((e) => e.hosts), [['h1'], ['h2', 'h3'], ['h4', 'h5']]);
-    assert.deepEqual(rec.of('phase.started').map((e) => `${e.batch}/${e.batches}`), ['1/3', '2/3', '3/3']);
+    assert.deepEqual(
+      rec.of('phase.started').map((e) => e.hosts),
+      [['h1'], ['h2', 'h3'], ['h4', 'h5']],
+    );
+    assert.deepEqual(
+      rec.of('phase.started').map((e) => `${e.batch}/${e.batches}`),
+      ['1/3', '2/3', '3/3'],
+    );
     const idx = (l: string): number => fleet.log.indexOf(l);
     assert.ok(idx('h1:s2') < idx('h2:s1') && idx('h3:s2') < idx('h4:s1'), fleet.log.join(' '));
   });
 
   it('limits concurrency to forks', async () => {
-    const { fleet } = await run({ hosts: ['a', 'b'], extra: { forks: 1 }, phases: { collect: { steps: [step('x'), step('y')] } } });
+    const { fleet } = await run({
+      hosts: ['a', 'b'],
+      extra: { forks: 1 },
+      phases: { collect: { steps: [step('x'), step('y')] } },
+    });
     assert.deepEqual(fleet.log, ['a:x', 'a:y', 'b:x', 'b:y']);
   });
 
@@ -89,7 +117,10 @@ describe('executor', () => {
       phases: { isolate: { steps: [step('i1'), step('i2')] }, collect: { steps: [step('c1')] } },
     });
     assert.equal(summary.exitCode, 3);
-    assert.deepEqual(fleet.log.filter((l) => l.startsWith('a:')), ['a:i1']);
+    assert.deepEqual(
+      fleet.log.filter((l) => l.startsWith('a:')),
+      ['a:i1'],
+    );
     assert.equal(stateOf(summary, 'a'), 'failed');
     assert.equal(stateOf(summary, 'b'), 'ok');
     const failed = rec.of('host.failed')[0];
@@ -102,12 +133,21 @@ describe('executor', () => {
     const { summary, fleet, rec } = await run({
       hosts: ['h1', 'h2', 'h3', 'h4'],
       scripts: { h1: { replies: { s1: { code: 1 } } } },
-      phases: { rebuild: { serial: 2, max_fail_percentage: 40, steps: [step('s1')] }, restore: { steps: [step('r1')] } },
+      phases: {
+        rebuild: { serial: 2, max_fail_percentage: 40, steps: [step('s1')] },
+        restore: { steps: [step('r1')] },
+      },
     });
     assert.equal(summary.exitCode, 4);
-    assert.match(summary.aborted ?? '', /max_fail_percentage 40% exceeded in phase rebuild \(batch 1\): 1 of 2 hosts failed/);
+    assert.match(
+      summary.aborted ?? '',
+      /max_fail_percentage 40% exceeded in phase rebuild \(batch 1\): 1 of 2 hosts failed/,
+    );
     assert.equal(rec.of('run.aborted').length, 1);
-    assert.ok(!fleet.log.some((l) => l.startsWith('h3') || l.startsWith('h4') || l.endsWith(':r1')), fleet.log.join(' '));
+    assert.ok(
+      !fleet.log.some((l) => l.startsWith('h3') || l.startsWith('h4') || l.endsWith(':r1')),
+      fleet.log.join(' '),
+    );
     assert.equal(stateOf(summary, 'h3'), 'aborted');
     assert.equal(stateOf(summary, 'h1'), 'failed');
   });
@@ -162,7 +202,11 @@ describe('executor', () => {
   });
 
   it('makes a connection lost during a command an unreachable host', async () => {
-    const { summary } = await run({ hosts: ['a'], scripts: { a: { replies: { s1: { drop: true } } } }, phases: { collect: { steps: [step('s1')] } } });
+    const { summary } = await run({
+      hosts: ['a'],
+      scripts: { a: { replies: { s1: { drop: true } } } },
+      phases: { collect: { steps: [step('s1')] } },
+    });
     assert.equal(stateOf(summary, 'a'), 'unreachable');
   });
 
@@ -183,7 +227,11 @@ describe('executor', () => {
   });
 
   it('without retries, a connection dropped mid-command makes the host unreachable at once', async () => {
-    const { summary, fleet } = await run({ hosts: ['a'], scripts: { a: { replies: { s1: { drop: true } } } }, phases: { collect: { steps: [step('s1')] } } });
+    const { summary, fleet } = await run({
+      hosts: ['a'],
+      scripts: { a: { replies: { s1: { drop: true } } } },
+      phases: { collect: { steps: [step('s1')] } },
+    });
     assert.equal(stateOf(summary, 'a'), 'unreachable');
     assert.equal(fleet.transports.get('a')?.connects, 1);
   });
@@ -197,7 +245,10 @@ describe('executor', () => {
       phases: { collect: { steps: [step('flaky', { retries: 5, delayMs: 2000 })] } },
     });
     assert.equal(summary.exitCode, 0);
-    assert.deepEqual(rec.of('step.retrying').map((e) => `${e.attempt}/${e.of}`), ['1/6', '2/6']);
+    assert.deepEqual(
+      rec.of('step.retrying').map((e) => `${e.attempt}/${e.of}`),
+      ['1/6', '2/6'],
+    );
     assert.deepEqual(clock.slept, [2000, 2000]);
     assert.equal(rec.of('step.finished')[0]?.outcome.attempts, 3);
   });
@@ -220,7 +271,10 @@ describe('executor', () => {
       phases: { collect: { steps: [step('bad', { ignoreErrors: true }), step('next')] } },
     });
     assert.equal(summary.exitCode, 0);
-    assert.deepEqual(rec.of('step.finished').map((e) => e.outcome.status), ['ignored', 'ok']);
+    assert.deepEqual(
+      rec.of('step.finished').map((e) => e.outcome.status),
+      ['ignored', 'ok'],
+    );
     assert.equal(summary.recap[0]?.ignored, 1);
   });
 
@@ -239,7 +293,10 @@ describe('executor', () => {
       },
     });
     const outcomes = rec.of('step.finished').map((e) => e.outcome);
-    assert.deepEqual(outcomes.map((o) => o.status), ['ok', 'ignored', 'failed']);
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ['ok', 'ignored', 'failed'],
+    );
     assert.match(outcomes[1]?.message ?? '', /failed_when is true/);
     assert.match(outcomes[2]?.message ?? '', /timed out after 5000 ms/);
     assert.equal(outcomes[2]?.timedOut, true);
@@ -251,18 +308,29 @@ describe('executor', () => {
       scripts: { a: { replies: { probe: { stdout: 'yes\n' } } }, b: { replies: { probe: { stdout: 'no\n' } } } },
       phases: {
         collect: { steps: [step('probe', { register: 'p' })] },
-        rebuild: { steps: [step('fix', { when: (reg) => (reg.p as { stdout: string }).stdout === 'yes\n', changes: true })] },
+        rebuild: {
+          steps: [step('fix', { when: (reg) => (reg.p as { stdout: string }).stdout === 'yes\n', changes: true })],
+        },
       },
     });
-    assert.deepEqual(fleet.log.filter((l) => l.endsWith(':fix')), ['a:fix']);
-    assert.deepEqual(rec.of('step.skipped').map((e) => `${e.host}:${e.step}:${e.reason}`), ['b:fix:when is false']);
+    assert.deepEqual(
+      fleet.log.filter((l) => l.endsWith(':fix')),
+      ['a:fix'],
+    );
+    assert.deepEqual(
+      rec.of('step.skipped').map((e) => `${e.host}:${e.step}:${e.reason}`),
+      ['b:fix:when is false'],
+    );
     assert.equal(summary.recap.find((r) => r.host === 'a')?.changed, 1);
     assert.equal(summary.recap.find((r) => r.host === 'b')?.skipped, 1);
     assert.equal(fleet.transports.get('b')?.connects, 1);
   });
 
   it('a planning error fails the step on that host with the reason', async () => {
-    const { rec, summary } = await run({ hosts: ['a'], phases: { collect: { steps: [step('t', { planError: 'unknown variable foo' })] } } });
+    const { rec, summary } = await run({
+      hosts: ['a'],
+      phases: { collect: { steps: [step('t', { planError: 'unknown variable foo' })] } },
+    });
     assert.equal(summary.exitCode, 3);
     assert.match(rec.of('host.failed')[0]?.message ?? '', /cannot plan step "t": unknown variable foo/);
   });
@@ -279,10 +347,19 @@ describe('executor', () => {
     });
     assert.equal(summary.exitCode, 4);
     assert.equal(summary.aborted, 'SIGINT');
-    assert.deepEqual(rec.of('run.aborted').map((e) => e.reason), ['SIGINT']);
+    assert.deepEqual(
+      rec.of('run.aborted').map((e) => e.reason),
+      ['SIGINT'],
+    );
     assert.ok(fleet.transports.get('a')?.options[0]?.signal?.aborted, 'the signal reached transport.exec');
-    assert.ok(!fleet.log.some((l) => l.endsWith(':after') || l.endsWith(':r') || l.startsWith('c:')), fleet.log.join(' '));
-    assert.deepEqual(summary.recap.map((r) => r.state), ['aborted', 'aborted', 'aborted']);
+    assert.ok(
+      !fleet.log.some((l) => l.endsWith(':after') || l.endsWith(':r') || l.startsWith('c:')),
+      fleet.log.join(' '),
+    );
+    assert.deepEqual(
+      summary.recap.map((r) => r.state),
+      ['aborted', 'aborted', 'aborted'],
+    );
     for (const t of fleet.transports.values()) assert.equal(t.connected, false);
     assert.equal(rec.events.at(-1)?.type, 'run.finished');
   });
@@ -290,7 +367,11 @@ describe('executor', () => {
   it('an already aborted signal runs nothing', async () => {
     const ac = new AbortController();
     ac.abort('SIGTERM');
-    const { summary, fleet } = await run({ hosts: ['a'], extra: { signal: ac.signal }, phases: { collect: { steps: [step('x')] } } });
+    const { summary, fleet } = await run({
+      hosts: ['a'],
+      extra: { signal: ac.signal },
+      phases: { collect: { steps: [step('x')] } },
+    });
     assert.equal(summary.exitCode, 4);
     assert.deepEqual(fleet.log, []);
   });
@@ -314,7 +395,10 @@ describe('executor', () => {
   });
 
   it('refuses a confirm phase when there is no way to ask', async () => {
-    const { summary, fleet } = await run({ hosts: ['a'], phases: { rebuild: { confirm: true, steps: [step('wipe')] } } });
+    const { summary, fleet } = await run({
+      hosts: ['a'],
+      phases: { rebuild: { confirm: true, steps: [step('wipe')] } },
+    });
     assert.equal(summary.exitCode, 4);
     assert.deepEqual(fleet.log, []);
   });
@@ -329,7 +413,10 @@ describe('executor', () => {
     });
     const lines = rec.of('step.output').filter((e) => e.step === 'List Processes!');
     assert.equal(lines.length, 6);
-    assert.match(lines[5]?.text ?? '', /output capped at 5 lines; full output in hosts\/web01\/02-collect-list-processes/);
+    assert.match(
+      lines[5]?.text ?? '',
+      /output capped at 5 lines; full output in hosts\/web01\/02-collect-list-processes/,
+    );
     const fin = rec.of('step.finished')[1]!;
     assert.equal(fin.outcome.stdoutFile, 'hosts/web01/02-collect-list-processes.stdout');
     assert.equal(readFileSync(join(dir, fin.outcome.stdoutFile!), 'utf8'), big);
@@ -362,7 +449,10 @@ describe('executor', () => {
     });
     const journalText = readFileSync(join(dir, 'journal.jsonl'), 'utf8');
     assert.equal(journalText.trim().split('\n').length, rec.events.length);
-    assert.deepEqual(readJournal(join(dir, 'journal.jsonl')).map((e) => e.type), rec.events.map((e) => e.type));
+    assert.deepEqual(
+      readJournal(join(dir, 'journal.jsonl')).map((e) => e.type),
+      rec.events.map((e) => e.type),
+    );
     for (const file of ['journal.jsonl', 'summary.json', 'hosts/a/01-collect-leak.stdout']) {
       const text = readFileSync(join(dir, file), 'utf8');
       assert.ok(!text.includes('s3cr3t'), `${file} leaks the secret`);
@@ -381,7 +471,10 @@ describe('executor', () => {
       extra: {
         planStep: () => ({
           name: 'sudo id',
-          actions: [{ kind: 'exec', command: 'id', become: true }, { kind: 'exec', command: 'whoami' }],
+          actions: [
+            { kind: 'exec', command: 'id', become: true },
+            { kind: 'exec', command: 'whoami' },
+          ],
           timeoutMs: 1000,
           retries: 0,
           delayMs: 0,
@@ -398,17 +491,30 @@ describe('executor', () => {
     assert.ok(!JSON.stringify(rec.events).includes('topsecretpw'));
   });
 
-  it('builds a Become from the planner\'s user name and the run\'s become password', async () => {
+  it("builds a Become from the planner's user name and the run's become password", async () => {
     const { fleet, dir } = await run({
       hosts: ['a'],
       extra: {
         becomePassword: 'pw-from-prompt',
-        planStep: () => ({ name: 'as admin', actions: [{ kind: 'exec', command: 'id', become: true }], timeoutMs: 1000, retries: 0, delayMs: 0, ignoreErrors: false, changes: false, become: 'admin' }),
+        planStep: () => ({
+          name: 'as admin',
+          actions: [{ kind: 'exec', command: 'id', become: true }],
+          timeoutMs: 1000,
+          retries: 0,
+          delayMs: 0,
+          ignoreErrors: false,
+          changes: false,
+          become: 'admin',
+        }),
       },
       scripts: { a: { replies: { id: { stdout: 'echoed pw-from-prompt\n' } } } },
       phases: { collect: { steps: [step('x')] } },
     });
-    assert.deepEqual(fleet.transports.get('a')!.options[0]?.become, { user: 'admin', method: 'sudo', password: 'pw-from-prompt' });
+    assert.deepEqual(fleet.transports.get('a')!.options[0]?.become, {
+      user: 'admin',
+      method: 'sudo',
+      password: 'pw-from-prompt',
+    });
     assert.ok(!readFileSync(join(dir, 'journal.jsonl'), 'utf8').includes('pw-from-prompt'));
   });
 });

@@ -9,7 +9,16 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  displayName, hiddenProcessFindings, joinProcesses, parseProc, parsePs, pidsHiddenFromPs, processFindings, PROC_COMMAND, PS_COMMAND, suspiciousReasons,
+  displayName,
+  hiddenProcessFindings,
+  joinProcesses,
+  parseProc,
+  parsePs,
+  pidsHiddenFromPs,
+  processFindings,
+  PROC_COMMAND,
+  PS_COMMAND,
+  suspiciousReasons,
 } from '../../src/facts/index.js';
 
 const fx = (p: string): string => readFileSync(join(import.meta.dirname, '../fixtures/facts', p), 'utf8');
@@ -21,7 +30,10 @@ describe('facts: processes (recorded)', () => {
 
   it('parses ps rows with lstart and full args', () => {
     assert.equal(ps.length, 80);
-    assert.deepEqual(ps.find((p) => p.pid === 14976), { pid: 14976, ppid: 13837, user: 'root', started: 'Sat Nov 21 19:53:21 2026', stat: 'S', args: '[kworker/0:1]' });
+    assert.deepEqual(
+      ps.find((p) => p.pid === 14976),
+      { pid: 14976, ppid: 13837, user: 'root', started: 'Sat Nov 21 19:53:21 2026', stat: 'S', args: '[kworker/0:1]' },
+    );
     assert.equal(ps.find((p) => p.pid === 2)?.args, '[kthreadd]');
     assert.equal(ps.find((p) => p.pid === 14957)?.args, 'sshd: root@pts/0');
   });
@@ -30,39 +42,92 @@ describe('facts: processes (recorded)', () => {
     assert.equal(proc.length, 80);
     const dropper = proc.find((p) => p.pid === 14956);
     assert.deepEqual(dropper, {
-      pid: 14956, ppid: 13837, comm: 'kworkerds', exe: '/dev/shm/kworkerds (deleted)', deleted: true,
-      sha256: '1f4d7b11bd9bfb0375c33d9c051db6452f966884ff8880bab8d62dc7822aba03', cwd: '/tmp/fbrec', fds: 13, cmdline: 'kworkerds',
+      pid: 14956,
+      ppid: 13837,
+      comm: 'kworkerds',
+      exe: '/dev/shm/kworkerds (deleted)',
+      deleted: true,
+      sha256: '1f4d7b11bd9bfb0375c33d9c051db6452f966884ff8880bab8d62dc7822aba03',
+      cwd: '/tmp/fbrec',
+      fds: 13,
+      cmdline: 'kworkerds',
     });
     assert.equal(proc.find((p) => p.pid === 14979)?.exe, '/tmp/. /updater');
     assert.equal(proc.find((p) => p.pid === 14980)?.exe, '/memfd: (deleted)');
     const kthreadd = proc.find((p) => p.pid === 2);
-    assert.deepEqual([kthreadd?.exe, kthreadd?.sha256, kthreadd?.fds, kthreadd?.cmdline, kthreadd?.ppid], [undefined, undefined, undefined, '', 0]);
+    assert.deepEqual(
+      [kthreadd?.exe, kthreadd?.sha256, kthreadd?.fds, kthreadd?.cmdline, kthreadd?.ppid],
+      [undefined, undefined, undefined, '', 0],
+    );
     assert.deepEqual(pidsHiddenFromPs(ps, proc), []);
-    assert.deepEqual(pidsHiddenFromPs(ps.filter((p) => p.pid !== 14976), proc), [14976]);
-    const hidden = hiddenProcessFindings('web01', ps.filter((p) => p.pid !== 14976), proc);
-    assert.deepEqual(hidden.map((f) => [f.kind, f.severity, f.detail.pid, f.detail.exe]), [['rootkit.warning', 'medium', 14976, '/var/tmp/.../sshd']]);
+    assert.deepEqual(
+      pidsHiddenFromPs(
+        ps.filter((p) => p.pid !== 14976),
+        proc,
+      ),
+      [14976],
+    );
+    const hidden = hiddenProcessFindings(
+      'web01',
+      ps.filter((p) => p.pid !== 14976),
+      proc,
+    );
+    assert.deepEqual(
+      hidden.map((f) => [f.kind, f.severity, f.detail.pid, f.detail.exe]),
+      [['rootkit.warning', 'medium', 14976, '/var/tmp/.../sshd']],
+    );
   });
 
   it('flags exactly the planted processes, with the evidence kill_process needs', () => {
     const f = processFindings('web01', joinProcesses(ps, proc));
-    assert.deepEqual(f.map((x) => [x.detail.pid, x.severity]), [[14956, 'high'], [14976, 'high'], [14979, 'high'], [14980, 'high']]);
+    assert.deepEqual(
+      f.map((x) => [x.detail.pid, x.severity]),
+      [
+        [14956, 'high'],
+        [14976, 'high'],
+        [14979, 'high'],
+        [14980, 'high'],
+      ],
+    );
     const kw = f.find((x) => x.detail.pid === 14976);
     assert.equal(kw?.kind, 'process.suspicious');
-    assert.deepEqual(kw?.detail.reasons, ['runs from /var/tmp/.../sshd', 'named like a kernel thread but runs /var/tmp/.../sshd']);
+    assert.deepEqual(kw?.detail.reasons, [
+      'runs from /var/tmp/.../sshd',
+      'named like a kernel thread but runs /var/tmp/.../sshd',
+    ]);
     assert.equal(kw?.detail.sha256, '1f4d7b11bd9bfb0375c33d9c051db6452f966884ff8880bab8d62dc7822aba03');
     assert.equal(kw?.detail.args, '[kworker/0:1]');
     assert.deepEqual(f.find((x) => x.detail.pid === 14956)?.detail.reasons, [
-      'runs from /dev/shm/kworkerds', 'its binary was deleted', 'named like a kernel thread but runs /dev/shm/kworkerds (deleted)',
+      'runs from /dev/shm/kworkerds',
+      'its binary was deleted',
+      'named like a kernel thread but runs /dev/shm/kworkerds (deleted)',
     ]);
-    assert.deepEqual(f.find((x) => x.detail.pid === 14980)?.detail.reasons, ['runs from an anonymous memory file (memfd)']);
+    assert.deepEqual(f.find((x) => x.detail.pid === 14980)?.detail.reasons, [
+      'runs from an anonymous memory file (memfd)',
+    ]);
   });
 
   it('real kernel threads, zombies and sshd are not suspicious; an impostor without exe but the wrong parent is', () => {
-    assert.deepEqual(suspiciousReasons({ pid: 30, ppid: 2, args: '[kworker/u8:0-ext4-rsv-conversion]', deleted: false }), []);
+    assert.deepEqual(
+      suspiciousReasons({ pid: 30, ppid: 2, args: '[kworker/u8:0-ext4-rsv-conversion]', deleted: false }),
+      [],
+    );
     assert.deepEqual(suspiciousReasons({ pid: 2, ppid: 0, args: '[kthreadd]', deleted: false }), []);
     assert.deepEqual(suspiciousReasons({ pid: 77, ppid: 50, args: '[sh] <defunct>', stat: 'Z', deleted: false }), []);
-    assert.deepEqual(suspiciousReasons({ pid: 78, ppid: 1, args: '[kworker/0:2]', deleted: false }).map((r) => r.severity), ['high']);
-    assert.deepEqual(suspiciousReasons({ pid: 79, ppid: 1, args: '/usr/sbin/sshd -D', exe: '/usr/sbin/sshd (deleted)', deleted: true }), [{ reason: 'its binary was deleted', severity: 'medium' }]);
+    assert.deepEqual(
+      suspiciousReasons({ pid: 78, ppid: 1, args: '[kworker/0:2]', deleted: false }).map((r) => r.severity),
+      ['high'],
+    );
+    assert.deepEqual(
+      suspiciousReasons({
+        pid: 79,
+        ppid: 1,
+        args: '/usr/sbin/sshd -D',
+        exe: '/usr/sbin/sshd (deleted)',
+        deleted: true,
+      }),
+      [{ reason: 'its binary was deleted', severity: 'medium' }],
+    );
     assert.equal(displayName('/usr/bin/python3 -m http.server'), 'python3');
     assert.equal(displayName('sshd: root@pts/0'), 'sshd');
   });

@@ -13,8 +13,10 @@ describe('inventory patterns: errors and splitting', () => {
 
   it('a missing --limit @file is an InputError naming the file', async () => {
     const inv = await basic();
-    assert.throws(() => selectHosts(inv, 'all', '@/nonexistent/limit.txt'), (e: unknown) =>
-      e instanceof InputError && e.message.includes('/nonexistent/limit.txt'));
+    assert.throws(
+      () => selectHosts(inv, 'all', '@/nonexistent/limit.txt'),
+      (e: unknown) => e instanceof InputError && e.message.includes('/nonexistent/limit.txt'),
+    );
   });
 
   it('a --limit @directory is refused', async () => {
@@ -24,7 +26,10 @@ describe('inventory patterns: errors and splitting', () => {
 
   it('an invalid ~regex is an InputError', async () => {
     const inv = await basic();
-    assert.throws(() => selectHosts(inv, '~web(', undefined), (e: unknown) => e instanceof InputError && /Invalid host list pattern/.test(e.message));
+    assert.throws(
+      () => selectHosts(inv, '~web(', undefined),
+      (e: unknown) => e instanceof InputError && /Invalid host list pattern/.test(e.message),
+    );
   });
 
   it('splits on commas first, else on colons outside brackets; host:port stays whole', () => {
@@ -36,10 +41,13 @@ describe('inventory patterns: errors and splitting', () => {
 
   it('a comma-separated host list is a source, like ansible -i "a,b:2222,"', async () => {
     const inv = await loadInventory(['a.example.com,b.example.com:2222,']);
-    assert.deepEqual(selectHosts(inv, 'ungrouped').map((h) => [h.name, h.vars['ansible_port']]), [
-      ['a.example.com', undefined],
-      ['b.example.com', 2222],
-    ]);
+    assert.deepEqual(
+      selectHosts(inv, 'ungrouped').map((h) => [h.name, h.vars['ansible_port']]),
+      [
+        ['a.example.com', undefined],
+        ['b.example.com', 2222],
+      ],
+    );
   });
 
   it('Host.groups lists every group of the host (ancestors too), sorted, without all', async () => {

@@ -39,10 +39,16 @@ describe(`inventory host ranges: ${ranges.description}`, () => {
   for (const c of ranges.cases) {
     it(c.pattern, () => {
       if (c.error !== undefined) {
-        assert.throws(() => expandHostPattern(c.pattern), (e: Error) => e.message.includes(c.error as string));
+        assert.throws(
+          () => expandHostPattern(c.pattern),
+          (e: Error) => e.message.includes(c.error as string),
+        );
         return;
       }
-      assert.deepEqual(expandHostPattern(c.pattern), c.port === undefined ? { hosts: c.hosts } : { hosts: c.hosts, port: c.port });
+      assert.deepEqual(
+        expandHostPattern(c.pattern),
+        c.port === undefined ? { hosts: c.hosts } : { hosts: c.hosts, port: c.port },
+      );
     });
   }
 });
@@ -53,7 +59,10 @@ describe(`inventory connection specs: ${conn.description}`, () => {
     it(c.name, () => {
       const host: Host = { name: c.name, vars: c.vars, groups: [] };
       if (c.error !== undefined) {
-        assert.throws(() => connectionSpec(host, conn.defaults), (e: Error) => e.message.includes(c.error as string));
+        assert.throws(
+          () => connectionSpec(host, conn.defaults),
+          (e: Error) => e.message.includes(c.error as string),
+        );
         return;
       }
       assert.deepEqual(connectionSpec(host, conn.defaults), c.spec);

@@ -32,7 +32,10 @@ describe('inventory fixtures (answers recorded from ansible)', () => {
             assert.throws(run, (e: Error) => e.message.includes(p.error as string));
             return;
           }
-          assert.deepEqual(run().map((h) => h.name), p.hosts);
+          assert.deepEqual(
+            run().map((h) => h.name),
+            p.hosts,
+          );
           assert.deepEqual([...new Set(warnings)], p.warnings ?? []);
         });
       }

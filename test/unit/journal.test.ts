@@ -12,7 +12,15 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const at = '2024-01-31T10:15:00.000Z';
-const out = (text: string): RunEvent => ({ at, type: 'step.output', host: 'a', phase: 'collect', step: 's', stream: 'stdout', text });
+const out = (text: string): RunEvent => ({
+  at,
+  type: 'step.output',
+  host: 'a',
+  phase: 'collect',
+  step: 's',
+  stream: 'stdout',
+  text,
+});
 
 describe('journal', () => {
   it('has every event on disk as soon as emit returns (no in-process buffer)', () => {
@@ -33,7 +41,10 @@ describe('journal', () => {
     for (const host of hosts) j.emit({ at, type: 'host.finished', host, phase: 'collect', state: 'ok' });
     j.close(); // while background fsyncs may still be queued: they must neither throw nor write
     await new Promise((r) => setTimeout(r, 50));
-    assert.deepEqual(readJournal(path).map((e) => (e as { host?: string }).host), hosts);
+    assert.deepEqual(
+      readJournal(path).map((e) => (e as { host?: string }).host),
+      hosts,
+    );
   });
 
   it('redacts secrets, also JSON-escaped ones, before writing', () => {
@@ -43,7 +54,10 @@ describe('journal', () => {
     j.close();
     const text = readFileSync(path, 'utf8');
     assert.ok(!text.includes('hunter22') && !text.includes('ss\\\\word'), text);
-    assert.equal((readJournal(path)[0] as Extract<RunEvent, { type: 'step.output' }>).text, 'sudo said *** and ***; x stays');
+    assert.equal(
+      (readJournal(path)[0] as Extract<RunEvent, { type: 'step.output' }>).text,
+      'sudo said *** and ***; x stays',
+    );
   });
 
   it('reads back a journal whose last line was torn by a crash', () => {
@@ -53,7 +67,10 @@ describe('journal', () => {
     j.emit(out('b'));
     j.close();
     appendFileSync(path, '{"at":"2024-01-31T10:15:00.000Z","type":"step.out');
-    assert.deepEqual(readJournal(path).map((e) => (e as Extract<RunEvent, { type: 'step.output' }>).text), ['a', 'b']);
+    assert.deepEqual(
+      readJournal(path).map((e) => (e as Extract<RunEvent, { type: 'step.output' }>).text),
+      ['a', 'b'],
+    );
   });
 
   it('refuses a corrupt line in the middle', () => {

@@ -10,10 +10,18 @@ import { parseJumpHop, parseSshCommonArgs } from '../../src/transport/ssh-args.j
 
 const dir = path.join(import.meta.dirname, '..', 'fixtures', 'known-hosts');
 
-interface Case { knownHosts: string; host: string; port: number; key: string; expected: HostKeyVerdict }
+interface Case {
+  knownHosts: string;
+  host: string;
+  port: number;
+  key: string;
+  expected: HostKeyVerdict;
+}
 
 describe('known_hosts matching (fixtures)', () => {
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     it(file.replace(/\.json$/, ''), () => {
       const c = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as Case;
       const verdict = checkHostKey(parseKnownHosts(c.knownHosts), c.host, c.port, Buffer.from(c.key, 'base64'));
@@ -30,12 +38,16 @@ describe('known_hosts matching (fixtures)', () => {
 describe('ansible_ssh_common_args parsing', () => {
   const cases: Array<[string, ReturnType<typeof parseSshCommonArgs>]> = [
     ['-o ProxyJump=bastion', { proxyJump: ['bastion'] }],
-    ['-o "ProxyJump=a@j1:2200,j2" -o StrictHostKeyChecking=no', { proxyJump: ['a@j1:2200', 'j2'], strictHostKeyChecking: 'no' }],
+    [
+      '-o "ProxyJump=a@j1:2200,j2" -o StrictHostKeyChecking=no',
+      { proxyJump: ['a@j1:2200', 'j2'], strictHostKeyChecking: 'no' },
+    ],
     ["-J 'u@jump' -oUserKnownHostsFile=/tmp/kh", { proxyJump: ['u@jump'], userKnownHostsFile: '/tmp/kh' }],
     ['-o ProxyJump=none -o ServerAliveInterval=5', { proxyJump: [] }],
     ['', {}],
   ];
-  for (const [input, expected] of cases) it(JSON.stringify(input), () => assert.deepEqual(parseSshCommonArgs(input), expected));
+  for (const [input, expected] of cases)
+    it(JSON.stringify(input), () => assert.deepEqual(parseSshCommonArgs(input), expected));
 
   it('parses jump hops', () => {
     assert.deepEqual(parseJumpHop('ops@10.0.0.1:2222'), { user: 'ops', host: '10.0.0.1', port: 2222 });

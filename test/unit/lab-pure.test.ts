@@ -14,7 +14,14 @@ const okMachine: MachineProbe = { uid: 0, hasProgram: () => true, exists: () => 
 describe('lab: addressing', () => {
   it('gives each lab its own /20 of 198.18.0.0/15 and each host a stable address and names', () => {
     const net = labNetwork(3);
-    assert.deepEqual(net, { index: 3, cidr: '198.18.48.0/20', prefix: 20, controller: '198.18.48.1', attacker: '198.18.48.2', bridge: 'fblab3' });
+    assert.deepEqual(net, {
+      index: 3,
+      cidr: '198.18.48.0/20',
+      prefix: 20,
+      controller: '198.18.48.1',
+      attacker: '198.18.48.2',
+      bridge: 'fblab3',
+    });
     assert.equal(hostAddress(net, 1), '198.18.48.11');
     assert.equal(hostAddress(net, 300), '198.18.49.54');
     assert.equal(labNetwork(31).cidr, '198.19.240.0/20');
@@ -57,7 +64,12 @@ describe('lab: environment check', () => {
   });
 
   it('names every missing piece and the apt-get line that fixes it', () => {
-    const probe: MachineProbe = { ...okMachine, uid: 1000, hasProgram: (p) => !['rsyslogd', 'tc', 'conntrack'].includes(p), filesystems: 'nodev\ttmpfs\n' };
+    const probe: MachineProbe = {
+      ...okMachine,
+      uid: 1000,
+      hasProgram: (p) => !['rsyslogd', 'tc', 'conntrack'].includes(p),
+      filesystems: 'nodev\ttmpfs\n',
+    };
     const err = (() => {
       try {
         checkLabEnvironment(probe);
@@ -78,16 +90,36 @@ describe('lab: environment check', () => {
 describe('lab: inventory', () => {
   it('lists every host, a group per scenario, and connection vars pointing at the lab files', () => {
     const host = (n: number, scenarios: string[]) => ({
-      name: hostName(n), number: n, address: `198.18.0.${10 + n}`, veth: `fb0h${n}`, pid: 1, initPid: 2, hostKey: 'ssh-ed25519 AAAA', generation: 0,
-      scenarios: scenarios.map((s) => ({ scenario: s, facts: {}, indicators: [] })), faults: {},
+      name: hostName(n),
+      number: n,
+      address: `198.18.0.${10 + n}`,
+      veth: `fb0h${n}`,
+      pid: 1,
+      initPid: 2,
+      hostKey: 'ssh-ed25519 AAAA',
+      generation: 0,
+      scenarios: scenarios.map((s) => ({ scenario: s, facts: {}, indicators: [] })),
+      faults: {},
     });
     const state: LabState = {
-      version: 1, id: 'abcd', dir: '/tmp/my lab', createdAt: '', network: labNetwork(0),
-      files: { inventory: '/tmp/my lab/inventory.ini', knownHosts: '/tmp/my lab/known_hosts', clientKey: '/tmp/my lab/id_ed25519', attackerKey: '/tmp/my lab/attacker_ed25519' },
+      version: 1,
+      id: 'abcd',
+      dir: '/tmp/my lab',
+      createdAt: '',
+      network: labNetwork(0),
+      files: {
+        inventory: '/tmp/my lab/inventory.ini',
+        knownHosts: '/tmp/my lab/known_hosts',
+        clientKey: '/tmp/my lab/id_ed25519',
+        attackerKey: '/tmp/my lab/attacker_ed25519',
+      },
       hosts: [host(1, ['outbound-ssh-bruteforce']), host(2, []), host(3, ['outbound-ssh-bruteforce'])],
     };
     const ini = inventoryText(state);
-    assert.match(ini, /^\[lab\]\nn001 ansible_host=198\.18\.0\.11\nn002 ansible_host=198\.18\.0\.12\nn003 ansible_host=198\.18\.0\.13$/m);
+    assert.match(
+      ini,
+      /^\[lab\]\nn001 ansible_host=198\.18\.0\.11\nn002 ansible_host=198\.18\.0\.12\nn003 ansible_host=198\.18\.0\.13$/m,
+    );
     assert.match(ini, /^\[outbound_ssh_bruteforce\]\nn001\nn003$/m);
     assert.match(ini, /^ansible_ssh_private_key_file="\/tmp\/my lab\/id_ed25519"$/m);
     assert.match(ini, /^ansible_ssh_common_args="-o UserKnownHostsFile=\/tmp\/my lab\/known_hosts"$/m);
@@ -96,19 +128,42 @@ describe('lab: inventory', () => {
 });
 
 describe('lab: coverage of planted indicators by findings', () => {
-  const ind = { id: 'dropper', kind: 'process', finding: 'process.suspicious', description: '', match: { pid: '50', exe: '/tmp/x (deleted)', path: '/tmp/x' }, check: 'true' };
-  const f = (detail: Record<string, string | number | string[]>, kind = 'process.suspicious') => ({ host: 'n001', kind, severity: 'high', summary: '', detail }) as Finding;
+  const ind = {
+    id: 'dropper',
+    kind: 'process',
+    finding: 'process.suspicious',
+    description: '',
+    match: { pid: '50', exe: '/tmp/x (deleted)', path: '/tmp/x' },
+    check: 'true',
+  };
+  const f = (detail: Record<string, string | number | string[]>, kind = 'process.suspicious') =>
+    ({ host: 'n001', kind, severity: 'high', summary: '', detail }) as Finding;
 
   it('matches on kind and on the identity values both sides state', () => {
     assert.equal(findingMatches(ind, f({ pid: 50, exe: '/tmp/x (deleted)' })), true);
     assert.equal(findingMatches(ind, f({ pid: 51 })), false, 'another process');
     assert.equal(findingMatches(ind, f({ pid: 50 }, 'rootkit.warning')), false, 'another kind');
-    assert.equal(findingMatches(ind, f({ file: '/etc/other', alsoIn: ['/tmp/x'] })), true, 'a path listed among several');
+    assert.equal(
+      findingMatches(ind, f({ file: '/etc/other', alsoIn: ['/tmp/x'] })),
+      true,
+      'a path listed among several',
+    );
   });
 
   it('counts found and missed indicators per scenario', () => {
-    const planted = { scenario: 's', facts: {}, indicators: [ind, { ...ind, id: 'note', finding: undefined }, { ...ind, id: 'cron', finding: 'persistence.cron', match: {} }] };
+    const planted = {
+      scenario: 's',
+      facts: {},
+      indicators: [
+        ind,
+        { ...ind, id: 'note', finding: undefined },
+        { ...ind, id: 'cron', finding: 'persistence.cron', match: {} },
+      ],
+    };
     const cov = scenarioCoverage(planted, [f({ pid: 50 })]);
-    assert.deepEqual([cov.detectable.length, cov.found.map((x) => x.indicator.id), cov.missed.map((i) => i.id)], [2, ['dropper'], ['cron']]);
+    assert.deepEqual(
+      [cov.detectable.length, cov.found.map((x) => x.indicator.id), cov.missed.map((i) => i.id)],
+      [2, ['dropper'], ['cron']],
+    );
   });
 });

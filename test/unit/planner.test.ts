@@ -10,14 +10,31 @@ import { planRun, planStep, serialBatches, remoteTmpPath, type StepContext } fro
 import { formatPlan } from '../../src/engine/plan-format.js';
 
 const host: Host = { name: 'web01', vars: { ansible_host: '10.0.0.5', role: 'web' }, groups: ['web'] };
-const ctx = (over: Partial<StepContext> = {}): StepContext => ({ host, params: { since: '1 hour ago' }, registered: {}, runbookDir: '/rb', remoteTmp: '/tmp/.fb-x', ...over });
-const step = (yamlStep: string): Step => parseRunbookYaml(`name: t\nphases:\n  collect:\n    - ${yamlStep}\n`, 't.yaml').phases.collect?.steps[0] as Step;
+const ctx = (over: Partial<StepContext> = {}): StepContext => ({
+  host,
+  params: { since: '1 hour ago' },
+  registered: {},
+  runbookDir: '/rb',
+  remoteTmp: '/tmp/.fb-x',
+  ...over,
+});
+const step = (yamlStep: string): Step =>
+  parseRunbookYaml(`name: t\nphases:\n  collect:\n    - ${yamlStep}\n`, 't.yaml').phases.collect?.steps[0] as Step;
 
 describe('planner: planStep', () => {
   it('renders host vars, params and registered values; shell fields quoted', () => {
-    const p = planStep(step('{shell: "ping -c1 {{ansible_host}} && journalctl --since {{params.since}} && echo {{up.stdout}}"}'), ctx({ registered: { up: { stdout: "a'b" } } }));
-    assert.deepEqual(p.actions, [{ kind: 'exec', command: "ping -c1 10.0.0.5 && journalctl --since '1 hour ago' && echo 'a'\\''b'" }]);
-    assert.equal(p.name, 'shell: ping -c1 {{ansible_host}} && journalctl --since {{params....', 'unnamed steps are labelled by type and a 60-char summary');
+    const p = planStep(
+      step('{shell: "ping -c1 {{ansible_host}} && journalctl --since {{params.since}} && echo {{up.stdout}}"}'),
+      ctx({ registered: { up: { stdout: "a'b" } } }),
+    );
+    assert.deepEqual(p.actions, [
+      { kind: 'exec', command: "ping -c1 10.0.0.5 && journalctl --since '1 hour ago' && echo 'a'\\''b'" },
+    ]);
+    assert.equal(
+      p.name,
+      'shell: ping -c1 {{ansible_host}} && journalctl --since {{params....',
+      'unnamed steps are labelled by type and a 60-char summary',
+    );
   });
 
   it('defaults: 10 min timeout, no retries, 5 s delay; until implies 3 retries', () => {
@@ -41,8 +58,12 @@ describe('planner: planStep', () => {
   });
 
   it('failed_when and until judge the result (as `result` and as the register name)', () => {
-    const p = planStep(step('{shell: grep x f, register: g, failed_when: "gt g.rc 1", until: "contains result.stdout \\"ok\\""}'), ctx());
-    const r = (code: number, stdout = '') => resultFromExec({ code, stdout, stderr: '', durationMs: 1, timedOut: false }, false);
+    const p = planStep(
+      step('{shell: grep x f, register: g, failed_when: "gt g.rc 1", until: "contains result.stdout \\"ok\\""}'),
+      ctx(),
+    );
+    const r = (code: number, stdout = '') =>
+      resultFromExec({ code, stdout, stderr: '', durationMs: 1, timedOut: false }, false);
     assert.equal(p.failedWhen?.(r(1)), false);
     assert.equal(p.failedWhen?.(r(2)), true);
     assert.equal(p.until?.(r(0, 'ok\n')), true);
@@ -59,16 +80,26 @@ describe('planner: planStep', () => {
   });
 
   it('an undefined variable throws a TemplateError naming step and variable', () => {
-    assert.throws(() => planStep(step('{name: greet, shell: "echo {{nope}}"}'), ctx()), /step "greet": shell\.cmd: template variable "nope" is not defined/);
+    assert.throws(
+      () => planStep(step('{name: greet, shell: "echo {{nope}}"}'), ctx()),
+      /step "greet": shell\.cmd: template variable "nope" is not defined/,
+    );
   });
 
   it('re-validates params after templating', () => {
-    assert.throws(() => planStep(step('{name: f, fetch: {src: /etc/passwd, dest: "{{params.d}}"}}'), ctx({ params: { d: '../../x' } })), /step "f".*params invalid after templating: fetch\.dest/);
+    assert.throws(
+      () =>
+        planStep(step('{name: f, fetch: {src: /etc/passwd, dest: "{{params.d}}"}}'), ctx({ params: { d: '../../x' } })),
+      /step "f".*params invalid after templating: fetch\.dest/,
+    );
   });
 });
 
 describe('planner: the script cleanup really runs (local sh)', () => {
-  for (const [body, code] of [['exit 3', 3], ['echo ok', 0]] as const) {
+  for (const [body, code] of [
+    ['exit 3', 3],
+    ['echo ok', 0],
+  ] as const) {
     it(`removes the uploaded script and keeps its exit code (${code})`, () => {
       const dir = mkdtempSync(path.join(tmpdir(), 'fb-script-'));
       try {
@@ -91,7 +122,10 @@ describe('planner: the script cleanup really runs (local sh)', () => {
     const p = planStep(step('{wait_for: {command: "false", timeout: 1s, delay: 200ms}}'), ctx());
     const exec = p.actions[0];
     const started = Date.now();
-    const r = spawnSync('sh', ['-c', exec?.kind === 'exec' ? exec.command : 'true'], { timeout: 10_000, encoding: 'utf8' });
+    const r = spawnSync('sh', ['-c', exec?.kind === 'exec' ? exec.command : 'true'], {
+      timeout: 10_000,
+      encoding: 'utf8',
+    });
     assert.equal(r.status, 1);
     assert.match(r.stderr, /wait_for: command not ready after 1s/);
     assert.ok(Date.now() - started < 5000);
@@ -143,16 +177,34 @@ describe('planner: planRun and formatPlan', () => {
 describe('planner: serial batches and temp paths', () => {
   const hosts = Array.from({ length: 10 }, (_, i) => i);
   it('splits like Ansible: number, percentage, list with the last size repeating', () => {
-    assert.deepEqual(serialBatches(hosts).map((b) => b.length), [10]);
-    assert.deepEqual(serialBatches(hosts, 4).map((b) => b.length), [4, 4, 2]);
-    assert.deepEqual(serialBatches(hosts, '30%').map((b) => b.length), [3, 3, 3, 1]);
-    assert.deepEqual(serialBatches(hosts, [1, '50%']).map((b) => b.length), [1, 5, 4]);
-    assert.deepEqual(serialBatches(hosts, '1%').map((b) => b.length), Array(10).fill(1));
+    assert.deepEqual(
+      serialBatches(hosts).map((b) => b.length),
+      [10],
+    );
+    assert.deepEqual(
+      serialBatches(hosts, 4).map((b) => b.length),
+      [4, 4, 2],
+    );
+    assert.deepEqual(
+      serialBatches(hosts, '30%').map((b) => b.length),
+      [3, 3, 3, 1],
+    );
+    assert.deepEqual(
+      serialBatches(hosts, [1, '50%']).map((b) => b.length),
+      [1, 5, 4],
+    );
+    assert.deepEqual(
+      serialBatches(hosts, '1%').map((b) => b.length),
+      Array(10).fill(1),
+    );
     assert.deepEqual(serialBatches([], 3), []);
   });
 
   it('remote temp paths are sanitized', () => {
-    assert.equal(remoteTmpPath('2024-01-01T00:00:00Z-demo', 'collect', 2, 'a/b'), '/tmp/.firebreak-2024-01-01T00_00_00Z-demo-a_b-collect-2');
+    assert.equal(
+      remoteTmpPath('2024-01-01T00:00:00Z-demo', 'collect', 2, 'a/b'),
+      '/tmp/.firebreak-2024-01-01T00_00_00Z-demo-a_b-collect-2',
+    );
   });
 });
 
@@ -173,7 +225,10 @@ describe('planner: templates in enum and number params', () => {
   });
 
   it('plan: a rendered value the schema refuses fails that step with the reason', () => {
-    assert.throws(() => planStep(step(yaml), ctx({ params: { mode: 'everything', n: 5 } })), /params invalid after templating: isolate\.mode/);
+    assert.throws(
+      () => planStep(step(yaml), ctx({ params: { mode: 'everything', n: 5 } })),
+      /params invalid after templating: isolate\.mode/,
+    );
   });
 
   it('load: real mistakes next to a template are still reported', () => {
@@ -190,17 +245,39 @@ describe('planner: templates in format-checked string params', () => {
     { name: 'web02', vars: { app_root: 'opt/app' }, groups: ['web'] },
   ];
   const plan = (...overrides: [string, unknown][]) =>
-    planRun(rb, hosts, resolveParams(rb.params, overrides.map(([key, value]) => ({ key, value, source: '-e' }))), { runbookDir: '/rb' });
-  const stepOf = (p: ReturnType<typeof plan>, h: number, phase: string, name: string) => p.hosts[h]?.phases.find((x) => x.phase === phase)?.steps.find((s) => s.name === name);
-  const commands = (s: ReturnType<typeof stepOf>) => (s?.actions ?? []).map((a) => ('command' in a ? a.command : JSON.stringify(a))).join('\n');
+    planRun(
+      rb,
+      hosts,
+      resolveParams(
+        rb.params,
+        overrides.map(([key, value]) => ({ key, value, source: '-e' })),
+      ),
+      { runbookDir: '/rb' },
+    );
+  const stepOf = (p: ReturnType<typeof plan>, h: number, phase: string, name: string) =>
+    p.hosts[h]?.phases.find((x) => x.phase === phase)?.steps.find((s) => s.name === name);
+  const commands = (s: ReturnType<typeof stepOf>) =>
+    (s?.actions ?? []).map((a) => ('command' in a ? a.command : JSON.stringify(a))).join('\n');
 
   it('load: absolute paths, names, URL, mode, duration as templates are kept for the planner', () => {
-    const [backup, collect, lock] = (rb.phases.collect?.steps ?? []) as unknown as Record<string, Record<string, unknown>>[];
-    assert.deepEqual([backup?.backup?.paths, backup?.backup?.name], [['{{params.data_dir}}', '{{app_root}}/etc'], '{{params.set}}']);
-    assert.deepEqual([collect?.collect?.files, collect?.collect?.item_timeout], [['{{params.log}}'], '{{params.wait_s}}']);
+    const [backup, collect, lock] = (rb.phases.collect?.steps ?? []) as unknown as Record<
+      string,
+      Record<string, unknown>
+    >[];
+    assert.deepEqual(
+      [backup?.backup?.paths, backup?.backup?.name],
+      [['{{params.data_dir}}', '{{app_root}}/etc'], '{{params.set}}'],
+    );
+    assert.deepEqual(
+      [collect?.collect?.files, collect?.collect?.item_timeout],
+      [['{{params.log}}'], '{{params.wait_s}}'],
+    );
     assert.deepEqual(lock?.lock_user?.users, ['{{params.user}}']);
     const restore = rb.phases.restore?.steps[0] as unknown as { restore: { dest: string; health: unknown } };
-    assert.deepEqual([restore.restore.dest, restore.restore.health], ['{{params.dest}}', [{ http: '{{params.health}}' }]]);
+    assert.deepEqual(
+      [restore.restore.dest, restore.restore.health],
+      ['{{params.dest}}', [{ http: '{{params.health}}' }]],
+    );
     const [upload, wait] = (rb.phases.rebuild?.steps ?? []) as unknown as Record<string, Record<string, unknown>>[];
     assert.deepEqual([upload?.upload?.mode, wait?.wait_for?.timeout], ['{{params.mode}}', '{{params.wait}}']);
   });
@@ -212,10 +289,20 @@ describe('planner: templates in format-checked string params', () => {
     assert.match(commands(web01('collect', 'back up')), /-- srv\/data opt\/app\/etc/);
     assert.match(commands(web01('collect', 'logs')), /cat -- \/var\/log\/app\.log/);
     const item = web01('collect', 'logs')?.actions[0];
-    assert.equal(item?.kind === 'evidence' ? item.timeoutMs : undefined, 60_000, 'item_timeout "{{params.wait_s}}" read as 60 s');
+    assert.equal(
+      item?.kind === 'evidence' ? item.timeoutMs : undefined,
+      60_000,
+      'item_timeout "{{params.wait_s}}" read as 60 s',
+    );
     assert.match(commands(web01('collect', 'not format-checked')), /cd -- \/srv\/data \|\| exit 1[\s\S]*echo hello/);
-    assert.deepEqual(web01('rebuild', 'config')?.actions, [{ kind: 'put', localPath: '/rb/app.conf', remotePath: '/srv/data/app.conf', mode: 0o640 }]);
-    assert.equal(web01('rebuild', 'up again')?.timeoutMs, 20 * 60_000 + 30_000, 'the step outlives the rendered wait_for timeout');
+    assert.deepEqual(web01('rebuild', 'config')?.actions, [
+      { kind: 'put', localPath: '/rb/app.conf', remotePath: '/srv/data/app.conf', mode: 0o640 },
+    ]);
+    assert.equal(
+      web01('rebuild', 'up again')?.timeoutMs,
+      20 * 60_000 + 30_000,
+      'the step outlives the rendered wait_for timeout',
+    );
     assert.match(commands(web01('restore', 'data back')), /http:\/\/127\.0\.0\.1\/health/);
     assert.equal(web01('restore', 'data back')?.error, undefined);
   });
@@ -223,17 +310,49 @@ describe('planner: templates in format-checked string params', () => {
   it('plan: a bad rendered value fails that host’s step, naming the step and the field', () => {
     const p = plan();
     assert.equal(stepOf(p, 0, 'collect', 'back up')?.error, undefined);
-    assert.equal(stepOf(p, 1, 'collect', 'back up')?.error, 'step "back up": params invalid after templating: backup.paths[1]: an absolute path');
+    assert.equal(
+      stepOf(p, 1, 'collect', 'back up')?.error,
+      'step "back up": params invalid after templating: backup.paths[1]: an absolute path',
+    );
     assert.equal(p.errors, 1, 'only web02 (app_root=opt/app) fails, only its backup');
-    const bad = plan(['data_dir', 'relative/path'], ['log', 'app.log'], ['dest', 'srv'], ['health', 'ftp://x'], ['mode', '999'], ['wait', 'soon']);
-    assert.match(stepOf(bad, 0, 'collect', 'back up')?.error ?? '', /^step "back up": params invalid after templating: backup\.paths\[0\]: an absolute path$/);
-    assert.match(stepOf(bad, 0, 'collect', 'logs')?.error ?? '', /^step "logs": params invalid after templating: collect\.files\[0\]: an absolute path$/);
-    assert.match(stepOf(bad, 0, 'restore', 'data back')?.error ?? '', /^step "data back": params invalid after templating: .*restore\.dest: an absolute path/);
-    assert.match(stepOf(bad, 0, 'rebuild', 'config')?.error ?? '', /^step "config": params invalid after templating: upload\.mode: mode must be an octal string/);
-    assert.equal(stepOf(bad, 0, 'rebuild', 'up again')?.error, 'step "up again": params invalid after templating: wait_for.timeout: expected a duration like 30s, 10m, 1h or 500ms');
-    assert.equal(stepOf(bad, 0, 'collect', 'not format-checked')?.error, undefined, 'a template in a string with no format check renders as is');
+    const bad = plan(
+      ['data_dir', 'relative/path'],
+      ['log', 'app.log'],
+      ['dest', 'srv'],
+      ['health', 'ftp://x'],
+      ['mode', '999'],
+      ['wait', 'soon'],
+    );
+    assert.match(
+      stepOf(bad, 0, 'collect', 'back up')?.error ?? '',
+      /^step "back up": params invalid after templating: backup\.paths\[0\]: an absolute path$/,
+    );
+    assert.match(
+      stepOf(bad, 0, 'collect', 'logs')?.error ?? '',
+      /^step "logs": params invalid after templating: collect\.files\[0\]: an absolute path$/,
+    );
+    assert.match(
+      stepOf(bad, 0, 'restore', 'data back')?.error ?? '',
+      /^step "data back": params invalid after templating: .*restore\.dest: an absolute path/,
+    );
+    assert.match(
+      stepOf(bad, 0, 'rebuild', 'config')?.error ?? '',
+      /^step "config": params invalid after templating: upload\.mode: mode must be an octal string/,
+    );
+    assert.equal(
+      stepOf(bad, 0, 'rebuild', 'up again')?.error,
+      'step "up again": params invalid after templating: wait_for.timeout: expected a duration like 30s, 10m, 1h or 500ms',
+    );
+    assert.equal(
+      stepOf(bad, 0, 'collect', 'not format-checked')?.error,
+      undefined,
+      'a template in a string with no format check renders as is',
+    );
     // collect is a union (params or `true`): the field is named, not "collect: Invalid input".
     const collect = step('{name: c, collect: {sets: [], item_timeout: "{{params.t}}"}}');
-    assert.throws(() => planStep(collect, ctx({ params: { t: 'soon' } })), /^TemplateError: step "c": params invalid after templating: collect\.item_timeout: expected number, got string$/);
+    assert.throws(
+      () => planStep(collect, ctx({ params: { t: 'soon' } })),
+      /^TemplateError: step "c": params invalid after templating: collect\.item_timeout: expected number, got string$/,
+    );
   });
 });

@@ -13,7 +13,12 @@ function installedPackages(): Set<string> {
   const script = readFileSync(packagePath('scripts', 'install-deps.sh'), 'utf8');
   const m = /^PACKAGES=\(\n([\s\S]*?)^\)/m.exec(script);
   assert.ok(m, 'scripts/install-deps.sh keeps its packages in one PACKAGES=( … ) array');
-  return new Set(m[1]!.split('\n').flatMap((line) => line.replace(/#.*/, '').trim().split(/\s+/)).filter(Boolean));
+  return new Set(
+    m[1]!
+      .split('\n')
+      .flatMap((line) => line.replace(/#.*/, '').trim().split(/\s+/))
+      .filter(Boolean),
+  );
 }
 
 describe('programs and the install script', () => {
@@ -27,13 +32,19 @@ describe('programs and the install script', () => {
 
   it('the scenario that plants cron persistence declares crontab, so the lab preflight asks for cron', () => {
     const needs = labNeeds([loadScenario('outbound-ssh-bruteforce')]);
-    assert.deepEqual(needs.find((n) => n.program === 'crontab'), { program: 'crontab', package: 'cron', by: 'scenario outbound-ssh-bruteforce' });
+    assert.deepEqual(
+      needs.find((n) => n.program === 'crontab'),
+      { program: 'crontab', package: 'cron', by: 'scenario outbound-ssh-bruteforce' },
+    );
   });
 
   it('planting refuses, before anything runs, a scenario whose program is missing, naming the apt-get line', () => {
     assert.throws(
       () => checkScenarioPrograms([loadScenario('outbound-ssh-bruteforce')], (p) => p !== 'crontab'),
-      (e: Error) => e instanceof EnvironmentError && /crontab \(scenario outbound-ssh-bruteforce\)/.test(e.message) && /apt-get install -y cron$/m.test(e.message),
+      (e: Error) =>
+        e instanceof EnvironmentError &&
+        /crontab \(scenario outbound-ssh-bruteforce\)/.test(e.message) &&
+        /apt-get install -y cron$/m.test(e.message),
     );
   });
 });

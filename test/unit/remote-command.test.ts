@@ -10,7 +10,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -27,7 +26,7 @@ describe('remote command wrapper', () => {
     assert.match(out, new RegExp(`^${pidMarker('n1')}\\d+\\nit's\\|3\\|a b\\|\\$HOME stays\\n$`));
   });
 
-  it('prints the marker and returns sh\'s own exit code when the command does not parse', () => {
+  it("prints the marker and returns sh's own exit code when the command does not parse", () => {
     let out = '';
     let status = 0;
     try {
@@ -63,11 +62,15 @@ describe('remote command wrapper', () => {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     const parser = new PidMarkerParser('k1');
-    await new Promise<void>((resolve) => child.stderr.on('data', (c: Buffer) => (parser.push(c), parser.pid && resolve())));
+    await new Promise<void>((resolve) =>
+      child.stderr.on('data', (c: Buffer) => (parser.push(c), parser.pid && resolve())),
+    );
     await new Promise((r) => setTimeout(r, 300));
     const pid = parser.pid as number;
     const tree = execFileSync('sh', ['-c', `ps -e -o pid= -o ppid= | awk '$2==${pid}{print $1}'`], { encoding: 'utf8' })
-      .trim().split('\n').map(Number);
+      .trim()
+      .split('\n')
+      .map(Number);
     assert.equal(tree.length, 3);
     execFileSync('/bin/sh', ['-c', killTreeScript(pid)]);
     await new Promise((r) => setTimeout(r, 200));

@@ -17,7 +17,16 @@ const at = (s = 0): string => new Date(T0 + s * 1000).toISOString();
 function fleetEvents(n: number, states: HostState[], phase: PhaseName = 'collect'): RunEvent[] {
   const hosts = Array.from({ length: n }, (_, i) => `web${String(i + 1).padStart(3, '0')}`);
   const ev: RunEvent[] = [
-    { at: at(), type: 'run.started', runId: 'r', runbook: 'triage', runDir: '/runs/r', hosts, phases: [phase], forks: 100 },
+    {
+      at: at(),
+      type: 'run.started',
+      runId: 'r',
+      runbook: 'triage',
+      runDir: '/runs/r',
+      hosts,
+      phases: [phase],
+      forks: 100,
+    },
     { at: at(), type: 'phase.started', phase, batch: 1, batches: 1, hosts },
   ];
   hosts.forEach((host, i) => {
@@ -25,8 +34,24 @@ function fleetEvents(n: number, states: HostState[], phase: PhaseName = 'collect
     if (state === 'pending') return;
     ev.push({ at: at(1), type: 'host.started', host, phase });
     ev.push({ at: at(1), type: 'step.started', host, phase, step: 'hostname', index: 1, commands: ['hostname'] });
-    if (state === 'failed') ev.push({ at: at(2), type: 'host.failed', host, phase, step: 'hostname', message: `${host}: \`hostname\` exited with code 1\n    more` });
-    if (state === 'unreachable') ev.push({ at: at(2), type: 'host.unreachable', host, phase, reason: 'timeout', message: `${host}: connect timed out` });
+    if (state === 'failed')
+      ev.push({
+        at: at(2),
+        type: 'host.failed',
+        host,
+        phase,
+        step: 'hostname',
+        message: `${host}: \`hostname\` exited with code 1\n    more`,
+      });
+    if (state === 'unreachable')
+      ev.push({
+        at: at(2),
+        type: 'host.unreachable',
+        host,
+        phase,
+        reason: 'timeout',
+        message: `${host}: connect timed out`,
+      });
     if (state !== 'running') ev.push({ at: at(3), type: 'host.finished', host, phase, state });
   });
   return ev;
@@ -50,7 +75,30 @@ describe('progress model', () => {
   });
 
   it('collapses above 30 hosts to counts plus the failing hosts, bounded for 500 hosts', () => {
-    const p = model(fleetEvents(500, ['ok', 'ok', 'running', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'pending', 'unreachable', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'failed'])).phases.get('collect')!;
+    const p = model(
+      fleetEvents(500, [
+        'ok',
+        'ok',
+        'running',
+        'ok',
+        'ok',
+        'ok',
+        'ok',
+        'ok',
+        'ok',
+        'pending',
+        'unreachable',
+        'ok',
+        'ok',
+        'ok',
+        'ok',
+        'ok',
+        'ok',
+        'ok',
+        'ok',
+        'failed',
+      ]),
+    ).phases.get('collect')!;
     const lines = phaseLines(p, T0 + 5000);
     assert.ok(lines.length <= 15, `${lines.length} lines`);
     assert.equal(lines[0], 'running 25 · pending 25 · ok 400 · failed 25 · unreachable 25');
@@ -75,10 +123,50 @@ describe('plain renderer', () => {
     const r = new PlainRenderer({ write: (l) => out.push(l), timestamps: true });
     const events: RunEvent[] = [
       ...fleetEvents(2, ['ok']),
-      { at: at(2), type: 'step.output', host: 'web001', phase: 'collect', step: 'hostname', stream: 'stdout', text: 'web001' },
-      { at: at(2), type: 'step.finished', host: 'web001', phase: 'collect', step: 'hostname', index: 1, outcome: { status: 'ok', rc: 0, durationMs: 1234 } },
-      { at: at(2), type: 'step.retrying', host: 'web002', phase: 'collect', step: 'hostname', attempt: 1, of: 3, delayMs: 5000, message: 'web002: `hostname` exited with code 1' },
-      { at: at(3), type: 'step.finished', host: 'web002', phase: 'collect', step: 'hostname', index: 1, outcome: { status: 'failed', rc: 1, durationMs: 2000, attempts: 3, message: 'web002: `hostname` exited with code 1\n    detail' } },
+      {
+        at: at(2),
+        type: 'step.output',
+        host: 'web001',
+        phase: 'collect',
+        step: 'hostname',
+        stream: 'stdout',
+        text: 'web001',
+      },
+      {
+        at: at(2),
+        type: 'step.finished',
+        host: 'web001',
+        phase: 'collect',
+        step: 'hostname',
+        index: 1,
+        outcome: { status: 'ok', rc: 0, durationMs: 1234 },
+      },
+      {
+        at: at(2),
+        type: 'step.retrying',
+        host: 'web002',
+        phase: 'collect',
+        step: 'hostname',
+        attempt: 1,
+        of: 3,
+        delayMs: 5000,
+        message: 'web002: `hostname` exited with code 1',
+      },
+      {
+        at: at(3),
+        type: 'step.finished',
+        host: 'web002',
+        phase: 'collect',
+        step: 'hostname',
+        index: 1,
+        outcome: {
+          status: 'failed',
+          rc: 1,
+          durationMs: 2000,
+          attempts: 3,
+          message: 'web002: `hostname` exited with code 1\n    detail',
+        },
+      },
       { at: at(3), type: 'phase.finished', phase: 'collect', batch: 1, batches: 1, ok: ['web001'], failed: ['web002'] },
       { at: at(4), type: 'run.finished', exitCode: 3, durationMs: 4000, recap: [] },
     ];
@@ -103,7 +191,10 @@ describe('json and test renderers', () => {
     for (const e of events) r.emit(e);
     const lines = text.trimEnd().split('\n');
     assert.equal(lines.length, events.length);
-    assert.deepEqual(lines.map((l) => JSON.parse(l) as RunEvent), events);
+    assert.deepEqual(
+      lines.map((l) => JSON.parse(l) as RunEvent),
+      events,
+    );
   });
 
   it('test renderer: stable text without times', () => {
@@ -128,9 +219,20 @@ describe('listr2 renderer', () => {
   it('drives one task per phase from events and finishes when the run does', async () => {
     const r = new ListrProgressRenderer({ renderer: 'silent', refreshMs: 5 });
     for (const e of fleetEvents(3, ['ok', 'failed', 'ok'])) r.emit(e);
-    r.emit({ at: at(4), type: 'phase.finished', phase: 'collect', batch: 1, batches: 1, ok: ['web001', 'web003'], failed: ['web002'] });
+    r.emit({
+      at: at(4),
+      type: 'phase.finished',
+      phase: 'collect',
+      batch: 1,
+      batches: 1,
+      ok: ['web001', 'web003'],
+      failed: ['web002'],
+    });
     r.emit({ at: at(4), type: 'run.finished', exitCode: 3, durationMs: 4000, recap: [] });
-    const result = await Promise.race([r.done().then(() => 'done'), new Promise((res) => setTimeout(() => res('hung'), 2000))]);
+    const result = await Promise.race([
+      r.done().then(() => 'done'),
+      new Promise((res) => setTimeout(() => res('hung'), 2000)),
+    ]);
     assert.equal(result, 'done');
     assert.equal(r.model.phases.get('collect')?.status, 'done');
   });
@@ -141,7 +243,10 @@ describe('listr2 renderer', () => {
     r.emit({ ...(ev[0] as Extract<RunEvent, { type: 'run.started' }>), phases: ['collect', 'rebuild'] });
     r.emit({ at: at(1), type: 'run.aborted', reason: 'SIGINT' });
     r.emit({ at: at(1), type: 'run.finished', exitCode: 4, durationMs: 1, recap: [] });
-    const result = await Promise.race([r.done().then(() => 'done'), new Promise((res) => setTimeout(() => res('hung'), 2000))]);
+    const result = await Promise.race([
+      r.done().then(() => 'done'),
+      new Promise((res) => setTimeout(() => res('hung'), 2000)),
+    ]);
     assert.equal(result, 'done');
     assert.equal(r.model.aborted, 'SIGINT');
   });
@@ -152,9 +257,36 @@ describe('plain renderer: an unreachable host is said once', () => {
     const lines: string[] = [];
     const r = new PlainRenderer({ write: (l) => lines.push(l), timestamps: false });
     const msg = 'n001: host key of 198.18.0.11 is not known';
-    r.emit({ at: at(), type: 'step.finished', host: 'n001', phase: 'collect', step: 'hostname', index: 1, outcome: { status: 'failed', durationMs: 5, message: msg, unreachable: true } });
-    r.emit({ at: at(), type: 'host.unreachable', host: 'n001', phase: 'collect', step: 'hostname', reason: 'hostkey-unknown', message: msg });
-    r.emit({ at: at(), type: 'step.finished', host: 'n002', phase: 'collect', step: 'hostname', index: 1, outcome: { status: 'failed', durationMs: 5, rc: 1, message: 'n002: exit 1' } });
-    assert.deepEqual(lines, [`n001 | collect | UNREACHABLE: ${msg}\n`, 'n002 | collect | hostname | FAILED rc=1 0.0s: n002: exit 1\n']);
+    r.emit({
+      at: at(),
+      type: 'step.finished',
+      host: 'n001',
+      phase: 'collect',
+      step: 'hostname',
+      index: 1,
+      outcome: { status: 'failed', durationMs: 5, message: msg, unreachable: true },
+    });
+    r.emit({
+      at: at(),
+      type: 'host.unreachable',
+      host: 'n001',
+      phase: 'collect',
+      step: 'hostname',
+      reason: 'hostkey-unknown',
+      message: msg,
+    });
+    r.emit({
+      at: at(),
+      type: 'step.finished',
+      host: 'n002',
+      phase: 'collect',
+      step: 'hostname',
+      index: 1,
+      outcome: { status: 'failed', durationMs: 5, rc: 1, message: 'n002: exit 1' },
+    });
+    assert.deepEqual(lines, [
+      `n001 | collect | UNREACHABLE: ${msg}\n`,
+      'n002 | collect | hostname | FAILED rc=1 0.0s: n002: exit 1\n',
+    ]);
   });
 });

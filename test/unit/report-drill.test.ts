@@ -22,18 +22,27 @@ describe('report: drill section from scorecard.json', () => {
   });
 
   it('shows verdict, scores, faults, hypothesis, thresholds, strengths and improvements', async () => {
-    writeFileSync(path.join(dir, 'scorecard.json'), JSON.stringify({
-      drill: { name: 'outbound-ssh', seed: 7 },
-      verdict: { result: 'fail', reasons: ['coverage 8/9 is below 1'], checks: [{ name: 'min_coverage', limit: 1, actual: 0.89, ok: false }] },
-      detection: { overall: { found: 8, planted: 9 } },
-      falsePositives: { count: 0 },
-      containment: { stats: { median: 1.2, p95: 1.9, max: 2 }, uncontained: [] },
-      attackTraffic: { afterIsolation: 0 },
-      resilience: [{ kind: 'down', host: 'n004', when: 'before', status: 'injected', outcome: 'unreachable', handled: true }],
-      hypothesis: { before: [{ probe: 'ssh-serves', ok: true }], after: [{ probe: 'no-attack-traffic', ok: true }] },
-      strengths: ['every compromised host isolated'],
-      improvements: ['collect the crontabs: <b>cron</b> indicators were missed'],
-    }));
+    writeFileSync(
+      path.join(dir, 'scorecard.json'),
+      JSON.stringify({
+        drill: { name: 'outbound-ssh', seed: 7 },
+        verdict: {
+          result: 'fail',
+          reasons: ['coverage 8/9 is below 1'],
+          checks: [{ name: 'min_coverage', limit: 1, actual: 0.89, ok: false }],
+        },
+        detection: { overall: { found: 8, planted: 9 } },
+        falsePositives: { count: 0 },
+        containment: { stats: { median: 1.2, p95: 1.9, max: 2 }, uncontained: [] },
+        attackTraffic: { afterIsolation: 0 },
+        resilience: [
+          { kind: 'down', host: 'n004', when: 'before', status: 'injected', outcome: 'unreachable', handled: true },
+        ],
+        hypothesis: { before: [{ probe: 'ssh-serves', ok: true }], after: [{ probe: 'no-attack-traffic', ok: true }] },
+        strengths: ['every compromised host isolated'],
+        improvements: ['collect the crontabs: <b>cron</b> indicators were missed'],
+      }),
+    );
     const model = await buildReportModel(dir);
     assert.equal(model.drill?.verdict, 'fail');
     const md = renderReport(model, 'md');

@@ -4,7 +4,13 @@
  * blocks in the Markdown. The browser side (no script runs) is in test/integration/report-html.test.ts.
  */
 import assert from 'node:assert/strict';
-import { buildReportModel, escapeMarkdown, markdownCodeBlock, renderReport, type ReportModel } from '../../src/report/index.js';
+import {
+  buildReportModel,
+  escapeMarkdown,
+  markdownCodeBlock,
+  renderReport,
+  type ReportModel,
+} from '../../src/report/index.js';
 import { FIXED } from './report-fixture.js';
 import { HOSTILE, hostileFiles, hostileRun } from './report-synthetic.js';
 
@@ -56,7 +62,10 @@ describe('report escaping of hostile strings', () => {
       assert.doesNotMatch(tag, /\son[a-z]+\s*=/i, tag);
       assert.doesNotMatch(tag, /javascript:/i, tag);
     }
-    assert.ok(html.includes('&lt;script&gt;window.__pwned&#x3D;1;alert(1)&lt;/script&gt;'), 'text escaped by Handlebars');
+    assert.ok(
+      html.includes('&lt;script&gt;window.__pwned&#x3D;1;alert(1)&lt;/script&gt;'),
+      'text escaped by Handlebars',
+    );
     assert.ok(html.includes('&lt;img src&#x3D;x onerror&#x3D;&quot;window.__pwned&#x3D;2&quot;&gt;'));
     assert.ok(html.includes('&amp;amp;'), 'an entity in the data is shown, not decoded');
   });
@@ -70,15 +79,24 @@ describe('report escaping of hostile strings', () => {
   it('Markdown: every table row has as many cells as its header', () => {
     const all = tables(md);
     assert.ok(all.length >= 8, `found ${all.length} tables`);
-    for (const t of all) for (const row of t.rows) assert.equal(cells(row), cells(t.header), `row breaks its table:\n${t.header}\n${row}`);
+    for (const t of all)
+      for (const row of t.rows) assert.equal(cells(row), cells(t.header), `row breaks its table:\n${t.header}\n${row}`);
   });
 
   it('Markdown: no raw HTML, no stray code spans or fences from the data', () => {
     const outsideFences = md.replace(/^(`{3,})text\n[\s\S]*?\n\1$/gm, '');
     assert.doesNotMatch(outsideFences, /<script|<img|<i>|<b>/i);
     assert.ok(md.includes('&lt;script&gt;window.\\_\\_pwned=1;alert(1)&lt;/script&gt;'));
-    assert.ok(md.includes('user &lt;img src=x onerror="window.\\_\\_pwned=2"&gt; a\\|b logged in: line one<br>\\| x \\| y \\|<br># heading<br>- item<br>---'));
-    assert.ok(md.includes('\\[link\\](javascript:alert(1)) \\*\\*bold\\*\\* \\_em\\_ \\~\\~del\\~\\~ &lt;b&gt;raw&lt;/b&gt; &amp;amp;'));
+    assert.ok(
+      md.includes(
+        'user &lt;img src=x onerror="window.\\_\\_pwned=2"&gt; a\\|b logged in: line one<br>\\| x \\| y \\|<br># heading<br>- item<br>---',
+      ),
+    );
+    assert.ok(
+      md.includes(
+        '\\[link\\](javascript:alert(1)) \\*\\*bold\\*\\* \\_em\\_ \\~\\~del\\~\\~ &lt;b&gt;raw&lt;/b&gt; &amp;amp;',
+      ),
+    );
     // Outside fenced blocks, the only backticks left are the template's own code spans.
     const unescaped = outsideFences.replace(/\\`/g, '');
     const spans = unescaped.match(/`[^`\n]*`/g) ?? [];
@@ -88,8 +106,14 @@ describe('report escaping of hostile strings', () => {
 
   it('Markdown: code blocks hold the raw text in a fence longer than any backtick run inside', () => {
     assert.equal(markdownCodeBlock(HOSTILE.ticks), '`````text\n```\n`code` ```` fence\n`````');
-    assert.ok(md.includes(markdownCodeBlock([`passwd -l '${HOSTILE.script}'`, HOSTILE.ticks])), 'the lock_user commands are shown verbatim');
-    assert.ok(md.includes('````text\nerror: <img src=x onerror="window.__pwned=2">\nfatal: ```\n````'), 'the telling stderr lines verbatim inside the fence');
+    assert.ok(
+      md.includes(markdownCodeBlock([`passwd -l '${HOSTILE.script}'`, HOSTILE.ticks])),
+      'the lock_user commands are shown verbatim',
+    );
+    assert.ok(
+      md.includes('````text\nerror: <img src=x onerror="window.__pwned=2">\nfatal: ```\n````'),
+      'the telling stderr lines verbatim inside the fence',
+    );
   });
 
   it('escapeMarkdown: leading block markers and control characters are neutralised', () => {

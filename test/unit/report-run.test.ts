@@ -39,7 +39,10 @@ describe('run: report files at the end of a run', () => {
       const err = sink();
       await writeRunReports(f.dir, out.stream, err.stream);
       assert.equal(out.text(), '');
-      assert.match(err.text(), /^firebreak: could not write the report \(.*EISDIR.*\); the run itself is complete in .*: retry with `firebreak report /);
+      assert.match(
+        err.text(),
+        /^firebreak: could not write the report \(.*EISDIR.*\); the run itself is complete in .*: retry with `firebreak report /,
+      );
       rmSync(path.join(f.dir, 'journal.jsonl'));
       await writeRunReports(f.dir, out.stream, err.stream);
       assert.match(err.text(), /not a run directory/);

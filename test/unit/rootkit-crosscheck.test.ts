@@ -7,12 +7,18 @@ import { CROSSCHECK_SCRIPT, crosscheckFindings } from '../../src/steps/rootkit_s
 
 describe('rootkit_scan cross-checks', () => {
   it('turns each observation into a finding', () => {
-    const f = crosscheckFindings('n001', 'hidden-pid 4242 evil\npreload /usr/local/lib/libsysupdate.so\ndeleted-exe 77 /tmp/kworkerds (deleted)\n\n');
-    assert.deepEqual(f.map((x) => [x.kind, x.severity, x.detail]), [
-      ['rootkit.warning', 'critical', { check: 'hidden-pid', pid: 4242, comm: 'evil' }],
-      ['persistence.preload', 'high', { path: '/usr/local/lib/libsysupdate.so' }],
-      ['rootkit.warning', 'high', { check: 'deleted-exe', pid: 77, exe: '/tmp/kworkerds (deleted)' }],
-    ]);
+    const f = crosscheckFindings(
+      'n001',
+      'hidden-pid 4242 evil\npreload /usr/local/lib/libsysupdate.so\ndeleted-exe 77 /tmp/kworkerds (deleted)\n\n',
+    );
+    assert.deepEqual(
+      f.map((x) => [x.kind, x.severity, x.detail]),
+      [
+        ['rootkit.warning', 'critical', { check: 'hidden-pid', pid: 4242, comm: 'evil' }],
+        ['persistence.preload', 'high', { path: '/usr/local/lib/libsysupdate.so' }],
+        ['rootkit.warning', 'high', { check: 'deleted-exe', pid: 77, exe: '/tmp/kworkerds (deleted)' }],
+      ],
+    );
     assert.deepEqual(crosscheckFindings('n001', ''), []);
   });
 

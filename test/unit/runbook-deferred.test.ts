@@ -30,14 +30,20 @@ function issuesOf(steps: string): string[] {
   const deferred = deferTemplates(data);
   const r = runbookSchema.safeParse(deferred.data);
   assert.ok(!r.success, 'expected the runbook to be refused');
-  return deferred.explain(flatten(r.error.issues, [], data, new Set())).map((i) => `${formatPath(i.path)}: ${i.message}`);
+  return deferred
+    .explain(flatten(r.error.issues, [], data, new Set()))
+    .map((i) => `${formatPath(i.path)}: ${i.message}`);
 }
 
 describe('runbook: templates set aside at load time', () => {
   it("every pattern in a step type's params accepts one of the stand-in samples", () => {
     const all = [...patterns(STEP_TYPES.map((t) => z.toJSONSchema(t.schema, { io: 'input', unrepresentable: 'any' })))];
     assert.ok(all.length >= 15, `found ${all.length} patterns`);
-    for (const p of all) assert.ok(STAND_IN_SAMPLES.some((s) => new RegExp(p).test(s)), `no stand-in sample matches /${p}/`);
+    for (const p of all)
+      assert.ok(
+        STAND_IN_SAMPLES.some((s) => new RegExp(p).test(s)),
+        `no stand-in sample matches /${p}/`,
+      );
   });
 
   it('the validated copy holds the stand-in, the input and the parsed runbook the template', () => {
@@ -47,7 +53,9 @@ describe('runbook: templates set aside at load time', () => {
     assert.match(String(copy.phases.collect[0]?.backup.paths[0]), /^\//, 'an absolute path stands in');
     assert.equal(input.phases.collect[0]?.backup.paths[0], '{{params.d}}');
     const parsed = deferred.restore(runbookSchema.parse(copy));
-    assert.deepEqual((parsed.phases.collect?.steps[0] as { backup?: { paths: string[] } }).backup?.paths, ['{{params.d}}']);
+    assert.deepEqual((parsed.phases.collect?.steps[0] as { backup?: { paths: string[] } }).backup?.paths, [
+      '{{params.d}}',
+    ]);
   });
 
   it('a template where none can stand in says that field cannot take one', () => {
@@ -69,7 +77,12 @@ describe('runbook: templates set aside at load time', () => {
   });
 
   it('other mistakes keep their own message, whatever the value beside them', () => {
-    const steps = ['    - shell: {cmd: x, chdri: "{{params.d}}"}', '    - backup: {paths: ["{{params.d}}", relative]}', '    - wait_for: {command: x, host: "{{params.h}}"}', ''];
+    const steps = [
+      '    - shell: {cmd: x, chdri: "{{params.d}}"}',
+      '    - backup: {paths: ["{{params.d}}", relative]}',
+      '    - wait_for: {command: x, host: "{{params.h}}"}',
+      '',
+    ];
     assert.deepEqual(issuesOf(steps.join('\n')), [
       'phases.collect[0].shell.chdri: unknown key "chdri"',
       'phases.collect[1].backup.paths[1]: an absolute path',

@@ -20,12 +20,25 @@ const read = (f: string) => {
 
 describe('runbook params', () => {
   it('applies defaults, then --params, then -e in order', () => {
-    const overrides = [...readParamsFile('p.yaml', read), ...parseExtraVars(['count=9', 'dry=false', 'version=1.10', 'limits={cpu: 2}', '@p.yaml'], read)];
-    assert.deepEqual(resolveParams(specs, overrides), { since: '1 hour ago', count: 7, dry: false, version: '1.10', users: ['a', 'b'], limits: { cpu: 2 } });
+    const overrides = [
+      ...readParamsFile('p.yaml', read),
+      ...parseExtraVars(['count=9', 'dry=false', 'version=1.10', 'limits={cpu: 2}', '@p.yaml'], read),
+    ];
+    assert.deepEqual(resolveParams(specs, overrides), {
+      since: '1 hour ago',
+      count: 7,
+      dry: false,
+      version: '1.10',
+      users: ['a', 'b'],
+      limits: { cpu: 2 },
+    });
   });
 
   it('keeps -e text as typed for string params', () => {
-    assert.deepEqual(resolveParams(specs, parseExtraVars(['since=2 hours ago; rm -rf /', 'version=007'])).version, '007');
+    assert.deepEqual(
+      resolveParams(specs, parseExtraVars(['since=2 hours ago; rm -rf /', 'version=007'])).version,
+      '007',
+    );
   });
 
   it('lists every problem: unknown (did you mean), wrong type, missing required', () => {
@@ -35,7 +48,10 @@ describe('runbook params', () => {
       assert.fail('expected an error');
     } catch (e) {
       assert.ok(e instanceof InputError);
-      assert.deepEqual(e.issues.map((i) => i.code), ['unknown_param', 'invalid_param', 'invalid_param', 'missing_param']);
+      assert.deepEqual(
+        e.issues.map((i) => i.code),
+        ['unknown_param', 'invalid_param', 'invalid_param', 'missing_param'],
+      );
       assert.match(e.issues[0]?.message ?? '', /unknown param "cont" \(did you mean "count"\?\)/);
       assert.match(e.issues[1]?.message ?? '', /"count" must be a number, got "many"/);
     }

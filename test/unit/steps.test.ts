@@ -33,7 +33,9 @@ describe('step types (fixtures)', () => {
 
   for (const dir of readdirSync(ROOT).sort()) {
     describe(dir, () => {
-      for (const file of readdirSync(path.join(ROOT, dir)).filter((f) => f.endsWith('.json')).sort()) {
+      for (const file of readdirSync(path.join(ROOT, dir))
+        .filter((f) => f.endsWith('.json'))
+        .sort()) {
         const fx = JSON.parse(readFileSync(path.join(ROOT, dir, file), 'utf8')) as Fixture;
         it(file.replace(/\.json$/, ''), () => {
           const type = getStepType(dir);
@@ -42,7 +44,9 @@ describe('step types (fixtures)', () => {
           if (fx.error !== undefined) {
             assert.equal(parsed.success, false, 'expected a validation error');
             // The messages users see: unions resolved to the branch the value meant.
-            const messages = flatten(parsed.error?.issues ?? [], [], fx.params, new Set()).map((i) => i.message).join('\n');
+            const messages = flatten(parsed.error?.issues ?? [], [], fx.params, new Set())
+              .map((i) => i.message)
+              .join('\n');
             assert.ok(messages.includes(fx.error), `expected "${fx.error}" in:\n${messages}`);
             return;
           }

@@ -6,7 +6,22 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { evalCondition, isTruthy, renderTemplate, TemplateError } from '../../src/runbook/index.js';
 
-const HOSTILE = ['$(rm -rf /)', '`id`', "it's", '"double" quotes', 'a\nb\nc', '; echo pwned', '*', '$HOME', '--help', '', ' leading space', "'", '\\', 'ünïcødé'];
+const HOSTILE = [
+  '$(rm -rf /)',
+  '`id`',
+  "it's",
+  '"double" quotes',
+  'a\nb\nc',
+  '; echo pwned',
+  '*',
+  '$HOME',
+  '--help',
+  '',
+  ' leading space',
+  "'",
+  '\\',
+  'ünïcødé',
+];
 
 /** Run a command in a local POSIX shell and return its stdout: the real test of quoting. */
 const sh = (cmd: string) => execFileSync('sh', ['-c', cmd], { encoding: 'utf8', timeout: 5000 });
@@ -20,18 +35,29 @@ describe('templates: shell quoting', () => {
   }
 
   it('quotes nested paths, numbers and each list element as its own argument', () => {
-    const cmd = renderTemplate("printf '[%s]' {{a.b}} {{n}} {{list}}", { a: { b: 'x y' }, n: 42, list: ['1 2', '$(id)'] }, 'shell');
+    const cmd = renderTemplate(
+      "printf '[%s]' {{a.b}} {{n}} {{list}}",
+      { a: { b: 'x y' }, n: 42, list: ['1 2', '$(id)'] },
+      'shell',
+    );
     assert.equal(cmd, "printf '[%s]' 'x y' 42 '1 2' '$(id)'");
     assert.equal(sh(cmd), '[x y][42][1 2][$(id)]');
   });
 
   it('quotes inside blocks ({{#each}}, {{#if}})', () => {
-    const cmd = renderTemplate('{{#each files}}cat {{this}}; {{/each}}{{#if on}}echo {{msg}}{{/if}}', { files: ['a b', "c'd"], on: true, msg: '$(x)' }, 'shell');
+    const cmd = renderTemplate(
+      '{{#each files}}cat {{this}}; {{/each}}{{#if on}}echo {{msg}}{{/if}}',
+      { files: ['a b', "c'd"], on: true, msg: '$(x)' },
+      'shell',
+    );
     assert.equal(cmd, "cat 'a b'; cat 'c'\\''d'; echo '$(x)'");
   });
 
   it('{{raw x}} inserts the value unquoted, visibly', () => {
-    assert.equal(renderTemplate('ls {{raw flags}} {{dir}}', { flags: '-la --color', dir: 'my dir' }, 'shell'), "ls -la --color 'my dir'");
+    assert.equal(
+      renderTemplate('ls {{raw flags}} {{dir}}', { flags: '-la --color', dir: 'my dir' }, 'shell'),
+      "ls -la --color 'my dir'",
+    );
   });
 
   it('refuses triple-stash and {{& x}} in shell fields', () => {
@@ -40,7 +66,10 @@ describe('templates: shell quoting', () => {
   });
 
   it('refuses an object in a shell field', () => {
-    assert.throws(() => renderTemplate('echo {{o}}', { o: { a: 1 } }, 'shell'), /cannot put an object into a shell command/);
+    assert.throws(
+      () => renderTemplate('echo {{o}}', { o: { a: 1 } }, 'shell'),
+      /cannot put an object into a shell command/,
+    );
   });
 
   it('text fields are neither shell-quoted nor HTML-escaped', () => {
@@ -56,18 +85,25 @@ describe('templates: shell quoting', () => {
 describe('templates: strict variables', () => {
   it('an undefined variable is an error naming the step, field and variable', () => {
     assert.throws(
-      () => renderTemplate('echo {{ansible_hots}}', { ansible_host: 'h' }, 'shell', { step: 'greet', field: 'shell.cmd' }),
+      () =>
+        renderTemplate('echo {{ansible_hots}}', { ansible_host: 'h' }, 'shell', { step: 'greet', field: 'shell.cmd' }),
       (e: unknown) => {
         assert.ok(e instanceof TemplateError);
         assert.equal(e.variable, 'ansible_hots');
-        assert.equal(e.message, 'step "greet": shell.cmd: template variable "ansible_hots" is not defined (in {{ansible_hots}})');
+        assert.equal(
+          e.message,
+          'step "greet": shell.cmd: template variable "ansible_hots" is not defined (in {{ansible_hots}})',
+        );
         return true;
       },
     );
   });
 
   it('an undefined nested field is an error too', () => {
-    assert.throws(() => renderTemplate('{{params.nope}}', { params: {} }, 'text'), /"nope" is not defined \(in \{\{params\.nope\}\}\)/);
+    assert.throws(
+      () => renderTemplate('{{params.nope}}', { params: {} }, 'text'),
+      /"nope" is not defined \(in \{\{params\.nope\}\}\)/,
+    );
   });
 
   it('strings without {{ are returned as they are', () => {
@@ -77,8 +113,10 @@ describe('templates: strict variables', () => {
 
 describe('templates: conditions', () => {
   it('truthiness: "", false, 0, no, null are false (any case, trimmed)', () => {
-    for (const v of ['', ' ', 'false', 'False', '0', 'no', 'NO', 'null', false, 0, null, undefined, []]) assert.equal(isTruthy(v), false, JSON.stringify(v));
-    for (const v of ['yes', 'true', '1', 'x', ' 0x', true, 2, ['a'], {}]) assert.equal(isTruthy(v), true, JSON.stringify(v));
+    for (const v of ['', ' ', 'false', 'False', '0', 'no', 'NO', 'null', false, 0, null, undefined, []])
+      assert.equal(isTruthy(v), false, JSON.stringify(v));
+    for (const v of ['yes', 'true', '1', 'x', ' 0x', true, 2, ['a'], {}])
+      assert.equal(isTruthy(v), true, JSON.stringify(v));
   });
 
   const ctx = { rc: 0, out: 'Active: running', list: ['a', 'b'], n: '10', params: { mode: 'full' } };
@@ -103,6 +141,9 @@ describe('templates: conditions', () => {
   }
 
   it('an undefined variable in a condition is an error, not false', () => {
-    assert.throws(() => evalCondition('eq missing 1', ctx, { step: 's', field: 'when' }), /step "s": when: template variable "missing"/);
+    assert.throws(
+      () => evalCondition('eq missing 1', ctx, { step: 's', field: 'when' }),
+      /step "s": when: template variable "missing"/,
+    );
   });
 });

@@ -24,7 +24,9 @@ function selfCommand(): string {
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('drill lab demo: compromised + clean hosts, runbooks/outbound-ssh-attack.yaml end to end, report written, lab removed (needs root)')
+    .description(
+      'drill lab demo: compromised + clean hosts, runbooks/outbound-ssh-attack.yaml end to end, report written, lab removed (needs root)',
+    )
     .option('--hosts <n>', 'lab size: the first host is compromised, the others clean', positiveInt('--hosts'), 2)
     .option('--runbook <file>', 'runbook to run on the lab', RUNBOOK)
     .option('--json', 'print events as NDJSON on stdout instead of progress')
@@ -41,7 +43,10 @@ export function registerDemo(program: Command): void {
         const lab = await labUp({
           dir,
           hosts: opts.hosts,
-          scenarios: [{ name: 'outbound-ssh-bruteforce', count: 1 }, ...(opts.hosts > 1 ? [{ name: 'clean', count: opts.hosts - 1 }] : [])],
+          scenarios: [
+            { name: 'outbound-ssh-bruteforce', count: 1 },
+            ...(opts.hosts > 1 ? [{ name: 'clean', count: opts.hosts - 1 }] : []),
+          ],
           log: say,
         });
         labIsUp = true;
@@ -63,7 +68,8 @@ export function registerDemo(program: Command): void {
         if (labIsUp) {
           await labDown(dir).then(
             () => say('lab removed'),
-            (err: unknown) => say(`lab down failed: ${(err as Error).message}; finish it with \`firebreak lab down --dir ${dir}\``),
+            (err: unknown) =>
+              say(`lab down failed: ${(err as Error).message}; finish it with \`firebreak lab down --dir ${dir}\``),
           );
         }
         rmSync(work, { recursive: true, force: true });

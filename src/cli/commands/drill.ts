@@ -8,7 +8,17 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { Listr } from 'listr2';
 import { ExitCode, InputError, type EventSink } from '../../core/index.js';
-import { drillFromFlags, formatComparison, formatScorecard, loadDrill, readScorecard, runDrill, compareScorecards, type DrillFlags, type DrillHooks } from '../../drill/index.js';
+import {
+  drillFromFlags,
+  formatComparison,
+  formatScorecard,
+  loadDrill,
+  readScorecard,
+  runDrill,
+  compareScorecards,
+  type DrillFlags,
+  type DrillHooks,
+} from '../../drill/index.js';
 import { PlainRenderer } from '../../render/index.js';
 import { ListrProgressRenderer } from '../../render/listr.js';
 import { parseExtraVars, readParamsFile } from '../../runbook/index.js';
@@ -30,13 +40,23 @@ const DEFINING = ['scenario', 'runbook', 'fault', 'probe', 'threshold', 'forks',
 export function registerDrill(program: Command): void {
   const drill = program
     .command('drill')
-    .description('rehearse a runbook on a disposable lab: planted compromises, injected faults, a scored verdict (needs root)')
+    .description(
+      'rehearse a runbook on a disposable lab: planted compromises, injected faults, a scored verdict (needs root)',
+    )
     .argument('[file]', 'drill file (see drills/); or describe the drill with --hosts, --scenario, --runbook, --fault')
     .option('--hosts <n>', 'lab hosts', positiveInt('--hosts'), 6)
     .option('--scenario <list>', 'NAME[:COUNT],... planted on random hosts (seeded)')
     .option('--runbook <file>', 'the runbook to rehearse')
-    .option('--fault <spec>', 'KIND[:TARGET[:VALUE]][@WHEN], e.g. down:2, slow:3:300ms, flaky:1:30%@phase:collect (repeatable)', collect)
-    .option('--probe <probe:hosts>', 'hypothesis probe, e.g. ssh-serves:non-compromised (repeatable; replaces the default)', collect)
+    .option(
+      '--fault <spec>',
+      'KIND[:TARGET[:VALUE]][@WHEN], e.g. down:2, slow:3:300ms, flaky:1:30%@phase:collect (repeatable)',
+      collect,
+    )
+    .option(
+      '--probe <probe:hosts>',
+      'hypothesis probe, e.g. ssh-serves:non-compromised (repeatable; replaces the default)',
+      collect,
+    )
     .option('--threshold <name=value>', 'verdict threshold, e.g. min_coverage=0.9 (repeatable)', collect)
     .option('-f, --forks <n>', 'hosts worked on at once', positiveInt('--forks'))
     .option('--timeout <duration>', 'abort the run after this long (default 30m)')
@@ -60,7 +80,11 @@ export function registerDrill(program: Command): void {
     .action((a: string, b: string, opts: { json?: boolean }) => {
       const [sa, sb] = [readScorecard(a), readScorecard(b)];
       const label = (p: string): string => path.basename(p.replace(/\/scorecard\.json$/, '').replace(/\/+$/, ''));
-      process.stdout.write(opts.json ? `${JSON.stringify(compareScorecards(sa, sb), null, 2)}\n` : `${formatComparison(sa, sb, [`A ${label(a)}`, `B ${label(b)}`])}\n`);
+      process.stdout.write(
+        opts.json
+          ? `${JSON.stringify(compareScorecards(sa, sb), null, 2)}\n`
+          : `${formatComparison(sa, sb, [`A ${label(a)}`, `B ${label(b)}`])}\n`,
+      );
     });
 }
 
@@ -70,7 +94,10 @@ function seedOf(text: string | undefined): number | string | undefined {
 
 async function drillCommand(file: string | undefined, opts: DrillCliOptions, cmd: Command): Promise<number> {
   const given = DEFINING.filter((k) => cmd.getOptionValueSource(k) === 'cli');
-  if (file && given.length) throw new InputError(`firebreak drill: give a drill file or describe the drill with flags, not both (${given.map((k) => `--${k}`).join(', ')})`);
+  if (file && given.length)
+    throw new InputError(
+      `firebreak drill: give a drill file or describe the drill with flags, not both (${given.map((k) => `--${k}`).join(', ')})`,
+    );
   const seed = seedOf(opts.seed);
   const drill = file ? loadDrill(file) : drillFromFlags(opts, seed);
   const params = [...(opts.params ?? []).flatMap((f) => readParamsFile(f)), ...parseExtraVars(opts.extraVars ?? [])];
@@ -79,7 +106,16 @@ async function drillCommand(file: string | undefined, opts: DrillCliOptions, cmd
   const abort = new AbortController();
   const stopSignals = onSignals(abort, opts.labDir);
   try {
-    const result = await runDrill({ drill, seed, labDir: opts.labDir, runsDir: opts.runsDir, keep: opts.keep, signal: abort.signal, params, hooks: ui });
+    const result = await runDrill({
+      drill,
+      seed,
+      labDir: opts.labDir,
+      runsDir: opts.runsDir,
+      keep: opts.keep,
+      signal: abort.signal,
+      params,
+      hooks: ui,
+    });
     if (opts.json) process.stdout.write(`${JSON.stringify(result.scorecard, null, 2)}\n`);
     else out.write(`\n${formatScorecard(result.scorecard)}\n`);
     out.write(`scorecard: ${result.scorecardPath}\n`);
@@ -97,7 +133,8 @@ function progress(out: NodeJS.WriteStream, tty: boolean): DrillHooks {
   const write = (line: string): void => void out.write(`${line}\n`);
   const say = (line: string): void => {
     if (task) task.output = line;
-    else if (running && tty) held.push(line); // the run's listr owns the terminal: print after it
+    else if (running && tty)
+      held.push(line); // the run's listr owns the terminal: print after it
     else write(`drill | ${line}`);
   };
   const sinks: EventSink[] = tty ? [] : [new PlainRenderer({ write: (l) => void out.write(l) })];
@@ -122,20 +159,28 @@ function progress(out: NodeJS.WriteStream, tty: boolean): DrillHooks {
         write(`drill | ${title}: FAILED: ${err.message.split('\n')[0]}`);
         throw err;
       });
-      write(`drill | ${title}: done in ${((Date.now() - t0) / 1000).toFixed(1)}s${o?.summary ? ` (${o.summary(value)})` : ''}`);
+      write(
+        `drill | ${title}: done in ${((Date.now() - t0) / 1000).toFixed(1)}s${o?.summary ? ` (${o.summary(value)})` : ''}`,
+      );
       return value;
     }
     let value!: Awaited<ReturnType<typeof fn>>;
     const list = new Listr(
-      [{ title, task: async (_ctx: unknown, t: { title: string; output: string }) => {
-        task = t;
-        try {
-          value = await fn();
-          if (o?.summary) t.title = `${title}: ${o.summary(value)}`;
-        } finally {
-          task = undefined;
-        }
-      }, rendererOptions: { outputBar: 1, persistentOutput: false } }] as never,
+      [
+        {
+          title,
+          task: async (_ctx: unknown, t: { title: string; output: string }) => {
+            task = t;
+            try {
+              value = await fn();
+              if (o?.summary) t.title = `${title}: ${o.summary(value)}`;
+            } finally {
+              task = undefined;
+            }
+          },
+          rendererOptions: { outputBar: 1, persistentOutput: false },
+        },
+      ] as never,
       { exitOnError: true, renderer: 'default', fallbackRenderer: 'simple', rendererOptions: {} } as never,
     );
     await list.run();
@@ -153,12 +198,18 @@ function onSignals(abort: AbortController, labDir: string): () => void {
   const listener = (signal: NodeJS.Signals): void => {
     count++;
     if (count === 1) {
-      process.stderr.write(`\nfirebreak drill: ${signal}: stopping the run; then scoring what ran and tearing the lab down\n`);
+      process.stderr.write(
+        `\nfirebreak drill: ${signal}: stopping the run; then scoring what ran and tearing the lab down\n`,
+      );
       abort.abort(`interrupted by ${signal}`);
     } else if (count === 2) {
-      process.stderr.write(`\nfirebreak drill: still tearing the lab down; once more exits now and leaves it (then: firebreak lab down --dir ${labDir})\n`);
+      process.stderr.write(
+        `\nfirebreak drill: still tearing the lab down; once more exits now and leaves it (then: firebreak lab down --dir ${labDir})\n`,
+      );
     } else {
-      process.stderr.write(`\nfirebreak drill: exiting; the lab is left in ${labDir}: firebreak lab down --dir ${labDir}\n`);
+      process.stderr.write(
+        `\nfirebreak drill: exiting; the lab is left in ${labDir}: firebreak lab down --dir ${labDir}\n`,
+      );
       process.exit(ExitCode.Aborted);
     }
   };

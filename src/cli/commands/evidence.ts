@@ -23,7 +23,10 @@ export function registerEvidence(program: Command): void {
     .command('verify')
     .description('re-hash every artifact and check the signed manifest; exit 5 when anything fails')
     .argument('<run>', 'run directory (or a run id under runs/)')
-    .option('--public-key <file>', 'check the signature with this Ed25519 public key (PEM), which proves who signed, instead of the key stored with the evidence')
+    .option(
+      '--public-key <file>',
+      'check the signature with this Ed25519 public key (PEM), which proves who signed, instead of the key stored with the evidence',
+    )
     .option('--json', 'print the result as JSON')
     .option('--no-record', 'do not append this verification to the custody log (e.g. on a read-only copy)')
     .action(async (run: string, opts: VerifyCliOptions) => {

@@ -5,8 +5,21 @@ import { spawnSync } from 'node:child_process';
 import type { Command } from 'commander';
 import { EnvironmentError } from '../../core/index.js';
 import {
-  applyFault, checkTruth, CommandFailed, findHost, formatStatus, labDown, labStatus, labUp, loadScenario, nsenterArgs,
-  parseFault, parseScenarioList, readLabState, resetHosts, scenarioNames,
+  applyFault,
+  checkTruth,
+  CommandFailed,
+  findHost,
+  formatStatus,
+  labDown,
+  labStatus,
+  labUp,
+  loadScenario,
+  nsenterArgs,
+  parseFault,
+  parseScenarioList,
+  readLabState,
+  resetHosts,
+  scenarioNames,
 } from '../../lab/index.js';
 import { positiveInt } from '../common.js';
 
@@ -26,7 +39,11 @@ async function labAction(fn: () => Promise<void>): Promise<void> {
 const say = (line: string): void => void process.stderr.write(`${line}\n`);
 
 export function registerLab(program: Command): void {
-  const lab = program.command('lab').description('disposable namespaced lab hosts with planted compromises, for drills and tests (needs root); --dir defaults to $FIREBREAK_LAB_DIR or .firebreak/lab');
+  const lab = program
+    .command('lab')
+    .description(
+      'disposable namespaced lab hosts with planted compromises, for drills and tests (needs root); --dir defaults to $FIREBREAK_LAB_DIR or .firebreak/lab',
+    );
 
   lab
     .command('up')
@@ -37,7 +54,12 @@ export function registerLab(program: Command): void {
     .action((opts: { hosts: number; scenario: string; dir: string }) =>
       labAction(async () => {
         const started = Date.now();
-        const state = await labUp({ dir: opts.dir, hosts: opts.hosts, scenarios: parseScenarioList(opts.scenario), log: say });
+        const state = await labUp({
+          dir: opts.dir,
+          hosts: opts.hosts,
+          scenarios: parseScenarioList(opts.scenario),
+          log: say,
+        });
         say(`lab ${state.id} up: ${state.hosts.length} hosts in ${((Date.now() - started) / 1000).toFixed(1)} s`);
         process.stdout.write(`${state.files.inventory}\n`);
         say(`next: firebreak run runbooks/triage.yaml -i ${state.files.inventory}`);
@@ -53,7 +75,11 @@ export function registerLab(program: Command): void {
       labAction(async () => {
         const state = readLabState(opts.dir);
         const hosts = labStatus(state);
-        process.stdout.write(opts.json ? `${JSON.stringify({ id: state.id, network: state.network, files: state.files, hosts }, null, 2)}\n` : `${formatStatus(state, hosts)}\n`);
+        process.stdout.write(
+          opts.json
+            ? `${JSON.stringify({ id: state.id, network: state.network, files: state.files, hosts }, null, 2)}\n`
+            : `${formatStatus(state, hosts)}\n`,
+        );
       }),
     );
 
@@ -74,12 +100,13 @@ export function registerLab(program: Command): void {
 
   lab
     .command('reset')
-    .description("reinstall hosts: fresh layers, a new host key (known_hosts updated), sshd restarted")
+    .description('reinstall hosts: fresh layers, a new host key (known_hosts updated), sshd restarted')
     .argument('<hosts...>')
     .option('--dir <dir>', 'lab directory', DEFAULT_DIR)
     .action((names: string[], opts: { dir: string }) =>
       labAction(async () => {
-        for (const h of await resetHosts(opts.dir, names)) say(`${h.name}: reinstalled (generation ${h.generation}), new host key ${h.hostKey.slice(0, 40)}…`);
+        for (const h of await resetHosts(opts.dir, names))
+          say(`${h.name}: reinstalled (generation ${h.generation}), new host key ${h.hostKey.slice(0, 40)}…`);
       }),
     );
 
@@ -106,18 +133,31 @@ export function registerLab(program: Command): void {
     .action((names: string[], opts: { dir: string; check?: boolean; json?: boolean }) =>
       labAction(async () => {
         const state = readLabState(opts.dir);
-        const hosts = names.length ? names.map((n) => findHost(state, n)) : state.hosts.filter((h) => h.scenarios.length);
+        const hosts = names.length
+          ? names.map((n) => findHost(state, n))
+          : state.hosts.filter((h) => h.scenarios.length);
         const out = [];
         for (const h of hosts) {
           for (const planted of h.scenarios) {
             const checks = opts.check ? await checkTruth(h, planted) : [];
-            out.push({ host: h.name, scenario: planted.scenario, facts: planted.facts, indicators: planted.indicators.map((i) => ({ ...i, present: checks.find((c) => c.id === i.id)?.present })) });
+            out.push({
+              host: h.name,
+              scenario: planted.scenario,
+              facts: planted.facts,
+              indicators: planted.indicators.map((i) => ({
+                ...i,
+                present: checks.find((c) => c.id === i.id)?.present,
+              })),
+            });
           }
         }
         if (opts.json) return void process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
         for (const s of out) {
           process.stdout.write(`${s.host}  ${s.scenario}\n`);
-          for (const i of s.indicators) process.stdout.write(`  ${i.present === undefined ? '-' : i.present ? '✔' : '✖'} ${i.id.padEnd(22)} ${i.description}\n`);
+          for (const i of s.indicators)
+            process.stdout.write(
+              `  ${i.present === undefined ? '-' : i.present ? '✔' : '✖'} ${i.id.padEnd(22)} ${i.description}\n`,
+            );
         }
         if (out.some((s) => s.indicators.some((i) => i.present === false))) process.exitCode = 3;
       }),
@@ -127,7 +167,8 @@ export function registerLab(program: Command): void {
     .command('scenarios')
     .description('list the shipped scenarios')
     .action(() => {
-      for (const name of scenarioNames()) process.stdout.write(`${name.padEnd(26)} ${loadScenario(name).description.trim().split('\n')[0]}\n`);
+      for (const name of scenarioNames())
+        process.stdout.write(`${name.padEnd(26)} ${loadScenario(name).description.trim().split('\n')[0]}\n`);
     });
 
   lab
@@ -137,7 +178,9 @@ export function registerLab(program: Command): void {
     .action((opts: { dir: string }) =>
       labAction(async () => {
         const state = await labDown(opts.dir);
-        say(`lab ${state.id} down: ${state.hosts.length} hosts, bridge ${state.network.bridge} and ${state.dir} removed`);
+        say(
+          `lab ${state.id} down: ${state.hosts.length} hosts, bridge ${state.network.bridge} and ${state.dir} removed`,
+        );
       }),
     );
 }

@@ -28,12 +28,15 @@ export function addSelectionOptions(cmd: Command): Command {
 export function phaseFilter(names: string[] | undefined): PhaseName[] | undefined {
   if (!names?.length) return undefined;
   const bad = names.filter((n) => !(PHASES as readonly string[]).includes(n));
-  if (bad.length) throw new InputError(`unknown phase ${bad.map((b) => `"${b}"`).join(', ')}; phases are ${PHASES.join(', ')}`);
+  if (bad.length)
+    throw new InputError(`unknown phase ${bad.map((b) => `"${b}"`).join(', ')}; phases are ${PHASES.join(', ')}`);
   return names as PhaseName[];
 }
 
 export function registerPlan(program: Command): void {
-  addSelectionOptions(program.command('plan').description('print the commands each step would run on each host, without connecting'))
+  addSelectionOptions(
+    program.command('plan').description('print the commands each step would run on each host, without connecting'),
+  )
     .option('--json', 'print the plan as JSON')
     .action(async (file: string, opts: SelectionOptions & { json?: boolean }) => {
       const loaded = await loadRunbook(file);

@@ -13,7 +13,8 @@ interface ReportCliOptions {
 }
 
 function parseFormat(value: string): ReportFormat {
-  if (!(REPORT_FORMATS as readonly string[]).includes(value)) throw new InputError(`--format must be one of ${REPORT_FORMATS.join(', ')}, got "${value}"`);
+  if (!(REPORT_FORMATS as readonly string[]).includes(value))
+    throw new InputError(`--format must be one of ${REPORT_FORMATS.join(', ')}, got "${value}"`);
   return value as ReportFormat;
 }
 
@@ -26,11 +27,19 @@ function runDirOf(run: string): string {
 export function registerReport(program: Command): void {
   program
     .command('report')
-    .description('render the post-incident report of a run directory (evidence is re-verified); exit 5 when the evidence fails verification')
+    .description(
+      'render the post-incident report of a run directory (evidence is re-verified); exit 5 when the evidence fails verification',
+    )
     .argument('<run>', 'run directory (or a run id under runs/)')
     .option('--format <format>', `output format: ${REPORT_FORMATS.join(', ')}`, parseFormat, 'md' as ReportFormat)
-    .option('--notes <file>', "responders' notes YAML (status, responders, lessons, action items); default: the run's copy")
-    .option('--templates <dir>', 'directory of templates overriding the shipped ones by name (report.md.hbs, partials/NAME.html.hbs, ...)')
+    .option(
+      '--notes <file>',
+      "responders' notes YAML (status, responders, lessons, action items); default: the run's copy",
+    )
+    .option(
+      '--templates <dir>',
+      'directory of templates overriding the shipped ones by name (report.md.hbs, partials/NAME.html.hbs, ...)',
+    )
     .option('--out <file>', 'write the report to this file instead of stdout')
     .action(async (run: string, opts: ReportCliOptions) => {
       const model = await buildReportModel(runDirOf(run), { notesFile: opts.notes });
@@ -42,7 +51,9 @@ export function registerReport(program: Command): void {
         process.stdout.write(text);
       }
       if (model.evidence.status === 'failed' || model.evidence.status === 'error') {
-        process.stderr.write(`firebreak: the evidence of this run FAILED verification (${model.evidence.errors} error(s)); the report says which artifacts\n`);
+        process.stderr.write(
+          `firebreak: the evidence of this run FAILED verification (${model.evidence.errors} error(s)); the report says which artifacts\n`,
+        );
         process.exitCode = ExitCode.EvidenceInvalid;
       }
     });

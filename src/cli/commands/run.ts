@@ -12,7 +12,14 @@ import { JsonRenderer, PlainRenderer, RecapCollector, formatRecap } from '../../
 import { askSecret, confirm } from '../prompt.js';
 import { collect, groupMap, loadHosts, positiveInt, resolveRunParams } from '../common.js';
 import { addSelectionOptions, phaseFilter, type SelectionOptions } from './plan.js';
-import { addIncidentOptions, prepareIncident, recordIncident, writeRunReports, type IncidentOptions, prewarmReports } from '../run-report.js';
+import {
+  addIncidentOptions,
+  prepareIncident,
+  recordIncident,
+  writeRunReports,
+  type IncidentOptions,
+  prewarmReports,
+} from '../run-report.js';
 
 export interface RunOptions extends SelectionOptions, IncidentOptions {
   forks: number;
@@ -31,7 +38,9 @@ export interface RunOptions extends SelectionOptions, IncidentOptions {
 }
 
 export function registerRun(program: Command): void {
-  addIncidentOptions(addSelectionOptions(program.command('run').description('run a runbook across the inventory over SSH')))
+  addIncidentOptions(
+    addSelectionOptions(program.command('run').description('run a runbook across the inventory over SSH')),
+  )
     .option('-f, --forks <n>', 'hosts worked on at once', positiveInt('--forks'), DEFAULT_FORKS)
     .option('-y, --yes', 'answer yes to phase confirmations (needed without a terminal)')
     .option('--json', 'print events as NDJSON on stdout instead of progress')
@@ -40,8 +49,17 @@ export function registerRun(program: Command): void {
     .option('--jump <user@host[:port]>', 'reach hosts through this jump host (repeatable for a chain)', collect)
     .option('-u, --user <user>', 'remote user when the inventory sets none')
     .option('--private-key <file>', 'private key when the inventory sets none')
-    .option('--connect-timeout <seconds>', 'TCP + SSH handshake timeout per attempt', positiveInt('--connect-timeout'), 10)
-    .option('--max-handshakes <n>', 'concurrent SSH handshakes per target sshd (OpenSSH MaxStartups)', positiveInt('--max-handshakes'))
+    .option(
+      '--connect-timeout <seconds>',
+      'TCP + SSH handshake timeout per attempt',
+      positiveInt('--connect-timeout'),
+      10,
+    )
+    .option(
+      '--max-handshakes <n>',
+      'concurrent SSH handshakes per target sshd (OpenSSH MaxStartups)',
+      positiveInt('--max-handshakes'),
+    )
     .option('-K, --ask-become-pass', 'ask for the sudo password before the run')
     .option('--become-pass-env <VAR>', 'environment variable holding the sudo password', 'FIREBREAK_BECOME_PASS')
     .option('--runs-dir <dir>', 'where run directories are written', 'runs')
@@ -55,7 +73,12 @@ export async function runCommand(file: string, opts: RunOptions): Promise<number
   // Everything that can be wrong with the input is checked before anything connects.
   // Both files are read before either error is reported, so one fix round shows every problem.
   const [runbookResult, hostsResult] = await Promise.allSettled([loadRunbook(file), loadHosts(opts)]);
-  if (runbookResult.status === 'rejected' && hostsResult.status === 'rejected' && runbookResult.reason instanceof InputError && hostsResult.reason instanceof InputError) {
+  if (
+    runbookResult.status === 'rejected' &&
+    hostsResult.status === 'rejected' &&
+    runbookResult.reason instanceof InputError &&
+    hostsResult.reason instanceof InputError
+  ) {
     throw new InputError(`${runbookResult.reason.message}\n${hostsResult.reason.message}`);
   }
   if (runbookResult.status === 'rejected') throw runbookResult.reason;
@@ -64,12 +87,17 @@ export async function runCommand(file: string, opts: RunOptions): Promise<number
   const params = resolveRunParams(loaded.runbook.params, opts);
   const { inventory, hosts, warnings } = hostsResult.value;
   for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
-  if (hosts.length === 0) throw new InputError(`no hosts matched${opts.limit ? ` --limit ${opts.limit}` : ''} in ${opts.inventory?.join(', ')}`);
+  if (hosts.length === 0)
+    throw new InputError(
+      `no hosts matched${opts.limit ? ` --limit ${opts.limit}` : ''} in ${opts.inventory?.join(', ')}`,
+    );
   const phases = phaseFilter(opts.phase);
   const incident = prepareIncident(file, opts);
 
   // Secrets are asked before progress starts, so no prompt interleaves with parallel output.
-  const becomePassword = opts.askBecomePass ? await askSecret('BECOME password: ') : process.env[opts.becomePassEnv] || undefined;
+  const becomePassword = opts.askBecomePass
+    ? await askSecret('BECOME password: ')
+    : process.env[opts.becomePassEnv] || undefined;
 
   const recap = new RecapCollector();
   const { sinks, finish } = await renderers(opts);
@@ -86,7 +114,8 @@ export async function runCommand(file: string, opts: RunOptions): Promise<number
     tags: { tags: opts.tags, skipTags: opts.skipTags },
     phases,
     signal: abort.signal,
-    confirm: (phase, message) => confirm(`${message || `Run the ${phase} phase on ${hosts.length} hosts?`}`, { yes: opts.yes ?? false }),
+    confirm: (phase, message) =>
+      confirm(`${message || `Run the ${phase} phase on ${hosts.length} hosts?`}`, { yes: opts.yes ?? false }),
     connection: { user: opts.user, privateKeyFile: opts.privateKey, jump: opts.jump },
     ssh: {
       knownHostsFile: opts.knownHosts,
@@ -106,7 +135,9 @@ export async function runCommand(file: string, opts: RunOptions): Promise<number
       void Promise.race([handle.killsDispatched(), sleep(1000)]).then(() => process.exit(ExitCode.Aborted));
       return;
     }
-    process.stderr.write(`\nfirebreak: ${signal}: stopping — killing remote commands and closing connections (again to exit at once)\n`);
+    process.stderr.write(
+      `\nfirebreak: ${signal}: stopping — killing remote commands and closing connections (again to exit at once)\n`,
+    );
     abort.abort(signal);
     handle.abort(`interrupted by ${signal}`);
   });

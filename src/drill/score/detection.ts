@@ -31,7 +31,12 @@ function coverage(items: readonly IndicatorResult[]): Coverage {
 
 /** Every finding event as host/kind/severity/summary (the host is the inventory name the run used). */
 export function findingRefs(events: readonly RunEvent[]): FindingRef[] {
-  return eventsOf(events, 'finding').map((e) => ({ host: e.host, kind: e.finding.kind, severity: e.finding.severity, summary: e.finding.summary }));
+  return eventsOf(events, 'finding').map((e) => ({
+    host: e.host,
+    kind: e.finding.kind,
+    severity: e.finding.severity,
+    summary: e.finding.summary,
+  }));
 }
 
 export function scoreDetection(planted: readonly PlantedIndicator[], events: readonly RunEvent[]): DetectionScore {
@@ -39,7 +44,14 @@ export function scoreDetection(planted: readonly PlantedIndicator[], events: rea
   // (so one cron finding does not count for two different crontabs).
   const findings = eventsOf(events, 'finding').map((e) => ({ ...e.finding, host: e.host }));
   const indicators = planted.map((p): IndicatorResult => {
-    const indicator = { id: p.id, kind: '', description: p.description, match: p.match ?? {}, check: '', ...(p.finding ? { finding: p.finding } : {}) };
+    const indicator = {
+      id: p.id,
+      kind: '',
+      description: p.description,
+      match: p.match ?? {},
+      check: '',
+      ...(p.finding ? { finding: p.finding } : {}),
+    };
     const by = p.finding ? findings.find((f) => f.host === p.host && findingMatches(indicator, f)) : undefined;
     return {
       host: p.host,
@@ -54,12 +66,15 @@ export function scoreDetection(planted: readonly PlantedIndicator[], events: rea
     };
   });
   const byScenario: Record<string, Coverage> = {};
-  for (const scenario of [...new Set(indicators.map((i) => i.scenario))].sort()) byScenario[scenario] = coverage(indicators.filter((i) => i.scenario === scenario));
+  for (const scenario of [...new Set(indicators.map((i) => i.scenario))].sort())
+    byScenario[scenario] = coverage(indicators.filter((i) => i.scenario === scenario));
   return { overall: coverage(indicators), byScenario, indicators };
 }
 
 export function scoreFalsePositives(roles: readonly HostRole[], events: readonly RunEvent[]): FalsePositiveScore {
   const cleanHosts = roles.filter(isClean).map((r) => r.host);
-  const findings = findingRefs(events).filter((f) => cleanHosts.includes(f.host) && severityRank(f.severity) >= severityRank('medium'));
+  const findings = findingRefs(events).filter(
+    (f) => cleanHosts.includes(f.host) && severityRank(f.severity) >= severityRank('medium'),
+  );
   return { count: findings.length, cleanHosts, findings };
 }

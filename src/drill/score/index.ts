@@ -36,7 +36,20 @@ export interface ScoreInput {
   notes?: readonly string[];
 }
 
-export type Scores = Pick<Scorecard, 'detection' | 'falsePositives' | 'containment' | 'attackTraffic' | 'recovery' | 'resilience' | 'hypothesis' | 'verdict' | 'strengths' | 'improvements' | 'notes'>;
+export type Scores = Pick<
+  Scorecard,
+  | 'detection'
+  | 'falsePositives'
+  | 'containment'
+  | 'attackTraffic'
+  | 'recovery'
+  | 'resilience'
+  | 'hypothesis'
+  | 'verdict'
+  | 'strengths'
+  | 'improvements'
+  | 'notes'
+>;
 
 export function scoreDrill(input: ScoreInput): Scores {
   const measured: Measured = {
@@ -51,6 +64,8 @@ export function scoreDrill(input: ScoreInput): Scores {
   const verdict = judge(measured, input.thresholds, { aborted: input.aborted, stoppedByDrill: input.stoppedByDrill });
   const derived = insights(measured);
   const stopped = input.aborted ?? input.stoppedByDrill;
-  const partial = stopped ? [`The run was stopped before it finished (${stopped}): the scores cover only what it did.`] : [];
+  const partial = stopped
+    ? [`The run was stopped before it finished (${stopped}): the scores cover only what it did.`]
+    : [];
   return { ...measured, verdict, ...derived, notes: [...partial, ...(input.notes ?? []), ...derived.notes] };
 }

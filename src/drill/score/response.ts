@@ -13,7 +13,8 @@ import { eventsOf, runStartMs, stepSpans, succeeded } from './timeline.js';
 export function firstSuccessAt(events: readonly RunEvent[], type: string): Map<string, number> {
   const out = new Map<string, number>();
   for (const s of stepSpans(events)) {
-    if (s.type === type && succeeded(s) && s.finishedMs !== undefined && !out.has(s.host)) out.set(s.host, s.finishedMs);
+    if (s.type === type && succeeded(s) && s.finishedMs !== undefined && !out.has(s.host))
+      out.set(s.host, s.finishedMs);
   }
   return out;
 }
@@ -49,7 +50,13 @@ export function scoreRecovery(events: readonly RunEvent[]): RecoveryScore {
   const restored = [...firstSuccess(events, 'restore').values()];
   const recovering = stepSpans(events).filter((s) => s.type === 'rebuild' || s.type === 'restore');
   const broken = new Set(recovering.filter((s) => !phaseOk(events, s.host, s.phase)).map((s) => s.host));
-  return { rebuilt, restored, rebuildStats: hostTimeStats(rebuilt), restoreStats: hostTimeStats(restored), leftBroken: [...broken].sort() };
+  return {
+    rebuilt,
+    restored,
+    rebuildStats: hostTimeStats(rebuilt),
+    restoreStats: hostTimeStats(restored),
+    leftBroken: [...broken].sort(),
+  };
 }
 
 /** Packets seen leaving a host in windows that started after its isolation. */

@@ -14,7 +14,12 @@ export function timeStats(values: readonly number[]): TimeStats {
   if (values.length === 0) return { count: 0, median: null, p95: null, max: null };
   const v = [...values].sort((a, b) => a - b);
   const p95 = v[Math.ceil(0.95 * v.length) - 1] as number;
-  return { count: v.length, median: round1(median(v) as number), p95: round1(p95), max: round1(v[v.length - 1] as number) };
+  return {
+    count: v.length,
+    median: round1(median(v) as number),
+    p95: round1(p95),
+    max: round1(v[v.length - 1] as number),
+  };
 }
 
 /** The middle value (the mean of the middle two for an even count); undefined for none. */

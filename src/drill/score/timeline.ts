@@ -26,7 +26,14 @@ export function stepSpans(events: readonly RunEvent[]): StepSpan[] {
   const key = (e: { host: string; phase: string; index: number }): string => `${e.host}\0${e.phase}\0${e.index}`;
   for (const e of events) {
     if (e.type === 'step.started') {
-      const span: StepSpan = { host: e.host, phase: e.phase, step: e.step, index: e.index, startedMs: ms(e), ...(e.stepType ? { type: e.stepType } : {}) };
+      const span: StepSpan = {
+        host: e.host,
+        phase: e.phase,
+        step: e.step,
+        index: e.index,
+        startedMs: ms(e),
+        ...(e.stepType ? { type: e.stepType } : {}),
+      };
       open.set(key(e), span);
       spans.push(span);
     } else if (e.type === 'step.finished') {

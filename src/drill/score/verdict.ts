@@ -6,10 +6,19 @@ import type { Thresholds } from '../schema.js';
 import type { ProbeResult, Scorecard, ThresholdCheck, Verdict } from '../scorecard.js';
 
 /** Everything measured, before the verdict. */
-export type Measured = Pick<Scorecard, 'detection' | 'falsePositives' | 'containment' | 'attackTraffic' | 'recovery' | 'resilience' | 'hypothesis'>;
+export type Measured = Pick<
+  Scorecard,
+  'detection' | 'falsePositives' | 'containment' | 'attackTraffic' | 'recovery' | 'resilience' | 'hypothesis'
+>;
 
 /** A minimum (`min`) or maximum (`max`) check; `actual` null means nothing was measured. */
-function bound(name: string, kind: 'min' | 'max', limit: number | undefined, actual: number | null, nullOk: boolean): ThresholdCheck[] {
+function bound(
+  name: string,
+  kind: 'min' | 'max',
+  limit: number | undefined,
+  actual: number | null,
+  nullOk: boolean,
+): ThresholdCheck[] {
   if (limit === undefined) return [];
   const ok = actual === null ? nullOk : kind === 'min' ? actual >= limit : actual <= limit;
   return [{ name, limit, actual, ok }];
@@ -27,7 +36,13 @@ export function thresholdChecks(m: Measured, t: Thresholds): ThresholdCheck[] {
   return [
     // Nothing to find (no scored indicator) cannot miss a minimum.
     ...bound('min_coverage', 'min', t.min_coverage, m.detection.overall.ratio, true),
-    ...bound('min_scenario_coverage', 'min', t.min_scenario_coverage, scenarioRatios.length ? Math.min(...scenarioRatios) : null, true),
+    ...bound(
+      'min_scenario_coverage',
+      'min',
+      t.min_scenario_coverage,
+      scenarioRatios.length ? Math.min(...scenarioRatios) : null,
+      true,
+    ),
     ...bound('max_false_positives', 'max', t.max_false_positives, m.falsePositives.count, true),
     // No compromised host isolated while some exist: containment was not fast, it did not happen.
     ...bound('max_containment_p95', 'max', t.max_containment_p95, m.containment.stats.p95, !anyCompromised),
@@ -36,7 +51,13 @@ export function thresholdChecks(m: Measured, t: Thresholds): ThresholdCheck[] {
     ...bound('max_attack_traffic', 'max', t.max_attack_traffic, m.attackTraffic.afterIsolation, true),
     ...bound('max_recovery_p95', 'max', t.max_recovery_p95, recoveryP95, !anyCompromised),
     ...bound('max_left_broken', 'max', t.max_left_broken, m.recovery.leftBroken.length, true),
-    ...bound('max_unhandled_faults', 'max', t.max_unhandled_faults, m.resilience.filter((f) => f.handled === false).length, true),
+    ...bound(
+      'max_unhandled_faults',
+      'max',
+      t.max_unhandled_faults,
+      m.resilience.filter((f) => f.handled === false).length,
+      true,
+    ),
     ...(t.hypothesis ? [{ name: 'hypothesis', limit: true, actual: afterOk, ok: afterOk }] : []),
   ];
 }
@@ -61,7 +82,13 @@ export function judge(m: Measured, t: Thresholds, stop: { aborted?: string; stop
   const reasons = [
     ...(aborted ? [`aborted: ${aborted}`] : []),
     ...(stoppedByDrill ? [`the drill stopped the run: ${stoppedByDrill}`] : []),
-    ...requiredFailures(m.hypothesis.before).map((p) => `the steady state did not hold before the run: ${p.probe} failed on ${p.hosts.filter((h) => !h.ok).map((h) => h.host).join(', ')}`),
+    ...requiredFailures(m.hypothesis.before).map(
+      (p) =>
+        `the steady state did not hold before the run: ${p.probe} failed on ${p.hosts
+          .filter((h) => !h.ok)
+          .map((h) => h.host)
+          .join(', ')}`,
+    ),
     ...checks.filter((c) => !c.ok).map(describe),
   ];
   return { result: aborted ? 'aborted' : reasons.length ? 'fail' : 'pass', checks, reasons };

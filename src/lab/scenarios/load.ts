@@ -16,10 +16,28 @@ export function scenarioNames(dir = SCENARIO_DIR): string[] {
 
 export function loadScenarioFile(file: string): ScenarioSpec {
   const doc = parseDocument(readFileSync(file, 'utf8'));
-  if (doc.errors.length) throw new InputError(`${file}: not valid YAML`, doc.errors.map((e) => ({ code: 'yaml', path: '', message: e.message, severity: 'error', file, line: e.linePos?.[0].line, col: e.linePos?.[0].col })));
+  if (doc.errors.length)
+    throw new InputError(
+      `${file}: not valid YAML`,
+      doc.errors.map((e) => ({
+        code: 'yaml',
+        path: '',
+        message: e.message,
+        severity: 'error',
+        file,
+        line: e.linePos?.[0].line,
+        col: e.linePos?.[0].col,
+      })),
+    );
   const parsed = scenarioSpec.safeParse(doc.toJS());
   if (!parsed.success) {
-    const issues: ValidationIssue[] = parsed.error.issues.map((i) => ({ code: i.code, path: i.path.join('.'), message: i.message, severity: 'error', file }));
+    const issues: ValidationIssue[] = parsed.error.issues.map((i) => ({
+      code: i.code,
+      path: i.path.join('.'),
+      message: i.message,
+      severity: 'error',
+      file,
+    }));
     throw new InputError(`${file}: not a valid scenario`, issues);
   }
   const ids = parsed.data.truth.map((t) => t.id);
@@ -32,6 +50,7 @@ export function loadScenarioFile(file: string): ScenarioSpec {
 export function loadScenario(nameOrPath: string): ScenarioSpec {
   if (nameOrPath.includes('/') || nameOrPath.endsWith('.yaml')) return loadScenarioFile(nameOrPath);
   const file = join(SCENARIO_DIR, `${nameOrPath}.yaml`);
-  if (!existsSync(file)) throw new InputError(`unknown scenario ${nameOrPath}: known scenarios are ${scenarioNames().join(', ')}`);
+  if (!existsSync(file))
+    throw new InputError(`unknown scenario ${nameOrPath}: known scenarios are ${scenarioNames().join(', ')}`);
   return loadScenarioFile(file);
 }

@@ -59,21 +59,45 @@ function scenarioEnv(state: LabState, host: LabHostState, lifetimeSec: number): 
     LAB_ADDRESS: host.address,
     LAB_CONTROLLER: state.network.controller,
     LAB_ATTACKER: state.network.attacker,
-    LAB_PEERS: state.hosts.filter((h) => h !== host).map((h) => h.address).join(' '),
+    LAB_PEERS: state.hosts
+      .filter((h) => h !== host)
+      .map((h) => h.address)
+      .join(' '),
     LAB_ATTACKER_PUBKEY: readFileSync(`${state.files.attackerKey}.pub`, 'utf8').trim(),
     LAB_LIFETIME_SEC: String(lifetimeSec),
   };
 }
 
-export async function plantOne(state: LabState, host: LabHostState, spec: ScenarioSpec, lifetimeSec = DEFAULT_LIFETIME_SEC): Promise<void> {
+export async function plantOne(
+  state: LabState,
+  host: LabHostState,
+  spec: ScenarioSpec,
+  lifetimeSec = DEFAULT_LIFETIME_SEC,
+): Promise<void> {
   const env = scenarioEnv(state, host, lifetimeSec);
   const planted = await inHost(host.initPid, `set -euo pipefail\n${spec.plant}`, env, 120_000);
-  if (planted.code !== 0) throw new InputError(`scenario ${spec.name} on ${host.name}: the plant script failed (exit ${planted.code}): ${planted.stderr.trim().slice(-500)}`);
-  const facts = { address: host.address, attacker: state.network.attacker, controller: state.network.controller, ...parseFacts(planted.stdout) };
+  if (planted.code !== 0)
+    throw new InputError(
+      `scenario ${spec.name} on ${host.name}: the plant script failed (exit ${planted.code}): ${planted.stderr.trim().slice(-500)}`,
+    );
+  const facts = {
+    address: host.address,
+    attacker: state.network.attacker,
+    controller: state.network.controller,
+    ...parseFacts(planted.stdout),
+  };
   if (spec.attack) {
     if (!state.attacker) throw new Error('the lab has no attacker namespace');
-    const attacked = await inAttacker(state.attacker.initPid, `set -euo pipefail\n${spec.attack}`, { ...env, ...factEnv(facts), LAB_ATTACKER_KEY: state.files.attackerKey }, 120_000);
-    if (attacked.code !== 0) throw new InputError(`scenario ${spec.name} on ${host.name}: the attack script failed (exit ${attacked.code}): ${attacked.stderr.trim().slice(-500)}`);
+    const attacked = await inAttacker(
+      state.attacker.initPid,
+      `set -euo pipefail\n${spec.attack}`,
+      { ...env, ...factEnv(facts), LAB_ATTACKER_KEY: state.files.attackerKey },
+      120_000,
+    );
+    if (attacked.code !== 0)
+      throw new InputError(
+        `scenario ${spec.name} on ${host.name}: the attack script failed (exit ${attacked.code}): ${attacked.stderr.trim().slice(-500)}`,
+      );
     Object.assign(facts, parseFacts(attacked.stdout));
   }
   const indicators: Indicator[] = spec.truth.map((t) => ({
@@ -91,16 +115,23 @@ export async function plantOne(state: LabState, host: LabHostState, spec: Scenar
  * Plant every request on hosts that have none yet, in host order, or in `hostOrder` (host names, e.g.
  * a drill's seeded shuffle; hosts it does not name come after, in host order).
  */
-export async function plantScenarios(state: LabState, requests: ScenarioRequest[], lifetimeSec = DEFAULT_LIFETIME_SEC, hostOrder?: readonly string[]): Promise<void> {
+export async function plantScenarios(
+  state: LabState,
+  requests: ScenarioRequest[],
+  lifetimeSec = DEFAULT_LIFETIME_SEC,
+  hostOrder?: readonly string[],
+): Promise<void> {
   const specs = new Map(requests.map((r) => [r.name, loadScenario(r.name)]));
   checkScenarioPrograms([...specs.values()]);
   const free = state.hosts.filter((h) => h.scenarios.length === 0);
   if (hostOrder) {
-    const rank = (h: LabHostState): number => (hostOrder.includes(h.name) ? hostOrder.indexOf(h.name) : hostOrder.length);
+    const rank = (h: LabHostState): number =>
+      hostOrder.includes(h.name) ? hostOrder.indexOf(h.name) : hostOrder.length;
     free.sort((a, b) => rank(a) - rank(b));
   }
   const needed = requests.reduce((n, r) => n + r.count, 0);
-  if (needed > free.length) throw new InputError(`the scenarios need ${needed} hosts without a scenario; the lab has ${free.length}`);
+  if (needed > free.length)
+    throw new InputError(`the scenarios need ${needed} hosts without a scenario; the lab has ${free.length}`);
   const jobs: [LabHostState, ScenarioSpec][] = [];
   for (const r of requests) {
     for (let k = 0; k < r.count; k++) jobs.push([free.shift() as LabHostState, specs.get(r.name) as ScenarioSpec]);

@@ -34,7 +34,12 @@ export const scenarioSpec = z.strictObject({
    * Programs the plant, attack and check scripts run beyond what every lab host has (src/lab/programs.ts),
    * each with its Debian package: `crontab: cron`. The lab's preflight checks them before anything boots.
    */
-  requires: z.record(z.string().regex(/^[A-Za-z0-9._+-]+$/, 'a program name'), z.string().regex(/^[a-z0-9][a-z0-9.+-]+$/, 'a Debian package name')).default({}),
+  requires: z
+    .record(
+      z.string().regex(/^[A-Za-z0-9._+-]+$/, 'a program name'),
+      z.string().regex(/^[a-z0-9][a-z0-9.+-]+$/, 'a Debian package name'),
+    )
+    .default({}),
   /** bash run in the attacker namespace after `plant`, same environment plus FACT_*, LAB_ATTACKER_KEY. */
   attack: z.string().optional(),
   truth: z.array(indicatorSpec),
