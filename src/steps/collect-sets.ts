@@ -8,6 +8,8 @@ import { quote, wrapEvidence, type Action } from '../core/index.js';
 import {
   ACCOUNTS_COMMAND,
   AUTHORIZED_KEYS_COMMAND,
+  CONNTRACK_COMMAND,
+  CONNTRACK_TABLE_COMMAND,
   CRON_COMMAND,
   DISK_COMMAND,
   LAST_COMMAND,
@@ -35,9 +37,6 @@ function perUser(names: string[]): string {
   return `awk -F: '$6 ~ /^\\// {print $6}' /etc/passwd | sort -u | while IFS= read -r h; do for n in ${names.join(' ')}; do f="$h/$n"; [ -f "$f" ] || continue; printf '==> %s <==\\n' "$f"; cat -- "$f"; echo; done; done`;
 }
 
-/** nf_conntrack use, and the kernel's "table full" lines from the host's own logs (dmesg may be a shared ring). */
-const CONNTRACK = `cat /proc/sys/net/netfilter/nf_conntrack_count /proc/sys/net/netfilter/nf_conntrack_max 2>/dev/null; echo "dropped_lines $(cat /var/log/kern.log /var/log/messages 2>/dev/null | grep -c 'table full, dropping packet')"`;
-
 export const ARTIFACT_SETS = {
   processes: [
     { label: 'processes/ps', command: PS_COMMAND },
@@ -52,7 +51,8 @@ export const ARTIFACT_SETS = {
     { label: 'network/neighbours', command: 'ip neigh show' },
     { label: 'network/iptables', command: 'iptables-save; ip6tables-save' },
     { label: 'network/nft', command: 'nft list ruleset' },
-    { label: 'network/conntrack', command: CONNTRACK },
+    { label: 'network/conntrack', command: CONNTRACK_COMMAND },
+    { label: 'network/conntrack-table', command: CONNTRACK_TABLE_COMMAND },
   ],
   users: [
     { label: 'users/w', command: W_COMMAND },

@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { quote, type Action } from '../core/index.js';
+import { CONNTRACK_TABLE_COMMAND, SS_TCP_UDP_COMMAND } from '../facts/index.js';
 import { itemAction } from './collect-sets.js';
 import { armLine, deadmanFunctions, disarmScript, writeRestoreScript } from './deadman.js';
 import { defineStepType } from './define.js';
@@ -54,6 +55,12 @@ const schema = z
       .default('')
       .describe('An address the host must no longer reach (checked from the host); empty: skip'),
     verify_port: portSchema.default(22).describe('TCP port for the verify_target check'),
+    snapshot: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Before any rule changes, store the sockets with their processes and the conntrack flow table as evidence (what isolating destroys)',
+      ),
     id: stateIdSchema,
   })
   .superRefine((v, ctx) => {
@@ -268,7 +275,16 @@ export const isolate = defineStepType({
   changes: true,
   plan(p): Action[] {
     const dir = stateDir('isolate', p.id);
+    // Order of volatility (RFC 3227): the live connections and the flow table are what isolating and the
+    // conntrack flush destroy, so they are in the evidence store before anything on the host changes.
+    const snapshot = p.snapshot
+      ? [
+          itemAction({ label: `isolate/${p.id}/sockets`, command: SS_TCP_UDP_COMMAND }),
+          itemAction({ label: `isolate/${p.id}/conntrack-table`, command: CONNTRACK_TABLE_COMMAND }),
+        ]
+      : [];
     return [
+      ...snapshot,
       { kind: 'exec', command: prepareScript(p, dir) },
       ...SAVED.map((s) => itemAction({ label: `isolate/${p.id}/${s.label}`, file: `${dir}/${s.file}` })),
       { kind: 'exec', command: applyScript(p, dir) },

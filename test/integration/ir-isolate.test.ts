@@ -70,7 +70,10 @@ describe('isolate / unisolate on the drill lab', function () {
     const labels = r.journal
       .filter((e) => e.type === 'evidence.stored')
       .map((e) => (e.artifact as { label: string }).label);
+    // Volatile first: the live sockets and the flow table are stored before the rules in place are even saved.
     assert.deepEqual(labels, [
+      'isolate/default/sockets',
+      'isolate/default/conntrack-table',
       'isolate/default/iptables-save',
       'isolate/default/ip6tables-save',
       'isolate/default/nft-ruleset',

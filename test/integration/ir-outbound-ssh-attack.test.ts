@@ -120,6 +120,28 @@ describe('outbound-ssh-attack runbook on the drill lab', function () {
       'no new attack connections reach n003 after isolation',
     );
     assert.ok(sshOk(state, 'root', state.files.clientKey, n1!.address), 'management still works');
+    // Volatile first: the attack connections that isolating cuts were stored before any rule changed.
+    const snapshot = a.journal
+      .filter((e) => e.type === 'evidence.stored' && e.host === 'n001')
+      .map((e) => e.artifact as StoredArtifact)
+      .find((x) => /^isolate\/[^/]+\/sockets$/.test(x.label));
+    assert.ok(snapshot, 'the isolate step stored the sockets');
+    const sockets = readFileSync(
+      path.join(
+        work,
+        readdirRuns(work, a.journal),
+        'evidence',
+        'objects',
+        snapshot.sha256.slice(0, 2),
+        snapshot.sha256,
+      ),
+      'utf8',
+    );
+    assert.match(
+      sockets,
+      new RegExp(`:22\\s+users:\\(\\("kworkerds",pid=${planted.facts.dropper_pid},`),
+      "the dropper's live :22 connections are in the snapshot",
+    );
     assert.equal(
       (
         await onHost(

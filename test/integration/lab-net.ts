@@ -38,8 +38,11 @@ export async function runStep(
   );
   const runDir = onlyRunDir(runsDir);
   const journal = readJournal(runDir);
-  const file = journal.map((e) => (e.outcome as { stdoutFile?: string } | undefined)?.stdoutFile).find(Boolean);
-  return { ...r, journal, out: file ? readFileSync(path.join(runDir, file), 'utf8') : '' };
+  // Every output of the step, in order (the isolate step's first outputs are its evidence snapshots).
+  const files = journal
+    .map((e) => (e.outcome as { stdoutFile?: string } | undefined)?.stdoutFile)
+    .filter((f): f is string => Boolean(f));
+  return { ...r, journal, out: files.map((f) => readFileSync(path.join(runDir, f), 'utf8')).join('') };
 }
 
 /** The rules of a host as iptables-save, ip6tables-save and nft show them, without counters and comments. */
