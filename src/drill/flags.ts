@@ -7,8 +7,8 @@
  * the command of `hang-command`; WHEN is `before` (default), `phase:NAME` or `after:SECONDS`.
  */
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { InputError } from '../core/index.js';
+import { parseYamlSafe } from '../core/yaml-safe.js';
 import { parseScenarioList } from '../lab/index.js';
 import type { LoadedDrill } from './load.js';
 import { validateDrill } from './load.js';
@@ -75,7 +75,7 @@ export function parseThresholdFlag(text: string): [string, unknown] {
   const raw = text.slice(i + 1);
   let value: unknown = raw;
   try {
-    value = parseYaml(raw);
+    value = parseYamlSafe(raw, 'a drill flag');
   } catch {
     /* keep the text: the schema says what is wrong with it */
   }

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { InputError } from '../core/index.js';
 import { hostName } from '../lab/addressing.js';
 import { scenarioNames } from '../lab/index.js';
-import { parseYamlWithPositions, placeIssues, type PositionedYaml } from '../runbook/index.js';
+import { documentValue, parseYamlWithPositions, placeIssues, type PositionedYaml } from '../runbook/index.js';
 import { flatten, schemaVocabulary, type RawIssue } from '../runbook/issues.js';
 import { drillSchema, type DrillSpec } from './schema.js';
 
@@ -111,7 +111,7 @@ export function validateDrill(data: unknown, source: string, yaml?: PositionedYa
 /** Parse and validate drill YAML text. */
 export function parseDrillYaml(text: string, file: string): DrillSpec {
   const yaml = parseYamlWithPositions(text, file);
-  return validateDrill(yaml.doc.toJS(), file, yaml, file);
+  return validateDrill(documentValue(yaml, file), file, yaml, file);
 }
 
 /** Load a drill file; its runbook path is resolved against the file's directory. */

@@ -9,6 +9,7 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 import type { Host } from '../core/host.js';
 import { InputError, type ValidationIssue } from '../core/errors.js';
+import { checkInputSize } from '../core/limits.js';
 import { parseIni } from './ini.js';
 import { InventoryBuilder, type Group, type Inventory, type Vars } from './model.js';
 import { parseAddress } from './ranges.js';
@@ -37,10 +38,12 @@ export async function loadInventory(paths: string[]): Promise<Inventory> {
   ctx.b.reconcile();
 
   const varDirs = [...new Set(await Promise.all(paths.filter((p) => !isHostList(p)).map(varsBase)))];
-  for (const g of ctx.b.groups.values()) g.fileVars = await varsFor(varDirs, 'group_vars', g.name, ctx.issues);
+  const dirsSeen: DirCache = new Map();
+  for (const g of ctx.b.groups.values())
+    g.fileVars = await varsFor(varDirs, 'group_vars', g.name, ctx.issues, dirsSeen);
   const hostFileVars = new Map<string, Vars>();
   for (const h of ctx.b.hosts.values())
-    hostFileVars.set(h.name, await varsFor(varDirs, 'host_vars', h.name, ctx.issues));
+    hostFileVars.set(h.name, await varsFor(varDirs, 'host_vars', h.name, ctx.issues, dirsSeen));
   failOnErrors(ctx.issues);
 
   for (const name of ctx.b.hosts.keys()) {
@@ -97,10 +100,40 @@ async function varsBase(source: string): Promise<string> {
   }
 }
 
-async function varsFor(dirs: string[], sub: string, name: string, issues: ValidationIssue[]): Promise<Vars> {
+async function varsFor(
+  dirs: string[],
+  sub: string,
+  name: string,
+  issues: ValidationIssue[],
+  seen: DirCache,
+): Promise<Vars> {
   let out: Vars = {};
-  for (const d of dirs) out = { ...out, ...(await loadVarsFiles(await findVarsFiles(join(d, sub), name), issues)) };
+  for (const d of await existingDirs(dirs, sub, seen))
+    out = { ...out, ...(await loadVarsFiles(await findVarsFiles(d, name), issues)) };
   return out;
+}
+
+/** Whether a path is a directory, asked once per load. */
+type DirCache = Map<string, Promise<boolean>>;
+
+/** `<d>/<sub>` for each d where it is a directory: one stat per load, not one per host (100,000 hosts). */
+async function existingDirs(dirs: string[], sub: string, dirsSeen: DirCache): Promise<string[]> {
+  const full = dirs.map((d) => join(d, sub));
+  const present = await Promise.all(
+    full.map((f) => {
+      let seen = dirsSeen.get(f);
+      if (!seen)
+        dirsSeen.set(
+          f,
+          (seen = stat(f).then(
+            (s) => s.isDirectory(),
+            () => false,
+          )),
+        );
+      return seen;
+    }),
+  );
+  return full.filter((_, i) => present[i]);
 }
 
 async function loadSource(ctx: LoadCtx, source: string, depth: number): Promise<void> {
@@ -139,6 +172,17 @@ function loadHostList(ctx: LoadCtx, source: string): void {
 
 /** Picks the parser like Ansible's plugin chain: YAML for .yml/.yaml/.json or no extension (if it is a mapping), else INI. */
 async function loadFile(ctx: LoadCtx, file: string, text: string): Promise<void> {
+  try {
+    checkInputSize(text, file);
+    parseFile(ctx, file, text);
+  } catch (err) {
+    // The host limit and the input limits are the user's input, not a bug: name the file.
+    if (err instanceof InputError && !err.message.startsWith(file)) throw new InputError(`${file}: ${err.message}`);
+    throw err;
+  }
+}
+
+function parseFile(ctx: LoadCtx, file: string, text: string): void {
   const ext = extname(file);
   if (ext === '' || YAML_EXTS.includes(ext)) {
     const yamlIssues: ValidationIssue[] = [];

@@ -7,6 +7,8 @@
  * all fall out of exactly that bookkeeping.
  */
 import type { Host } from '../core/host.js';
+import { InputError } from '../core/errors.js';
+import { LIMITS } from '../core/limits.js';
 
 /** Variables as parsed: a plain mapping. */
 export type Vars = Record<string, unknown>;
@@ -81,6 +83,11 @@ export class InventoryBuilder {
   addHost(name: string, group?: string, port?: number): HostRecord {
     let h = this.hosts.get(name);
     if (!h) {
+      if (this.hosts.size >= LIMITS.hosts) {
+        throw new InputError(
+          `more than ${LIMITS.hosts} hosts: a range or a list too large? (FIREBREAK_MAX_HOSTS raises the limit)`,
+        );
+      }
       h = { name, vars: {}, fileVars: {}, groups: [] };
       if (port !== undefined) h.vars['ansible_port'] = port;
       this.hosts.set(name, h);
@@ -153,15 +160,20 @@ export class InventoryBuilder {
       if (g.name !== 'all' && this.ancestors(g.name).size === 0) this.addChild('all', g.name);
     }
     const ungrouped = this.mustGroup('ungrouped');
+    const leaving = new Set<string>();
     for (const h of this.hosts.values()) {
       if (h.groups.includes('ungrouped')) {
         if (h.groups.some((g) => g !== 'all' && g !== 'ungrouped')) {
-          ungrouped.hosts = ungrouped.hosts.filter((n) => n !== h.name);
+          leaving.add(h.name);
           h.groups = h.groups.filter((g) => g !== 'ungrouped');
         }
       } else if (h.groups.length === 0 || (h.groups.length === 1 && h.groups[0] === 'all')) {
         this.addHostToGroup(ungrouped, h);
       }
+    }
+    if (leaving.size) {
+      ungrouped.hosts = ungrouped.hosts.filter((n) => !leaving.has(n));
+      for (const n of leaving) this.members.get('ungrouped')?.delete(n);
     }
   }
 
@@ -171,8 +183,14 @@ export class InventoryBuilder {
     return g;
   }
 
+  /** Direct members of each group as a set: `g.hosts.includes` per added host made big ranges quadratic. */
+  private readonly members = new Map<string, Set<string>>();
+
   private addHostToGroup(g: Group, h: HostRecord): void {
-    if (g.hosts.includes(h.name)) return;
+    let members = this.members.get(g.name);
+    if (!members) this.members.set(g.name, (members = new Set(g.hosts)));
+    if (members.has(h.name)) return;
+    members.add(h.name);
     g.hosts.push(h.name);
     for (const a of this.ancestors(g.name)) if (!h.groups.includes(a)) h.groups.push(a);
     if (!h.groups.includes(g.name)) h.groups.push(g.name);

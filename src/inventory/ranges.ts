@@ -3,6 +3,7 @@
  * `[v6]:port`) and `expand_hostname_range` (`www[01:50].x`, `db-[a:f]`, `n[0:10:2]`, several
  * ranges in one name). Ported from ansible/parsing/utils/addresses.py and plugins/inventory.
  */
+import { LIMITS } from '../core/limits.js';
 
 const NUMERIC_RANGE = String.raw`\[(?:[0-9]+:[0-9]+)(?::[0-9]+)?\]`;
 const HEX_RANGE = String.raw`\[(?:[0-9a-f]+:[0-9a-f]+)(?::[0-9]+)?\]`;
@@ -62,11 +63,10 @@ export function expandHostPattern(pattern: string): { hosts: string[]; port?: nu
 }
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
-/** Guard against typos like `h[0:99999999]`; Ansible has no limit but would never finish either. */
-const MAX_HOSTS = 100_000;
 
 /** Expands the first `[a:b[:step]]` range, then recurses for the rest. Throws Error with Ansible's message. */
-export function expandHostnameRange(line: string, budget = { left: MAX_HOSTS }): string[] {
+/** The budget guards against typos like `h[0:99999999]`: Ansible has no limit, but would never finish either. */
+export function expandHostnameRange(line: string, budget = { left: LIMITS.hosts }): string[] {
   const open = line.indexOf('[');
   const close = line.indexOf(']', open + 1);
   const parts = line.replace('[', '|').replace(']', '|').split('|');
@@ -98,7 +98,10 @@ export function expandHostnameRange(line: string, budget = { left: MAX_HOSTS }):
     }
     const b = Number.parseInt(beg, 10);
     const e = Number.parseInt(end, 10);
-    if (step > 0 && (e - b) / step > budget.left) throw new Error(`host range [${nrange}] is too large`);
+    if (step > 0 && (e - b) / step > budget.left)
+      throw new Error(
+        `host range [${nrange}] is too large (more than ${LIMITS.hosts} hosts; FIREBREAK_MAX_HOSTS raises the limit)`,
+      );
     seq = [];
     if (step > 0) for (let i = b; i <= e; i += step) seq.push(i);
   }

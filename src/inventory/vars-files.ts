@@ -23,12 +23,10 @@ async function kind(path: string): Promise<'file' | 'dir' | undefined> {
   }
 }
 
-/** Files that hold variables for `name` under `dir` (e.g. `inventories/group_vars`), in merge order. */
+/** Files that hold variables for `name` under the directory `dir` (e.g. `inventories/group_vars`), in merge order. */
 export async function findVarsFiles(dir: string, name: string): Promise<string[]> {
   // Ansible skips entity names that are absolute paths.
   if (name.startsWith('/')) return [];
-  // Usually there is no such directory at all: one stat then, not one per extension (per host).
-  if ((await kind(dir)) !== 'dir') return [];
   for (const ext of EXTENSIONS) {
     const full = join(dir, name) + ext;
     const k = await kind(full);

@@ -3,6 +3,8 @@
  * allowed, last wins), keeping node positions so problems can point at file:line:col.
  */
 import { LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { InputError } from '../core/errors.js';
+import { checkInputSize, checkYamlDepth, LIMITS, yamlGuard } from '../core/limits.js';
 import type { ValidationIssue } from '../core/errors.js';
 
 /** A parsed YAML file plus what is needed to turn node offsets into line:col. */
@@ -15,7 +17,26 @@ export interface YamlFile {
 /** Parses `text`; syntax errors go to `issues` and the result is undefined. */
 export function readYaml(text: string, file: string, issues: ValidationIssue[]): YamlFile | undefined {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { version: '1.1', uniqueKeys: false, lineCounter: lines, merge: true });
+  try {
+    checkInputSize(text, file);
+    checkYamlDepth(text, file);
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    const line = /^[^\n]*?:(\d+): /.exec(err.message)?.[1];
+    const message = err.message.replace(/^[^\n]*?(:\d+)?: /, '');
+    issues.push({
+      code: 'input_limit',
+      path: '',
+      message,
+      severity: 'error',
+      file,
+      ...(line ? { line: Number(line), col: 1 } : {}),
+    });
+    return undefined;
+  }
+  const doc = yamlGuard(file, () =>
+    parseDocument(text, { version: '1.1', uniqueKeys: false, lineCounter: lines, merge: true }),
+  );
   if (doc.errors.length > 0) {
     for (const e of doc.errors) {
       const pos = e.linePos?.[0];
@@ -36,7 +57,9 @@ export function readYaml(text: string, file: string, issues: ValidationIssue[]):
 /** Plain JS value of a node; dates become ISO strings, roughly as Ansible's JSON encoder writes them. */
 export function toPlain(y: YamlFile, node: unknown): unknown {
   if (node === null || node === undefined) return null;
-  const v = (node as Node).toJS ? (node as Node).toJS(y.doc, { maxAliasCount: 1000 }) : node;
+  const v = (node as Node).toJS
+    ? yamlGuard(y.file, () => (node as Node).toJS(y.doc, { maxAliasCount: LIMITS.yamlAliases }))
+    : node;
   return datesToStrings(v);
 }
 

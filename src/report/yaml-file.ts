@@ -3,9 +3,9 @@
  * every problem reported as an InputError issue naming the file and the path inside it.
  */
 import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { InputError, type ValidationIssue } from '../core/index.js';
+import { parseYamlDocumentSafe, yamlValue } from '../core/yaml-safe.js';
 
 /** Parse `file` (YAML, which includes JSON) and validate it; throws InputError listing every issue. */
 export function readValidated<T extends z.ZodType>(file: string, schema: T, what: string): z.output<T> {
@@ -15,7 +15,7 @@ export function readValidated<T extends z.ZodType>(file: string, schema: T, what
   } catch (err) {
     throw new InputError(`cannot read ${what} ${file}: ${(err as Error).message}`);
   }
-  const doc = parseDocument(text);
+  const doc = parseYamlDocumentSafe(text, file);
   if (doc.errors.length) {
     const issues: ValidationIssue[] = doc.errors.map((e) => ({
       code: 'yaml',
@@ -28,7 +28,7 @@ export function readValidated<T extends z.ZodType>(file: string, schema: T, what
     }));
     throw new InputError(`${file}: ${what} is not valid YAML`, issues);
   }
-  const parsed = schema.safeParse(doc.toJS() ?? {});
+  const parsed = schema.safeParse(yamlValue(doc, file) ?? {});
   if (!parsed.success) {
     const issues: ValidationIssue[] = parsed.error.issues.map((i) => ({
       code: i.code,

@@ -68,6 +68,9 @@ function stepIssues(
 }
 
 /** Flatten zod issues (relative to `prefix`) into RawIssues. `root` is the validated input. */
+/** Problems listed one by one; past this many, the rest are counted in one line (a file of 16,000 bad keys). */
+export const MAX_LISTED_ISSUES = 100;
+
 export function flatten(
   issues: readonly Issue[],
   prefix: PathKey[],
@@ -107,14 +110,11 @@ export function flatten(
         break;
       }
       case 'unrecognized_keys':
-        for (const k of issue.keys) {
-          out.push({
-            code: 'unknown_key',
-            path: [...path, k],
-            atKey: true,
-            message: `unknown key "${k}"${didYouMean(k, vocabulary)}`,
-          });
-        }
+        issue.keys.forEach((k, i) => {
+          // Suggestions cost a comparison with every known word: only for keys that will be listed.
+          const hint = i < MAX_LISTED_ISSUES ? didYouMean(k, vocabulary) : '';
+          out.push({ code: 'unknown_key', path: [...path, k], atKey: true, message: `unknown key "${k}"${hint}` });
+        });
         break;
       case 'invalid_type':
         if (value === undefined) {

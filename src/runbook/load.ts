@@ -10,7 +10,13 @@ import { getStepType } from '../steps/index.js';
 import { runbookJsonSchema, runbookSchema, type Runbook } from './schema.js';
 import { flatten, schemaVocabulary, type RawIssue } from './issues.js';
 import type { PathKey } from './positions.js';
-import { parseYamlWithPositions, placeIssues, type PositionedYaml } from './yaml-issues.js';
+import {
+  countProblems,
+  documentValue,
+  parseYamlWithPositions,
+  placeIssues,
+  type PositionedYaml,
+} from './yaml-issues.js';
 import { checkTemplate, conditionSource } from './templates.js';
 import { deferTemplates } from './deferred.js';
 
@@ -81,12 +87,8 @@ export function validateRunbook(
 /** Parse and validate YAML runbook text. Throws InputError listing every problem. */
 export function parseRunbookYaml(text: string, file: string): Runbook {
   const yaml = parseYamlWithPositions(text, file);
-  const { runbook, issues } = validateRunbook(yaml.doc.toJS(), file, yaml);
-  if (!runbook)
-    throw new InputError(
-      `${file}: invalid runbook (${issues.length} problem${issues.length === 1 ? '' : 's'})`,
-      issues,
-    );
+  const { runbook, issues } = validateRunbook(documentValue(yaml, file), file, yaml);
+  if (!runbook) throw new InputError(`${file}: invalid runbook (${countProblems(issues)})`, issues);
   return runbook;
 }
 

@@ -6,8 +6,8 @@
  * Unknown params, wrong types and missing required params are InputErrors listing every problem.
  */
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { InputError, type ValidationIssue } from '../core/index.js';
+import { parseYamlSafe } from '../core/yaml-safe.js';
 import { hasParamType, type ParamSpec } from './schema.js';
 import { didYouMean } from './suggest.js';
 
@@ -23,7 +23,7 @@ export interface ParamOverride {
 function readMapping(file: string, source: string, read: (f: string) => string): ParamOverride[] {
   let data: unknown;
   try {
-    data = parseYaml(read(file));
+    data = parseYamlSafe(read(file), file);
   } catch (e) {
     throw new InputError(`${source}: cannot read ${file}: ${(e as Error).message.split('\n')[0]}`);
   }
@@ -49,7 +49,7 @@ export function parseExtraVars(args: readonly string[], read: (f: string) => str
     const raw = arg.slice(eq + 1);
     let value: unknown;
     try {
-      value = raw === '' ? '' : parseYaml(raw);
+      value = raw === '' ? '' : parseYamlSafe(raw, `-e ${key}`);
     } catch {
       value = raw;
     }

@@ -3,9 +3,10 @@
  * firebreak validates (runbooks, drills), so each reports problems the same way — every one, with
  * file:line:col and path, in file order.
  */
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { InputError, type ValidationIssue } from '../core/index.js';
-import type { RawIssue } from './issues.js';
+import { checkInputSize, checkYamlDepth, LIMITS, yamlGuard } from '../core/limits.js';
+import { MAX_LISTED_ISSUES, type RawIssue } from './issues.js';
 import { formatPath, locate } from './positions.js';
 
 export interface PositionedYaml {
@@ -13,34 +14,66 @@ export interface PositionedYaml {
   lineCounter: LineCounter;
 }
 
-/** Parse YAML text keeping positions; syntax errors and duplicate keys throw an InputError with each position. */
+/**
+ * Parse YAML text keeping positions; syntax errors and duplicate keys throw an InputError with each
+ * position. Input over the size or nesting limits (src/core/limits.ts) is refused before parsing.
+ */
 export function parseYamlWithPositions(text: string, file: string): PositionedYaml {
+  checkInputSize(text, file);
+  checkYamlDepth(text, file);
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
-  if (doc.errors.length) {
-    const issues = doc.errors.map((e): ValidationIssue => {
-      const { line, col } = lineCounter.linePos(e.pos[0]);
-      const message =
-        e.code === 'DUPLICATE_KEY'
-          ? 'duplicate key (each key may appear once in a mapping)'
-          : (e.message.split('\n')[0] ?? e.message);
-      return {
-        code: e.code === 'DUPLICATE_KEY' ? 'duplicate_key' : 'yaml_syntax',
-        path: '',
-        message,
-        severity: 'error',
-        file,
-        line,
-        col,
-      };
-    });
-    throw new InputError(`${file}: invalid YAML`, issues);
+  // uniqueKeys off: the library compares every key with every other (16,000 keys took seconds); we use a set.
+  const doc = yamlGuard(file, () => parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false }));
+  const at = (offset: number): { line: number; col: number } => lineCounter.linePos(offset);
+  const issues: ValidationIssue[] = doc.errors.map((e) => ({
+    code: 'yaml_syntax',
+    path: '',
+    message: e.message.split('\n')[0] ?? e.message,
+    severity: 'error',
+    file,
+    ...at(e.pos[0]),
+  }));
+  if (!issues.length) {
+    for (const offset of duplicateKeyOffsets(doc)) {
+      const message = 'duplicate key (each key may appear once in a mapping)';
+      issues.push({ code: 'duplicate_key', path: '', message, severity: 'error', file, ...at(offset) });
+    }
   }
+  if (issues.length) throw new InputError(`${file}: invalid YAML`, issues);
   return { doc, lineCounter };
 }
 
+/** The document's value, within the alias limit; an alias bomb or a dangling alias is an InputError. */
+export function documentValue(yaml: PositionedYaml, file: string): unknown {
+  return yamlGuard(file, () => yaml.doc.toJS({ maxAliasCount: LIMITS.yamlAliases }));
+}
+
+/** Where each key that repeats a scalar key of the same mapping starts. */
+function duplicateKeyOffsets(doc: Document): number[] {
+  const offsets: number[] = [];
+  visit(doc, {
+    Map(_, map) {
+      if (!isMap(map)) return;
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        if (seen.has(pair.key.value)) offsets.push(pair.key.range?.[0] ?? 0);
+        else seen.add(pair.key.value);
+      }
+    },
+  });
+  return offsets;
+}
+
+/** `3 problems`, or `more than 100 problems` when placeIssues cut the list. */
+export function countProblems(issues: readonly ValidationIssue[]): string {
+  if (issues.at(-1)?.code === 'more_issues') return `more than ${issues.length - 1} problems`;
+  return `${issues.length} problem${issues.length === 1 ? '' : 's'}`;
+}
+
 /** Raw issues → ValidationIssues with file, line and column where the document says, in file order. */
-export function placeIssues(raw: readonly RawIssue[], file?: string, yaml?: PositionedYaml): ValidationIssue[] {
+export function placeIssues(all: readonly RawIssue[], file?: string, yaml?: PositionedYaml): ValidationIssue[] {
+  const raw = all.slice(0, MAX_LISTED_ISSUES);
   const issues = raw.map((r): ValidationIssue => {
     const pos = yaml ? locate(yaml.doc, yaml.lineCounter, r.path, r.atKey) : undefined;
     return {
@@ -52,5 +85,16 @@ export function placeIssues(raw: readonly RawIssue[], file?: string, yaml?: Posi
       ...(pos ?? {}),
     };
   });
-  return issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
+  issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
+  if (all.length > raw.length) {
+    const more = all.length - raw.length;
+    issues.push({
+      code: 'more_issues',
+      path: '',
+      message: `… and ${more} more problem${more === 1 ? '' : 's'} (only the first ${raw.length} are listed)`,
+      severity: 'error',
+      ...(file ? { file } : {}),
+    });
+  }
+  return issues;
 }

@@ -1,8 +1,8 @@
 /** Find and validate scenario files: the shipped `scenarios/` directory, or a path. */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseDocument } from 'yaml';
 import { InputError, packagePath, type ValidationIssue } from '../../core/index.js';
+import { parseYamlDocumentSafe, yamlValue } from '../../core/yaml-safe.js';
 import { scenarioSpec, type ScenarioSpec } from './schema.js';
 
 export const SCENARIO_DIR = packagePath('scenarios');
@@ -15,7 +15,7 @@ export function scenarioNames(dir = SCENARIO_DIR): string[] {
 }
 
 export function loadScenarioFile(file: string): ScenarioSpec {
-  const doc = parseDocument(readFileSync(file, 'utf8'));
+  const doc = parseYamlDocumentSafe(readFileSync(file, 'utf8'), file);
   if (doc.errors.length)
     throw new InputError(
       `${file}: not valid YAML`,
@@ -29,7 +29,7 @@ export function loadScenarioFile(file: string): ScenarioSpec {
         col: e.linePos?.[0].col,
       })),
     );
-  const parsed = scenarioSpec.safeParse(doc.toJS());
+  const parsed = scenarioSpec.safeParse(yamlValue(doc, file));
   if (!parsed.success) {
     const issues: ValidationIssue[] = parsed.error.issues.map((i) => ({
       code: i.code,
