@@ -62,7 +62,7 @@ export function prepareIncident(runbookFile: string, opts: IncidentOptions): Inc
   };
 }
 
-/** incident.json and the notes copy, into the run directory that just started. A failure only warns. */
+/** incident.json and the notes copy, into the run directory before the run starts (sealed with it). A failure only warns. */
 export function recordIncident(runDir: string, incident: Incident, opts: IncidentOptions): void {
   try {
     if (opts.notes) copyFileSync(opts.notes, join(runDir, NOTES_FILE));

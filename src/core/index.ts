@@ -11,3 +11,4 @@ export * from './evidence-wrap.js';
 export * from './registered.js';
 export * from './durable-file.js';
 export * from './package-root.js';
+export * from './journal-chain.js';

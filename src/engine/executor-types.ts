@@ -119,10 +119,18 @@ export interface RunOptions<S> {
   /** Aborting it aborts the run, like `RunHandle.abort`. */
   signal?: AbortSignal;
   outputLimits?: Partial<OutputLimits>;
-  /** fsync the journal at boundaries (default true). */
+  /** fsync the journal at boundaries and the evidence store's writes (default true). */
   fsync?: boolean;
-  /** Evidence store options (a responder's signing key). The store is opened on the first evidence action. */
-  evidence?: { signingKeyFile?: string; signingKeyPassphrase?: string };
+  /**
+   * Evidence store options (a responder's signing key, the keyring its public half is recorded in).
+   * The store is opened on the first evidence action, or at the end of the run to seal it.
+   */
+  evidence?: { signingKeyFile?: string; signingKeyPassphrase?: string; keyringDir?: string };
+  /**
+   * Called once the run directory exists, before the first event: files the caller puts there (the
+   * incident metadata) are then sealed with the run.
+   */
+  prepareRunDir?: (runDir: string) => void;
   /** Bound on closing all connections at the end (default 10 s). */
   closeTimeoutMs?: number;
 }
@@ -149,6 +157,6 @@ export interface RunHandle {
   runDir: string;
   /** Stop scheduling, kill running commands, close connections; the run ends with exit code 4. */
   abort(reason: string): void;
-  /** Resolves when the run has ended and `summary.json` is written. Never rejects for host failures. */
+  /** Resolves when the run has ended, `summary.json` is written and the run directory is sealed. Never rejects for host failures. */
   done: Promise<RunSummary>;
 }

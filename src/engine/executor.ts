@@ -15,7 +15,15 @@
 import pLimit from 'p-limit';
 import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
-import { ExitCode, PHASES, type EventSink, type Host, type PhaseName, type RunEvent } from '../core/index.js';
+import {
+  ExitCode,
+  JOURNAL_FILE,
+  PHASES,
+  type EventSink,
+  type Host,
+  type PhaseName,
+  type RunEvent,
+} from '../core/index.js';
 import { Journal, createRedactor } from '../journal/index.js';
 import { maxFailExceeded, splitBatches } from './batches.js';
 import type { Clock, OutputLimits, RunHandle, RunOptions, RunSummary } from './executor-types.js';
@@ -55,7 +63,8 @@ export function startRun<S>(opts: RunOptions<S>): RunHandle {
   const clock = opts.clock ?? systemClock;
   const startMs = clock.now();
   const { runId, dir } = createRunDir(opts.runsDir ?? 'runs', opts.runbook.name, startMs);
-  const journal = new Journal(join(dir, 'journal.jsonl'), {
+  opts.prepareRunDir?.(dir);
+  const journal = new Journal(join(dir, JOURNAL_FILE), {
     secrets: [...(opts.secrets ?? []), opts.becomePassword],
     fsync: opts.fsync,
   });
@@ -98,7 +107,7 @@ export function startRun<S>(opts: RunOptions<S>): RunHandle {
 
   const done = (async (): Promise<RunSummary> => {
     const sessions = new Map(opts.hosts.map((h) => [h.name, new HostSession(h, opts.transportFor)]));
-    const evidence = lazyEvidence(dir, opts.evidence);
+    const evidence = lazyEvidence(dir, opts.evidence, opts.fsync);
     let summary: RunSummary | undefined;
     try {
       const phasesRun = await runPhases(opts, {
@@ -113,7 +122,6 @@ export function startRun<S>(opts: RunOptions<S>): RunHandle {
         evidence,
       });
       await closeAll([...sessions.values()], opts.closeTimeoutMs ?? 10_000);
-      await evidence.finalize();
       for (const h of opts.hosts)
         if ((phasesRun.get(h.name) ?? 0) < phasesRun.total && stopReason !== undefined) tally.markAborted(h.name);
       const recap = tally.recap();
@@ -145,6 +153,10 @@ export function startRun<S>(opts: RunOptions<S>): RunHandle {
         recap,
       };
       writeJsonAtomic(join(dir, 'summary.json'), summary, journal.redact);
+      // The seal is the run's last write: the journal's last line and summary.json are in it. A crash
+      // before it leaves an unsigned store and a journal that still verify as far as they go.
+      journal.close();
+      await evidence.seal();
       return summary;
     } finally {
       if (!summary) await closeAll([...sessions.values()], opts.closeTimeoutMs ?? 10_000);
@@ -294,22 +306,28 @@ async function confirmPhase<S>(
 
 interface LazyEvidence {
   open: () => Promise<EvidenceStore>;
-  /** Seal (sign) the manifest if anything was collected. */
-  finalize: () => Promise<void>;
+  /** Sign the manifest, which seals the whole run directory; the last write of a run. */
+  seal: () => Promise<void>;
   close: () => void;
 }
 
-/** The run's evidence store, created on the first evidence action: runs that collect nothing get no evidence dir. */
-function lazyEvidence(runDir: string, options: RunOptions<unknown>['evidence']): LazyEvidence {
+/**
+ * The run's evidence store, created on the first evidence action, or at the seal: a run that collected
+ * nothing still gets its run directory sealed, so its evidence/ holds only the custody log and the manifest.
+ */
+function lazyEvidence(runDir: string, options: RunOptions<unknown>['evidence'], fsync?: boolean): LazyEvidence {
   let store: Promise<EvidenceStore> | undefined;
+  const open = (): Promise<EvidenceStore> =>
+    (store ??= EvidenceStore.open(runDir, {
+      ...(options?.signingKeyFile ? { signingKeyFile: options.signingKeyFile } : {}),
+      ...(options?.signingKeyPassphrase ? { signingKeyPassphrase: options.signingKeyPassphrase } : {}),
+      ...(options?.keyringDir ? { keyringDir: options.keyringDir } : {}),
+      ...(fsync === false ? { fsync: false } : {}),
+    }));
   return {
-    open: () =>
-      (store ??= EvidenceStore.open(runDir, {
-        ...(options?.signingKeyFile ? { signingKeyFile: options.signingKeyFile } : {}),
-        ...(options?.signingKeyPassphrase ? { signingKeyPassphrase: options.signingKeyPassphrase } : {}),
-      })),
-    finalize: async () => {
-      if (store) await (await store).finalize();
+    open,
+    seal: async () => {
+      await (await open()).finalize();
     },
     close: () => void store?.then((s) => s.close()).catch(() => undefined),
   };

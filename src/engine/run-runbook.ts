@@ -31,6 +31,8 @@ export interface RunRunbookOptions {
   phases?: readonly PhaseName[];
   signal?: AbortSignal;
   outputLimits?: Partial<OutputLimits>;
+  /** Files to put into the run directory before the run starts (sealed with it): see RunOptions. */
+  prepareRunDir?: (runDir: string) => void;
 }
 
 /** A run over SSH. */
@@ -70,6 +72,7 @@ export async function runRunbook(o: RunRunbookOptions): Promise<RunbookHandle> {
     becomePassword: o.becomePassword,
     secrets,
     outputLimits: o.outputLimits,
+    ...(o.prepareRunDir ? { prepareRunDir: o.prepareRunDir } : {}),
     transportFor: (host) => session.transport(specs.get(host.name) ?? specFor(host, o.connection)),
     planStep: (step, ctx) =>
       planStep(step, {

@@ -37,13 +37,18 @@ export type CustodyEvent = CustodyBase &
         key: 'run' | 'file';
         keyFile?: string;
         artifacts: number;
+        /** The keyring file the public key was recorded in, or why it could not be. */
+        keyring?: string;
+        keyringError?: string;
       }
     | {
         action: 'verified';
         ok: boolean;
         errors: number;
         warnings: number;
-        key: 'given' | 'stored' | 'none';
+        key: 'given' | 'stored' | 'trusted' | 'none';
+        /** Whether the signer is trusted here (absent in lines from before signer trust). */
+        signerTrusted?: boolean;
         publicKeySha256?: string;
       }
   );

@@ -1,6 +1,7 @@
 /**
  * The evidence store: content-addressed artifacts under `<runDir>/evidence/`, a custody log, a signed
- * manifest, and verification. Layout and write order: see store.ts.
+ * manifest that also seals the rest of the run directory, a keyring of trusted signers, and
+ * verification. Layout and write order: see store.ts; what is sealed: run-files.ts.
  */
 export { EvidenceStore, type ArtifactInput, type EvidenceStoreOptions, type FinalizeResult } from './store.js';
 export {
@@ -8,6 +9,7 @@ export {
   type EvidenceProblem,
   type KeyUsed,
   type ProblemCode,
+  type Signer,
   type VerifyOptions,
   type VerifyResult,
 } from './verify.js';
@@ -15,10 +17,15 @@ export { formatProblem, formatVerifyResult } from './verify-format.js';
 export {
   describeArtifact,
   MANIFEST_FORMAT,
+  MANIFEST_FORMAT_V1,
   type Artifact,
   type ArtifactSource,
   type Collector,
   type Manifest,
+  type SealedFile,
+  type SealedJournal,
 } from './manifest.js';
+export { addToKeyring, defaultKeyringDir, KEYRING_ENV, readKeyring } from './keyring.js';
+export { DERIVED_FILES, listRunFiles } from './run-files.js';
 export { readCustody, type CustodyEvent } from './custody.js';
 export { evidencePaths, objectRelPath, type EvidencePaths } from './layout.js';

@@ -1,7 +1,9 @@
 /**
  * The manifest: every artifact of a run with where it came from, who collected it, when, and its
- * SHA-256 at the source and at rest. It is written once per `finalize()` and signed over its exact
- * bytes, so readers must verify the bytes on disk, never a re-serialization.
+ * SHA-256 at the source and at rest; since format 2 also the rest of the run directory as it was at
+ * sealing (the journal's chain head, step outputs, summary.json, incident metadata). It is written once
+ * per `finalize()` and signed over its exact bytes, so readers must verify the bytes on disk, never a
+ * re-serialization.
  */
 
 /** Where an artifact came from on the host. */
@@ -53,10 +55,27 @@ export interface SigningInfo {
   key: 'run' | 'file';
 }
 
-export const MANIFEST_FORMAT = 'firebreak-evidence/1';
+/** A file of the run directory outside the evidence store, as it was at sealing (path relative, `/`-separated). */
+export interface SealedFile {
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+/** The journal at sealing: its bytes, and the hash chain's length and head (see core/journal-chain.ts). */
+export interface SealedJournal extends SealedFile {
+  lines: number;
+  /** SHA-256 of the last line: commits to every line before it through the chain. */
+  head: string;
+}
+
+/** Seals the run directory too. */
+export const MANIFEST_FORMAT = 'firebreak-evidence/2';
+/** Older runs: the evidence store only (no `journal`, no `files`); still verified. */
+export const MANIFEST_FORMAT_V1 = 'firebreak-evidence/1';
 
 export interface Manifest {
-  format: typeof MANIFEST_FORMAT;
+  format: typeof MANIFEST_FORMAT | typeof MANIFEST_FORMAT_V1;
   /** The run directory's name. */
   runId: string;
   /** UTC ISO time of signing. */
@@ -65,6 +84,10 @@ export interface Manifest {
   artifacts: Artifact[];
   custody: CustodyDigest;
   signing: SigningInfo;
+  /** `null`: the run directory had no journal at sealing. Absent in format 1. */
+  journal?: SealedJournal | null;
+  /** Every other sealed file, sorted by path; derived files (reports) are not sealed. Absent in format 1. */
+  files?: SealedFile[];
 }
 
 /** Numeric part of an artifact id, for ordering and for continuing the sequence after a resume. */
@@ -105,14 +128,35 @@ export function parseManifest(bytes: Buffer): {
   }
   const m = doc as Partial<Manifest> & { artifacts: unknown[] };
   const errors: string[] = [];
-  if (m.format !== MANIFEST_FORMAT)
+  if (m.format !== MANIFEST_FORMAT && m.format !== MANIFEST_FORMAT_V1)
     errors.push(`manifest.json format is ${JSON.stringify(m.format)}, expected ${MANIFEST_FORMAT}`);
+  if (m.format === MANIFEST_FORMAT && (!Array.isArray(m.files) || !m.files.every(isSealedFile)))
+    errors.push('manifest.json has no valid list of sealed files');
+  if (m.format === MANIFEST_FORMAT && m.journal !== null && !isSealedJournal(m.journal))
+    errors.push('manifest.json has no valid journal seal');
   const artifacts: Artifact[] = [];
   m.artifacts.forEach((a, i) => {
     if (isArtifactShape(a)) artifacts.push(a);
     else errors.push(`manifest.json artifacts[${i}] is malformed`);
   });
   return { manifest: { ...m, artifacts }, errors };
+}
+
+export function isSealedFile(f: unknown): f is SealedFile {
+  const x = f as Record<string, unknown> | null;
+  return (
+    !!x &&
+    typeof x === 'object' &&
+    typeof x.path === 'string' &&
+    Number.isInteger(x.size) &&
+    typeof x.sha256 === 'string' &&
+    /^[0-9a-f]{64}$/.test(x.sha256)
+  );
+}
+
+export function isSealedJournal(j: unknown): j is SealedJournal {
+  const x = j as Record<string, unknown> | null;
+  return isSealedFile(j) && Number.isInteger(x?.lines) && typeof x?.head === 'string';
 }
 
 /** Enough of an Artifact to locate and check its object and to name it in a report. */

@@ -8,7 +8,9 @@
  *     tmp/                            writes in progress (a crash may leave files here; they are not evidence)
  *     custody.jsonl                   every action on evidence, one JSON line each, append-only
  *     manifest.json                   every artifact: host, step, source, size, SHA-256 at source and at rest,
- *                                     match, collected-at (UTC), collector; written at finalize()
+ *                                     match, collected-at (UTC), collector; and the rest of the run directory
+ *                                     (journal chain head, step outputs, summary, incident): see run-files.ts;
+ *                                     written at finalize(), which the engine calls as the run's very last write
  *     manifest.sig                    base64 Ed25519 signature over the exact bytes of manifest.json
  *     manifest.pub.pem                the public key that checks it (SPKI PEM)
  *
@@ -22,6 +24,7 @@ import { chmodSync, createReadStream, existsSync, lstatSync, mkdirSync } from 'n
 import { chmod, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { actorOf, CustodyLog, localCollector, readCustody, storedArtifacts } from './custody.js';
+import { defaultKeyringDir, recordSigningKey } from './keyring.js';
 import {
   DIR_MODE,
   evidencePaths,
@@ -45,6 +48,7 @@ import {
   type Collector,
   type Manifest,
 } from './manifest.js';
+import { sealRunFiles } from './run-files.js';
 import {
   generateRunKey,
   loadSigningKey,
@@ -64,6 +68,8 @@ export interface EvidenceStoreOptions {
   now?: () => Date;
   /** fsync objects, their directories and the manifest (default true; tests may turn it off). */
   fsync?: boolean;
+  /** Where the signing key's public half is recorded (default: keyring.ts `defaultKeyringDir()`). */
+  keyringDir?: string;
 }
 
 /** What the caller knows about an artifact before storing it. */
@@ -86,6 +92,8 @@ export interface FinalizeResult {
   publicKeyPath: string;
   publicKeySha256: string;
   key: 'run' | 'file';
+  /** The keyring file of the public key, or why it could not be recorded (verify will not trust it here). */
+  keyring: { file: string } | { error: string };
 }
 
 type Chunk = Buffer | Uint8Array | string;
@@ -112,6 +120,7 @@ export class EvidenceStore {
     private readonly now: () => Date,
     private readonly fsync: boolean,
     private readonly fileKey: SigningKey | undefined,
+    private readonly keyringDir: string,
     resumed: Artifact[],
   ) {
     this.list = resumed;
@@ -130,7 +139,8 @@ export class EvidenceStore {
     const now = options.now ?? (() => new Date());
     const custody = new CustodyLog(paths.custody, actorOf(collector), now, LOG_FILE_MODE);
     custody.record({ action: 'opened', runId: basename(runDir), artifacts: resumed.length });
-    return new EvidenceStore(runDir, paths, custody, collector, now, options.fsync ?? true, fileKey, resumed);
+    const keyring = options.keyringDir ?? defaultKeyringDir();
+    return new EvidenceStore(runDir, paths, custody, collector, now, options.fsync ?? true, fileKey, keyring, resumed);
   }
 
   /** The artifacts stored so far (resumed ones included), in the order they were stored. */
@@ -159,8 +169,9 @@ export class EvidenceStore {
   }
 
   /**
-   * Wait for adds in flight, write `manifest.json`, sign it, write the public key, record it all in
-   * the custody log and close the store. A key made for the run is dropped when this returns.
+   * Wait for adds in flight, seal the run directory's files (the journal must be complete by now),
+   * write `manifest.json`, sign it, write the public key, record the key in the keyring and it all in
+   * the custody log, and close the store. A key made for the run is dropped when this returns.
    */
   async finalize(): Promise<FinalizeResult> {
     this.assertOpen();
@@ -168,6 +179,7 @@ export class EvidenceStore {
     await Promise.allSettled([...this.pending]);
     this.custody.sync();
     const custodyDigest = await hashFile(this.paths.custody);
+    const run = await sealRunFiles(this.runDir);
     const key = this.fileKey ?? generateRunKey();
     const publicKeySha256 = publicKeyFingerprint(key.publicKey);
     const manifest: Manifest = {
@@ -178,6 +190,8 @@ export class EvidenceStore {
       artifacts: this.list,
       custody: { bytes: custodyDigest.size, sha256: custodyDigest.sha256 },
       signing: { algorithm: 'ed25519', publicKeySha256, key: key.key },
+      journal: run.journal,
+      files: run.files,
     };
     const bytes = serializeManifest(manifest);
     const { root, tmp } = this.paths;
@@ -185,6 +199,7 @@ export class EvidenceStore {
     writeFileAtomic(this.paths.manifest, bytes, tmp, SEALED_FILE_MODE, this.fsync);
     writeFileAtomic(this.paths.signature, signManifest(bytes, key), tmp, SEALED_FILE_MODE, this.fsync);
     if (this.fsync) fsyncPath(root);
+    const keyring = recordSigningKey(this.keyringDir, key.publicKey);
     this.custody.record({
       action: 'signed',
       manifestSha256: sha256Hex(bytes),
@@ -192,6 +207,7 @@ export class EvidenceStore {
       key: key.key,
       ...(key.file ? { keyFile: key.file } : {}),
       artifacts: this.list.length,
+      ...('error' in keyring ? { keyringError: keyring.error } : { keyring: keyring.file }),
     });
     this.custody.close();
     return {
@@ -201,6 +217,7 @@ export class EvidenceStore {
       publicKeyPath: this.paths.publicKey,
       publicKeySha256,
       key: key.key,
+      keyring,
     };
   }
 

@@ -1,13 +1,14 @@
 /**
  * `verifyEvidence`: re-hash every object, check every manifest entry against it, check the manifest
- * signature and the custody log as it was at signing, and list every problem with the artifact it
- * concerns. Nothing is trusted from the files being checked except to name things: object paths are
- * rebuilt from validated hex digests only, and the signature covers the manifest's exact bytes.
+ * signature, who signed it, the custody log as it was at signing and the rest of the run directory as
+ * sealed (verify-run.ts), and list every problem with the artifact or file it concerns. Nothing is
+ * trusted from the files being checked except to name things: object paths are rebuilt from validated
+ * hex digests only, and the signature covers the manifest's exact bytes.
  */
-import { createHash, type KeyObject } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { InputError } from '../core/index.js';
+import { join } from 'node:path';
+import { InputError, JOURNAL_FILE } from '../core/index.js';
 import { actorOf, CustodyLog, localCollector, readCustody, storedArtifacts } from './custody.js';
 import {
   DIR_MODE,
@@ -18,91 +19,52 @@ import {
   objectRelPath,
   type EvidencePaths,
 } from './layout.js';
-import { isArtifactShape, parseManifest, type Artifact, type Collector, type Manifest } from './manifest.js';
-import { checkSignature, loadPublicKey, publicKeyFingerprint, publicKeyPem } from './signing.js';
+import { defaultKeyringDir, readKeyring, readTrustedKeysFile } from './keyring.js';
+import { isArtifactShape, parseManifest, type Artifact, type Manifest } from './manifest.js';
+import { loadPublicKey } from './signing.js';
+import { checkRunDir } from './verify-run.js';
+import { checkManifestSignature, type Trust } from './verify-signature.js';
+import { ProblemList, type EvidenceProblem, type VerifyOptions, type VerifyResult } from './verify-types.js';
 
-/** What can be wrong. `error`s make the evidence invalid; `warning`s are worth knowing but prove nothing false. */
-export type ProblemCode =
-  | 'manifest-missing' // never finalized (a crashed run): entries come from the custody log, nothing is signed
-  | 'manifest-unreadable' // not JSON or not a manifest
-  | 'entry-malformed' // an entry lacks fields or has an impossible digest
-  | 'object-missing' // an entry's object is not there
-  | 'size-mismatch' // the object's size differs from the entry's
-  | 'hash-mismatch' // the object's bytes do not hash to the entry's SHA-256
-  | 'source-mismatch' // marked at collection: the host's hash and the controller's differ
-  | 'signature-missing'
-  | 'signature-invalid' // the signature does not match the manifest bytes with the key used
-  | 'public-key-missing'
-  | 'public-key-invalid' // the stored key cannot be read, was altered, or is not the key the manifest names
-  | 'custody-missing'
-  | 'custody-altered' // the custody log's lines up to signing do not hash to what the manifest recorded
-  | 'custody-unreadable' // lines that are not custody events
-  | 'object-unlisted' // an object no entry refers to (warning: e.g. a crash between storing and logging)
-  | 'stray-file' // an unexpected file in the store, or a write a crash left in tmp/ (warning)
-  | 'permissions' // a directory readable by others (warning)
-  | 'not-recorded'; // the verification could not be written to the custody log (warning)
+export type { EvidenceProblem, KeyUsed, ProblemCode, Signer, VerifyOptions, VerifyResult } from './verify-types.js';
 
-export interface EvidenceProblem {
-  code: ProblemCode;
-  severity: 'error' | 'warning';
-  message: string;
-  /** The artifact concerned, when there is one. */
-  artifact?: Pick<Artifact, 'id' | 'host' | 'step' | 'source'>;
-  /** The file concerned, relative to the run directory. */
-  file?: string;
-}
-
-/** Which public key checked the signature. A stored key proves integrity since signing, not origin. */
-export interface KeyUsed {
-  source: 'given' | 'stored';
-  file: string;
-  sha256: string;
-}
-
-export interface VerifyResult {
-  /** No error-severity problem. */
-  ok: boolean;
-  runDir: string;
-  /** Where the list of artifacts came from (`custody` when the run was never finalized). */
-  artifactsFrom: 'manifest' | 'custody' | 'none';
-  artifacts: number;
-  /** Objects found under `objects/`. */
-  objects: number;
-  signature: 'valid' | 'invalid' | 'malformed' | 'missing' | 'unchecked';
-  key: KeyUsed | null;
-  /** The key fingerprint the manifest names. */
-  manifestKeySha256: string | null;
-  problems: EvidenceProblem[];
-}
-
-export interface VerifyOptions {
-  /** Check the signature against this public key (PEM) instead of the one stored with the evidence. */
-  publicKeyFile?: string;
-  /** Append a `verified` line to the custody log (default false: verifying may be done on a read-only copy). */
-  record?: boolean;
-  /** Who verifies, for the custody line (default: this process's user and machine name). */
-  collector?: Collector;
-  now?: () => Date;
-}
-
-/** Verify the evidence of a run. Throws InputError when `runDir` has no evidence store at all. */
+/**
+ * Verify a run directory: its evidence store and, as far as the manifest seals it, everything else.
+ * A run that crashed before sealing has no manifest (or, when it collected nothing, no evidence/ at
+ * all): it is checked as far as it goes — the journal's chain up to a torn last line, the stored
+ * objects against the custody log — and reported as not finalized. Throws InputError when `runDir`
+ * is not a run directory (no evidence/ and no journal).
+ */
 export async function verifyEvidence(runDir: string, options: VerifyOptions = {}): Promise<VerifyResult> {
   const paths = evidencePaths(runDir);
-  if (!isDir(paths.root))
+  const hasStore = isDir(paths.root);
+  if (!hasStore && !existsSync(join(runDir, JOURNAL_FILE)))
     throw new InputError(`${runDir} is not a run directory with evidence (no ${paths.root} directory)`);
-  const givenKey = options.publicKeyFile ? loadPublicKey(options.publicKeyFile) : undefined;
+  const trust = loadTrust(options);
   const v = new Verification(runDir, paths);
+  if (trust.warning) v.problem('keyring', trust.warning, { severity: 'warning' });
 
   const manifestBytes = existsSync(paths.manifest) ? readFileSync(paths.manifest) : undefined;
-  const manifest = v.readManifest(manifestBytes);
-  const artifacts = manifest?.artifacts ?? v.artifactsFromCustody();
-  if (manifest?.custody) await v.checkCustody(manifest.custody);
-  await v.checkEntries(artifacts);
-  v.checkStrays(artifacts);
-  v.checkPermissions();
+  let manifest: ReturnType<Verification['readManifest']>;
+  let artifacts: Artifact[] = [];
+  if (hasStore) {
+    manifest = v.readManifest(manifestBytes);
+    artifacts = manifest?.artifacts ?? v.artifactsFromCustody();
+    if (manifest?.custody) await v.checkCustody(manifest.custody);
+    await v.checkEntries(artifacts);
+    v.checkStrays(artifacts);
+    v.checkPermissions();
+  } else {
+    v.problem(
+      'manifest-missing',
+      'the run was never finalized: it has no evidence/ directory (it ended before sealing), so nothing is signed',
+      { file: paths.root },
+    );
+  }
   const sig = manifestBytes
-    ? v.checkSignature(manifestBytes, manifest?.signing?.publicKeySha256, givenKey, options.publicKeyFile)
-    : { signature: 'unchecked' as const, key: null };
+    ? checkManifestSignature(v, paths, manifestBytes, manifest?.signing, trust)
+    : { signature: 'unchecked' as const, key: null, signer: null };
+  const run = await checkRunDir(v, runDir, manifest);
 
   const result: VerifyResult = {
     ok: !v.problems.some((p) => p.severity === 'error'),
@@ -112,10 +74,26 @@ export async function verifyEvidence(runDir: string, options: VerifyOptions = {}
     objects: v.objectCount,
     ...sig,
     manifestKeySha256: manifest?.signing?.publicKeySha256 ?? null,
+    ...run,
     problems: v.problems,
   };
-  if (options.record) recordVerification(paths, result, options);
+  if (options.record && hasStore) recordVerification(paths, result, options);
   return result;
+}
+
+/** Keys to trust: --public-key, --trusted-keys, and this controller's keyring. Bad files are bad input. */
+function loadTrust(options: VerifyOptions): Trust & { warning?: string } {
+  const keyringDir = options.keyringDir ?? defaultKeyringDir();
+  const { keys, warning } = readKeyring(keyringDir);
+  return {
+    ...(options.publicKeyFile
+      ? { given: { key: loadPublicKey(options.publicKeyFile), file: options.publicKeyFile } }
+      : {}),
+    keyring: keys,
+    keyringDir,
+    trustedKeys: options.trustedKeysFile ? readTrustedKeysFile(options.trustedKeysFile) : new Map(),
+    ...(warning ? { warning } : {}),
+  };
 }
 
 function isDir(path: string): boolean {
@@ -143,6 +121,7 @@ function recordVerification(paths: EvidencePaths, result: VerifyResult, by: Veri
         warnings: count('warning'),
         key: result.key?.source ?? 'none',
         ...(result.key ? { publicKeySha256: result.key.sha256 } : {}),
+        ...(result.signer ? { signerTrusted: result.signer.trusted } : {}),
       });
     } finally {
       log.close();
@@ -156,33 +135,15 @@ function recordVerification(paths: EvidencePaths, result: VerifyResult, by: Veri
   }
 }
 
-/** The checks, sharing the problem list and a cache of object hashes. */
-class Verification {
-  readonly problems: EvidenceProblem[] = [];
+/** The checks of the evidence store, sharing the problem list. */
+class Verification extends ProblemList {
   objectCount = 0;
 
   constructor(
-    private readonly runDir: string,
+    runDir: string,
     private readonly paths: EvidencePaths,
-  ) {}
-
-  private rel(path: string): string {
-    return relative(this.runDir, path);
-  }
-
-  private problem(
-    code: ProblemCode,
-    message: string,
-    extra: { artifact?: Artifact; file?: string; severity?: 'error' | 'warning' } = {},
-  ): void {
-    const a = extra.artifact;
-    this.problems.push({
-      code,
-      severity: extra.severity ?? 'error',
-      message,
-      ...(a ? { artifact: { id: a.id, host: a.host, step: a.step, source: a.source } } : {}),
-      ...(extra.file ? { file: this.rel(extra.file) } : {}),
-    });
+  ) {
+    super(runDir);
   }
 
   readManifest(bytes: Buffer | undefined): (Partial<Manifest> & { artifacts: Artifact[] }) | undefined {
@@ -340,70 +301,6 @@ class Verification {
           { file: d, severity: 'warning' },
         );
     }
-  }
-
-  checkSignature(
-    bytes: Buffer,
-    named: string | undefined,
-    givenKey: KeyObject | undefined,
-    givenFile: string | undefined,
-  ): Pick<VerifyResult, 'signature' | 'key'> {
-    const { signature: sigFile, publicKey: pubFile } = this.paths;
-    if (!existsSync(sigFile)) {
-      this.problem('signature-missing', 'manifest.sig is missing: the manifest is not signed', { file: sigFile });
-      return { signature: 'missing', key: null };
-    }
-    const key = givenKey ?? this.storedKey(named);
-    if (!key) return { signature: 'unchecked', key: null };
-    const used: KeyUsed = {
-      source: givenKey ? 'given' : 'stored',
-      file: givenKey ? (givenFile ?? '') : this.rel(pubFile),
-      sha256: publicKeyFingerprint(key),
-    };
-    const status = checkSignature(bytes, readFileSync(sigFile, 'latin1'), key);
-    if (status === 'malformed')
-      this.problem('signature-invalid', 'manifest.sig is not a well-formed Ed25519 signature (altered?)', {
-        file: sigFile,
-      });
-    if (status === 'invalid') {
-      const other = named && named !== used.sha256 ? `; the manifest names key sha256 ${named}, not this one` : '';
-      this.problem(
-        'signature-invalid',
-        `the signature does not match manifest.json with the ${used.source} key sha256 ${used.sha256}${other}`,
-        { file: sigFile },
-      );
-    }
-    return { signature: status, key: used };
-  }
-
-  /** The stored public key, if it is exactly what finalize() wrote and the key the manifest names. */
-  private storedKey(named: string | undefined): KeyObject | undefined {
-    const file = this.paths.publicKey;
-    if (!existsSync(file)) {
-      this.problem('public-key-missing', 'manifest.pub.pem is missing: pass --public-key to check the signature', {
-        file,
-      });
-      return undefined;
-    }
-    const text = readFileSync(file, 'latin1');
-    let key: KeyObject;
-    try {
-      key = loadPublicKey(file);
-    } catch (err) {
-      this.problem('public-key-invalid', (err as Error).message, { file });
-      return undefined;
-    }
-    if (publicKeyPem(key) !== text)
-      this.problem('public-key-invalid', 'manifest.pub.pem was altered (not the exact text that was written)', {
-        file,
-      });
-    if (named && publicKeyFingerprint(key) !== named)
-      this.problem(
-        'public-key-invalid',
-        `manifest.pub.pem (sha256 ${publicKeyFingerprint(key)}) is not the key the manifest names (${named})`,
-        { file },
-      );
-    return key;
   }
 }
 

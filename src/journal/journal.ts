@@ -11,9 +11,21 @@
  * whole fleet finishing a phase together): their fsync runs in the background and is shared
  * (one in flight, one more queued for whatever arrives meanwhile) instead of blocking the event loop
  * once per host; run and phase boundaries are still synced before `emit` returns.
+ *
+ * Tamper evidence: every line is hash-chained to the one before it (`prev`, see core/journal-chain.ts),
+ * and the evidence manifest signed at the end of the run records the chain's head.
  */
-import { fsync as fsyncCallback, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { closeDurably, type EventSink, type RunEvent, type RunEventType } from '../core/index.js';
+import { existsSync, fsync as fsyncCallback, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import {
+  chainLine,
+  checkChain,
+  closeDurably,
+  lineHash,
+  withoutLink,
+  type EventSink,
+  type RunEvent,
+  type RunEventType,
+} from '../core/index.js';
 import { createRedactor, type Redactor } from './redact.js';
 
 /** Events after which the journal is fsynced before `emit` returns. */
@@ -44,6 +56,8 @@ export class Journal implements EventSink {
   /** The journal's redactor (plain and JSON-escaped secrets), for other files of the run. */
   readonly redact: Redactor;
   private readonly fsync: boolean;
+  /** Hash of the last line written: the next line's link. */
+  private prev: string;
 
   constructor(
     readonly path: string,
@@ -53,14 +67,17 @@ export class Journal implements EventSink {
     // A secret with quotes, backslashes or control characters appears JSON-escaped in the line.
     this.redact = createRedactor([...secrets, ...secrets.map((x) => JSON.stringify(x).slice(1, -1))]);
     this.fsync = options.fsync ?? true;
+    // Appending to an existing journal continues its chain from its last whole line.
+    this.prev = checkChain(existsSync(path) ? readFileSync(path) : Buffer.alloc(0)).head;
     this.fd = openSync(path, 'a', 0o600);
   }
 
   emit(event: RunEvent): void {
     if (this.fd === undefined) throw new Error(`journal ${this.path} is closed`);
-    // Redact the serialized line: it covers every field at once.
-    const line = this.redact(JSON.stringify(event)) + '\n';
-    writeSync(this.fd, line);
+    // Redact the serialized event: it covers every field at once. The link is added after, untouched.
+    const line = chainLine(this.redact(JSON.stringify(event)), this.prev);
+    writeSync(this.fd, line + '\n');
+    this.prev = lineHash(line);
     if (!this.fsync) return;
     if (DURABLE.has(event.type)) fsyncSync(this.fd);
     else if (DURABLE_SOON.has(event.type)) this.syncSoon();
@@ -97,8 +114,9 @@ export class Journal implements EventSink {
 }
 
 /**
- * Read a journal back. A torn last line (the process died mid-write) is dropped, not an error:
- * everything before it is intact because lines are written whole, in order.
+ * Read a journal back, without the chain links (checking them is the evidence verifier's job). A torn
+ * last line (the process died mid-write) is dropped, not an error: everything before it is intact
+ * because lines are written whole, in order.
  */
 export function readJournal(path: string): RunEvent[] {
   const lines = readFileSync(path, 'utf8').split('\n');
@@ -107,7 +125,7 @@ export function readJournal(path: string): RunEvent[] {
     const line = lines[i];
     if (!line) continue;
     try {
-      events.push(JSON.parse(line) as RunEvent);
+      events.push(withoutLink(JSON.parse(line) as RunEvent));
     } catch (err) {
       if (i >= lines.length - 2) break; // the last (possibly torn) line
       throw new Error(`${path}:${i + 1}: not a journal line: ${(err as Error).message}`);

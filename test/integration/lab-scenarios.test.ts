@@ -209,7 +209,8 @@ describe('lab scenarios (real namespaces)', function () {
 
   it('outbound-ssh-bruteforce: the dropper and the attacker session end after LAB_LIFETIME_SEC', async () => {
     const spare = state!.hosts.find((h) => h.scenarios.length === 0)!;
-    await plantScenarios(state!, [{ name: 'outbound-ssh-bruteforce', count: 1 }], 3);
+    // A lifetime long enough to see both alive on a loaded 2-core CI machine (3 s was not, once).
+    await plantScenarios(state!, [{ name: 'outbound-ssh-bruteforce', count: 1 }], 8);
     const planted = spare.scenarios[0]!;
     const live = await checkTruth(spare, planted);
     assert.ok(
@@ -218,7 +219,7 @@ describe('lab scenarios (real namespaces)', function () {
     );
     const gone = `! [ -e /proc/${planted.facts.dropper_pid} ] && ! who | grep -q sysupdate && ! pgrep -f '^sshd: sysupdate'`;
     let code: number | null = 1;
-    for (let i = 0; i < 40 && code !== 0; i++) {
+    for (let i = 0; i < 60 && code !== 0; i++) {
       await sleep(250);
       code = (await onHost(state!, spare.name, gone)).code;
     }

@@ -115,11 +115,15 @@ export function onlyRunDir(runsDir: string): string {
 /** A journal event: loosely typed on purpose, the tests assert on concrete fields. */
 export type JournalEvent = Record<string, unknown> & { type: string; host?: string; step?: string };
 
+/** The journal's events as emitted: without `prev`, the hash-chain link every line carries. */
 export function readJournal(runDir: string): JournalEvent[] {
   return readFileSync(path.join(runDir, 'journal.jsonl'), 'utf8')
     .split('\n')
     .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as JournalEvent);
+    .map((l) => {
+      const { prev: _prev, ...event } = JSON.parse(l) as JournalEvent;
+      return event as JournalEvent;
+    });
 }
 
 export interface Summary {

@@ -12,7 +12,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { InputError } from '../../src/core/index.js';
 import {
   EvidenceStore,
@@ -24,6 +24,7 @@ import {
   type VerifyResult,
 } from '../../src/evidence/index.js';
 import { runCli } from '../integration/run-cli.js';
+import '../helpers/keyring.js';
 
 const collector = { user: 'alice', machine: 'controller1' };
 
@@ -92,7 +93,17 @@ describe('evidence verify', () => {
     const text = formatVerifyResult(r);
     assert.match(
       text,
-      /4 artifacts \(from the manifest\), 3 objects; signature valid with the stored key evidence\/manifest\.pub\.pem .*not who signed/,
+      /4 artifacts \(from the manifest\), 3 objects; signature valid with the stored key evidence\/manifest\.pub\.pem \(sha256 [0-9a-f]{64}\)\n/,
+    );
+    // A valid signature is not enough: the signer is named, and trusted because this controller signed.
+    assert.deepEqual(r.signer && [r.signer.sha256, r.signer.kind, r.signer.trustedBy], [
+      r.key?.sha256,
+      'run',
+      'keyring',
+    ]);
+    assert.match(
+      text,
+      /\nsigned by a run key, sha256 [0-9a-f]{64}: trusted \(this controller signed with it, keyring /,
     );
     assert.match(text, /✔ evidence intact$/);
   });
@@ -196,20 +207,41 @@ describe('evidence verify', () => {
     await assert.rejects(verify({ publicKeyFile: join(dir, 'missing.pem') }), InputError);
   });
 
-  it('a stored key proves integrity only: evidence re-signed by someone else passes it, not the original key', async () => {
+  it('evidence re-signed by someone else with a key of their own fails as untrusted, naming the signer', async () => {
     await makeEvidence();
-    const original = join(dir, 'original.pub.pem');
+    const original = join(dir, '..', `${basename(dir)}-original.pub.pem`);
     writeFileSync(original, readFileSync(paths.publicKey));
-    // Someone with write access replaces an artifact and re-signs everything with a key of their own.
+    // Someone with write access replaces an artifact and re-signs everything with a key of their own
+    // (made elsewhere: it never enters this controller's keyring), replacing manifest.pub.pem with it.
     rmSync(paths.root, { recursive: true, force: true });
-    const store = await EvidenceStore.open(dir, { collector, fsync: false });
+    const elsewhere = mkdtempSync(join(tmpdir(), 'fb-attacker-keyring-'));
+    const store = await EvidenceStore.open(dir, { collector, fsync: false, keyringDir: elsewhere });
     await store.addBytes(
       { host: 'web01', step: 'collect', source: { kind: 'command', value: 'ps auxwwwf' } },
       'nothing to see\n',
     );
-    await store.finalize();
-    assert.equal((await verify()).ok, true);
-    assert.deepEqual(codes(await verify({ publicKeyFile: original })), ['signature-invalid']);
+    const forged = await store.finalize();
+    rmSync(elsewhere, { recursive: true, force: true });
+    try {
+      const r = await verify();
+      assert.equal(r.ok, false);
+      assert.equal(r.signature, 'valid', 'the forged manifest is consistent with the forged key');
+      assert.deepEqual(codes(r), ['signer-untrusted']);
+      assert.deepEqual(r.signer && [r.signer.sha256, r.signer.kind, r.signer.trusted], [
+        forged.publicKeySha256,
+        'run',
+        false,
+      ]);
+      assert.match(
+        formatVerifyResult(r),
+        new RegExp(`signed by a run key, sha256 ${forged.publicKeySha256}: NOT trusted`),
+      );
+      assert.deepEqual(codes(await verify({ publicKeyFile: original })), ['signature-invalid']);
+      // Told to trust it (say, the responder who re-signed is known), it verifies.
+      assert.equal((await verify({ trustedKeysFile: join(paths.root, 'manifest.pub.pem') })).ok, true);
+    } finally {
+      rmSync(original, { force: true });
+    }
   });
 
   it('reports a missing signature and a missing public key', async () => {

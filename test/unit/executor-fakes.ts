@@ -12,6 +12,8 @@ import {
   type Transport,
 } from '../../src/core/index.js';
 import type { Clock, PlannedStep, PlanStepFn, RegisteredResult } from '../../src/engine/executor-types.js';
+// Runs seal at the end and record their signing key: keep that out of the real keyring.
+import '../helpers/keyring.js';
 
 /** What a scripted command does. */
 export interface Reply {
@@ -110,6 +112,15 @@ export class FakeTransport implements Transport {
     }
     const stdout = reply.stdout ?? '';
     const stderr = reply.stderr ?? '';
+    if (options.stdoutToFile && options.spillPrefix) {
+      // An evidence command: stdout goes raw to the spill file only, as the ssh transport does it.
+      const { mkdirSync, writeFileSync } = await import('node:fs');
+      const { dirname } = await import('node:path');
+      const stdoutFile = `${options.spillPrefix}.stdout`;
+      mkdirSync(dirname(stdoutFile), { recursive: true });
+      writeFileSync(stdoutFile, stdout, { mode: 0o600 });
+      return { ...base, code: reply.code ?? 0, stdout: '', stderr, stdoutFile, stdoutBytes: stdout.length };
+    }
     if (stdout) options.onStdout?.(Buffer.from(stdout));
     if (stderr) options.onStderr?.(Buffer.from(stderr));
     await Promise.resolve();

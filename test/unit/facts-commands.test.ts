@@ -19,6 +19,7 @@ describe('facts: exported commands', () => {
       'AUTH_LOG_COMMAND',
       'CHKROOTKIT_COMMAND',
       'CONNTRACK_COMMAND',
+    'CONNTRACK_TABLE_COMMAND',
       'CRON_COMMAND',
       'DEBSUMS_COMMAND',
       'DISK_COMMAND',

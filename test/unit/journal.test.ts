@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RunEvent } from '../../src/core/index.js';
+import { CHAIN_GENESIS, lineHash, type RunEvent } from '../../src/core/index.js';
 import { Journal, createRedactor, readJournal } from '../../src/journal/index.js';
 
 let dir: string;
@@ -23,13 +23,17 @@ const out = (text: string): RunEvent => ({
 });
 
 describe('journal', () => {
-  it('has every event on disk as soon as emit returns (no in-process buffer)', () => {
+  it('has every event on disk as soon as emit returns (no in-process buffer), chained to the line before', () => {
     const path = join(dir, 'journal.jsonl');
     const j = new Journal(path);
     j.emit(out('one'));
-    assert.equal(readFileSync(path, 'utf8'), `${JSON.stringify(out('one'))}\n`);
+    const first = JSON.stringify({ ...out('one'), prev: CHAIN_GENESIS });
+    assert.equal(readFileSync(path, 'utf8'), `${first}\n`);
     j.emit({ at, type: 'run.aborted', reason: 'SIGINT' });
-    assert.equal(readJournal(path).length, 2);
+    const second = JSON.stringify({ at, type: 'run.aborted', reason: 'SIGINT', prev: lineHash(first) });
+    assert.equal(readFileSync(path, 'utf8'), `${first}\n${second}\n`);
+    // Readers get the events as emitted, without the link.
+    assert.deepEqual(readJournal(path), [out('one'), { at, type: 'run.aborted', reason: 'SIGINT' }]);
     j.close();
     assert.throws(() => j.emit(out('late')), /closed/);
   });

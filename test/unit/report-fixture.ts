@@ -2,11 +2,16 @@
  * Support for the report tests: fixture run directories copied to a temp dir (git keeps no directory
  * modes, and evidence verification warns about group-readable evidence directories, so the copy gets
  * the owner-only modes a real run has), and a fixed clock and version so rendered reports are stable.
+ * The recorded run was signed on another machine: the tests' keyring is told to trust its key, as a
+ * responder verifying a run from elsewhere would be.
  */
-import { chmodSync, cpSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createPublicKey } from 'node:crypto';
+import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { addToKeyring } from '../../src/evidence/index.js';
+import { TEST_KEYRING } from '../helpers/keyring.js';
 
 export const REPORT_FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/report');
 export const FIXED = { now: new Date('2026-11-22T09:00:00.000Z'), version: '0.0.0-test' };
@@ -25,5 +30,7 @@ export function copyRunFixture(name: string): { dir: string; cleanup: () => void
   const dir = path.join(root, name);
   cpSync(path.join(REPORT_FIXTURES, name), dir, { recursive: true });
   ownerOnlyDirs(path.join(dir, 'evidence'));
+  const pub = path.join(dir, 'evidence', 'manifest.pub.pem');
+  if (existsSync(pub)) addToKeyring(TEST_KEYRING, createPublicKey(readFileSync(pub)));
   return { dir, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }

@@ -114,6 +114,8 @@ export async function runCommand(file: string, opts: RunOptions): Promise<number
     tags: { tags: opts.tags, skipTags: opts.skipTags },
     phases,
     signal: abort.signal,
+    // incident.json and the notes copy go in before the first event, so the seal at the end covers them.
+    prepareRunDir: (dir) => recordIncident(dir, incident, opts),
     confirm: (phase, message) =>
       confirm(`${message || `Run the ${phase} phase on ${hosts.length} hosts?`}`, { yes: opts.yes ?? false }),
     connection: { user: opts.user, privateKeyFile: opts.privateKey, jump: opts.jump },
@@ -125,7 +127,6 @@ export async function runCommand(file: string, opts: RunOptions): Promise<number
       passphrase: process.stdin.isTTY ? (key) => askSecret(`Passphrase for ${key}: `) : undefined,
     },
   });
-  recordIncident(handle.runDir, incident, opts);
   prewarmReports();
   const stopSignals = onSignals((signal, count) => {
     if (count > 2) process.exit(ExitCode.Aborted);
