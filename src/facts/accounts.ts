@@ -5,10 +5,11 @@
  * Only the responder can tell a new sudo user from an old one; the finding lists how each got it.
  */
 import type { Finding, FindingSeverity } from '../core/index.js';
+import { defineFact } from './fact.js';
 import { catWithHeaders, finding, lines, sections, unique } from './text.js';
 
 /** passwd, group and sudoers, each after a `==> path <==` header (no /etc/shadow: it holds secrets). */
-export const ACCOUNTS_COMMAND = catWithHeaders(['/etc/passwd', '/etc/group', '/etc/sudoers', '/etc/sudoers.d/*']);
+const ACCOUNTS_COMMAND = catWithHeaders(['/etc/passwd', '/etc/group', '/etc/sudoers', '/etc/sudoers.d/*']);
 
 export interface PasswdEntry {
   user: string;
@@ -245,3 +246,13 @@ export function accountFindings(host: string, a: Accounts): Finding[] {
   }
   return out;
 }
+
+/** `/etc/passwd` as is: who owns which home (authorized_keys reads it). */
+export const passwdFact = defineFact({ label: 'users/passwd', file: '/etc/passwd', parse: parsePasswd });
+
+export const accountsFact = defineFact({
+  label: 'users/accounts',
+  command: ACCOUNTS_COMMAND,
+  parse: parseAccounts,
+  findings: accountFindings,
+});

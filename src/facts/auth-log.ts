@@ -10,20 +10,15 @@
  * `x from 10.0.0.1 port 1 ssh2` cannot forge it.
  */
 import type { Finding } from '../core/index.js';
+import { defineFact } from './fact.js';
 import {
   aggregateFailures,
   failedLoginFindings,
+  sortableLastDate,
   type FailedAttempt,
   type FailedLoginThresholds,
 } from './failed-logins.js';
-import { sortableLastDate } from './last.js';
 import { lines } from './text.js';
-
-/** The current and rotated auth logs (gzip too); the journal only where no such file exists. */
-export const AUTH_LOG_COMMAND =
-  `if [ -e /var/log/auth.log ] || [ -e /var/log/secure ]; then ` +
-  `for f in /var/log/auth.log* /var/log/secure*; do [ -f "$f" ] || continue; case "$f" in *.gz) gzip -dc -- "$f";; *) cat -- "$f";; esac; done; ` +
-  `else journalctl -q --no-pager -o short -t sshd -t sshd-session; fi 2>/dev/null`;
 
 export interface AuthEvent {
   kind: 'failed' | 'invalid-user' | 'not-allowed' | 'accepted';
@@ -151,3 +146,18 @@ export function authLogFindings(
   const accepted = events.filter((e) => e.kind === 'accepted');
   return failedLoginFindings(host, aggregateFailures(failedAttempts(events), accepted), thresholds);
 }
+
+/** RHEL's name for the auth log; read together with auth.log (see {@link authLogFact}). */
+export const secureLogFact = defineFact({ label: 'logs/secure', file: '/var/log/secure', parse: parseAuthLog });
+
+/**
+ * Failed logins per source from `/var/log/auth.log` and `/var/log/secure` together (a host has one
+ * or the other); `users/lastb` counts instead when neither holds sshd lines.
+ */
+export const authLogFact = defineFact<AuthEvent[], { secure: AuthEvent[] }>({
+  label: 'logs/auth.log',
+  file: '/var/log/auth.log',
+  parse: parseAuthLog,
+  needs: { secure: secureLogFact },
+  findings: (host, events, { secure }) => authLogFindings(host, [...events, ...(secure ?? [])]),
+});

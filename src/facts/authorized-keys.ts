@@ -6,11 +6,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { Finding } from '../core/index.js';
-import type { PasswdEntry } from './accounts.js';
+import { passwdFact, type PasswdEntry } from './accounts.js';
+import { defineFact } from './fact.js';
 import { finding, sections } from './text.js';
 
 /** Every home in /etc/passwd (names with spaces included), its two authorized_keys files, with headers. */
-export const AUTHORIZED_KEYS_COMMAND =
+const AUTHORIZED_KEYS_COMMAND =
   `awk -F: '$6 ~ /^\\// {print $6}' /etc/passwd | sort -u | while IFS= read -r h; do ` +
   `for f in "$h/.ssh/authorized_keys" "$h/.ssh/authorized_keys2"; do [ -f "$f" ] || continue; ` +
   `printf '==> %s <==\\n' "$f"; cat -- "$f"; echo; done; done 2>/dev/null`;
@@ -143,3 +144,12 @@ export function authorizedKeyFindings(
     return finding(host, 'ssh.authorized_key', owner === 'root' ? 'low' : 'info', summary, detail);
   });
 }
+
+/** Keys named by the account whose home holds them (from /etc/passwd when it was collected). */
+export const authorizedKeysFact = defineFact<AuthorizedKey[], { passwd: PasswdEntry[] }>({
+  label: 'persistence/authorized_keys',
+  command: AUTHORIZED_KEYS_COMMAND,
+  parse: parseAuthorizedKeys,
+  needs: { passwd: passwdFact },
+  findings: (host, keys, { passwd }) => authorizedKeyFindings(host, keys, { passwd: passwd ?? [] }),
+});

@@ -7,10 +7,8 @@
  * "possible …", hidden processes, promiscuous interfaces) medium, `Vulnerable but disabled` low.
  */
 import type { Finding, FindingSeverity } from '../core/index.js';
+import { defineFact } from './fact.js';
 import { finding, lines } from './text.js';
-
-/** Expert mode off, quiet off: every test with its result, so that context survives. */
-export const CHKROOTKIT_COMMAND = 'LC_ALL=C chkrootkit 2>&1';
 
 export interface ChkrootkitResult {
   /** `ls`, `sniffer`, `Linux BPF Door`, … */
@@ -82,3 +80,12 @@ export function chkrootkitFindings(host: string, results: readonly ChkrootkitRes
     });
   });
 }
+
+/** Expert mode off, quiet off: every test with its result, so that context survives. */
+export const chkrootkitFact = defineFact({
+  label: 'rootkit/chkrootkit',
+  command: 'LC_ALL=C chkrootkit 2>&1',
+  requires: 'chkrootkit',
+  parse: parseChkrootkit,
+  findings: chkrootkitFindings,
+});

@@ -5,13 +5,14 @@
  * such kernel lines there are. `conntrack.usage`: above 80 % medium, above 95 % or any drop high.
  */
 import type { Finding, FindingSeverity } from '../core/index.js';
+import { defineFact } from './fact.js';
 import { finding, lines } from './text.js';
 
 /**
  * The kernel lines come from the host's own kernel log files when it keeps them (in a container or
  * namespace `dmesg` shows the machine's shared ring), else the journal, else `dmesg`.
  */
-export const CONNTRACK_COMMAND =
+const CONNTRACK_COMMAND =
   'cat /proc/sys/net/netfilter/nf_conntrack_count /proc/sys/net/netfilter/nf_conntrack_max 2>/dev/null; ' +
   `echo "dropped_lines $({ if [ -e /var/log/kern.log ] || [ -e /var/log/messages ]; then cat /var/log/kern.log /var/log/messages; ` +
   `else journalctl -k -q --no-pager || dmesg; fi; } 2>/dev/null | grep -c 'table full, dropping packet')"`;
@@ -21,7 +22,7 @@ export const CONNTRACK_COMMAND =
  * (TIME_WAIT, CLOSE), so this shows short attack connections a socket listing taken a moment later
  * misses. Without the conntrack tool, /proc/net/nf_conntrack where the kernel offers it.
  */
-export const CONNTRACK_TABLE_COMMAND =
+const CONNTRACK_TABLE_COMMAND =
   'if command -v conntrack >/dev/null 2>&1; then conntrack -L -o extended 2>&1; conntrack -L -f ipv6 -o extended 2>&1; ' +
   'elif [ -r /proc/net/nf_conntrack ]; then cat /proc/net/nf_conntrack; ' +
   'else echo "conntrack: neither the conntrack tool nor /proc/net/nf_conntrack on this host: no flow table to record"; fi';
@@ -77,3 +78,13 @@ export function conntrackFindings(
   if (percent !== undefined) detail.percent = percent;
   return [finding(host, 'conntrack.usage', severity, `${used}${drops}`, detail)];
 }
+
+export const conntrackFact = defineFact({
+  label: 'network/conntrack',
+  command: CONNTRACK_COMMAND,
+  parse: parseConntrack,
+  findings: (host, usage) => conntrackFindings(host, usage),
+});
+
+/** Evidence only: the flows are for the responder to read. */
+export const conntrackTableFact = defineFact({ label: 'network/conntrack-table', command: CONNTRACK_TABLE_COMMAND });

@@ -5,6 +5,7 @@
  * /tmp, /dev/shm or a hidden path, is high severity; everything else is listed as info.
  */
 import type { Finding } from '../core/index.js';
+import { defineFact } from './fact.js';
 import { catWithHeaders, finding, sections, suspiciousCommand } from './text.js';
 
 export const CRON_PATHS = [
@@ -20,7 +21,7 @@ export const CRON_PATHS = [
 ] as const;
 
 /** Every crontab and cron script, each after a `==> path <==` header. */
-export const CRON_COMMAND = catWithHeaders(CRON_PATHS);
+const CRON_COMMAND = catWithHeaders(CRON_PATHS);
 
 export interface CronEntry {
   /** The file it is in. */
@@ -153,3 +154,10 @@ export function cronFindings(host: string, entries: readonly CronEntry[]): Findi
   }
   return out;
 }
+
+export const cronFact = defineFact({
+  label: 'persistence/crontabs',
+  command: CRON_COMMAND,
+  parse: parseCron,
+  findings: cronFindings,
+});

@@ -5,9 +5,10 @@
  * are always full (squashfs snaps, ISO) are skipped.
  */
 import type { Finding, FindingSeverity } from '../core/index.js';
+import { defineFact } from './fact.js';
 import { finding, lines } from './text.js';
 
-export const DISK_COMMAND = 'LC_ALL=C df -hPT; LC_ALL=C df -iPT';
+const DISK_COMMAND = 'LC_ALL=C df -hPT; LC_ALL=C df -iPT';
 
 export interface DiskUsage {
   filesystem: string;
@@ -84,3 +85,10 @@ export function diskFindings(
   }
   return out;
 }
+
+export const dfFact = defineFact({
+  label: 'system/df',
+  command: DISK_COMMAND,
+  parse: parseDf,
+  findings: (host, usage) => diskFindings(host, usage),
+});

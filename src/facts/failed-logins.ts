@@ -101,3 +101,13 @@ export function failedLoginFindings(
     return finding(host, 'login.failed', severity, summary, detail);
   });
 }
+
+const MONTHS = 'JanFebMarAprMayJunJulAugSepOctNovDec';
+
+/** `Sat Nov 21 19:41:54 2026` → `2026-11-21 19:41:54` (no year → `0000-…`), for ordering. */
+export function sortableLastDate(d: string): string {
+  const m = /^\w{3} (\w{3}) +(\d+) (\d\d:\d\d(?::\d\d)?)(?: (\d{4}))?$/.exec(d);
+  if (!m) return d;
+  const month = String(MONTHS.indexOf(m[1] as string) / 3 + 1).padStart(2, '0');
+  return `${m[4] ?? '0000'}-${month}-${(m[2] as string).padStart(2, '0')} ${m[3]}`;
+}

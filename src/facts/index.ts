@@ -1,7 +1,9 @@
 /**
- * Read-only probes: for each source a command (fixed text, nothing user-provided) and a pure
- * parser of its output, plus the findings drawn from the parsed records.
+ * Read-only probes: each fact is one object — label, command (or file), parser, findings — see
+ * fact.ts; all.ts lists them. The parsers and findings are exported too, for reuse and tests.
  */
+export * from './fact.js';
+export * from './all.js';
 export * from './text.js';
 export * from './who.js';
 export * from './last.js';
@@ -15,7 +17,10 @@ export * from './cron.js';
 export * from './systemd.js';
 export * from './preload.js';
 export * from './packages.js';
+export * from './package-verify.js';
 export * from './chkrootkit.js';
 export * from './rkhunter.js';
+export * from './crosscheck.js';
 export * from './conntrack.js';
 export * from './disk.js';
+export * from './raw.js';

@@ -7,12 +7,15 @@
  * `low`, the rest `info`); `login.failed` per source address from `lastb`.
  */
 import type { Finding } from '../core/index.js';
-import { aggregateFailures, failedLoginFindings, type FailedLoginThresholds } from './failed-logins.js';
+import { authLogFact, secureLogFact, type AuthEvent } from './auth-log.js';
+import { defineFact } from './fact.js';
+import {
+  aggregateFailures,
+  failedLoginFindings,
+  sortableLastDate,
+  type FailedLoginThresholds,
+} from './failed-logins.js';
 import { finding, lines } from './text.js';
-
-/** Full times with year (`-F`), addresses not names (`-i`), full user names (`-w`). */
-export const LAST_COMMAND = 'LC_ALL=C last -Fiw';
-export const LASTB_COMMAND = 'LC_ALL=C lastb -Fiw';
 
 export interface LastRecord {
   kind: 'login' | 'reboot' | 'shutdown';
@@ -124,12 +127,23 @@ export function lastbFindings(
   return failedLoginFindings(host, aggregateFailures(attempts), thresholds);
 }
 
-const MONTHS = 'JanFebMarAprMayJunJulAugSepOctNovDec';
+/** Full times with year (`-F`), addresses not names (`-i`), full user names (`-w`). */
+export const lastFact = defineFact({
+  label: 'users/last',
+  command: 'LC_ALL=C last -Fiw',
+  parse: parseLast,
+  findings: lastFindings,
+});
 
-/** `Sat Nov 21 19:41:54 2026` → `2026-11-21 19:41:54` (no year → `0000-…`), for ordering. */
-export function sortableLastDate(d: string): string {
-  const m = /^\w{3} (\w{3}) +(\d+) (\d\d:\d\d(?::\d\d)?)(?: (\d{4}))?$/.exec(d);
-  if (!m) return d;
-  const month = String(MONTHS.indexOf(m[1] as string) / 3 + 1).padStart(2, '0');
-  return `${m[4] ?? '0000'}-${month}-${(m[2] as string).padStart(2, '0')} ${m[3]}`;
-}
+/**
+ * Failed logins from btmp, only when the auth logs hold no sshd lines: one count per source, and
+ * the logs say more (which users then logged in).
+ */
+export const lastbFact = defineFact<LastRecord[], { authLog: AuthEvent[]; secure: AuthEvent[] }>({
+  label: 'users/lastb',
+  command: 'LC_ALL=C lastb -Fiw',
+  parse: parseLast,
+  needs: { authLog: authLogFact, secure: secureLogFact },
+  findings: (host, records, { authLog, secure }) =>
+    (authLog?.length ?? 0) + (secure?.length ?? 0) > 0 ? [] : lastbFindings(host, records),
+});

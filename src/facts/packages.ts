@@ -20,10 +20,6 @@
 import type { Finding, FindingSeverity } from '../core/index.js';
 import { finding, lines } from './text.js';
 
-export const RPM_VERIFY_COMMAND = 'LC_ALL=C rpm -Va';
-export const DPKG_VERIFY_COMMAND = 'LC_ALL=C dpkg --verify';
-export const DEBSUMS_COMMAND = 'LC_ALL=C debsums -c 2>&1';
-
 export type VerifyFlag = 'size' | 'mode' | 'digest' | 'device' | 'link' | 'user' | 'group' | 'mtime' | 'capabilities';
 const FLAG_ORDER: VerifyFlag[] = ['size', 'mode', 'digest', 'device', 'link', 'user', 'group', 'mtime', 'capabilities'];
 

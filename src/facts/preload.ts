@@ -4,10 +4,8 @@
  * stock system has no such file. Every entry is a `persistence.preload` finding, high severity.
  */
 import type { Finding } from '../core/index.js';
+import { defineFact } from './fact.js';
 import { finding, hasHiddenComponent, inScratchDir, lines } from './text.js';
-
-/** The file's content; nothing (and exit 0) when it does not exist. */
-export const PRELOAD_COMMAND = 'cat /etc/ld.so.preload 2>/dev/null; true';
 
 export interface PreloadEntry {
   line: number;
@@ -36,3 +34,11 @@ export function preloadFindings(host: string, entries: readonly PreloadEntry[]):
     });
   });
 }
+
+/** The file's content; nothing (and exit 0) when it does not exist. `collect` and `rootkit_scan` both run it. */
+export const preloadFact = defineFact({
+  label: 'persistence/ld.so.preload',
+  command: 'cat /etc/ld.so.preload 2>/dev/null; true',
+  parse: parsePreload,
+  findings: preloadFindings,
+});

@@ -8,6 +8,7 @@
  * threads have no binary and are children of kthreadd (PID 2).
  */
 import type { Finding, FindingSeverity } from '../core/index.js';
+import { defineFact } from './fact.js';
 import { finding, hasHiddenComponent, inScratchDir, lines, maxSeverity, unique } from './text.js';
 
 /**
@@ -15,7 +16,7 @@ import { finding, hasHiddenComponent, inScratchDir, lines, maxSeverity, unique }
  * is widened so long names are not cut, and `comm` is left out because it may contain spaces
  * (the `/proc` walk has it, unambiguously).
  */
-export const PS_COMMAND = 'LC_ALL=C ps -eo pid=,ppid=,user:32=,lstart=,stat=,args=';
+const PS_COMMAND = 'LC_ALL=C ps -eo pid=,ppid=,user:32=,lstart=,stat=,args=';
 
 /**
  * Walk `/proc` in one POSIX sh command. One line per process, tab-separated:
@@ -32,7 +33,7 @@ export const PS_COMMAND = 'LC_ALL=C ps -eo pid=,ppid=,user:32=,lstart=,stat=,arg
  * Tabs and newlines inside names are replaced (`?` in paths, a space in the command line) so that a
  * hostile file name cannot forge a line. The shell running the walk skips itself.
  */
-export const PROC_COMMAND =
+const PROC_COMMAND =
   `t=$(printf '\\t'); c=; for d in /proc/[0-9]*; do p=\${d#/proc/}; [ "$p" = "$$" ] && continue; ` +
   `s=; { read -r s < "$d/stat"; } 2>/dev/null; [ -n "$s" ] || continue; ` +
   `n=\${s#*\\(}; n=\${n%) *}; n=\${n%%"$t"*}; s=\${s##*) }; set -- $s; pp=\${2:--}; ` +
@@ -45,7 +46,7 @@ export const PROC_COMMAND =
   `m=$(tr '\\000\\t\\n' '   ' < "$d/cmdline" 2>/dev/null); m=\${m% }; ` +
   `printf '%s\\t%s\\t%s\\t%s\\t%s\\t%s\\t%s\\t%s\\n' "$p" "$pp" "$n" "$e" "$h" "$w" "$f" "$m"; done`;
 
-/** One row of {@link PS_COMMAND}. */
+/** One row of `ps` ({@link psFact}). */
 export interface PsRecord {
   pid: number;
   ppid: number;
@@ -56,7 +57,7 @@ export interface PsRecord {
   args: string;
 }
 
-/** One row of {@link PROC_COMMAND}. `undefined` where the walk printed `-`. */
+/** One row of the `/proc` walk ({@link procFact}). `undefined` where the walk printed `-`. */
 export interface ProcRecord {
   pid: number;
   ppid?: number;
@@ -149,43 +150,6 @@ export function joinProcesses(ps: readonly PsRecord[], proc: readonly ProcRecord
   return [...byPid.values()].sort((a, b) => a.pid - b.pid);
 }
 
-/**
- * PIDs the `/proc` walk saw that `ps` did not: a sign of a rootkit hiding processes, or a process
- * that started between the two commands (run `ps` right after the walk to keep that window short).
- */
-export function pidsHiddenFromPs(ps: readonly PsRecord[], proc: readonly ProcRecord[]): number[] {
-  const seen = new Set(ps.map((r) => r.pid));
-  return proc.filter((r) => !seen.has(r.pid)).map((r) => r.pid);
-}
-
-/**
- * `rootkit.warning` for each PID the `/proc` walk saw and `ps` did not (see {@link pidsHiddenFromPs});
- * `medium`, because a process that started between the two listings looks the same.
- */
-export function hiddenProcessFindings(host: string, ps: readonly PsRecord[], proc: readonly ProcRecord[]): Finding[] {
-  const byPid = new Map(proc.map((r) => [r.pid, r]));
-  return pidsHiddenFromPs(ps, proc).map((pid) => {
-    const r = byPid.get(pid) as ProcRecord;
-    const detail: Finding['detail'] = {
-      check: 'pid hidden from ps',
-      pid,
-      comm: r.comm,
-      cmdline: r.cmdline,
-      deleted: r.deleted,
-    };
-    if (r.exe) detail.exe = r.exe;
-    if (r.sha256) detail.sha256 = r.sha256;
-    if (r.ppid !== undefined) detail.ppid = r.ppid;
-    return finding(
-      host,
-      'rootkit.warning',
-      'medium',
-      `PID ${pid} (${r.comm}) is in /proc but not in ps output (hidden, or it started between the two listings)`,
-      detail,
-    );
-  });
-}
-
 /** Names kernel threads use, and names malware borrows from them (`kworkerds`, `kthreaddi`, `kdevtmpfsi`). */
 const KTHREAD_NAME =
   /^(?:kworker|kthreadd|ksoftirqd|kswapd|kdevtmpfs|kblockd|khugepaged|kcompactd|kauditd|khungtaskd|kintegrityd|ksmd|migration\/|rcu_|cpuhp\/|watchdog|jbd2\/|writeback|oom_reaper|kthrotld|kstrp|irq\/|idle_inject)/;
@@ -256,3 +220,15 @@ export function processFindings(host: string, processes: readonly ProcessView[])
   }
   return out;
 }
+
+/** `ps` as everyone knows it; no findings of its own: the `/proc` walk joins it. */
+export const psFact = defineFact({ label: 'processes/ps', command: PS_COMMAND, parse: parsePs });
+
+/** The `/proc` walk, joined with `ps` by PID: suspicious processes. */
+export const procFact = defineFact<ProcRecord[], { ps: PsRecord[] }>({
+  label: 'processes/proc',
+  command: PROC_COMMAND,
+  parse: parseProc,
+  needs: { ps: psFact },
+  findings: (host, proc, { ps }) => processFindings(host, joinProcesses(ps ?? [], proc)),
+});

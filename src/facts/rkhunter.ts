@@ -6,9 +6,8 @@
  * low, configuration mismatches info.
  */
 import type { Finding, FindingSeverity } from '../core/index.js';
+import { defineFact } from './fact.js';
 import { finding, lines } from './text.js';
-
-export const RKHUNTER_COMMAND = 'LC_ALL=C rkhunter --check --sk --rwo --nocolors 2>&1';
 
 export interface RkhunterWarning {
   message: string;
@@ -61,3 +60,11 @@ export function rkhunterFindings(host: string, warnings: readonly RkhunterWarnin
     return finding(host, 'rootkit.warning', w.severity, summary, detail);
   });
 }
+
+export const rkhunterFact = defineFact({
+  label: 'rootkit/rkhunter',
+  command: 'LC_ALL=C rkhunter --check --sk --rwo --nocolors 2>&1',
+  requires: 'rkhunter',
+  parse: parseRkhunter,
+  findings: rkhunterFindings,
+});

@@ -4,13 +4,8 @@
  * someone coming in to our sshd, not us going out, and is left out of the outbound count.
  */
 import type { Finding } from '../core/index.js';
+import { defineFact } from './fact.js';
 import { finding, lines, shortList, unique } from './text.js';
-
-/** TCP sockets in every state (listeners included) with their processes. */
-export const SS_TCP_COMMAND = 'LC_ALL=C ss -tanp';
-/** TCP and UDP sockets, with a Netid column. */
-export const SS_TCP_UDP_COMMAND = 'LC_ALL=C ss -tunap';
-export const SS_LISTEN_COMMAND = 'LC_ALL=C ss -tulnp';
 
 export interface SocketProcess {
   name: string;
@@ -162,3 +157,25 @@ export function listenerFindings(host: string, records: readonly SocketRecord[])
   }
   return out;
 }
+
+/**
+ * TCP sockets in every state (listeners included) with their processes. One process holding 3+
+ * connections to other hosts' port 22 at one instant is not an admin's ssh.
+ */
+export const ssTcpFact = defineFact({
+  label: 'network/ss-tanp',
+  command: 'LC_ALL=C ss -tanp',
+  parse: parseSs,
+  findings: (host, records) => outboundSshFindings(host, records, { highConnections: 3 }),
+});
+
+/** TCP and UDP sockets with a Netid column: `isolate`'s snapshot of the connections it cuts. */
+export const ssTcpUdpFact = defineFact({ label: 'network/ss-tunap', command: 'LC_ALL=C ss -tunap', parse: parseSs });
+
+/** Listening TCP and UDP sockets. */
+export const listenersFact = defineFact({
+  label: 'network/listeners',
+  command: 'LC_ALL=C ss -tulnp',
+  parse: parseSs,
+  findings: listenerFindings,
+});

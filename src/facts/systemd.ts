@@ -10,6 +10,7 @@
  * hidden path is high; an enabled one medium; one that nothing enables low.
  */
 import type { Finding, FindingSeverity } from '../core/index.js';
+import { defineFact } from './fact.js';
 import { finding, sections, suspiciousCommand, unique } from './text.js';
 
 export const SYSTEMD_DIRS = [
@@ -27,7 +28,7 @@ const UNIT_NAMES = ['service', 'timer', 'socket', 'path', 'conf'].map((s) => `-n
  * Unit files and drop-ins with content; symlinks as `==> path -> target <==`. POSIX find + sh;
  * `-xdev` keeps it off other filesystems, `2>/dev/null` hides the dirs a host does not have.
  */
-export const SYSTEMD_COMMAND =
+const SYSTEMD_COMMAND =
   `find ${SYSTEMD_DIRS.join(' ')} -xdev \\( -type f -o -type l \\) \\( ${UNIT_NAMES} \\) -exec sh -c ` +
   `'for f; do if [ -L "$f" ]; then printf "==> %s -> %s <==\\n" "$f" "$(readlink "$f")"; else printf "==> %s <==\\n" "$f"; cat -- "$f"; echo; fi; done' sh {} + 2>/dev/null`;
 
@@ -145,3 +146,10 @@ export function systemdFindings(host: string, units: readonly SystemdUnit[]): Fi
   }
   return out;
 }
+
+export const systemdFact = defineFact({
+  label: 'persistence/systemd',
+  command: SYSTEMD_COMMAND,
+  parse: parseSystemd,
+  findings: systemdFindings,
+});

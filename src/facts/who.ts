@@ -4,15 +4,16 @@
  * session; a session from a remote address is `low`, a local one `info`.
  */
 import type { Finding } from '../core/index.js';
+import { defineFact } from './fact.js';
 import { finding, lines } from './text.js';
 
 /**
  * `w` with full user names and addresses (procps reads the column widths from the environment;
  * `-i` prints addresses instead of names).
  */
-export const W_COMMAND = 'LC_ALL=C PROCPS_USERLEN=32 PROCPS_FROMLEN=64 w -i 2>/dev/null || LC_ALL=C w'; // old procps (RHEL 6) has no -i
+const W_COMMAND = 'LC_ALL=C PROCPS_USERLEN=32 PROCPS_FROMLEN=64 w -i 2>/dev/null || LC_ALL=C w'; // old procps (RHEL 6) has no -i
 /** `who`: in the C locale the time is `Nov 21 19:53`; other locales print `2026-11-21 19:53`. */
-export const WHO_COMMAND = 'LC_ALL=C who';
+const WHO_COMMAND = 'LC_ALL=C who';
 
 export interface ActiveLogin {
   user: string;
@@ -98,3 +99,8 @@ export function activeLoginFindings(host: string, logins: readonly ActiveLogin[]
     );
   });
 }
+
+export const wFact = defineFact({ label: 'users/w', command: W_COMMAND, parse: parseW, findings: activeLoginFindings });
+
+/** The same sessions as `w`, recorded as a second witness; `w`'s findings already name each one. */
+export const whoFact = defineFact({ label: 'users/who', command: WHO_COMMAND, parse: parseWho });

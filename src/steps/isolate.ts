@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import { quote, type Action } from '../core/index.js';
-import { CONNTRACK_TABLE_COMMAND, SS_TCP_UDP_COMMAND } from '../facts/index.js';
+import { conntrackTableFact, ssTcpUdpFact } from '../facts/index.js';
 import { itemAction } from './collect-sets.js';
 import { armLine, deadmanFunctions, disarmScript, writeRestoreScript } from './deadman.js';
 import { defineStepType } from './define.js';
@@ -279,8 +279,8 @@ export const isolate = defineStepType({
     // conntrack flush destroy, so they are in the evidence store before anything on the host changes.
     const snapshot = p.snapshot
       ? [
-          itemAction({ label: `isolate/${p.id}/sockets`, command: SS_TCP_UDP_COMMAND }),
-          itemAction({ label: `isolate/${p.id}/conntrack-table`, command: CONNTRACK_TABLE_COMMAND }),
+          itemAction({ ...ssTcpUdpFact, label: `isolate/${p.id}/sockets` }),
+          itemAction({ ...conntrackTableFact, label: `isolate/${p.id}/conntrack-table` }),
         ]
       : [];
     return [
