@@ -12,3 +12,4 @@ export * from './registered.js';
 export * from './durable-file.js';
 export * from './package-root.js';
 export * from './journal-chain.js';
+export * from './terminal.js';

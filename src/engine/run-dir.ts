@@ -2,6 +2,7 @@
  * The run directory: `runs/<UTC timestamp>-<runbook name>/` with `journal.jsonl`, `hosts/<host>/…`
  * (full step outputs, fetched files) and `summary.json`. Paths only, plus an atomic JSON writer.
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -44,9 +45,15 @@ export function createRunDir(baseDir: string, runbookName: string, nowMs: number
   throw new Error(`could not create a run directory under ${baseDir}`);
 }
 
-/** Directory for one host's files. Host names come from the inventory, so they are slugged too. */
+/**
+ * Directory for one host's files, distinct for distinct host names. Names come from the inventory, so
+ * they are slugged; a name the slug changed (`N003`, `../../etc`) gets a digest of the real name, so it
+ * can never share a folder with another host (`n003`, `etc`) and mix or overwrite its outputs.
+ */
 export function hostDir(runDir: string, host: string): string {
-  return join(runDir, 'hosts', slug(host, 100));
+  const safe = slug(host, 100);
+  const folder = safe === host ? safe : `${safe}-${createHash('sha256').update(host).digest('hex').slice(0, 12)}`;
+  return join(runDir, 'hosts', folder);
 }
 
 /** `<NN>-<phase>-<step-slug>`: the base name of a step's output files. */

@@ -6,7 +6,7 @@
  * (setting them on every event would re-render 500 hosts × every output line).
  */
 import { Listr } from 'listr2';
-import type { EventSink, PhaseName, RunEvent } from '../core/index.js';
+import { terminalSafe, type EventSink, type PhaseName, type RunEvent } from '../core/index.js';
 import { ProgressModel, phaseLines, phaseTitle, type ViewOptions } from './progress-model.js';
 
 export interface ListrRendererOptions extends ViewOptions {
@@ -102,8 +102,8 @@ export class ListrProgressRenderer implements EventSink {
     const t = this.tasks.get(phase);
     const p = this.model.phases.get(phase);
     if (!t?.task || !p) return;
-    t.task.title = phaseTitle(p);
+    t.task.title = terminalSafe(phaseTitle(p));
     const lines = phaseLines(p, (this.opts.now ?? Date.now)(), this.opts);
-    if (lines.length) t.task.output = lines.join('\n');
+    if (lines.length) t.task.output = terminalSafe(lines.join('\n'));
   }
 }

@@ -3,7 +3,7 @@
  * each step's end per host, retries, skips, unreachable hosts, abort, end of run. Never step output
  * (that is in the run directory) and no cursor movement.
  */
-import type { EventSink, RunEvent } from '../core/index.js';
+import { terminalSafe, type EventSink, type RunEvent } from '../core/index.js';
 import { compressHosts } from './hostlist.js';
 
 export interface PlainOptions {
@@ -59,6 +59,6 @@ export class PlainRenderer implements EventSink {
     const line = plainLine(e);
     if (line === undefined) return;
     const stamp = this.opts.timestamps === false ? '' : `${e.at.slice(11, 19)} `;
-    this.opts.write(`${stamp}${line}\n`);
+    this.opts.write(`${stamp}${terminalSafe(line)}\n`);
   }
 }

@@ -4,7 +4,14 @@
  * Grouping uses the captured head of stdout that `step.finished` carries (the full output is in the
  * run directory); it covers every step that printed something (shell, script, wait_for).
  */
-import type { EventSink, HostRecap, HostState, PhaseName, RunEvent } from '../core/index.js';
+import {
+  terminalSafe,
+  type EventSink,
+  type HostRecap,
+  type HostState,
+  type PhaseName,
+  type RunEvent,
+} from '../core/index.js';
 import { compressHosts } from './hostlist.js';
 
 /** One host's output of one step. */
@@ -155,5 +162,6 @@ export function formatRecap(input: RecapInput, opts: RecapOptions = {}): string 
       ),
     );
   }
-  return lines.join('\n') + '\n';
+  // Host names and outputs come from the inventory and the hosts: never raw escape sequences.
+  return terminalSafe(lines.join('\n')) + '\n';
 }
