@@ -29,7 +29,7 @@
  * - Jump hosts authenticate with the host's key file and the agent (never its password), and their
  *   host keys are checked against the same known_hosts file.
  */
-export { SshSession, createSshTransport, type SshOptions } from './session.js';
+export { SshSession, createSshTransport, hostKeyWeakening, type SshOptions } from './session.js';
 export type { PassphraseProvider } from './ssh-auth.js';
 export { KnownHostsStore, defaultKnownHostsFile } from './known-hosts-store.js';
 export { fingerprint, parseKnownHosts, checkHostKey, type HostKeyVerdict, type KnownHostEntry } from './known-hosts.js';

@@ -36,6 +36,22 @@ export interface SshOptions {
   maxHandshakesPerTarget?: number;
   /** Retries of a handshake dropped before it started (MaxStartups). Default 6. */
   handshakeRetries?: number;
+  /**
+   * Honour an inventory's `StrictHostKeyChecking=no` and `UserKnownHostsFile=/dev/null`
+   * (`--trust-inventory-host-key-options`). Off by default: an inventory line must not switch off
+   * host-key verification without the responder saying so.
+   */
+  inventoryMayWeakenHostKeys?: boolean;
+}
+
+/** What in an inventory's ssh args would weaken host-key checking, e.g. `StrictHostKeyChecking=no`. */
+export function hostKeyWeakening(sshCommonArgs: string | undefined): string[] {
+  const args = parseSshCommonArgs(sshCommonArgs);
+  const weak: string[] = [];
+  if (args.strictHostKeyChecking === 'no' || args.strictHostKeyChecking === 'off')
+    weak.push(`StrictHostKeyChecking=${args.strictHostKeyChecking}`);
+  if (args.userKnownHostsFile === '/dev/null') weak.push('UserKnownHostsFile=/dev/null');
+  return weak;
 }
 
 export class SshSession {
@@ -84,6 +100,12 @@ export class SshSession {
 
   private policy(spec: ConnectionSpec) {
     const args = parseSshCommonArgs(spec.sshCommonArgs);
+    if (!this.options.inventoryMayWeakenHostKeys && hostKeyWeakening(spec.sshCommonArgs).length) {
+      // Ignored (the CLI warns): keys are checked as if the inventory had not asked.
+      if (args.strictHostKeyChecking === 'no' || args.strictHostKeyChecking === 'off')
+        delete args.strictHostKeyChecking;
+      if (args.userKnownHostsFile === '/dev/null') delete args.userKnownHostsFile;
+    }
     const strict = args.strictHostKeyChecking;
     // StrictHostKeyChecking=no is treated as accept-new: a *changed* key is never accepted.
     const acceptNew =

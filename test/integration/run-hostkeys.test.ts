@@ -114,4 +114,40 @@ describe('firebreak run: host keys on 20 hosts (real CLI, real sshd)', function 
     assert.equal(summary.recap.find((x) => x.host === 'host05')?.state, 'unreachable');
     assert.equal(readFileSync(kh, 'utf8'), tampered, 'the known_hosts file was rewritten');
   });
+
+  it("an inventory's StrictHostKeyChecking=no and UserKnownHostsFile=/dev/null are ignored, loudly, unless the responder says so", async () => {
+    const victim = fleet.host('host05');
+    const other = fleet.host('host06');
+    const kh = path.join(work, 'known_hosts_weak');
+    await fs.writeFile(
+      kh,
+      readFileSync(fleet.knownHostsPath, 'utf8').replace(
+        `[${victim.address}]:${victim.port} ${victim.hostPublicKey}`,
+        `[${victim.address}]:${victim.port} ${other.hostPublicKey}`,
+      ),
+      { mode: 0o600 },
+    );
+    const inventory = path.join(work, 'weak.ini');
+    await fs.writeFile(
+      inventory,
+      `${readFileSync(fleet.inventoryPath, 'utf8')}\n[weak]\nhost05\n\n[weak:vars]\nansible_ssh_common_args='-o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no'\n`,
+    );
+    const weakRun = (...extra: string[]) => {
+      const runs = path.join(work, `runs-${++n}`);
+      const args = ['run', path.join(E2E, 'runbooks', 'simple.yaml'), '-i', inventory, '--limit', 'host05'];
+      return runCli([...args, '--known-hosts', kh, '--runs-dir', runs, ...extra]);
+    };
+
+    const refused = await weakRun();
+    assert.equal(refused.code, 3, refused.stdout + refused.stderr);
+    assert.match(refused.stdout, /host05 \| collect \| UNREACHABLE: .*REMOTE HOST IDENTIFICATION HAS CHANGED/);
+    assert.match(
+      refused.stderr,
+      /warning: host05: the inventory asks for StrictHostKeyChecking=no, UserKnownHostsFile=\/dev\/null, .*ignored/,
+    );
+
+    const honoured = await weakRun('--trust-inventory-host-key-options');
+    assert.equal(honoured.code, 0, honoured.stdout + honoured.stderr);
+    assert.match(honoured.stderr, /warning: host05: .* is honoured .*NOT verified/);
+  });
 });

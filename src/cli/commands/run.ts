@@ -4,11 +4,13 @@
  */
 import type { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ExitCode, InputError, type EventSink } from '../../core/index.js';
+import { ExitCode, InputError, terminalSafe, type EventSink, type Host } from '../../core/index.js';
 import { DEFAULT_FORKS } from '../../engine/executor.js';
 import { runRunbook } from '../../engine/run-runbook.js';
 import { loadRunbook } from '../../runbook/index.js';
-import { JsonRenderer, PlainRenderer, RecapCollector, formatRecap } from '../../render/index.js';
+import { connectionSpec } from '../../inventory/index.js';
+import { compressHosts, JsonRenderer, PlainRenderer, RecapCollector, formatRecap } from '../../render/index.js';
+import { hostKeyWeakening } from '../../transport/index.js';
 import { askSecret, confirm } from '../prompt.js';
 import { collect, groupMap, loadHosts, positiveInt, resolveRunParams } from '../common.js';
 import { addSelectionOptions, phaseFilter, type SelectionOptions } from './plan.js';
@@ -27,6 +29,7 @@ export interface RunOptions extends SelectionOptions, IncidentOptions {
   json?: boolean;
   knownHosts?: string;
   acceptNew?: boolean;
+  trustInventoryHostKeyOptions?: boolean;
   jump?: string[];
   user?: string;
   privateKey?: string;
@@ -46,6 +49,10 @@ export function registerRun(program: Command): void {
     .option('--json', 'print events as NDJSON on stdout instead of progress')
     .option('--known-hosts <file>', 'OpenSSH known_hosts file to verify host keys against (default ~/.ssh/known_hosts)')
     .option('--accept-new', 'trust unknown host keys on first use and record them (changed keys are always refused)')
+    .option(
+      '--trust-inventory-host-key-options',
+      "honour an inventory's StrictHostKeyChecking=no / UserKnownHostsFile=/dev/null (host keys then go unverified)",
+    )
     .option('--jump <user@host[:port]>', 'reach hosts through this jump host (repeatable for a chain)', collect)
     .option('-u, --user <user>', 'remote user when the inventory sets none')
     .option('--private-key <file>', 'private key when the inventory sets none')
@@ -86,7 +93,8 @@ export async function runCommand(file: string, opts: RunOptions): Promise<number
   const loaded = runbookResult.value;
   const params = resolveRunParams(loaded.runbook.params, opts);
   const { inventory, hosts, warnings } = hostsResult.value;
-  for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+  for (const w of [...warnings, ...hostKeyWarnings(hosts, opts.trustInventoryHostKeyOptions ?? false)])
+    process.stderr.write(`warning: ${terminalSafe(w)}\n`);
   if (hosts.length === 0)
     throw new InputError(
       `no hosts matched${opts.limit ? ` --limit ${opts.limit}` : ''} in ${opts.inventory?.join(', ')}`,
@@ -122,6 +130,7 @@ export async function runCommand(file: string, opts: RunOptions): Promise<number
     ssh: {
       knownHostsFile: opts.knownHosts,
       acceptNew: opts.acceptNew ?? false,
+      inventoryMayWeakenHostKeys: opts.trustInventoryHostKeyOptions ?? false,
       connectTimeoutMs: opts.connectTimeout * 1000,
       maxHandshakesPerTarget: opts.maxHandshakes,
       passphrase: process.stdin.isTTY ? (key) => askSecret(`Passphrase for ${key}: `) : undefined,
@@ -175,4 +184,21 @@ function onSignals(handler: (signal: NodeJS.Signals, count: number) => void): ()
     process.off('SIGINT', listener);
     process.off('SIGTERM', listener);
   };
+}
+
+/**
+ * One warning per kind of inventory request to weaken host-key checking, naming the hosts: ignored
+ * unless --trust-inventory-host-key-options says otherwise, and loud either way.
+ */
+export function hostKeyWarnings(hosts: readonly Host[], trusted: boolean): string[] {
+  const byWeakening = new Map<string, string[]>();
+  for (const h of hosts) {
+    const weak = hostKeyWeakening(connectionSpec(h).sshCommonArgs).join(', ');
+    if (weak) byWeakening.set(weak, [...(byWeakening.get(weak) ?? []), h.name]);
+  }
+  return [...byWeakening].map(([weak, names]) =>
+    trusted
+      ? `${compressHosts(names)}: the inventory's ${weak} is honoured (--trust-inventory-host-key-options): host keys of these hosts are NOT verified`
+      : `${compressHosts(names)}: the inventory asks for ${weak}, which would switch off host-key verification: ignored, keys are verified as usual (--trust-inventory-host-key-options honours it)`,
+  );
 }
