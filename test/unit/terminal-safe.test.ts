@@ -54,3 +54,19 @@ describe('terminal-safe output', () => {
     assert.doesNotMatch(printed.replace(/\n/g, ''), RAW);
   });
 });
+
+describe('errors: a full disk', () => {
+  it('is this machine lacking space (exit 6) naming the path, not "a bug"', () => {
+    let printed = '';
+    const err = Object.assign(new Error("ENOSPC: no space left on device, write '/runs/x/journal.jsonl'"), {
+      code: 'ENOSPC',
+      path: '/runs/x/journal.jsonl',
+    });
+    assert.equal(
+      reportError(err, (t) => (printed += t)),
+      6,
+    );
+    assert.match(printed, /no space left on the device writing \/runs\/x\/journal\.jsonl \(ENOSPC\)/);
+    assert.doesNotMatch(printed, /bug/);
+  });
+});
