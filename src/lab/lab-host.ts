@@ -42,6 +42,7 @@ export async function bootHost(
     authorizedKey,
   });
   const proc = await startNamespaceProcess(
+    `lab host ${host.name}`,
     HOST_NAMESPACES,
     initScriptPath(state.dir),
     [join(dir, 'layers'), host.name],

@@ -89,6 +89,7 @@ export async function labUp(options: LabUpOptions): Promise<LabState> {
 
     state.attacker = {
       ...(await startNamespaceProcess(
+        'the attacker namespace',
         ['--net', '--mount', '--pid'],
         attackerScriptPath(dir),
         [],

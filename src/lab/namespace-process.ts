@@ -5,6 +5,7 @@
  */
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { EnvironmentError } from '../core/index.js';
 import { spawnDetached } from './sys.js';
 
 export interface NamespaceProcess {
@@ -22,8 +23,9 @@ function readChildren(pid: number): number[] {
   }
 }
 
-/** Start `unshare <flags> bash <script> <args…>`, logging to `logFile`; resolve once PID 1 exists. */
+/** Start `unshare <flags> bash <script> <args…>` for `name`, logging to `logFile`; resolve once PID 1 exists. */
 export async function startNamespaceProcess(
+  name: string,
   flags: string[],
   script: string,
   args: string[],
@@ -40,13 +42,21 @@ export async function startNamespaceProcess(
   } finally {
     closeSync(fd);
   }
-  for (let i = 0; i < 500; i++) {
+  // Up to 15 s: on a loaded 2-core machine (another lab booting) 5 s was once too short.
+  let exited = false;
+  for (let i = 0; i < 1500; i++) {
     const [initPid] = readChildren(pid);
     if (initPid) return { pid, initPid };
-    if (!isOurs(pid, script)) break;
+    if (!isOurs(pid, script)) {
+      exited = true;
+      break;
+    }
     await sleep(10);
   }
-  throw new Error(`the namespace process for ${args.join(' ')} did not start: see ${logFile}`);
+  if (!exited) process.kill(pid, 'SIGKILL');
+  // The machine could not give us namespaces (or the init script failed at once): its state, not a bug.
+  const why = exited ? 'unshare exited' : 'no PID 1 after 15 s';
+  throw new EnvironmentError(`the namespace process of ${name} did not start (${why}): ${logTail(logFile)}`);
 }
 
 /** Is `pid` still our unshare/init for this script (not a reused PID)? */
@@ -81,4 +91,14 @@ export async function stopNamespaceProcess(p: NamespaceProcess, script: string, 
   }
   const deadline = Date.now() + waitMs;
   while ((alive(p.initPid) || alive(p.pid)) && Date.now() < deadline) await sleep(20);
+}
+
+/** The last lines of a log, for an error message; the path when there is nothing to show. */
+function logTail(logFile: string): string {
+  try {
+    const lines = readFileSync(logFile, 'utf8').trim().split('\n').slice(-5).join(' | ');
+    return lines ? `${lines} (${logFile})` : `see ${logFile}`;
+  } catch {
+    return `see ${logFile}`;
+  }
 }

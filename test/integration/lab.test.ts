@@ -9,6 +9,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { EnvironmentError, InputError } from '../../src/core/index.js';
 import { applyFault, labDown, labStatus, labUp, readLabState, resetHosts, type LabState } from '../../src/lab/index.js';
+import { startNamespaceProcess } from '../../src/lab/namespace-process.js';
 import { isRoot, labLeftovers, labTempDir, onHost } from '../helpers/lab.js';
 import { runCli } from './run-cli.js';
 
@@ -233,5 +234,24 @@ describe('drill lab: a failed lab up', function () {
       (e: unknown) => e instanceof InputError && /no lab in .*: nothing to take down/.test((e as Error).message),
     );
     rmSync(path.dirname(dir), { recursive: true, force: true });
+  });
+
+  it('a namespace process the machine refuses is a clear EnvironmentError naming it and what unshare said', async function () {
+    if (!isRoot) return this.skip();
+    const dir = path.dirname(labTempDir('nsfail'));
+    const script = path.join(dir, 'init.sh');
+    writeFileSync(script, 'sleep 60\n');
+    try {
+      await assert.rejects(
+        startNamespaceProcess('lab host n042', ['--no-such-namespace'], script, [], path.join(dir, 'console.log')),
+        (e: unknown) =>
+          e instanceof EnvironmentError &&
+          /the namespace process of lab host n042 did not start \(unshare exited\): .*unrecognized option/.test(
+            (e as Error).message,
+          ),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
