@@ -34,6 +34,11 @@ export interface Fact<T = unknown, D = Record<string, never>, A = never> {
   commandFor?(arg: A): string;
   /** A program the command needs; a step runs the command only where it is installed and says so otherwise. */
   readonly requires?: string;
+  /**
+   * Seconds a heavy artifact (a walk of every filesystem, an archive) may take at least; `collect`
+   * uses it where it is longer than the step's `item_timeout`.
+   */
+  readonly timeout?: number;
   /** Pure parser of the output; never throws on odd input. */
   parse?(text: string): T;
   /** Other facts whose parsed values `findings` reads (a declared join, never a lookup by label). */

@@ -4,11 +4,7 @@
  * the command `collect` runs is declared once, here.
  */
 import { defineFact } from './fact.js';
-
-/** Per user home: each of `names` inside it, with `==> path <==` headers. */
-function perUser(names: string[]): string {
-  return `awk -F: '$6 ~ /^\\// {print $6}' /etc/passwd | sort -u | while IFS= read -r h; do for n in ${names.join(' ')}; do f="$h/$n"; [ -f "$f" ] || continue; printf '==> %s <==\\n' "$f"; cat -- "$f"; echo; done; done`;
-}
+import { perUser } from './sh.js';
 
 const command = (label: string, text: string) => defineFact({ label, command: text });
 const file = (label: string, path: string) => defineFact({ label, file: path });
@@ -30,8 +26,23 @@ export const largestLogsFact = command(
 );
 export const rcFact = command(
   'persistence/rc',
-  'for f in /etc/rc.local /etc/profile /etc/profile.d/* /etc/bash.bashrc; do [ -f "$f" ] || continue; printf \'==> %s <==\\n\' "$f"; cat -- "$f"; echo; done; ' +
-    perUser(['.bashrc', '.profile', '.bash_profile', '.bash_login']),
+  'for f in /etc/rc.local /etc/profile /etc/profile.d/* /etc/bash.bashrc /etc/bashrc /etc/bash.bash_logout /etc/zsh/* /etc/zshrc /etc/zprofile /etc/csh.cshrc /etc/csh.login /etc/environment; do [ -f "$f" ] || continue; printf \'==> %s <==\\n\' "$f"; cat -- "$f"; echo; done; ' +
+    perUser([
+      '.bashrc',
+      '.profile',
+      '.bash_profile',
+      '.bash_login',
+      '.bash_logout',
+      '.zshrc',
+      '.zshenv',
+      '.zprofile',
+      '.zlogin',
+      '.kshrc',
+      '.mkshrc',
+      '.cshrc',
+      '.tcshrc',
+      '.config/fish/config.fish',
+    ]),
 );
 export const syslogFact = file('logs/syslog', '/var/log/syslog');
 export const messagesFact = file('logs/messages', '/var/log/messages');
@@ -40,5 +51,14 @@ export const wtmpFact = file('logs/wtmp', '/var/log/wtmp');
 export const btmpFact = file('logs/btmp', '/var/log/btmp');
 export const shellHistoryFact = command(
   'logs/shell-history',
-  perUser(['.bash_history', '.zsh_history', '.ash_history', '.sh_history', '.history']),
+  perUser([
+    '.bash_history',
+    '.zsh_history',
+    '.ash_history',
+    '.sh_history',
+    '.history',
+    '.mksh_history',
+    '.local/share/fish/fish_history',
+    '.ksh_history',
+  ]),
 );

@@ -7,6 +7,8 @@ import { z } from 'zod';
 import {
   ARTIFACT_SET_NAMES,
   ARTIFACT_SETS,
+  DEFAULT_SET_NAMES,
+  HEAVY_SET_NAMES,
   itemAction,
   type ArtifactItem,
   type ArtifactSetName,
@@ -27,8 +29,10 @@ export const collect = defineStepType({
     z.strictObject({
       sets: z
         .array(z.enum(ARTIFACT_SET_NAMES as [ArtifactSetName, ...ArtifactSetName[]]))
-        .default([...ARTIFACT_SET_NAMES])
-        .describe(`Built-in artifact sets: ${ARTIFACT_SET_NAMES.join(', ')}`),
+        .default([...DEFAULT_SET_NAMES])
+        .describe(
+          `Built-in artifact sets: ${ARTIFACT_SET_NAMES.join(', ')} (default: all but the heavy ${HEAVY_SET_NAMES.join(' and ')})`,
+        ),
       commands: z
         .array(z.strictObject({ label, command: z.string().min(1) }))
         .default([])
@@ -40,10 +44,12 @@ export const collect = defineStepType({
         .int()
         .positive()
         .default(DEFAULT_ITEM_TIMEOUT)
-        .describe('Seconds one item may take; a hung one is recorded and the others still collected'),
+        .describe(
+          'Seconds one item may take (heavy items: at least their own bound); a hung one is recorded and the others still collected',
+        ),
     }),
     z.literal(true).transform(() => ({
-      sets: [...ARTIFACT_SET_NAMES],
+      sets: [...DEFAULT_SET_NAMES],
       commands: [] as { label: string; command: string }[],
       files: [] as string[],
       exclude: [] as string[],
@@ -58,7 +64,7 @@ export const collect = defineStepType({
       ...p.commands,
       ...p.files.map((f) => ({ label: `files${f}`, file: f })),
     ].filter((i) => !p.exclude.includes(i.label));
-    return items.map((i) => itemAction(i, p.item_timeout * 1000));
+    return items.map((i) => itemAction(i, Math.max(p.item_timeout, i.timeout ?? 0) * 1000));
   },
   analyze(_p, outputs, ctx) {
     return analyzeOutputs(ctx.host, outputs);

@@ -5,6 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import type { Action } from '../../src/core/index.js';
 import {
   COLLECTED_FACTS,
@@ -17,9 +20,17 @@ import {
   packageVerifyFact,
   psFact,
   ssTcpUdpFact,
+  capFunction,
+  capStream,
+  catCapped,
+  runEach,
+  clockFact,
+  deletedFact,
+  moduleCrosscheckFact,
+  procNetFact,
   type AnyFact,
 } from '../../src/facts/index.js';
-import { ARTIFACT_SET_NAMES, ARTIFACT_SETS } from '../../src/steps/collect-sets.js';
+import { ARTIFACT_SET_NAMES, ARTIFACT_SETS, DEFAULT_SET_NAMES, HEAVY_SET_NAMES } from '../../src/steps/collect-sets.js';
 import { getStepType, type PlanContext } from '../../src/steps/index.js';
 
 const shell = spawnSync('dash', ['-c', 'true']).status === 0 ? 'dash' : 'sh';
@@ -48,15 +59,16 @@ describe('facts: the commands hosts run come from fact objects', () => {
     items.forEach((item, i) => assert.equal(item, COLLECTED_FACTS[i], item.label));
   });
 
-  it("collect plans each fact's own command or file", () => {
-    const actions = plan('collect', true);
+  it("collect plans each fact's own command or file, heavy items with their own longer timeout", () => {
+    const actions = plan('collect', { sets: ARTIFACT_SET_NAMES, item_timeout: 30 });
     assert.equal(actions.length, COLLECTED_FACTS.length);
     actions.forEach((a, i) => {
       const fact = COLLECTED_FACTS[i] as AnyFact;
       assert.equal((a as { label: string }).label, fact.label);
       const src = sourceOf(a);
-      assert.equal(src.value, fact.file ?? fact.command, fact.label);
+      assert.equal(src.value, fact.file === undefined ? hostCommand(fact) : fact.file, fact.label);
       assert.equal(src.kind, fact.file !== undefined ? 'file' : 'command');
+      assert.equal((a as { timeoutMs: number }).timeoutMs, Math.max(30, fact.timeout ?? 0) * 1000, fact.label);
     });
   });
 
@@ -90,6 +102,88 @@ describe('facts: the commands hosts run come from fact objects', () => {
     );
     assert.ok(sources.includes(ssTcpUdpFact.command as string));
     assert.ok(sources.includes(conntrackTableFact.command as string));
+  });
+});
+
+const REPO = path.resolve(import.meta.dirname, '../..');
+
+/** The `sets` of every collect step of a shipped runbook (`collect: true` = the default sets). */
+function collectSets(runbook: string): string[][] {
+  const doc = parseYaml(readFileSync(path.join(REPO, 'runbooks', `${runbook}.yaml`), 'utf8')) as {
+    phases: Record<string, { collect?: unknown }[] | { steps: { collect?: unknown }[] }>;
+  };
+  return Object.values(doc.phases)
+    .flatMap((p) => (Array.isArray(p) ? p : p.steps))
+    .filter((step) => step.collect !== undefined)
+    .map((step) =>
+      step.collect === true
+        ? [...DEFAULT_SET_NAMES]
+        : ((step.collect as { sets?: string[] }).sets ?? DEFAULT_SET_NAMES),
+    );
+}
+
+describe('facts: heavy sets are selectable, off in triage, on in the incident runbooks', () => {
+  const heavy = COLLECTED_FACTS.filter((f) => HEAVY_SET_NAMES.some((s) => f.label.startsWith(`${s}/`)));
+
+  it('the heavy sets come last and each of their items has its own timeout', () => {
+    assert.deepEqual(ARTIFACT_SET_NAMES.slice(-HEAVY_SET_NAMES.length), [...HEAVY_SET_NAMES]);
+    assert.ok(heavy.length >= 9);
+    for (const f of heavy) assert.ok((f.timeout ?? 0) >= 600, `${f.label} has a timeout`);
+    for (const f of COLLECTED_FACTS.filter((x) => !heavy.includes(x))) assert.equal(f.timeout, undefined, f.label);
+  });
+
+  it('collect: true and collect without sets plan no heavy item', () => {
+    for (const params of [true, {}]) {
+      const labels = plan('collect', params).map((a) => (a as { label: string }).label);
+      assert.equal(labels.length, COLLECTED_FACTS.length - heavy.length);
+      assert.ok(!labels.some((l) => heavy.some((f) => f.label === l)));
+    }
+  });
+
+  it('triage collects no heavy set; outbound-ssh-attack and compromised-host collect both', () => {
+    assert.ok(
+      !collectSets('triage')
+        .flat()
+        .some((s) => HEAVY_SET_NAMES.includes(s as never)),
+    );
+    for (const runbook of ['outbound-ssh-attack', 'compromised-host']) {
+      const sets = collectSets(runbook).flat();
+      for (const s of ARTIFACT_SET_NAMES) assert.ok(sets.includes(s), `${runbook} collects ${s}`);
+    }
+  });
+});
+
+describe('facts: shell snippets are bounded and say so', () => {
+  const sh = (command: string): string => {
+    const r = spawnSync(shell, ['-c', command], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout;
+  };
+
+  it('capStream passes short input whole and marks a cut', () => {
+    assert.equal(sh(`printf 'abc' | ${capStream(3)}`), 'abc');
+    assert.equal(sh(`printf 'abcd' | ${capStream(3)}`), 'abc\n# truncated at 3 bytes\n');
+    assert.equal(sh(`printf 'abc\n\n' | ${capStream(4)}`), 'abc\n\n# truncated at 4 bytes\n');
+  });
+
+  it('cap and catCapped cut a file and record its size', () => {
+    assert.match(sh(`${capFunction(4)}; cap /etc/passwd`), /^[^\n]{4}\n# truncated at 4 bytes of \d+\n$/);
+    const out = sh(`${catCapped(['/etc/passwd'], 5)}`);
+    assert.match(out, /^==> \/etc\/passwd <==\n.{5}\n# truncated at 5 bytes of \d+\n/);
+  });
+
+  it('runEach heads each command and names a missing program', () => {
+    assert.equal(
+      sh(runEach(['echo hi', 'no-such-program-fb --x'])),
+      '==> echo hi <==\nhi\n\n# absent: no-such-program-fb\n',
+    );
+  });
+
+  it('the clock, /proc/net, deleted-file and module cross-check commands run here', () => {
+    assert.match(sh(clockFact.command as string), /^local: \d{4}-\d\d-\d\dT.*\nutc: .*epoch: \d+\n/);
+    assert.match(sh(procNetFact.command as string), /==> \/proc\/net\/tcp <==/);
+    assert.match(sh(deletedFact.command as string), /^kind\tpath\ttarget\tsize\tsha256\n/);
+    assert.match(sh(moduleCrosscheckFact.command as string), /# \d+ loadable modules in \/sys\/module/);
   });
 });
 
