@@ -78,6 +78,9 @@ export interface OutboundSshOptions {
   ports?: number[];
 }
 
+/** Programs that open SSH connections for people and tools: one connection from them is ordinary. */
+const SSH_CLIENTS = new Set(['ssh', 'scp', 'sftp', 'autossh', 'sshpass', 'rsync', 'git', 'mosh-client']);
+
 /** Outbound connections to SSH ports, per process (PID and name; `unknown` without `-p` or permission). */
 export function outboundSsh(records: readonly SocketRecord[], ports: readonly number[] = [22]) {
   const groups = new Map<
@@ -116,6 +119,9 @@ export function outboundSshFindings(
   const highConnections = options.highConnections ?? 5;
   return outboundSsh(records, options.ports ?? [22]).map((g) => {
     const high = g.targets.length >= highTargets || g.connections >= highConnections;
+    // One connection is enough to report a process that is not an SSH client: attack connections
+    // last seconds, so a snapshot often catches one. (By name: `ss -p` shows comm, not the path.)
+    const client = g.pid !== undefined && SSH_CLIENTS.has(g.name);
     const who =
       g.pid !== undefined ? `${g.name} (PID ${g.pid})` : `sockets without a visible process (${g.states.join(', ')})`;
     const summary = `${g.connections} outbound connection${g.connections === 1 ? '' : 's'} to port 22 from ${who}: ${shortList(g.targets)}`;
@@ -126,7 +132,7 @@ export function outboundSshFindings(
       states: g.states,
     };
     if (g.pid !== undefined) detail.pid = g.pid;
-    return finding(host, 'network.outbound_ssh', high ? 'high' : 'low', summary, detail);
+    return finding(host, 'network.outbound_ssh', high ? 'high' : client ? 'low' : 'medium', summary, detail);
   });
 }
 
