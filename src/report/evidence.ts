@@ -11,7 +11,11 @@ import { allSteps } from './fold.js';
 import type { RunData } from './run-data.js';
 import type { EvidenceEntry, EvidenceProblemView, EvidenceRegister, EvidenceStatus } from './types.js';
 
-export async function buildEvidence(data: RunData, now: Date): Promise<EvidenceRegister> {
+export async function buildEvidence(
+  data: RunData,
+  now: Date,
+  trust: { publicKeyFile?: string; trustedKeysFile?: string } = {},
+): Promise<EvidenceRegister> {
   const steps = allSteps(data.fold);
   // What the journal says was stored: the register's fallback when the manifest is missing.
   const stored: ArtifactLike[] = steps.flatMap((s) =>
@@ -58,7 +62,7 @@ export async function buildEvidence(data: RunData, now: Date): Promise<EvidenceR
 
   let result: VerifyResult;
   try {
-    result = await verifyEvidence(data.runDir, { record: false, now: () => now });
+    result = await verifyEvidence(data.runDir, { record: false, now: () => now, ...trust });
   } catch (err) {
     const problem: EvidenceProblemView = {
       severity: 'error',

@@ -26,12 +26,14 @@ export interface BuildReportOptions {
   version?: string;
   /** A drill section to include (default: whatever the run directory holds). */
   drill?: DrillSection;
+  /** Keys to trust when re-verifying the evidence, as `evidence verify` takes them (a run made elsewhere). */
+  trust?: { publicKeyFile?: string; trustedKeysFile?: string };
 }
 
 export async function buildReportModel(runDir: string, options: BuildReportOptions = {}): Promise<ReportModel> {
   const now = options.now ?? new Date();
   const data = loadRunData(runDir, options.notesFile);
-  const evidence = await buildEvidence(data, now);
+  const evidence = await buildEvidence(data, now, options.trust);
   const summary = buildSummary(data, evidence.status);
   const drill = options.drill ?? readDrillSection(runDir);
   return {

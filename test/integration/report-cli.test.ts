@@ -71,6 +71,22 @@ describe('firebreak report (real CLI, recorded run)', function () {
     assert.match(bad.stderr, /mood/);
   });
 
+  it('a run signed on another controller: exit 5 with an empty keyring, 0 when --trusted-keys or --public-key names its key', async () => {
+    const empty = mkdtempSync(path.join(os.tmpdir(), 'fb-empty-keyring-'));
+    try {
+      const env = { FIREBREAK_KEYRING: path.join(empty, 'keyring') };
+      const pub = path.join(fixture.dir, 'evidence', 'manifest.pub.pem');
+      const untrusted = await runCli(['report', fixture.dir, '--format', 'json'], { env });
+      assert.equal(untrusted.code, 5, untrusted.stderr);
+      const trusted = await runCli(['report', fixture.dir, '--format', 'json', '--trusted-keys', pub], { env });
+      assert.equal(trusted.code, 0, trusted.stderr);
+      const given = await runCli(['report', fixture.dir, '--format', 'json', '--public-key', pub], { env });
+      assert.equal(given.code, 0, given.stderr);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
   it('firebreak run refuses bad --severity and bad --notes before anything starts', async () => {
     const inv = path.join(work, 'inv.ini');
     writeFileSync(inv, 'h1 ansible_host=127.0.0.254 ansible_port=1\n');

@@ -10,6 +10,8 @@ interface ReportCliOptions {
   notes?: string;
   templates?: string;
   out?: string;
+  publicKey?: string;
+  trustedKeys?: string;
 }
 
 function parseFormat(value: string): ReportFormat {
@@ -41,8 +43,14 @@ export function registerReport(program: Command): void {
       'directory of templates overriding the shipped ones by name (report.md.hbs, partials/NAME.html.hbs, ...)',
     )
     .option('--out <file>', 'write the report to this file instead of stdout')
+    .option(
+      '--public-key <file>',
+      'verify the evidence signature with this Ed25519 public key (PEM), as evidence verify does',
+    )
+    .option('--trusted-keys <file>', 'PEM public keys to trust as signers, for a run signed on another controller')
     .action(async (run: string, opts: ReportCliOptions) => {
-      const model = await buildReportModel(runDirOf(run), { notesFile: opts.notes });
+      const trust = { publicKeyFile: opts.publicKey, trustedKeysFile: opts.trustedKeys };
+      const model = await buildReportModel(runDirOf(run), { notesFile: opts.notes, trust });
       const text = renderReport(model, opts.format, { templatesDir: opts.templates });
       if (opts.out) {
         writeFileSync(opts.out, text);
