@@ -15,6 +15,7 @@ import { NOTES_FILE, readNotes } from '../report/notes.js';
 
 export interface IncidentOptions {
   incident?: string;
+  examiner?: string;
   title?: string;
   severity?: FindingSeverity;
   notes?: string;
@@ -30,7 +31,8 @@ function parseSeverity(value: string): FindingSeverity {
 
 export function addIncidentOptions(cmd: Command): Command {
   return cmd
-    .option('--incident <id>', 'incident id for the report, e.g. INC-2291')
+    .option('--incident <id>', 'incident id for the report and the signed evidence manifest, e.g. INC-2291')
+    .option('--examiner <name>', 'who runs the acquisition, named in the signed manifest (default: user@machine)')
     .option('--title <text>', 'incident title for the report')
     .option('--severity <level>', `incident severity: ${SEVERITIES.join(', ')}`, parseSeverity)
     .option('--notes <file>', "responders' notes YAML (status, responders, lessons, action items) for the report");

@@ -3,7 +3,7 @@
  * that file in the run's evidence store (hashed again on the controller), compare with the hash the
  * host reported, and journal the artifact. The spill file is removed once the store has its copy.
  */
-import { closeSync, openSync, readSync, rmSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, rmSync } from 'node:fs';
 import { parseEvidenceTrailer, type Action, type StoredArtifact } from '../core/index.js';
 import type { EvidenceStore } from '../evidence/index.js';
 import type { CollectedOutput } from './executor-types.js';
@@ -46,8 +46,26 @@ function readHead(file: string | undefined, max: number): { text: string; trunca
   }
 }
 
+/** The marker a size cap leaves in an artifact (src/facts/sh.ts). */
+const TRUNCATED = /^# truncated at \d+ bytes/m;
+
+/** The last `max` bytes of a file, as text. */
+function readTail(file: string | undefined, max: number): string {
+  if (!file) return '';
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const buf = Buffer.alloc(Math.min(max, size));
+    readSync(fd, buf, 0, buf.length, size - buf.length);
+    return buf.toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export async function runEvidence(run: EvidenceRun, action: EvidenceAction): Promise<EvidenceOutcome> {
   const host = run.session.host.name;
+  const startedAt = new Date().toISOString();
   const r = await run.session.t.exec(action.command, {
     timeoutMs: run.timeoutMs,
     ...(action.become && run.become ? { become: run.become } : {}),
@@ -56,11 +74,20 @@ export async function runEvidence(run: EvidenceRun, action: EvidenceAction): Pro
     signal: run.signal,
   });
   const trailer = parseEvidenceTrailer(r.stderr);
-  const input = { host, step: run.step, source: action.source, sha256AtSource: trailer.sha256 };
+  const { text, truncated } = readHead(r.stdoutFile, MAX_ANALYZED_BYTES);
+  const acquisition = {
+    startedAt,
+    durationMs: r.durationMs,
+    exitCode: trailer.rc ?? null,
+    signal: r.signal,
+    timedOut: r.timedOut,
+    truncated: TRUNCATED.test(text) || (truncated && TRUNCATED.test(readTail(r.stdoutFile, 64 * 1024))),
+    stderr: trailer.stderr,
+  };
+  const input = { host, step: run.step, source: action.source, sha256AtSource: trailer.sha256, acquisition };
   const stored = r.stdoutFile
     ? await run.store.addFile(input, r.stdoutFile)
     : await run.store.addBytes(input, Buffer.alloc(0));
-  const { text, truncated } = readHead(r.stdoutFile, MAX_ANALYZED_BYTES);
   if (r.stdoutFile) rmSync(r.stdoutFile, { force: true });
   if (r.stderrFile) rmSync(r.stderrFile, { force: true });
   const artifact: StoredArtifact = {

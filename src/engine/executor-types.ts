@@ -10,6 +10,7 @@ export type { CollectedOutput };
 
 export type { RegisteredResult } from '../core/index.js';
 import type { RegisteredResult } from '../core/index.js';
+import type { CaseRecord } from '../evidence/index.js';
 
 /** One step, planned for one host just before it runs (so `when` and templates see registered values). */
 export interface PlannedStep {
@@ -125,7 +126,7 @@ export interface RunOptions<S> {
    * Evidence store options (a responder's signing key, the keyring its public half is recorded in).
    * The store is opened on the first evidence action, or at the end of the run to seal it.
    */
-  evidence?: { signingKeyFile?: string; signingKeyPassphrase?: string; keyringDir?: string };
+  evidence?: { signingKeyFile?: string; signingKeyPassphrase?: string; keyringDir?: string; caseRecord?: CaseRecord };
   /**
    * Called once the run directory exists, before the first event: files the caller puts there (the
    * incident metadata) are then sealed with the run.

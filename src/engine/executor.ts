@@ -322,6 +322,7 @@ function lazyEvidence(runDir: string, options: RunOptions<unknown>['evidence'], 
       ...(options?.signingKeyFile ? { signingKeyFile: options.signingKeyFile } : {}),
       ...(options?.signingKeyPassphrase ? { signingKeyPassphrase: options.signingKeyPassphrase } : {}),
       ...(options?.keyringDir ? { keyringDir: options.keyringDir } : {}),
+      ...(options?.caseRecord ? { caseRecord: options.caseRecord } : {}),
       ...(fsync === false ? { fsync: false } : {}),
     }));
   return {

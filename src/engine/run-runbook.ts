@@ -3,8 +3,10 @@
  * for steps and one ssh2 session for the transports. The CLI, the demo, the benchmark and the
  * integration tests all start runs through here, so they behave the same.
  */
-import { randomBytes } from 'node:crypto';
-import type { ConnectionSpec, EventSink, Host, PhaseName } from '../core/index.js';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { firebreakVersion, type ConnectionSpec, type EventSink, type Host, type PhaseName } from '../core/index.js';
+import type { CaseRecord } from '../evidence/index.js';
 import { connectionSpec, type ConnectionDefaults } from '../inventory/index.js';
 import type { LoadedRunbook, Step } from '../runbook/index.js';
 import { killsDispatched, SshSession, type SshOptions } from '../transport/index.js';
@@ -33,6 +35,8 @@ export interface RunRunbookOptions {
   outputLimits?: Partial<OutputLimits>;
   /** Files to put into the run directory before the run starts (sealed with it): see RunOptions. */
   prepareRunDir?: (runDir: string) => void;
+  /** The case id and examiner the signed manifest names (firebreak's version and the runbook's digest are added). */
+  caseRecord?: { caseId?: string; examiner?: string };
 }
 
 /** A run over SSH. */
@@ -73,6 +77,7 @@ export async function runRunbook(o: RunRunbookOptions): Promise<RunbookHandle> {
     secrets,
     outputLimits: o.outputLimits,
     ...(o.prepareRunDir ? { prepareRunDir: o.prepareRunDir } : {}),
+    evidence: { caseRecord: caseRecordOf(o) },
     transportFor: (host) => session.transport(specs.get(host.name) ?? specFor(host, o.connection)),
     planStep: (step, ctx) =>
       planStep(step, {
@@ -109,4 +114,15 @@ function secretVars(host: Host): string[] {
     .map((k) => host.vars[k])
     .filter((v): v is string | number => typeof v === 'string' || typeof v === 'number')
     .map(String);
+}
+
+/** What the manifest says of the case: the caller's id and examiner, this firebreak, the runbook's bytes. */
+function caseRecordOf(o: RunRunbookOptions): CaseRecord {
+  let runbook: CaseRecord['runbook'];
+  try {
+    runbook = { file: o.loaded.file, sha256: createHash('sha256').update(readFileSync(o.loaded.file)).digest('hex') };
+  } catch {
+    runbook = undefined; // a runbook given as an object (tests, the API) has no file
+  }
+  return { ...o.caseRecord, firebreakVersion: firebreakVersion(), ...(runbook ? { runbook } : {}) };
 }

@@ -39,6 +39,33 @@ export interface Artifact {
   /** UTC ISO time the collection of this artifact began. */
   collectedAt: string;
   collector: Collector;
+  /** How the command that produced it ran, when the engine collected it (absent for direct API use). */
+  acquisition?: Acquisition;
+}
+
+/** How one artifact was acquired: what a court or an auditor asks beside the bytes. */
+export interface Acquisition {
+  durationMs: number;
+  /** Exit code of the collecting command on the host (`null`: unknown, e.g. killed). */
+  exitCode: number | null;
+  /** Signal that ended it, if any. */
+  signal: string | null;
+  timedOut: boolean;
+  /** The collector cut the output at a size cap (a `# truncated at N bytes of M` line says where). */
+  truncated: boolean;
+  /** What the command said on stderr, capped (why an artifact is empty or partial). */
+  stderr: string;
+}
+
+/** About the whole acquisition: the case, who examined, with what. In the signed manifest. */
+export interface CaseRecord {
+  /** The incident or case id (`--incident`). */
+  caseId?: string;
+  /** Who ran the acquisition (`--examiner`, default the controller's user). */
+  examiner?: string;
+  firebreakVersion?: string;
+  /** The runbook as loaded: its path and the SHA-256 of its bytes. */
+  runbook?: { file: string; sha256: string };
 }
 
 /** The custody log as it was when the manifest was signed: its first `bytes` bytes hash to `sha256`. */
@@ -88,6 +115,8 @@ export interface Manifest {
   journal?: SealedJournal | null;
   /** Every other sealed file, sorted by path; derived files (reports) are not sealed. Absent in format 1. */
   files?: SealedFile[];
+  /** The case, the examiner, firebreak's version and the runbook's digest, when the run gave them. */
+  case?: CaseRecord;
 }
 
 /** Numeric part of an artifact id, for ordering and for continuing the sequence after a resume. */

@@ -43,8 +43,10 @@ import {
   artifactSeq,
   MANIFEST_FORMAT,
   serializeManifest,
+  type Acquisition,
   type Artifact,
   type ArtifactSource,
+  type CaseRecord,
   type Collector,
   type Manifest,
 } from './manifest.js';
@@ -70,6 +72,8 @@ export interface EvidenceStoreOptions {
   fsync?: boolean;
   /** Where the signing key's public half is recorded (default: keyring.ts `defaultKeyringDir()`). */
   keyringDir?: string;
+  /** The case record the manifest carries (case id, examiner, version, runbook digest). */
+  caseRecord?: CaseRecord;
 }
 
 /** What the caller knows about an artifact before storing it. */
@@ -83,6 +87,8 @@ export interface ArtifactInput {
    * digest counts as a mismatch, not an error: a host under attack may print anything.
    */
   sha256AtSource?: string | null | PromiseLike<string | null | undefined>;
+  /** How the collecting command ran, and when it began (then `collectedAt`). */
+  acquisition?: Acquisition & { startedAt?: string };
 }
 
 export interface FinalizeResult {
@@ -122,6 +128,7 @@ export class EvidenceStore {
     private readonly fileKey: SigningKey | undefined,
     private readonly keyringDir: string,
     resumed: Artifact[],
+    private readonly caseRecord: CaseRecord | undefined,
   ) {
     this.list = resumed;
     this.seq = resumed.reduce((max, a) => Math.max(max, artifactSeq(a.id)), 0);
@@ -140,7 +147,19 @@ export class EvidenceStore {
     const custody = new CustodyLog(paths.custody, actorOf(collector), now, LOG_FILE_MODE);
     custody.record({ action: 'opened', runId: basename(runDir), artifacts: resumed.length });
     const keyring = options.keyringDir ?? defaultKeyringDir();
-    return new EvidenceStore(runDir, paths, custody, collector, now, options.fsync ?? true, fileKey, keyring, resumed);
+    const fsync = options.fsync ?? true;
+    return new EvidenceStore(
+      runDir,
+      paths,
+      custody,
+      collector,
+      now,
+      fsync,
+      fileKey,
+      keyring,
+      resumed,
+      options.caseRecord,
+    );
   }
 
   /** The artifacts stored so far (resumed ones included), in the order they were stored. */
@@ -192,6 +211,7 @@ export class EvidenceStore {
       signing: { algorithm: 'ed25519', publicKeySha256, key: key.key },
       journal: run.journal,
       files: run.files,
+      ...(this.caseRecord ? { case: this.caseRecord } : {}),
     };
     const bytes = serializeManifest(manifest);
     const { root, tmp } = this.paths;
@@ -241,7 +261,7 @@ export class EvidenceStore {
   private async ingest(input: ArtifactInput, content: () => AsyncIterable<Chunk> | Iterable<Chunk>): Promise<Artifact> {
     this.assertOpen();
     checkInput(input);
-    const collectedAt = this.now().toISOString();
+    const collectedAt = input.acquisition?.startedAt ?? this.now().toISOString();
     // Settled later; a rejection while the bytes are still streaming must not count as unhandled.
     const sourceHashLater = Promise.resolve(input.sha256AtSource);
     sourceHashLater.catch(() => undefined);
@@ -261,6 +281,7 @@ export class EvidenceStore {
         match: sourceHash === null ? null : sourceHash === sha256,
         collectedAt,
         collector: this.collector,
+        ...(input.acquisition ? { acquisition: acquisitionOf(input.acquisition) } : {}),
       };
       // The object is in place before this line exists: no entry ever points at a missing object.
       this.custody.record({ action: 'stored', artifact, deduplicated });
@@ -365,4 +386,17 @@ function normalizeSourceHash(value: string | null | undefined): string | null {
   if (value === undefined || value === null) return null;
   const v = String(value).trim().toLowerCase();
   return isSha256Hex(v) ? v : String(value);
+}
+
+/** The stored form of an acquisition: its fields only, stderr capped so a chatty command cannot bloat the manifest. */
+function acquisitionOf(a: Acquisition): Acquisition {
+  const stderr = a.stderr.length > 4096 ? `${a.stderr.slice(0, 4096)}… (${a.stderr.length} characters)` : a.stderr;
+  return {
+    durationMs: a.durationMs,
+    exitCode: a.exitCode,
+    signal: a.signal,
+    timedOut: a.timedOut,
+    truncated: a.truncated,
+    stderr,
+  };
 }

@@ -6,6 +6,7 @@
  * one flipped byte in an artifact makes `firebreak report` say the evidence failed, and exit 5.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -101,12 +102,22 @@ describe('HTML report of a real lab run in Chromium', function () {
         'Lab <b>run</b>',
         '--severity',
         'high',
+        '--examiner',
+        'alice@jump1',
       ],
       { timeoutMs: 120_000 },
     );
     assert.equal(r.code, 3, `the failing step makes the run exit 3\n${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout, /^report: .*report\.md .*report\.html$/m);
     runDir = onlyRunDir(path.join(work, 'runs'));
+    // The signed manifest names the case, the examiner, this firebreak and the runbook's exact bytes.
+    const manifest = JSON.parse(readFileSync(path.join(runDir, 'evidence', 'manifest.json'), 'utf8'));
+    assert.deepEqual(manifest.case, {
+      caseId: 'INC-TEST',
+      examiner: 'alice@jump1',
+      firebreakVersion: JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')).version,
+      runbook: { file: path.join(work, 'report.yaml'), sha256: createHash('sha256').update(RUNBOOK).digest('hex') },
+    });
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       args: [
@@ -148,7 +159,15 @@ describe('HTML report of a real lab run in Chromium', function () {
     assert.equal(await w.page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
     assert.equal(await w.page.locator('body script, body img, body b').count(), 0);
     mkdirSync(ARTIFACTS, { recursive: true });
-    await w.page.screenshot({ path: path.join(ARTIFACTS, 'report.png'), fullPage: true });
+    // The top 16,000 px: a whole triage's page is taller, and headless Chromium without a GPU hangs
+    // capturing past 16,384 px (the screenshot is for people to look at, not an assertion).
+    const height = await w.page.evaluate(() => document.documentElement.scrollHeight);
+    await w.page.screenshot({
+      path: path.join(ARTIFACTS, 'report.png'),
+      fullPage: true,
+      clip: { x: 0, y: 0, width: 1280, height: Math.min(height, 16_000) },
+      timeout: 120_000,
+    });
     await w.page.close();
     const md = readFileSync(path.join(runDir, 'report.md'), 'utf8');
     assert.match(md, /^# INC-TEST: Lab &lt;b&gt;run&lt;\/b&gt;$/m);

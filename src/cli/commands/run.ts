@@ -124,6 +124,7 @@ export async function runCommand(file: string, opts: RunOptions): Promise<number
     signal: abort.signal,
     // incident.json and the notes copy go in before the first event, so the seal at the end covers them.
     prepareRunDir: (dir) => recordIncident(dir, incident, opts),
+    caseRecord: { ...(opts.incident ? { caseId: opts.incident } : {}), examiner: opts.examiner ?? incident.startedBy },
     confirm: (phase, message) =>
       confirm(`${message || `Run the ${phase} phase on ${hosts.length} hosts?`}`, { yes: opts.yes ?? false }),
     connection: { user: opts.user, privateKeyFile: opts.privateKey, jump: opts.jump },
