@@ -6,7 +6,7 @@
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EnvironmentError } from '../core/index.js';
-import { spawnDetached } from './sys.js';
+import { spawnDetached, type DetachedChild } from './sys.js';
 
 export interface NamespaceProcess {
   /** PID of `unshare`. */
@@ -32,9 +32,9 @@ export async function startNamespaceProcess(
   logFile: string,
 ): Promise<NamespaceProcess> {
   const fd = openSync(logFile, 'a', 0o600);
-  let pid: number;
+  let child: DetachedChild;
   try {
-    pid = spawnDetached(
+    child = spawnDetached(
       'unshare',
       [...flags, '--fork', '--kill-child', '--propagation', 'private', 'bash', script, ...args],
       fd,
@@ -42,20 +42,19 @@ export async function startNamespaceProcess(
   } finally {
     closeSync(fd);
   }
-  // Up to 15 s: on a loaded 2-core machine (another lab booting) 5 s was once too short.
-  let exited = false;
-  for (let i = 0; i < 1500; i++) {
-    const [initPid] = readChildren(pid);
-    if (initPid) return { pid, initPid };
-    if (!isOurs(pid, script)) {
-      exited = true;
-      break;
-    }
+  // Up to 15 s: on a loaded 2-core machine (another lab booting) 5 s was once too short. Whether
+  // unshare is gone comes from its exit event: /proc/PID/cmdline reads empty for a moment after exec.
+  for (let i = 0; i < 1500 && !child.exit(); i++) {
+    const [initPid] = readChildren(child.pid);
+    if (initPid) return { pid: child.pid, initPid };
     await sleep(10);
   }
-  if (!exited) process.kill(pid, 'SIGKILL');
+  const ended = child.exit();
+  if (!ended) process.kill(child.pid, 'SIGKILL');
   // The machine could not give us namespaces (or the init script failed at once): its state, not a bug.
-  const why = exited ? 'unshare exited' : 'no PID 1 after 15 s';
+  const why = ended
+    ? `unshare exited ${ended.signal ? `on ${ended.signal}` : `with code ${ended.code}`}`
+    : 'no PID 1 after 15 s';
   throw new EnvironmentError(`the namespace process of ${name} did not start (${why}): ${logTail(logFile)}`);
 }
 

@@ -101,10 +101,18 @@ export function inAttacker(
   );
 }
 
-/** Start a long-lived process detached from us (its own session, no stdio tie), return its PID. */
-export function spawnDetached(file: string, args: string[], logFd: number): number {
+export interface DetachedChild {
+  pid: number;
+  /** How it ended, once it has (read from the exit event, never from /proc, which lags behind exec). */
+  exit(): { code: number | null; signal: NodeJS.Signals | null } | undefined;
+}
+
+/** Start a long-lived process detached from us (its own session, no stdio tie). */
+export function spawnDetached(file: string, args: string[], logFd: number): DetachedChild {
   const child = spawn(file, args, { detached: true, stdio: ['ignore', logFd, logFd] });
   child.unref();
   if (child.pid === undefined) throw new Error(`could not start ${file}`);
-  return child.pid;
+  let ended: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  child.once('exit', (code, signal) => (ended = { code, signal }));
+  return { pid: child.pid, exit: () => ended };
 }

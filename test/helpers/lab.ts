@@ -55,8 +55,14 @@ export function labLeftovers(state: LabState): string[] {
 }
 
 /** `after()` of a lab test: lab down, prove nothing is left, remove the temp dir around the lab. */
-export async function removeLab(state: LabState): Promise<void> {
-  await labDown(state.dir).catch(() => undefined);
-  assert.deepEqual(labLeftovers(state), [], 'lab down leaves nothing behind');
-  rmSync(path.dirname(state.dir), { recursive: true, force: true });
+/** Take down a test's lab (when it came up) and always remove its temp dir (also when \`lab up\` failed). */
+export async function removeLab(state: LabState | undefined, dir: string | undefined): Promise<void> {
+  try {
+    if (state) {
+      await labDown(state.dir).catch(() => undefined);
+      assert.deepEqual(labLeftovers(state), [], 'lab down leaves nothing behind');
+    }
+  } finally {
+    if (dir) rmSync(path.dirname(dir), { recursive: true, force: true });
+  }
 }

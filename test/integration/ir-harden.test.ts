@@ -37,8 +37,7 @@ describe('harden on the drill lab', function () {
   });
 
   after(async () => {
-    if (!lab) return;
-    await removeLab(lab);
+    await removeLab(lab, dir);
   });
 
   it('moves sshd to another port, key-only, blocks outbound TCP/22; says why nf_conntrack_max stays', async () => {

@@ -51,8 +51,7 @@ describe('isolate / unisolate on the drill lab', function () {
   });
 
   after(async () => {
-    if (!lab) return;
-    await removeLab(lab);
+    await removeLab(lab, dir);
   });
 
   it('cuts everything but management, and unisolate puts back exactly the rules from before', async () => {

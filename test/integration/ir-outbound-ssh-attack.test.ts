@@ -102,8 +102,7 @@ describe('outbound-ssh-attack runbook on the drill lab', function () {
   });
 
   after(async () => {
-    if (!state) return;
-    await removeLab(state);
+    await removeLab(state, dir);
   });
 
   it('walks the whole seed-1 response', async () => {

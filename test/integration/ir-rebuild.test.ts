@@ -22,8 +22,7 @@ describe('rebuild step on the drill lab', function () {
   });
 
   after(async () => {
-    if (!state) return;
-    await removeLab(state);
+    await removeLab(state, dir);
   });
 
   it('reinstalls the host, accepts its new key for that host only, and finds it clean', async () => {

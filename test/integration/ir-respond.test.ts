@@ -39,8 +39,8 @@ describe('responding steps on the drill lab: lock_user, kill_process, backup, re
   });
 
   after(async () => {
-    if (!state) return;
     try {
+      if (!state) return;
       await labDown(dir).catch(() => undefined);
       // The kernel removes a dead namespace's veth links asynchronously: give it a moment.
       await until(() => labLeftovers(state!).length === 0, 5000, 'the lab to be gone').catch(() => undefined);

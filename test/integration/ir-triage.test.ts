@@ -40,8 +40,7 @@ describe('triage runbook on the drill lab', function () {
   });
 
   after(async () => {
-    if (!state) return;
-    await removeLab(state);
+    await removeLab(state, dir);
   });
 
   for (const scenario of SCENARIOS.filter((s) => s !== 'clean')) {

@@ -105,8 +105,7 @@ describe('lab scenarios (real namespaces)', function () {
   });
 
   after(async () => {
-    if (!state) return;
-    await removeLab(state);
+    await removeLab(state, dir);
   });
 
   for (const name of PLANTED) {

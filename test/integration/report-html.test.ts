@@ -133,8 +133,7 @@ describe('HTML report of a real lab run in Chromium', function () {
 
   after(async () => {
     await browser?.close();
-    if (!state) return;
-    await removeLab(state);
+    await removeLab(state, dir);
   });
 
   it('opens with no console error and no request but the page; every section, the timeline, hostile text as text', async () => {
