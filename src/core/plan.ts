@@ -34,6 +34,11 @@ export type Action =
       source: { kind: 'command' | 'file'; value: string };
       become?: boolean;
       timeoutMs?: number;
+      /**
+       * Run with no other command of ours on the host: a listing of live processes or sockets would
+       * otherwise record our own concurrent collection commands.
+       */
+      alone?: boolean;
     }
   /** Run a command on the controller (a rebuild hook: a cloud CLI, `firebreak lab reset HOST`). */
   | { kind: 'local'; command: string }

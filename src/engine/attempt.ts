@@ -18,7 +18,8 @@ import {
 } from '../core/index.js';
 import type { EvidenceStore } from '../evidence/index.js';
 import type { Redactor } from '../journal/index.js';
-import { runEvidence } from './evidence-action.js';
+import type { EvidenceAction } from './evidence-action.js';
+import { runEvidenceBatch } from './evidence-batch.js';
 import type { Clock, CollectedOutput, OutputLimits, PlannedStep, RegisteredResult } from './executor-types.js';
 import { runLocal } from './local-action.js';
 import { OutputThrottle, type OutputLine } from './output.js';
@@ -46,6 +47,8 @@ export interface AttemptContext {
   onHostKeyReplaced: (change: { oldFingerprint: string | null; newFingerprint: string }) => void;
   phase: PhaseName;
   stepName: string;
+  /** Evidence commands run at once on the host's connection. */
+  evidenceChannels: number;
 }
 
 export interface AttemptResult {
@@ -83,7 +86,8 @@ export async function runAttempt(ctx: AttemptContext, attempt: number): Promise<
   const evidenceErrors: string[] = [];
 
   try {
-    for (const [i, action] of planned.actions.entries()) {
+    for (let i = 0; i < planned.actions.length; i++) {
+      const action = planned.actions[i]!;
       if (signal.aborted) {
         failMessage = 'aborted before the step finished';
         break;
@@ -115,28 +119,36 @@ export async function runAttempt(ctx: AttemptContext, attempt: number): Promise<
         continue;
       }
       if (action.kind === 'evidence') {
-        const ev = await runEvidence(
-          {
+        // This action and the evidence actions right after it: one batch over the connection.
+        let end = i + 1;
+        while (planned.actions[end]?.kind === 'evidence') end++;
+        const store = await ctx.evidence();
+        const become = toBecome(planned.become, ctx.becomePassword);
+        const items = (planned.actions.slice(i, end) as EvidenceAction[]).map((a, k) => ({
+          action: a,
+          run: {
             session,
-            store: await ctx.evidence(),
+            store,
             step: ctx.stepName,
             // One hung item (a `ps` stuck on a hostile /proc) costs its own timeout, not the whole step's.
-            timeoutMs: Math.min(action.timeoutMs ?? planned.timeoutMs, planned.timeoutMs),
-            become: action.become ? toBecome(planned.become, ctx.becomePassword) : undefined,
+            timeoutMs: Math.min(a.timeoutMs ?? planned.timeoutMs, planned.timeoutMs),
+            become: a.become ? become : undefined,
             signal,
-            spillPrefix: `${ctx.fileBase}-ev${i + 1}`,
+            spillPrefix: `${ctx.fileBase}-ev${i + k + 1}`,
           },
-          action,
-        );
-        outputs.push(ev.output);
-        artifacts.push(ev.artifact);
-        ctx.onArtifact(ev.artifact);
-        const line = `${ev.artifact.match === false ? 'MISMATCH ' : ''}${action.label}  ${ev.artifact.size} bytes  sha256 ${ev.artifact.sha256}  rc=${ev.artifact.rc ?? '?'}\n`;
-        evidenceLines.push(line);
-        throttle.push('stdout', Buffer.from(line));
-        if (ev.problem) evidenceProblems.push(ev.problem);
-        // What the command said on stderr (why an artifact is empty, say) belongs to the step's output.
-        if (ev.stderr.trim()) evidenceErrors.push(`${action.label}: ${ev.stderr.trim()}\n`);
+        }));
+        i = end - 1;
+        await runEvidenceBatch(items, ctx.evidenceChannels, signal, (ev) => {
+          outputs.push(ev.output);
+          artifacts.push(ev.artifact);
+          ctx.onArtifact(ev.artifact);
+          const line = `${ev.artifact.match === false ? 'MISMATCH ' : ''}${ev.artifact.label}  ${ev.artifact.size} bytes  sha256 ${ev.artifact.sha256}  rc=${ev.artifact.rc ?? '?'}\n`;
+          evidenceLines.push(line);
+          throttle.push('stdout', Buffer.from(line));
+          if (ev.problem) evidenceProblems.push(ev.problem);
+          // What the command said on stderr (why an artifact is empty, say) belongs to the step's output.
+          if (ev.stderr.trim()) evidenceErrors.push(`${ev.artifact.label}: ${ev.stderr.trim()}\n`);
+        });
         continue;
       }
       if (action.kind === 'put') {

@@ -4,7 +4,7 @@
  * host reported, and journal the artifact. The spill file is removed once the store has its copy.
  */
 import { closeSync, fstatSync, openSync, readSync, rmSync } from 'node:fs';
-import { parseEvidenceTrailer, type Action, type StoredArtifact } from '../core/index.js';
+import { parseEvidenceTrailer, type Action, type ExecResult, type StoredArtifact } from '../core/index.js';
 import type { EvidenceStore } from '../evidence/index.js';
 import type { CollectedOutput } from './executor-types.js';
 import type { HostSession } from './session.js';
@@ -63,16 +63,32 @@ function readTail(file: string | undefined, max: number): string {
   }
 }
 
-export async function runEvidence(run: EvidenceRun, action: EvidenceAction): Promise<EvidenceOutcome> {
-  const host = run.session.host.name;
+/** The command's run on the host, before its output is stored. */
+export interface Acquired {
+  startedAt: string;
+  result: ExecResult;
+}
+
+/** Run the evidence command; its stdout streams to a local spill file. The slow, remote half. */
+export async function acquireEvidence(run: EvidenceRun, action: EvidenceAction): Promise<Acquired> {
   const startedAt = new Date().toISOString();
-  const r = await run.session.t.exec(action.command, {
+  const result = await run.session.t.exec(action.command, {
     timeoutMs: run.timeoutMs,
     ...(action.become && run.become ? { become: run.become } : {}),
     spillPrefix: run.spillPrefix,
     stdoutToFile: true,
     signal: run.signal,
   });
+  return { startedAt, result };
+}
+
+/** Store what was acquired (hashed again here), compare with the host's hash. The local, quick half. */
+export async function storeEvidence(
+  run: EvidenceRun,
+  action: EvidenceAction,
+  { startedAt, result: r }: Acquired,
+): Promise<EvidenceOutcome> {
+  const host = run.session.host.name;
   const trailer = parseEvidenceTrailer(r.stderr);
   const { text, truncated } = readHead(r.stdoutFile, MAX_ANALYZED_BYTES);
   const acquisition = {

@@ -106,6 +106,8 @@ export interface RunOptions<S> {
   transportFor: (host: Host) => Transport;
   /** Hosts working at once (default 100). */
   forks?: number;
+  /** Evidence commands run at once on one host's connection (default 4; 1 runs them one by one). */
+  evidenceChannels?: number;
   /** Where run directories are created (default `runs`). */
   runsDir?: string;
   /** Renderers and other subscribers; the journal is always first. */

@@ -26,6 +26,7 @@ import {
 } from '../core/index.js';
 import { Journal, createRedactor } from '../journal/index.js';
 import { maxFailExceeded, splitBatches } from './batches.js';
+import { DEFAULT_EVIDENCE_CHANNELS } from './evidence-batch.js';
 import type { Clock, OutputLimits, RunHandle, RunOptions, RunSummary } from './executor-types.js';
 import { runHostPhase, type EventInput, type HostPhaseResult, type IndexedStep } from './host-runner.js';
 import { RecapTally } from './recap.js';
@@ -242,6 +243,7 @@ async function runPhases<S>(opts: RunOptions<S>, eng: Engine): Promise<PhaseCoun
                 runId: eng.runId,
                 ...(opts.becomePassword !== undefined ? { becomePassword: opts.becomePassword } : {}),
                 evidence: eng.evidence.open,
+                evidenceChannels: Math.max(1, Math.floor(opts.evidenceChannels ?? DEFAULT_EVIDENCE_CHANNELS)),
               },
               phase,
               steps,

@@ -44,6 +44,8 @@ export interface HostRunContext<S> {
   becomePassword?: string;
   /** The run's evidence store, opened on first use. */
   evidence: () => Promise<EvidenceStore>;
+  /** Evidence commands run at once on one host's connection. */
+  evidenceChannels: number;
 }
 
 /** A step of a phase with its 1-based index in the whole runbook. */
@@ -140,6 +142,7 @@ async function runStep<S>(
         onHostKeyReplaced: (change) => ctx.emit({ type: 'hostkey.replaced', host, phase, step: name, ...change }),
         phase,
         stepName: name,
+        evidenceChannels: ctx.evidenceChannels,
       },
       attempt,
     );

@@ -25,6 +25,8 @@ export interface RunRunbookOptions {
   /** Fallbacks for what the inventory does not say (`--user`, `--private-key`, `--jump`). */
   connection?: ConnectionDefaults & { jump?: string[]; privateKeyFile?: string };
   forks?: number;
+  /** Evidence commands run at once on one host's connection (default 4). */
+  evidenceChannels?: number;
   runsDir?: string;
   sinks?: readonly EventSink[];
   confirm?: (phase: PhaseName, message: string) => Promise<boolean>;
@@ -69,6 +71,7 @@ export async function runRunbook(o: RunRunbookOptions): Promise<RunbookHandle> {
     runbook: { name: runbook.name, phases },
     hosts: o.hosts,
     forks: o.forks,
+    ...(o.evidenceChannels !== undefined ? { evidenceChannels: o.evidenceChannels } : {}),
     runsDir: o.runsDir,
     sinks: o.sinks,
     confirm: o.confirm,

@@ -117,6 +117,7 @@ export const systemdVendorFact = defineFact({
   label: 'persistence/systemd-vendor',
   command:
     String.raw`d='/usr/lib/systemd/system /usr/lib/systemd/user /usr/share/systemd/user /usr/local/share/systemd/user /usr/local/lib/systemd/user'; [ -L /lib ] || d="$d /lib/systemd/system /lib/systemd/user"; ` +
-    String.raw`find $d -xdev \( -type f -o -type l \) -exec sh -c 'for f; do if [ -L "$f" ]; then printf "==> %s -> %s <==\n" "$f" "$(readlink "$f")"; else printf "==> %s <==\n" "$f"; head -c 1048576 -- "$f"; echo; fi; done' sh {} + 2>/dev/null; ` +
+    // Links by find itself, files by one \`head -v\` per batch (its own ==> headers): not a process per file.
+    String.raw`find $d -xdev -type l -printf '==> %p -> %l <==\n' 2>/dev/null; find $d -xdev -type f -exec head -v -c 1048576 -- {} + 2>/dev/null; ` +
     String.raw`echo '==> sha256 of generators <=='; find /usr/lib/systemd/system-generators /usr/lib/systemd/user-generators /lib/systemd/system-generators /etc/systemd/system-generators -type f -exec sha256sum {} + 2>/dev/null`,
 });

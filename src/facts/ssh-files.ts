@@ -53,9 +53,10 @@ export const sshdKeyFilesFact = defineFact({
     String.raw`; c=$(sshd -T 2>&1 </dev/null); printf '==> sshd -T <==\n%s\n' "$c"; ` +
     String.raw`k=$(printf '%s\n' "$c" | awk '$1 == "authorizedkeysfile" {for (i = 2; i <= NF; i++) print $i}'); ` +
     String.raw`[ -n "$k" ] || k='.ssh/authorized_keys .ssh/authorized_keys2'; ` +
-    String.raw`awk -F: '$6 ~ /^\// {print $1 ":" $6}' /etc/passwd | while IFS=: read -r u h; do for p in $k; do ` +
-    String.raw`f=$(printf '%s\n' "$p" | sed -e "s|%h|$h|g" -e "s|%u|$u|g" -e 's|%%|%|g'); case "$f" in /*) ;; *) f="$h/$f";; esac; ` +
-    String.raw`[ -f "$f" ] || continue; printf '==> %s (%s) <==\n' "$f" "$u"; cap "$f"; echo; done; done 2>/dev/null`,
+    // One awk expands every account's paths (literal replacement: a home may hold & or |), not a sed per path.
+    String.raw`awk -F: -v k="$k" 'function rep(s, a, b,  o, i) { o = ""; while ((i = index(s, a)) > 0) { o = o substr(s, 1, i - 1) b; s = substr(s, i + length(a)) } return o s } ` +
+    String.raw`$6 ~ /^\// { n = split(k, ps, " "); for (j = 1; j <= n; j++) { f = rep(rep(rep(ps[j], "%h", $6), "%u", $1), "%%", "%"); if (f !~ /^\//) f = $6 "/" f; print $1 "\t" f } }' /etc/passwd | ` +
+    String.raw`while IFS="$(printf '\t')" read -r u f; do [ -f "$f" ] || continue; printf '==> %s (%s) <==\n' "$f" "$u"; cap "$f"; echo; done 2>/dev/null`,
 });
 
 /** Private key files in every ~/.ssh and /etc/ssh: metadata and fingerprint only (see the module comment). */

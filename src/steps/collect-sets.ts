@@ -28,7 +28,11 @@ for (const set of SET_NAMES) ARTIFACT_SETS[set] = COLLECTED_FACTS.filter((f) => 
 
 /** The evidence action that collects one item: a file as is, or a command's output with its stderr. */
 export function itemAction(i: ArtifactItem, timeoutMs?: number): Action {
-  const limit = timeoutMs !== undefined ? { timeoutMs } : {};
+  const limit = {
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    // A listing of live processes would record our own collection commands running beside it.
+    ...(i.label.startsWith('processes/') ? { alone: true } : {}),
+  };
   if (i.file !== undefined)
     return {
       kind: 'evidence',

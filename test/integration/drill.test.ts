@@ -67,7 +67,7 @@ describe('drill (real lab hosts)', function () {
     const drillYaml = [
       'name: it-full',
       `seed: ${SEED}`,
-      'lab: {hosts: 6, scenarios: {outbound-ssh-bruteforce: 2, clean: 3}}',
+      'lab: {hosts: 4, scenarios: {outbound-ssh-bruteforce: 2, clean: 2}}',
       'runbook: collect.yaml',
       'timeout: 3m',
       'faults:',

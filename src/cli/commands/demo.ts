@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { packagePath, quote } from '../../core/index.js';
+import { DEFAULT_EVIDENCE_CHANNELS } from '../../engine/evidence-batch.js';
 import { labDown, labUp } from '../../lab/index.js';
 import { positiveInt } from '../common.js';
 import { runCommand, type RunOptions } from './run.js';
@@ -55,6 +56,7 @@ export function registerDemo(program: Command): void {
         const run: RunOptions = {
           inventory: [lab.files.inventory],
           forks: 100,
+          evidenceChannels: DEFAULT_EVIDENCE_CHANNELS,
           yes: true,
           connectTimeout: 10,
           becomePassEnv: 'FIREBREAK_BECOME_PASS',

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ExitCode, InputError, terminalSafe, type EventSink, type Host } from '../../core/index.js';
 import { DEFAULT_FORKS } from '../../engine/executor.js';
+import { DEFAULT_EVIDENCE_CHANNELS } from '../../engine/evidence-batch.js';
 import { runRunbook } from '../../engine/run-runbook.js';
 import { loadRunbook } from '../../runbook/index.js';
 import { connectionSpec } from '../../inventory/index.js';
@@ -25,6 +26,7 @@ import {
 
 export interface RunOptions extends SelectionOptions, IncidentOptions {
   forks: number;
+  evidenceChannels: number;
   yes?: boolean;
   json?: boolean;
   knownHosts?: string;
@@ -45,6 +47,12 @@ export function registerRun(program: Command): void {
     addSelectionOptions(program.command('run').description('run a runbook across the inventory over SSH')),
   )
     .option('-f, --forks <n>', 'hosts worked on at once', positiveInt('--forks'), DEFAULT_FORKS)
+    .option(
+      '--evidence-channels <n>',
+      'evidence commands run at once on each host (channels of its one SSH connection; 1 = one by one)',
+      positiveInt('--evidence-channels'),
+      DEFAULT_EVIDENCE_CHANNELS,
+    )
     .option('-y, --yes', 'answer yes to phase confirmations (needed without a terminal)')
     .option('--json', 'print events as NDJSON on stdout instead of progress')
     .option('--known-hosts <file>', 'OpenSSH known_hosts file to verify host keys against (default ~/.ssh/known_hosts)')
@@ -116,6 +124,7 @@ export async function runCommand(file: string, opts: RunOptions): Promise<number
     params,
     groups: groupMap(inventory),
     forks: opts.forks,
+    evidenceChannels: opts.evidenceChannels,
     runsDir: opts.runsDir,
     sinks: [...sinks, recap],
     becomePassword,

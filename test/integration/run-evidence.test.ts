@@ -1,0 +1,113 @@
+/**
+ * Evidence commands of one step run a few at a time over the host's one SSH connection: every
+ * artifact is stored and journaled in plan order, a listing of live processes never shows our own
+ * collection commands running beside it, and an sshd that allows fewer sessions per connection (a
+ * hardened `MaxSessions 2`) slows the step down instead of failing the host.
+ */
+import assert from 'node:assert/strict';
+import { promises as fs, mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { StoredArtifact } from '../../src/core/index.js';
+import { startFleet, type Fleet } from '../helpers/fleet.js';
+import { onlyRunDir, readJournal, runCli } from './run-cli.js';
+
+const COMMANDS = 8;
+/** In every extra command's command line, so a process listing that caught one would show it. */
+const MARK = 'fb-evidence-batch-mark';
+
+interface ManifestArtifact {
+  id: string;
+  /** When its command started on the host. */
+  collectedAt: string;
+  acquisition?: { durationMs: number };
+}
+
+/** Run a collect step with the processes set and the extra commands; the run's directory and what it stored. */
+async function collect(fleet: Fleet, work: string, name: string) {
+  const commands = Array.from({ length: COMMANDS }, (_, k) => ({
+    label: `extra/c${k}`,
+    command: `sleep 0.5 && echo ${MARK}-${k}`,
+  }));
+  const runbook = path.join(work, `${name}.yaml`);
+  await fs.writeFile(
+    runbook,
+    JSON.stringify({ name, phases: { collect: [{ name: 'collect', collect: { sets: ['processes'], commands } }] } }),
+  );
+  const runs = path.join(work, `runs-${name}`);
+  const r = await runCli([
+    'run',
+    runbook,
+    '-i',
+    fleet.inventoryPath,
+    '--known-hosts',
+    fleet.knownHostsPath,
+    '--runs-dir',
+    runs,
+  ]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const runDir = onlyRunDir(runs);
+  const stored = readJournal(runDir)
+    .filter((e) => e.type === 'evidence.stored')
+    .map((e) => e.artifact as StoredArtifact);
+  // Plan order: the processes set first (its own order), then the extra commands in theirs; ids too.
+  const labels = stored.map((a) => a.label);
+  const processes = labels.filter((l) => l.startsWith('processes/'));
+  assert.ok(processes.length >= 5, labels.join(' '));
+  assert.deepEqual(labels, [...processes, ...commands.map((c) => c.label)]);
+  const ids = stored.map((a) => Number(/(\d+)$/.exec(a.id)?.[1]));
+  assert.deepEqual(
+    ids,
+    [...ids].sort((a, b) => a - b),
+  );
+  const object = (a: StoredArtifact) =>
+    readFileSync(path.join(runDir, 'evidence', 'objects', a.sha256.slice(0, 2), a.sha256), 'utf8');
+  for (const [k, a] of stored.filter((x) => x.label.startsWith('extra/')).entries())
+    assert.equal(object(a), `${MARK}-${k}\n`);
+  const manifest = JSON.parse(readFileSync(path.join(runDir, 'evidence', 'manifest.json'), 'utf8')) as {
+    artifacts: ManifestArtifact[];
+  };
+  const window = (a: StoredArtifact) => {
+    const m = manifest.artifacts.find((x) => x.id === a.id);
+    assert.ok(m?.acquisition, `acquisition of ${a.label}`);
+    const start = Date.parse(m.collectedAt);
+    return { start, end: start + m.acquisition.durationMs };
+  };
+  return { stored, object, window };
+}
+
+describe('firebreak run: evidence over several channels of one SSH connection (real sshd)', function () {
+  this.timeout(90_000);
+  let work: string;
+  const fleets: Fleet[] = [];
+
+  before(() => {
+    work = mkdtempSync(path.join(os.tmpdir(), 'fb-e2e-evidence-'));
+  });
+  after(async () => {
+    for (const f of fleets) await f.stop();
+    if (work) await fs.rm(work, { recursive: true, force: true });
+  });
+
+  it('runs commands side by side, stores them in plan order, and lists live processes with nothing of ours beside', async () => {
+    const fleet = await startFleet({ hosts: 1 });
+    fleets.push(fleet);
+    const { stored, object, window } = await collect(fleet, work, 'side-by-side');
+    const extra = stored.filter((a) => a.label.startsWith('extra/')).map(window);
+    // Positive control: the extra commands did run side by side.
+    const overlapping = extra.some((w, k) => extra.some((v, j) => j !== k && v.start < w.end && w.start < v.end));
+    assert.ok(overlapping, `no two extra commands overlapped: ${JSON.stringify(extra)}`);
+    for (const a of stored.filter((x) => x.label.startsWith('processes/'))) {
+      const w = window(a);
+      for (const v of extra) assert.ok(v.end <= w.start || v.start >= w.end, `${a.label} overlapped an extra command`);
+      assert.ok(!object(a).includes(MARK), `${a.label} shows one of our extra commands`);
+    }
+  });
+
+  it('an sshd allowing two sessions per connection (MaxSessions 2): refused channels wait, nothing fails', async () => {
+    const fleet = await startFleet({ hosts: 1, sshdConfigExtra: ['MaxSessions 2'] });
+    fleets.push(fleet);
+    const { stored } = await collect(fleet, work, 'max-sessions');
+    assert.equal(stored.filter((a) => a.label.startsWith('extra/')).length, COMMANDS);
+  });
+});
