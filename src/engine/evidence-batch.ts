@@ -8,9 +8,11 @@
  * commands beside it: they would show up in the very state it records.
  *
  * A hardened sshd may allow fewer sessions per connection than we use (`MaxSessions`): a refused
- * channel while others are open is no failure, it lowers the number of channels for the rest of the
- * batch and the command waits for a free one.
+ * channel is no failure while the connection lives. It lowers the number of channels for the rest of
+ * the batch (unless one of ours just closed: sshd may still count that one), and the command backs off
+ * and tries again; only after ~4 s of refusals does it fail like any other lost channel.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ConnectionError } from '../core/index.js';
 import {
   acquireEvidence,
@@ -20,6 +22,11 @@ import {
   type EvidenceOutcome,
   type EvidenceRun,
 } from './evidence-action.js';
+
+/** A refused channel within this long after one of ours closed may be sshd still counting that one. */
+const CLOSE_LAG_MS = 300;
+/** Refusals of one item's channel (~4 s of backing off) before it fails like any other lost channel. */
+const MAX_REFUSALS = 10;
 
 /** Evidence commands run at once on one host: OpenSSH's `MaxSessions` defaults to 10, and a kill takes a channel too. */
 export const DEFAULT_EVIDENCE_CHANNELS = 4;
@@ -37,6 +44,7 @@ export interface EvidenceItem {
 class Gate {
   private active = 0;
   private aloneActive = false;
+  private lastLeave = 0;
   private readonly queue: Array<{ alone: boolean; go: () => void }> = [];
 
   constructor(private limit: number) {}
@@ -53,14 +61,17 @@ class Gate {
   leave(alone: boolean): void {
     this.active--;
     if (alone) this.aloneActive = false;
+    this.lastLeave = Date.now();
     this.pump();
   }
 
-  /** sshd refused one more channel: what the others hold is its limit. True when there is one to wait for. */
-  refused(): boolean {
-    if (this.active <= 1) return false;
-    this.limit = Math.min(this.limit, this.active - 1);
-    return true;
+  /**
+   * sshd refused one more channel. Right after one of ours closed, sshd may still count it (the close
+   * is on its way): that says nothing of its limit. Otherwise what the others hold is its limit.
+   */
+  refused(): void {
+    if (this.active > 1 && Date.now() - this.lastLeave > CLOSE_LAG_MS)
+      this.limit = Math.min(this.limit, this.active - 1);
   }
 
   private pump(): void {
@@ -94,19 +105,21 @@ export async function runEvidenceBatch(
   let halted = false;
   const acquire = async ({ run, action }: EvidenceItem): Promise<Acquired | undefined> => {
     const alone = action.alone === true;
-    for (let retry = false; ; retry = true) {
-      await gate.enter(alone, retry);
+    for (let refusals = 0; ;) {
+      await gate.enter(alone, refusals > 0);
       try {
         if (halted || signal.aborted) return undefined;
         return await acquireEvidence(run, action);
       } catch (err) {
-        if (!isChannelRefusal(err) || !gate.refused()) {
+        if (!isChannelRefusal(err) || ++refusals > MAX_REFUSALS) {
           halted = true;
           throw err;
         }
+        gate.refused();
       } finally {
         gate.leave(alone);
       }
+      await sleep(Math.min(refusals, 5) * 100);
     }
   };
   const acquisitions = items.map(acquire);
