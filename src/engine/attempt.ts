@@ -11,6 +11,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import {
   ConnectionError,
   describeExecFailure,
+  EnvironmentError,
   type Become,
   type ExecResult,
   type PhaseName,
@@ -49,6 +50,8 @@ export interface AttemptContext {
   stepName: string;
   /** Evidence commands run at once on the host's connection. */
   evidenceChannels: number;
+  /** The controller cannot go on (its disk is nearly full): stop the whole run, not only this host. */
+  stopRun: (err: EnvironmentError) => void;
 }
 
 export interface AttemptResult {
@@ -186,6 +189,7 @@ export async function runAttempt(ctx: AttemptContext, attempt: number): Promise<
   } catch (err) {
     if (err instanceof ConnectionError)
       return { result: { ...result(), failed: true }, unreachable: err, message: err.message, outputs };
+    if (err instanceof EnvironmentError) ctx.stopRun(err);
     failMessage = `${session.host.name}: ${err instanceof Error ? err.message : String(err)}`;
   }
 

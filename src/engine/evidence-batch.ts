@@ -14,6 +14,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConnectionError } from '../core/index.js';
+import { checkFreeSpace } from '../evidence/index.js';
 import {
   acquireEvidence,
   storeEvidence,
@@ -109,6 +110,10 @@ export async function runEvidenceBatch(
       await gate.enter(alone, refusals > 0);
       try {
         if (halted || signal.aborted) return undefined;
+        checkFreeSpace(
+          run.store.runDir,
+          'firebreak stopped the run before this evidence command; what is stored so far is sealed with it',
+        );
         return await acquireEvidence(run, action);
       } catch (err) {
         if (!isChannelRefusal(err) || ++refusals > MAX_REFUSALS) {

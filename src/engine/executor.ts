@@ -31,7 +31,7 @@ import type { Clock, OutputLimits, RunHandle, RunOptions, RunSummary } from './e
 import { runHostPhase, type EventInput, type HostPhaseResult, type IndexedStep } from './host-runner.js';
 import { RecapTally } from './recap.js';
 import { createRunDir, writeJsonAtomic } from './run-dir.js';
-import { EvidenceStore } from '../evidence/index.js';
+import { checkFreeSpace, EvidenceStore } from '../evidence/index.js';
 import { HostSession } from './session.js';
 
 export const DEFAULT_FORKS = 100;
@@ -63,6 +63,7 @@ export const systemClock: Clock = {
 export function startRun<S>(opts: RunOptions<S>): RunHandle {
   const clock = opts.clock ?? systemClock;
   const startMs = clock.now();
+  checkFreeSpace(opts.runsDir ?? 'runs', 'nothing was started');
   const { runId, dir } = createRunDir(opts.runsDir ?? 'runs', opts.runbook.name, startMs);
   opts.prepareRunDir?.(dir);
   const journal = new Journal(join(dir, JOURNAL_FILE), {
@@ -74,6 +75,7 @@ export function startRun<S>(opts: RunOptions<S>): RunHandle {
   // Every running step on every host listens on this one signal: hundreds of listeners are expected.
   setMaxListeners(0, controller.signal);
   let stopReason: string | undefined;
+  let stopExit: ExitCode = ExitCode.Aborted;
 
   const sinks: readonly EventSink[] = opts.sinks ?? [];
   const emit = (input: EventInput): void => {
@@ -93,11 +95,12 @@ export function startRun<S>(opts: RunOptions<S>): RunHandle {
       }
     }
   };
-  /** Stop scheduling; with `kill`, also abort running commands. The first reason wins. */
-  const stop = (reason: string, kill: boolean): void => {
+  /** Stop scheduling; with `kill`, also abort running commands. The first reason (and its exit code) wins. */
+  const stop = (reason: string, kill: boolean, exitCode: ExitCode = ExitCode.Aborted): void => {
     if (kill && !controller.signal.aborted) controller.abort(reason);
     if (stopReason !== undefined) return;
     stopReason = reason;
+    stopExit = exitCode;
     emit({ type: 'run.aborted', reason });
   };
   const abort = (reason: string): void => stop(reason, true);
@@ -129,7 +132,7 @@ export function startRun<S>(opts: RunOptions<S>): RunHandle {
       const count = (s: string): number => recap.filter((r) => r.state === s).length;
       const exitCode =
         stopReason !== undefined
-          ? ExitCode.Aborted
+          ? stopExit
           : recap.some((r) => r.state === 'failed' || r.state === 'unreachable')
             ? ExitCode.HostsFailed
             : ExitCode.Ok;
@@ -174,7 +177,7 @@ interface Engine {
   clock: Clock;
   signal: AbortSignal;
   stopping: () => boolean;
-  stop: (reason: string, kill: boolean) => void;
+  stop: (reason: string, kill: boolean, exitCode?: ExitCode) => void;
   sessions: Map<string, HostSession>;
   runId: string;
   runDir: string;
@@ -237,6 +240,7 @@ async function runPhases<S>(opts: RunOptions<S>, eng: Engine): Promise<PhaseCoun
                 clock: eng.clock,
                 signal: eng.signal,
                 stopping: eng.stopping,
+                stop: eng.stop,
                 limits,
                 redact,
                 runDir: eng.runDir,

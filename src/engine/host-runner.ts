@@ -7,6 +7,7 @@ import {
   describeAction,
   severityRank,
   skippedResult,
+  type ExitCode,
   type Host,
   type PhaseName,
   type RunEvent,
@@ -37,6 +38,8 @@ export interface HostRunContext<S> {
   signal: AbortSignal;
   /** True once the run stops scheduling (abort, max-fail): the host stops before its next step. */
   stopping: () => boolean;
+  /** Stop the whole run (a full controller disk), killing what runs, with this exit code. */
+  stop: (reason: string, kill: boolean, exitCode?: ExitCode) => void;
   limits: OutputLimits;
   redact: Redactor;
   runDir: string;
@@ -143,6 +146,7 @@ async function runStep<S>(
         phase,
         stepName: name,
         evidenceChannels: ctx.evidenceChannels,
+        stopRun: (err) => ctx.stop(err.message, true, err.exitCode),
       },
       attempt,
     );

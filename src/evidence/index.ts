@@ -31,3 +31,4 @@ export { addToKeyring, defaultKeyringDir, KEYRING_ENV, readKeyring } from './key
 export { DERIVED_FILES, listRunFiles } from './run-files.js';
 export { readCustody, type CustodyEvent } from './custody.js';
 export { evidencePaths, objectRelPath, type EvidencePaths } from './layout.js';
+export { checkFreeSpace, freeBytes, freeSpaceReserve } from './free-space.js';

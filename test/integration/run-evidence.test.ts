@@ -5,7 +5,8 @@
  * hardened `MaxSessions 2`) slows the step down instead of failing the host.
  */
 import assert from 'node:assert/strict';
-import { promises as fs, mkdtempSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, promises as fs, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { StoredArtifact } from '../../src/core/index.js';
@@ -109,5 +110,82 @@ describe('firebreak run: evidence over several channels of one SSH connection (r
     fleets.push(fleet);
     const { stored } = await collect(fleet, work, 'max-sessions', []);
     assert.equal(stored.filter((a) => a.label.startsWith('extra/')).length, COMMANDS);
+  });
+});
+
+describe('firebreak run: the controller disk nearly full (real sshd, a small tmpfs as the runs directory)', function () {
+  this.timeout(90_000);
+  let fleet: Fleet | undefined;
+  let work = '';
+  let mounted = false;
+
+  before(async function () {
+    if (process.getuid?.() !== 0) return this.skip(); // mounting a tmpfs needs root
+    work = mkdtempSync(path.join(os.tmpdir(), 'fb-e2e-disk-'));
+    await fs.mkdir(path.join(work, 'small'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=24m,mode=0700', 'fb-test-small', path.join(work, 'small')]);
+    mounted = true;
+    fleet = await startFleet({ hosts: 1 });
+  });
+  after(async () => {
+    await fleet?.stop();
+    if (mounted) execFileSync('umount', [path.join(work, 'small')]);
+    if (work) await fs.rm(work, { recursive: true, force: true });
+  });
+
+  /** A run of `commands` extra evidence commands, each 2 MiB, into the small filesystem with a 16 MiB reserve. */
+  const run = async (commands: number) => {
+    const runbook = path.join(work, 'big.yaml');
+    const items = Array.from({ length: commands }, (_, k) => ({
+      label: `extra/big${k}`,
+      command: 'head -c 2097152 /dev/urandom',
+    }));
+    await fs.writeFile(
+      runbook,
+      JSON.stringify({
+        name: 'big',
+        phases: { collect: [{ name: 'collect', collect: { sets: [], commands: items } }] },
+      }),
+    );
+    const runs = path.join(work, 'small', 'runs');
+    const r = await runCli(
+      ['run', runbook, '-i', fleet!.inventoryPath, '--known-hosts', fleet!.knownHostsPath, '--runs-dir', runs],
+      { env: { FIREBREAK_MIN_FREE_MB: '16' } },
+    );
+    return { r, runs };
+  };
+
+  it('stops the run with exit 6 before the reserve is used, and what it stored is sealed and verifies', async () => {
+    const { r, runs } = await run(12);
+    assert.equal(r.code, 6, r.stdout + r.stderr);
+    assert.match(
+      r.stdout + r.stderr,
+      /the controller's disk is nearly full: \d+ MiB free on the filesystem of .*below the reserve of 16 MiB/,
+    );
+    const runDir = onlyRunDir(runs);
+    const journal = readJournal(runDir);
+    const stored = journal.filter((e) => e.type === 'evidence.stored');
+    assert.ok(stored.length >= 1 && stored.length < 12, `${stored.length} of 12 stored`);
+    assert.ok(journal.some((e) => e.type === 'run.aborted' && /nearly full/.test(String(e.reason))));
+    assert.equal(JSON.parse(readFileSync(path.join(runDir, 'summary.json'), 'utf8')).exitCode, 6);
+    // Nothing half-written: no temp file left in the store, and the sealed run verifies.
+    assert.deepEqual(await fs.readdir(path.join(runDir, 'evidence', 'tmp')), []);
+    const v = await runCli(['evidence', 'verify', runDir]);
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+  });
+
+  it('refuses to start a run at all when the reserve is already gone, leaving no run directory', async () => {
+    // What the test before left in the small filesystem goes first; then a filler leaves less than the reserve.
+    await fs.rm(path.join(work, 'small', 'runs'), { recursive: true, force: true });
+    const filler = path.join(work, 'small', 'filler');
+    await fs.writeFile(filler, Buffer.alloc(12 * 1024 * 1024));
+    try {
+      const { r, runs } = await run(1);
+      assert.equal(r.code, 6, r.stdout + r.stderr);
+      assert.match(r.stderr, /nearly full: .* nothing was started/);
+      assert.equal(existsSync(runs) ? (await fs.readdir(runs)).length : 0, 0);
+    } finally {
+      await fs.rm(filler, { force: true });
+    }
   });
 });
