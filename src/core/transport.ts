@@ -47,6 +47,8 @@ export interface Transport {
   connect(options?: ConnectOptions): Promise<void>;
   /** True while the underlying connection is up. */
   readonly connected: boolean;
+  /** `type SHA256:…` of the host key the connection was verified with, when known. */
+  readonly hostKey?: string;
   exec(command: string, options: ExecOptions): Promise<ExecResult>;
   /** Upload a local file (SFTP). */
   put(

@@ -21,6 +21,7 @@ import type { EvidenceStore } from '../evidence/index.js';
 import type { Redactor } from '../journal/index.js';
 import type { EvidenceAction } from './evidence-action.js';
 import { runEvidenceBatch } from './evidence-batch.js';
+import { probeHost } from './host-probe.js';
 import type { Clock, CollectedOutput, OutputLimits, PlannedStep, RegisteredResult } from './executor-types.js';
 import { runLocal } from './local-action.js';
 import { OutputThrottle, type OutputLine } from './output.js';
@@ -126,6 +127,9 @@ export async function runAttempt(ctx: AttemptContext, attempt: number): Promise<
         let end = i + 1;
         while (planned.actions[end]?.kind === 'evidence') end++;
         const store = await ctx.evidence();
+        // The host's acquisition record (who it says it is, its clock, the verified host key): once per run.
+        if (!store.hasHostRecord(session.host.name))
+          store.recordHost(await probeHost(session, Math.min(planned.timeoutMs, 30_000), signal));
         const become = toBecome(planned.become, ctx.becomePassword);
         const items = (planned.actions.slice(i, end) as EvidenceAction[]).map((a, k) => ({
           action: a,

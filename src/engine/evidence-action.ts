@@ -99,6 +99,7 @@ export async function storeEvidence(
     timedOut: r.timedOut,
     truncated: TRUNCATED.test(text) || (truncated && TRUNCATED.test(readTail(r.stdoutFile, 64 * 1024))),
     stderr: trailer.stderr,
+    ...(action.become && run.become ? { become: run.become.user } : {}),
   };
   const input = { host, step: run.step, source: action.source, sha256AtSource: trailer.sha256, acquisition };
   const stored = r.stdoutFile

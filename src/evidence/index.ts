@@ -24,6 +24,7 @@ export {
   type CaseRecord,
   type Collector,
   type Manifest,
+  type HostRecord,
   type SealedFile,
   type SealedJournal,
 } from './manifest.js';

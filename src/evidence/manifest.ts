@@ -55,6 +55,8 @@ export interface Acquisition {
   truncated: boolean;
   /** What the command said on stderr, capped (why an artifact is empty or partial). */
   stderr: string;
+  /** The user the command ran as through sudo (absent: as the login user of the host's record). */
+  become?: string;
 }
 
 /** About the whole acquisition: the case, who examined, with what. In the signed manifest. */
@@ -66,6 +68,34 @@ export interface CaseRecord {
   firebreakVersion?: string;
   /** The runbook as loaded: its path and the SHA-256 of its bytes. */
   runbook?: { file: string; sha256: string };
+}
+
+/**
+ * A host as firebreak found it when it first collected there: what the host says of itself (read by one
+ * read-only command, so a compromised host may lie: the artifacts are the evidence, this is context),
+ * the SSH host key that was verified for the connection, and the two clocks side by side.
+ */
+export interface HostRecord {
+  /** Inventory name. */
+  host: string;
+  /** `type SHA256:…` of the host key verified for the connection (absent when unknown). */
+  hostKey?: string;
+  /** Login user as the host reports it (`id -un`). */
+  user?: string;
+  hostname?: string;
+  /** `uname -srm`. */
+  kernel?: string;
+  /** PRETTY_NAME of /etc/os-release. */
+  os?: string;
+  /** The host's clock (UTC) and the controller's at the same moment (the middle of the probe). */
+  hostClock?: string;
+  controllerClock: string;
+  /** Host clock minus controller clock, in whole seconds (the host reports seconds). */
+  clockSkewSeconds?: number;
+  /** /etc/timezone or the /etc/localtime link, and the UTC offset (`date +%z`). */
+  timezone?: string;
+  /** Why the probe said nothing (timeout, exit code), when it did not. */
+  error?: string;
 }
 
 /** The custody log as it was when the manifest was signed: its first `bytes` bytes hash to `sha256`. */
@@ -117,6 +147,8 @@ export interface Manifest {
   files?: SealedFile[];
   /** The case, the examiner, firebreak's version and the runbook's digest, when the run gave them. */
   case?: CaseRecord;
+  /** Every host evidence was collected from, as found (sorted by name). */
+  hosts?: HostRecord[];
 }
 
 /** Numeric part of an artifact id, for ordering and for continuing the sequence after a resume. */

@@ -48,6 +48,7 @@ import {
   type ArtifactSource,
   type CaseRecord,
   type Collector,
+  type HostRecord,
   type Manifest,
 } from './manifest.js';
 import { sealRunFiles } from './run-files.js';
@@ -116,6 +117,7 @@ export class EvidenceStore {
   private readonly list: Artifact[];
   private seq: number;
   private readonly pending = new Set<Promise<unknown>>();
+  private readonly hosts = new Map<string, HostRecord>();
   private state: 'open' | 'finalized' | 'closed' = 'open';
 
   private constructor(
@@ -160,6 +162,16 @@ export class EvidenceStore {
       resumed,
       options.caseRecord,
     );
+  }
+
+  /** Whether the host's acquisition record is in (one per host and run). */
+  hasHostRecord(host: string): boolean {
+    return this.hosts.has(host);
+  }
+
+  /** Keep what a host said of itself at its first collection, for the signed manifest. */
+  recordHost(record: HostRecord): void {
+    this.hosts.set(record.host, record);
   }
 
   /** The artifacts stored so far (resumed ones included), in the order they were stored. */
@@ -212,6 +224,9 @@ export class EvidenceStore {
       journal: run.journal,
       files: run.files,
       ...(this.caseRecord ? { case: this.caseRecord } : {}),
+      ...(this.hosts.size
+        ? { hosts: [...this.hosts.values()].sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0)) }
+        : {}),
     };
     const bytes = serializeManifest(manifest);
     const { root, tmp } = this.paths;
@@ -398,5 +413,6 @@ function acquisitionOf(a: Acquisition): Acquisition {
     timedOut: a.timedOut,
     truncated: a.truncated,
     stderr,
+    ...(a.become ? { become: a.become } : {}),
   };
 }

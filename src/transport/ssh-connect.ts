@@ -11,6 +11,7 @@ import { ConnectionError } from '../core/errors.js';
 import type { ConnectOptions } from '../core/transport.js';
 import type { KnownHostsStore } from './known-hosts-store.js';
 import { backoffMs, type KeyedLimiter } from './limiter.js';
+import { blobKeyType, fingerprint } from './known-hosts.js';
 
 const HOST_KEY_ALGORITHMS = [
   'ssh-ed25519',
@@ -76,6 +77,13 @@ function droppedEarly(err: SshError, verified: boolean): boolean {
   return err.code === 'ECONNRESET' || err.code === 'EPIPE' || /Connection lost before handshake/i.test(err.message);
 }
 
+/** The host key each open connection was verified with (`type SHA256:…`), for the acquisition record. */
+const verifiedKeys = new WeakMap<ClientType, string>();
+
+export function verifiedHostKey(client: ClientType): string | undefined {
+  return verifiedKeys.get(client);
+}
+
 function attempt(p: HandshakeParams, algorithms: string[], sock: Duplex | undefined): Promise<ClientType> {
   const client = new ssh2.Client();
   const target = `${p.address}:${p.port}`;
@@ -117,6 +125,7 @@ function attempt(p: HandshakeParams, algorithms: string[], sock: Duplex | undefi
         check.then(
           () => {
             verified = true;
+            verifiedKeys.set(client, `${blobKeyType(key)} ${fingerprint(key)}`);
             verify(true);
           },
           (err: unknown) => {

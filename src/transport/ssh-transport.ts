@@ -9,6 +9,7 @@ import type { ExecResult } from '../core/exec.js';
 import type { ConnectOptions, ExecOptions, TransferResult, Transport } from '../core/transport.js';
 import { runExec } from './ssh-exec.js';
 import { openSftp, sftpGet, sftpPut } from './ssh-sftp.js';
+import { verifiedHostKey } from './ssh-connect.js';
 
 /** Opens an authenticated connection for this host (jump hosts, limiter, retries included). */
 export type Connector = (options?: ConnectOptions) => Promise<ClientType>;
@@ -25,6 +26,11 @@ export class SshTransport implements Transport {
 
   get connected(): boolean {
     return this.client !== undefined;
+  }
+
+  /** `type SHA256:…` of the host key the current connection was verified with. */
+  get hostKey(): string | undefined {
+    return this.client ? verifiedHostKey(this.client) : undefined;
   }
 
   connect(options?: ConnectOptions): Promise<void> {

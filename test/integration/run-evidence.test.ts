@@ -10,6 +10,7 @@ import { existsSync, promises as fs, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { StoredArtifact } from '../../src/core/index.js';
+import type { HostRecord } from '../../src/evidence/index.js';
 import { startFleet, type Fleet } from '../helpers/fleet.js';
 import { onlyRunDir, readJournal, runCli } from './run-cli.js';
 
@@ -67,6 +68,7 @@ async function collect(fleet: Fleet, work: string, name: string, sets: string[])
     assert.equal(object(a), `${MARK}-${k}\n`);
   const manifest = JSON.parse(readFileSync(path.join(runDir, 'evidence', 'manifest.json'), 'utf8')) as {
     artifacts: ManifestArtifact[];
+    hosts?: HostRecord[];
   };
   const window = (a: StoredArtifact) => {
     const m = manifest.artifacts.find((x) => x.id === a.id);
@@ -74,7 +76,7 @@ async function collect(fleet: Fleet, work: string, name: string, sets: string[])
     const start = Date.parse(m.collectedAt);
     return { start, end: start + m.acquisition.durationMs };
   };
-  return { stored, object, window };
+  return { stored, object, window, manifest };
 }
 
 describe('firebreak run: evidence over several channels of one SSH connection (real sshd)', function () {
@@ -93,7 +95,18 @@ describe('firebreak run: evidence over several channels of one SSH connection (r
   it('runs commands side by side, stores them in plan order, and lists live processes with nothing of ours beside', async () => {
     const fleet = await startFleet({ hosts: 1 });
     fleets.push(fleet);
-    const { stored, object, window } = await collect(fleet, work, 'side-by-side', ['processes']);
+    const { stored, object, window, manifest } = await collect(fleet, work, 'side-by-side', ['processes']);
+    // The host's acquisition record: the key verified for the connection, what the host says, both clocks.
+    const [record, ...others] = manifest.hosts ?? [];
+    assert.equal(others.length, 0);
+    const fp = execFileSync('ssh-keygen', ['-lf', fleet.knownHostsPath], { encoding: 'utf8' }).split(' ')[1];
+    assert.equal(record?.host, 'host01');
+    assert.equal(record.hostKey, `ssh-ed25519 ${fp}`);
+    assert.equal(record.user, os.userInfo().username);
+    assert.equal(record.kernel, execFileSync('uname', ['-srm'], { encoding: 'utf8' }).trim());
+    assert.ok(record.hostname && record.os && record.timezone, JSON.stringify(record));
+    assert.ok(Math.abs(record.clockSkewSeconds ?? 99) <= 2, JSON.stringify(record));
+    assert.equal(record.error, undefined);
     const extra = stored.filter((a) => a.label.startsWith('extra/')).map(window);
     // Positive control: the extra commands did run side by side.
     const overlapping = extra.some((w, k) => extra.some((v, j) => j !== k && v.start < w.end && w.start < v.end));

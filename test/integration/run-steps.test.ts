@@ -339,6 +339,19 @@ describe('firebreak run: step types on 20 hosts (real CLI, real sshd)', function
       assert.equal(readFileSync(path.join(runDir, `hosts/${h}/01-collect-as-login-user.stdout`), 'utf8'), `${user}\n`);
       assert.equal(readFileSync(path.join(runDir, `hosts/${h}/02-collect-as-root.stdout`), 'utf8'), '0\n');
     }
+    // The acquisition record: the login user on each host, and the user an evidence command ran as.
+    const manifest = JSON.parse(readFileSync(path.join(runDir, 'evidence', 'manifest.json'), 'utf8')) as {
+      artifacts: { host: string; acquisition?: { become?: string } }[];
+      hosts: { host: string; user?: string }[];
+    };
+    assert.deepEqual(
+      manifest.hosts.map((h) => [h.host, h.user]),
+      names().map((h) => [h, user]),
+    );
+    assert.deepEqual(
+      manifest.artifacts.map((a) => a.acquisition?.become),
+      names().map(() => 'root'),
+    );
     const files = await allFiles(runDir);
     assert.ok(
       files.some((f) => f.file.endsWith('journal.jsonl') && f.bytes.includes('id -u; sleep 2')),
