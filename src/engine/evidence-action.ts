@@ -100,6 +100,7 @@ export async function storeEvidence(
     truncated: TRUNCATED.test(text) || (truncated && TRUNCATED.test(readTail(r.stdoutFile, 64 * 1024))),
     stderr: trailer.stderr,
     ...(action.become && run.become ? { become: run.become.user } : {}),
+    ...(trailer.file ? { file: trailer.file } : {}),
   };
   const input = { host, step: run.step, source: action.source, sha256AtSource: trailer.sha256, acquisition };
   const stored = r.stdoutFile

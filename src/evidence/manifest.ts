@@ -5,6 +5,7 @@
  * per `finalize()` and signed over its exact bytes, so readers must verify the bytes on disk, never a
  * re-serialization.
  */
+import type { FileMetadata } from '../core/index.js';
 
 /** Where an artifact came from on the host. */
 export interface ArtifactSource {
@@ -57,6 +58,11 @@ export interface Acquisition {
   stderr: string;
   /** The user the command ran as through sudo (absent: as the login user of the host's record). */
   become?: string;
+  /**
+   * A collected file as the host's stat saw it just before it was read: mode, owner, inode, size (the
+   * size expected; the artifact's own size is what was stored) and its times.
+   */
+  file?: FileMetadata;
 }
 
 /** About the whole acquisition: the case, who examined, with what. In the signed manifest. */

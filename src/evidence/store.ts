@@ -414,5 +414,6 @@ function acquisitionOf(a: Acquisition): Acquisition {
     truncated: a.truncated,
     stderr,
     ...(a.become ? { become: a.become } : {}),
+    ...(a.file ? { file: a.file } : {}),
   };
 }

@@ -8,7 +8,7 @@
  * read-only triage runbook) leaves them out and the incident runbooks list them.
  */
 
-import { quote, wrapEvidence, type Action } from '../core/index.js';
+import { fileMetadata, quote, wrapEvidence, type Action } from '../core/index.js';
 import { COLLECTED_FACTS, hostCommand, type Fact } from '../facts/index.js';
 
 /** One artifact: a fact, or one of the user's extra commands and files (no parser). */
@@ -38,7 +38,7 @@ export function itemAction(i: ArtifactItem, timeoutMs?: number): Action {
       kind: 'evidence',
       label: i.label,
       source: { kind: 'file', value: i.file },
-      command: wrapEvidence(`cat -- ${quote(i.file)}`, false),
+      command: wrapEvidence(`${fileMetadata(quote(i.file))}; cat -- ${quote(i.file)}`, false),
       ...limit,
     };
   const command = hostCommand(i);

@@ -6,10 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, promises as fs, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, promises as fs, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { StoredArtifact } from '../../src/core/index.js';
+import type { FileMetadata, StoredArtifact } from '../../src/core/index.js';
 import type { HostRecord } from '../../src/evidence/index.js';
 import { startFleet, type Fleet } from '../helpers/fleet.js';
 import { onlyRunDir, readJournal, runCli } from './run-cli.js';
@@ -20,13 +20,15 @@ const MARK = 'fb-evidence-batch-mark';
 
 interface ManifestArtifact {
   id: string;
+  size: number;
+  source: { value: string };
   /** When its command started on the host. */
   collectedAt: string;
-  acquisition?: { durationMs: number };
+  acquisition?: { durationMs: number; file?: FileMetadata };
 }
 
 /** Run a collect step with the extra commands (after the processes set if asked); what it stored. */
-async function collect(fleet: Fleet, work: string, name: string, sets: string[]) {
+async function collect(fleet: Fleet, work: string, name: string, sets: string[], files: string[] = []) {
   const commands = Array.from({ length: COMMANDS }, (_, k) => ({
     label: `extra/c${k}`,
     command: `sleep 0.5 && echo ${MARK}-${k}`,
@@ -34,7 +36,7 @@ async function collect(fleet: Fleet, work: string, name: string, sets: string[])
   const runbook = path.join(work, `${name}.yaml`);
   await fs.writeFile(
     runbook,
-    JSON.stringify({ name, phases: { collect: [{ name: 'collect', collect: { sets, commands } }] } }),
+    JSON.stringify({ name, phases: { collect: [{ name: 'collect', collect: { sets, commands, files } }] } }),
   );
   const runs = path.join(work, `runs-${name}`);
   const r = await runCli([
@@ -56,7 +58,7 @@ async function collect(fleet: Fleet, work: string, name: string, sets: string[])
   const labels = stored.map((a) => a.label);
   const processes = labels.filter((l) => l.startsWith('processes/'));
   assert.ok(processes.length >= (sets.includes('processes') ? 5 : 0), labels.join(' '));
-  assert.deepEqual(labels, [...processes, ...commands.map((c) => c.label)]);
+  assert.deepEqual(labels, [...processes, ...commands.map((c) => c.label), ...files.map((f) => `files${f}`)]);
   const ids = stored.map((a) => Number(/(\d+)$/.exec(a.id)?.[1]));
   assert.deepEqual(
     ids,
@@ -95,7 +97,18 @@ describe('firebreak run: evidence over several channels of one SSH connection (r
   it('runs commands side by side, stores them in plan order, and lists live processes with nothing of ours beside', async () => {
     const fleet = await startFleet({ hosts: 1 });
     fleets.push(fleet);
-    const { stored, object, window, manifest } = await collect(fleet, work, 'side-by-side', ['processes']);
+    const file = path.join(work, 'collected.conf');
+    await fs.writeFile(file, 'x=1\n', { mode: 0o640 });
+    const { stored, object, window, manifest } = await collect(fleet, work, 'side-by-side', ['processes'], [file]);
+    // A collected file: its metadata as the host's stat saw it, beside what was stored.
+    const st = statSync(file);
+    const collected = manifest.artifacts.find((a) => a.source.value === file);
+    assert.deepEqual(
+      collected && [collected.size, collected.acquisition?.file?.mode, collected.acquisition?.file?.inode],
+      [4, '640', st.ino],
+    );
+    assert.equal(collected?.acquisition?.file?.size, 4);
+    assert.equal(collected?.acquisition?.file?.mtime, new Date(Math.floor(st.mtimeMs / 1000) * 1000).toISOString());
     // The host's acquisition record: the key verified for the connection, what the host says, both clocks.
     const [record, ...others] = manifest.hosts ?? [];
     assert.equal(others.length, 0);

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { itemAction } from '../../src/steps/collect-sets.js';
 import { parseEvidenceTrailer, wrapEvidence } from '../../src/core/index.js';
 
 function sh(command: string): { stdout: Buffer; stderr: string } {
@@ -26,6 +30,41 @@ describe('wrapEvidence (run by a real /bin/sh)', () => {
     assert.equal(t.rc, 1);
     assert.equal(t.sha256, sha(Buffer.alloc(0)));
     assert.match(t.stderr, /No such file/);
+  });
+
+  it("a collected file's command (the one collect plans) reports its mode, owner, inode, size and times", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'fb-stat-'));
+    try {
+      const file = path.join(dir, "it's a file");
+      writeFileSync(file, 'content\n');
+      chmodSync(file, 0o4751);
+      const action = itemAction({ label: 'files/x', file });
+      assert.equal(action.kind, 'evidence');
+      const r = sh(action.kind === 'evidence' ? action.command : '');
+      assert.equal(r.stdout.toString(), 'content\n');
+      const t = parseEvidenceTrailer(r.stderr);
+      const st = statSync(file);
+      assert.deepEqual(t.file, {
+        mode: '4751',
+        uid: st.uid,
+        gid: st.gid,
+        inode: st.ino,
+        size: 8,
+        atime: new Date(Math.floor(st.atimeMs / 1000) * 1000).toISOString(),
+        mtime: new Date(Math.floor(st.mtimeMs / 1000) * 1000).toISOString(),
+        ctime: new Date(Math.floor(st.ctimeMs / 1000) * 1000).toISOString(),
+        owner: os.userInfo().username,
+        group: t.file?.group,
+      });
+      assert.equal(t.stderr, '', 'the stat line is taken out of stderr');
+      // A file that is gone: no metadata, cat's error kept.
+      rmSync(file);
+      const gone = parseEvidenceTrailer(sh(action.kind === 'evidence' ? action.command : '').stderr);
+      assert.equal(gone.file, undefined);
+      assert.match(gone.stderr, /No such file/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('handles a big binary stream', () => {
