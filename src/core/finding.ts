@@ -19,6 +19,7 @@ export type FindingKind =
   | 'persistence.cron' // a crontab entry
   | 'persistence.systemd' // a non-packaged systemd unit or timer
   | 'persistence.preload' // an /etc/ld.so.preload entry
+  | 'persistence.hidden' // a hidden file no package owns where programs are started from (cron, systemd, profile.d, …)
   | 'package.integrity' // a packaged file that fails verification
   | 'rootkit.warning' // chkrootkit/rkhunter warning or a built-in cross-check
   | 'conntrack.usage' // connection tracking use above 80 %

@@ -29,6 +29,7 @@ import * as userActivity from './user-activity.js';
 import { lastbFact, lastFact } from './last.js';
 import { packageVerifyFact } from './package-verify.js';
 import { preloadFact } from './preload.js';
+import { hiddenFilesFact } from './hidden-files.js';
 import { procFact, psFact } from './processes.js';
 import * as raw from './raw.js';
 import { rkhunterFact } from './rkhunter.js';
@@ -97,6 +98,7 @@ export const COLLECTED_FACTS: readonly AnyFact[] = [
   ssh.sshFilesFact,
   ssh.privateKeysFact,
   preloadFact,
+  hiddenFilesFact,
   persist.atJobsFact,
   persist.systemdRuntimeFact,
   persist.systemdVendorFact,

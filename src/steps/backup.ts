@@ -31,6 +31,7 @@ const EXCLUDE_KINDS = [
   'persistence.cron',
   'persistence.systemd',
   'persistence.preload',
+  'persistence.hidden',
   'package.integrity',
   'ssh.authorized_key',
   'rootkit.warning',

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Finding } from '../../src/core/index.js';
 import { labUp, scenarioCoverage, type LabState } from '../../src/lab/index.js';
-import { isRoot, labTempDir, removeLab } from '../helpers/lab.js';
+import { isRoot, labTempDir, onHost, removeLab } from '../helpers/lab.js';
 import { onlyRunDir, readJournal, runCli } from './run-cli.js';
 
 const SCENARIOS = [
@@ -82,6 +82,37 @@ describe('triage runbook on the drill lab', function () {
       ['extra/hang', 'extra/after'],
       'the hung item is kept (partial) and the next one still collected',
     );
+  });
+
+  it('a hidden file no package owns where cron or systemd start programs is high; dpkg-owned placeholders are not', async () => {
+    // None in the triage of the whole lab (the machine's /etc/cron.*/.placeholder files are dpkg's).
+    assert.deepEqual(
+      findings.filter((f) => f.kind === 'persistence.hidden').map((f) => `${f.host} ${f.summary}`),
+      [],
+    );
+    const host = state!.hosts.find((h) => h.scenarios.some((s) => s.scenario === 'tampered-binary'))!;
+    await onHost(
+      state!,
+      host.name,
+      "printf '* * * * * root /usr/local/bin/.u\\n' > /etc/cron.d/.update && mkdir -p /etc/systemd/system/.cache && printf '[Service]\\nExecStart=/tmp/x\\n' > /etc/systemd/system/.cache/net.service",
+    );
+    const work = path.dirname(dir);
+    const runbook = path.join(work, 'hidden.yaml');
+    writeFileSync(
+      runbook,
+      'name: hidden\nphases:\n  collect:\n    - name: collect\n      collect: {sets: [persistence]}\n',
+    );
+    const runs = path.join(work, 'runs-hidden');
+    const r = await runCli(['run', runbook, '-i', state!.files.inventory, '--limit', host.name, '--runs-dir', runs]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const hidden = readJournal(onlyRunDir(runs))
+      .filter((e) => e.type === 'finding')
+      .map((e) => e.finding as Finding)
+      .filter((f) => f.kind === 'persistence.hidden');
+    assert.deepEqual(hidden.map((f) => [f.severity, f.detail.path, f.detail.dir]).sort(), [
+      ['high', '/etc/cron.d/.update', '/etc/cron.d'],
+      ['high', '/etc/systemd/system/.cache/net.service', '/etc/systemd'],
+    ]);
   });
 
   it('shows nothing alarming on the clean host', () => {
