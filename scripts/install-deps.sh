@@ -24,7 +24,7 @@ PACKAGES=(
   # the lab and the loopback test fleets: namespaces, mounts, logins, network, firewalls, sshd, syslog
   util-linux mount iproute2 iptables nftables conntrack openssh-server openssh-client rsyslog procps
   # what the incident runbooks and the scenarios run on lab hosts
-  passwd dpkg tar gzip coreutils libc-bin perl-base cron sudo
+  passwd dpkg tar gzip coreutils libc-bin perl-base cron sudo libcap2-bin e2fsprogs
   # the tests: become (sudo, openssl), Ansible's own answers, the HTML report in a real browser
   openssl ansible-core chromium ca-certificates
 )

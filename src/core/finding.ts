@@ -13,13 +13,15 @@ export type FindingKind =
   | 'account.uid0' // a UID 0 account other than root
   | 'account.sudo' // a user with sudo rights (sudo/wheel group or sudoers)
   | 'ssh.authorized_key' // an authorized_keys entry
-  | 'process.suspicious' // running from /tmp, /dev/shm, a deleted file, or named like a kernel thread without being one
-  | 'network.outbound_ssh' // outbound connections to port 22 (the "attacking others" signal)
+  | 'process.suspicious' // running from /tmp, /dev/shm, a deleted file, a borrowed name, or a script from a scratch/hidden/deleted path
+  | 'network.outbound_ssh' // outbound connections to port 22, live (ss) or tracked by the kernel (conntrack): the "attacking others" signal
   | 'network.listener' // a listening socket
   | 'persistence.cron' // a crontab entry
   | 'persistence.systemd' // a non-packaged systemd unit or timer
   | 'persistence.preload' // an /etc/ld.so.preload entry
   | 'persistence.hidden' // a hidden file no package owns where programs are started from (cron, systemd, profile.d, …)
+  | 'persistence.immutable' // a persistence or SSH file marked immutable or append-only (chattr)
+  | 'file.privileged' // a SUID/SGID file or file capabilities in a scratch or home dir, or owned by no package
   | 'package.integrity' // a packaged file that fails verification
   | 'rootkit.warning' // chkrootkit/rkhunter warning or a built-in cross-check
   | 'conntrack.usage' // connection tracking use above 80 %

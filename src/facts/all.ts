@@ -10,7 +10,9 @@ import { accountsFact, passwdFact } from './accounts.js';
 import { authLogFact, secureLogFact } from './auth-log.js';
 import { authorizedKeysFact } from './authorized-keys.js';
 import { chkrootkitFact } from './chkrootkit.js';
-import { conntrackFact, conntrackTableFact } from './conntrack.js';
+import { addressesFact } from './addresses.js';
+import { conntrackFact } from './conntrack.js';
+import { conntrackTableFact } from './conntrack-flows.js';
 import { crosscheckFact } from './crosscheck.js';
 import { cronFact } from './cron.js';
 import { dfFact } from './disk.js';
@@ -23,6 +25,7 @@ import * as net from './network-extra.js';
 import * as persist from './persistence-extra.js';
 import * as procFiles from './process-files.js';
 import * as pkgs from './packages-inventory.js';
+import * as special from './special-files.js';
 import * as ssh from './ssh-files.js';
 import * as timeline from './timeline.js';
 import * as userActivity from './user-activity.js';
@@ -50,7 +53,7 @@ export const COLLECTED_FACTS: readonly AnyFact[] = [
   procFiles.namespaceMountsFact,
   ssTcpFact,
   listenersFact,
-  raw.addressesFact,
+  addressesFact,
   raw.routesFact,
   raw.neighboursFact,
   raw.iptablesFact,
@@ -99,6 +102,8 @@ export const COLLECTED_FACTS: readonly AnyFact[] = [
   ssh.privateKeysFact,
   preloadFact,
   hiddenFilesFact,
+  special.privilegedScratchFact,
+  special.immutablePersistenceFact,
   persist.atJobsFact,
   persist.systemdRuntimeFact,
   persist.systemdVendorFact,
@@ -128,8 +133,8 @@ export const COLLECTED_FACTS: readonly AnyFact[] = [
   files.logArchiveFact,
   files.systemArchiveFact,
   files.desktopArchiveFact,
-  timeline.suidFact,
-  timeline.capabilitiesFact,
+  special.suidFact,
+  special.capabilitiesFact,
   timeline.immutableFact,
   timeline.executableHashesFact,
   timeline.bodyfileFact,

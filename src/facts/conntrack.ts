@@ -17,16 +17,6 @@ const CONNTRACK_COMMAND =
   `echo "dropped_lines $({ if [ -e /var/log/kern.log ] || [ -e /var/log/messages ]; then cat /var/log/kern.log /var/log/messages; ` +
   `else journalctl -k -q --no-pager || dmesg; fi; } 2>/dev/null | grep -c 'table full, dropping packet')"`;
 
-/**
- * The tracked flows themselves, IPv4 and IPv6: the kernel keeps a TCP flow for minutes after it ended
- * (TIME_WAIT, CLOSE), so this shows short attack connections a socket listing taken a moment later
- * misses. Without the conntrack tool, /proc/net/nf_conntrack where the kernel offers it.
- */
-const CONNTRACK_TABLE_COMMAND =
-  'if command -v conntrack >/dev/null 2>&1; then conntrack -L -o extended 2>&1; conntrack -L -f ipv6 -o extended 2>&1; ' +
-  'elif [ -r /proc/net/nf_conntrack ]; then cat /proc/net/nf_conntrack; ' +
-  'else echo "conntrack: neither the conntrack tool nor /proc/net/nf_conntrack on this host: no flow table to record"; fi';
-
 export interface ConntrackUsage {
   /** Undefined when the module is not loaded (no /proc entries). */
   count?: number;
@@ -85,6 +75,3 @@ export const conntrackFact = defineFact({
   parse: parseConntrack,
   findings: (host, usage) => conntrackFindings(host, usage),
 });
-
-/** Evidence only: the flows are for the responder to read. */
-export const conntrackTableFact = defineFact({ label: 'network/conntrack-table', command: CONNTRACK_TABLE_COMMAND });

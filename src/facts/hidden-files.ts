@@ -8,6 +8,7 @@
  */
 import type { Finding } from '../core/index.js';
 import { defineFact } from './fact.js';
+import { OWNER_FUNCTION } from './sh.js';
 import { finding, lines } from './text.js';
 
 export const HIDDEN_FILE_DIRS = [
@@ -37,12 +38,9 @@ export const HIDDEN_FILE_DIRS = [
 /** One line per hidden file: `owner<TAB>mode user size mtime<TAB>path`, owner `dpkg`, `rpm` or `-`. */
 const COMMAND =
   // /lib/systemd/system too, unless /lib is the link to /usr/lib of a merged /usr (then it is the same).
-  `d='${HIDDEN_FILE_DIRS.join(' ')}'; [ -L /lib ] || d="$d /lib/systemd/system"; ` +
+  `${OWNER_FUNCTION}; d='${HIDDEN_FILE_DIRS.join(' ')}'; [ -L /lib ] || d="$d /lib/systemd/system"; ` +
   `find $d -xdev -path '*/.*' \\( -type f -o -type l \\) -print 2>/dev/null | ` +
-  String.raw`while IFS= read -r f; do o=-; ` +
-  String.raw`if [ -d /var/lib/dpkg/info ] && grep -qxF -- "$f" /var/lib/dpkg/info/*.list 2>/dev/null; then o=dpkg; ` +
-  String.raw`elif command -v rpm >/dev/null 2>&1 && rpm -qf -- "$f" >/dev/null 2>&1; then o=rpm; fi; ` +
-  String.raw`printf '%s\t%s\t%s\n' "$o" "$(stat -c '%a %U %s %Y' -- "$f" 2>/dev/null)" "$f"; done`;
+  String.raw`while IFS= read -r f; do printf '%s\t%s\t%s\n' "$(owner "$f")" "$(stat -c '%a %U %s %Y' -- "$f" 2>/dev/null)" "$f"; done`;
 
 export interface HiddenFile {
   path: string;

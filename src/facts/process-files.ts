@@ -4,6 +4,7 @@
  * live on through a process. Content of deleted files is in the heavy `files` set (files-scratch.ts).
  */
 import { defineFact } from './fact.js';
+import { lines } from './text.js';
 import { capStream, MiB } from './sh.js';
 
 /** `/proc/PID/FILE` of every process after a `==> path <==` header, each cut at `max` bytes. */
@@ -53,8 +54,35 @@ export const lsofFact = defineFact({
  * memfd included): `exe|fd`, the /proc path, its target, size, and the SHA-256 of deleted
  * executables (read through /proc, which still holds them).
  */
+export interface DeletedFile {
+  kind: 'exe' | 'fd';
+  pid: number;
+  /** The descriptor number, for `fd`. */
+  fd?: number;
+  /** `/path (deleted)`, `/memfd:name (deleted)`. */
+  target: string;
+  size?: number;
+  sha256?: string;
+}
+
+export function parseDeleted(text: string): DeletedFile[] {
+  const out: DeletedFile[] = [];
+  for (const line of lines(text)) {
+    const [kind, path, target, size, sha] = line.split('\t');
+    const m = /^\/proc\/(\d+)\/(?:exe|fd\/(\d+))$/.exec(path ?? '');
+    if (!m || (kind !== 'exe' && kind !== 'fd') || !target) continue;
+    const rec: DeletedFile = { kind, pid: Number(m[1]), target };
+    if (m[2] !== undefined) rec.fd = Number(m[2]);
+    if (/^\d+$/.test(size ?? '')) rec.size = Number(size);
+    if (/^[0-9a-f]{64}$/.test(sha ?? '')) rec.sha256 = sha as string;
+    out.push(rec);
+  }
+  return out;
+}
+
 export const deletedFact = defineFact({
   label: 'processes/deleted',
+  parse: parseDeleted,
   command:
     String.raw`t=$(printf '\t'); printf 'kind\tpath\ttarget\tsize\tsha256\n'; ` +
     String.raw`find /proc/[0-9]*/exe /proc/[0-9]*/fd -maxdepth 1 -type l -lname '*(deleted)' -printf '%p\t%l\n' 2>/dev/null | ` +

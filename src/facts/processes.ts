@@ -3,13 +3,18 @@
  * (rootkits replace it). The walk reads each process's real binary through `/proc/PID/exe`, which
  * opens even when the file was deleted, and hashes it, so `kill_process` can compare what it preserved.
  *
- * Findings (`process.suspicious`): a binary under /tmp, /var/tmp or /dev/shm, a deleted binary, or
- * a process named like a kernel thread (`[kworker/0:1]`, `kworkerds`) that is not one: real kernel
- * threads have no binary and are children of kthreadd (PID 2).
+ * Findings (`process.suspicious`): a binary under /tmp, /var/tmp or /dev/shm, a deleted binary, a
+ * process named like a kernel thread (`[kworker/0:1]`, `kworkerds`) that is not one (real kernel
+ * threads have no binary and are children of kthreadd, PID 2), a daemon's or shell's name on another
+ * binary, and a script run from a scratch dir, a hidden path or deleted (process-traits.ts).
  */
 import type { Finding, FindingSeverity } from '../core/index.js';
 import { defineFact } from './fact.js';
+import { deletedFact, type DeletedFile } from './process-files.js';
+import { borrowedNameReason, displayName, scriptOf, scriptReasons } from './process-traits.js';
 import { finding, hasHiddenComponent, inScratchDir, lines, maxSeverity, unique } from './text.js';
+
+export { displayName };
 
 /**
  * `ps` with a fixed, parseable layout: `PID PPID USER LSTART(5 words) STAT ARGS…`. The user column
@@ -129,10 +134,16 @@ export interface ProcessView {
   deleted: boolean;
   sha256?: string;
   cwd?: string;
+  /** Open descriptors whose file was deleted (from `processes/deleted`). */
+  deletedFds?: Array<{ fd: number; target: string }>;
 }
 
-/** Join `ps` and `/proc` rows by PID. */
-export function joinProcesses(ps: readonly PsRecord[], proc: readonly ProcRecord[]): ProcessView[] {
+/** Join `ps`, `/proc` and deleted-file rows by PID. */
+export function joinProcesses(
+  ps: readonly PsRecord[],
+  proc: readonly ProcRecord[],
+  deleted: readonly DeletedFile[] = [],
+): ProcessView[] {
   const byPid = new Map<number, ProcessView>();
   for (const r of proc) {
     const v: ProcessView = { pid: r.pid, args: r.cmdline || `[${r.comm}]`, comm: r.comm, deleted: r.deleted };
@@ -147,20 +158,17 @@ export function joinProcesses(ps: readonly PsRecord[], proc: readonly ProcRecord
     Object.assign(v, { ppid: v.ppid ?? r.ppid, user: r.user, stat: r.stat, args: r.args });
     byPid.set(r.pid, v);
   }
+  for (const d of deleted) {
+    const v = byPid.get(d.pid);
+    if (!v || d.fd === undefined) continue;
+    (v.deletedFds ??= []).push({ fd: d.fd, target: d.target });
+  }
   return [...byPid.values()].sort((a, b) => a.pid - b.pid);
 }
 
 /** Names kernel threads use, and names malware borrows from them (`kworkerds`, `kthreaddi`, `kdevtmpfsi`). */
 const KTHREAD_NAME =
   /^(?:kworker|kthreadd|ksoftirqd|kswapd|kdevtmpfs|kblockd|khugepaged|kcompactd|kauditd|khungtaskd|kintegrityd|ksmd|migration\/|rcu_|cpuhp\/|watchdog|jbd2\/|writeback|oom_reaper|kthrotld|kstrp|irq\/|idle_inject)/;
-
-/** The name a process shows: `[kworker/0:1]` → `kworker/0:1`, `/usr/bin/x -y` → `x`. */
-export function displayName(args: string): string {
-  const bracket = /^\[([^\]]*)\]/.exec(args);
-  if (bracket) return bracket[1] as string;
-  const argv0 = args.split(/\s+/)[0] ?? '';
-  return argv0.slice(argv0.lastIndexOf('/') + 1).replace(/:$/, '');
-}
 
 /** Looks like a kernel thread: bracketed arguments (how `ps` shows threads), or a kernel thread's name. */
 function looksLikeKernelThread(v: ProcessView): boolean {
@@ -195,6 +203,9 @@ export function suspiciousReasons(v: ProcessView): Array<{ reason: string; sever
         severity: 'high',
       });
   }
+  const borrowed = borrowedNameReason(v);
+  if (borrowed) out.push(borrowed);
+  out.push(...scriptReasons(v));
   return out;
 }
 
@@ -215,6 +226,8 @@ export function processFindings(host: string, processes: readonly ProcessView[])
     if (v.sha256) detail.sha256 = v.sha256;
     if (v.cwd) detail.cwd = v.cwd;
     if (v.comm) detail.comm = v.comm;
+    const script = scriptOf(v);
+    if (script) detail.script = script;
     const summary = `PID ${v.pid} ${displayName(v.args)}: ${(detail.reasons as string[]).join('; ')}`;
     out.push(finding(host, 'process.suspicious', maxSeverity(...reasons.map((r) => r.severity)), summary, detail));
   }
@@ -224,11 +237,11 @@ export function processFindings(host: string, processes: readonly ProcessView[])
 /** `ps` as everyone knows it; no findings of its own: the `/proc` walk joins it. */
 export const psFact = defineFact({ label: 'processes/ps', command: PS_COMMAND, parse: parsePs });
 
-/** The `/proc` walk, joined with `ps` by PID: suspicious processes. */
-export const procFact = defineFact<ProcRecord[], { ps: PsRecord[] }>({
+/** The `/proc` walk, joined with `ps` and the deleted open files by PID: suspicious processes. */
+export const procFact = defineFact<ProcRecord[], { ps: PsRecord[]; deleted: DeletedFile[] }>({
   label: 'processes/proc',
   command: PROC_COMMAND,
   parse: parseProc,
-  needs: { ps: psFact },
-  findings: (host, proc, { ps }) => processFindings(host, joinProcesses(ps ?? [], proc)),
+  needs: { ps: psFact, deleted: deletedFact },
+  findings: (host, proc, { ps, deleted }) => processFindings(host, joinProcesses(ps ?? [], proc, deleted ?? [])),
 });

@@ -10,7 +10,6 @@ const command = (label: string, text: string) => defineFact({ label, command: te
 const file = (label: string, path: string) => defineFact({ label, file: path });
 
 export const processTreeFact = command('processes/tree', 'ps auxwwwf');
-export const addressesFact = command('network/addresses', 'ip -d address show');
 export const routesFact = command('network/routes', 'ip route show table all; ip -6 route show');
 export const neighboursFact = command('network/neighbours', 'ip neigh show');
 export const iptablesFact = command('network/iptables', 'iptables-save; ip6tables-save');

@@ -56,3 +56,13 @@ export function findLocal(expression: string): string {
 /** 1 MiB, 10 MiB, 1 GiB: the caps below are multiples of these. */
 export const MiB = 1024 * 1024;
 export const GiB = 1024 * MiB;
+
+/**
+ * Defines `owner FILE`, printing the package manager that owns FILE: `dpkg`, `rpm`, or `-` when no
+ * package does. dpkg's lists predate the merged /usr, so `/usr/bin/su` is also looked up as `/bin/su`.
+ * Read-only: dpkg's file lists or `rpm -qf`.
+ */
+export const OWNER_FUNCTION =
+  'owner() { if [ -d /var/lib/dpkg/info ]; then a=$1; case "$1" in /usr/bin/*|/usr/sbin/*|/usr/lib/*|/usr/lib64/*) a=${1#/usr};; esac; ' +
+  String.raw`if grep -qxF -e "$1" -e "$a" /var/lib/dpkg/info/*.list 2>/dev/null; then echo dpkg; return; fi; fi; ` +
+  String.raw`if command -v rpm >/dev/null 2>&1 && rpm -qf -- "$1" >/dev/null 2>&1; then echo rpm; return; fi; echo -; }`;

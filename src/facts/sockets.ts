@@ -79,7 +79,16 @@ export interface OutboundSshOptions {
 }
 
 /** Programs that open SSH connections for people and tools: one connection from them is ordinary. */
-const SSH_CLIENTS = new Set(['ssh', 'scp', 'sftp', 'autossh', 'sshpass', 'rsync', 'git', 'mosh-client']);
+export const SSH_CLIENTS: ReadonlySet<string> = new Set([
+  'ssh',
+  'scp',
+  'sftp',
+  'autossh',
+  'sshpass',
+  'rsync',
+  'git',
+  'mosh-client',
+]);
 
 /** Outbound connections to SSH ports, per process (PID and name; `unknown` without `-p` or permission). */
 export function outboundSsh(records: readonly SocketRecord[], ports: readonly number[] = [22]) {

@@ -6,7 +6,8 @@
  * - a bodyfile (The Sleuth Kit 3.x: `MD5|name|inode|mode|UID|GID|size|atime|mtime|ctime|crtime`,
  *   MD5 and crtime 0) for `mactime`, 4 GiB at most;
  * - SHA-256 of every file with an execute bit, 1 GiB of lines;
- * - SUID/SGID files, files with capabilities, files and directories marked immutable or append-only.
+ * - files and directories marked immutable or append-only; SUID/SGID files and file capabilities,
+ *   with their findings, are in special-files.ts.
  */
 import { defineFact } from './fact.js';
 import { capStream, findLocal, GiB, MiB } from './sh.js';
@@ -23,19 +24,6 @@ export const executableHashesFact = defineFact({
   label: 'timeline/executable-hashes',
   timeout: HEAVY_TIMEOUT,
   command: `${findLocal('-type f -perm /111 -exec sha256sum {} +')} | ${capStream(GiB)}`,
-});
-
-export const suidFact = defineFact({
-  label: 'timeline/suid-sgid',
-  timeout: HEAVY_TIMEOUT,
-  command: `${findLocal(String.raw`-type f -perm /6000 -printf '%M\t%u:%g\t%s\t%TY-%Tm-%Td %TT\t%p\n'`)} | ${capStream(64 * MiB)}`,
-});
-
-export const capabilitiesFact = defineFact({
-  label: 'timeline/capabilities',
-  requires: 'getcap',
-  timeout: HEAVY_TIMEOUT,
-  command: `${findLocal('-type f -perm /111 -exec getcap {} +')} | ${capStream(64 * MiB)}`,
 });
 
 /** `lsattr` flags of files and directories with `i` (immutable) or `a` (append-only): the rootkit's lock on its files. */

@@ -23,7 +23,7 @@ function readChildren(pid: number): number[] {
   }
 }
 
-/** Start `unshare <flags> bash <script> <args…>` for `name`, logging to `logFile`; resolve once PID 1 exists. */
+/** Start `unshare <flags> bash -c '. "$0"' <script> <args…>` for `name`, logging to `logFile`; resolve once PID 1 exists. */
 export async function startNamespaceProcess(
   name: string,
   flags: string[],
@@ -36,7 +36,9 @@ export async function startNamespaceProcess(
   try {
     child = spawnDetached(
       'unshare',
-      [...flags, '--fork', '--kill-child', '--propagation', 'private', 'bash', script, ...args],
+      // Sourced by `bash -c` rather than run as `bash SCRIPT`: a host whose PID 1 runs a script from
+      // /tmp or a dot-directory is what the process findings report as an attacker's habit.
+      [...flags, '--fork', '--kill-child', '--propagation', 'private', 'bash', '-c', '. "$0"', script, ...args],
       fd,
     );
   } finally {

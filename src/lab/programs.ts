@@ -48,6 +48,9 @@ export const LAB_PROGRAMS: ProgramPackages = {
   dpkg: 'dpkg',
   tar: 'tar',
   gzip: 'gzip',
+  // file capabilities and immutable flags the collection reads
+  getcap: 'libcap2-bin',
+  lsattr: 'e2fsprogs',
 };
 
 /** What the loopback sshd fleet (tests, bench) runs. */

@@ -2,7 +2,7 @@
  * `backup`: archive chosen paths on the host and stream the archive to the controller's evidence
  * store, hashed on the host and on the controller (bounded memory: it streams to disk), leaving the
  * attacker's files out: `exclude` patterns, and with `exclude_from` every path an earlier step's
- * findings name (detail.path, detail.file, detail.exe).
+ * findings name (detail.path, detail.file, detail.exe, detail.script).
  *
  * Two artifacts: `backup/NAME.tar.gz` — `tar -cpz --numeric-owner` from `/` (member names are the
  * paths without the leading `/`, with owners, groups and modes), nothing written on the host — and
@@ -32,6 +32,8 @@ const EXCLUDE_KINDS = [
   'persistence.systemd',
   'persistence.preload',
   'persistence.hidden',
+  'persistence.immutable',
+  'file.privileged',
   'package.integrity',
   'ssh.authorized_key',
   'rootkit.warning',
@@ -72,7 +74,7 @@ function flaggedPaths(registered: Record<string, unknown>, from: string): string
   const found = findingsFrom(registered, from, EXCLUDE_KINDS, 'backup', 'info');
   if (found.planTime) return [placeholderText(from, 'findings')];
   return found.items
-    .flatMap((f) => ['path', 'file', 'exe'].map((k) => detailString(f, k)))
+    .flatMap((f) => ['path', 'file', 'exe', 'script'].map((k) => detailString(f, k)))
     .filter((p): p is string => p !== undefined && p.startsWith('/'))
     .map((p) => p.replace(/ \(deleted\)$/, ''));
 }

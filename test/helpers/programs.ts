@@ -17,6 +17,9 @@ export const TEST_PROGRAMS: ProgramPackages = {
   // transport tests: agent authentication
   'ssh-agent': 'openssh-client',
   'ssh-add': 'openssh-client',
+  // special-files lab test: a capability and an immutable flag planted on a lab host
+  setcap: 'libcap2-bin',
+  chattr: 'e2fsprogs',
 };
 
 /**

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Finding } from '../../src/core/index.js';
 import { labUp, scenarioCoverage, type LabState } from '../../src/lab/index.js';
 import { isRoot, labTempDir, onHost, removeLab } from '../helpers/lab.js';
+import { needProgram } from '../helpers/programs.js';
 import { onlyRunDir, readJournal, runCli } from './run-cli.js';
 
 const SCENARIOS = [
@@ -113,6 +114,93 @@ describe('triage runbook on the drill lab', function () {
       ['high', '/etc/cron.d/.update', '/etc/cron.d'],
       ['high', '/etc/systemd/system/.cache/net.service', '/etc/systemd'],
     ]);
+  });
+
+  it('finds attacker habits: a borrowed name, a deleted script, closed SSH flows, SUID/capabilities, a locked cron file', async function () {
+    needProgram(this, 'setcap');
+    needProgram(this, 'chattr');
+    // None of these in the triage of the whole lab: the lab's own processes and files are ordinary.
+    const planted = ['file.privileged', 'persistence.immutable'];
+    assert.deepEqual(
+      findings.filter((f) => planted.includes(f.kind)).map((f) => `${f.host} ${f.summary}`),
+      [],
+    );
+    assert.deepEqual(
+      findings
+        .filter((f) => f.kind === 'process.suspicious' && /shows itself|script/.test(f.summary))
+        .map((f) => `${f.host} ${f.summary}`),
+      [],
+    );
+    const host = state!.hosts.find((h) => h.scenarios.some((s) => s.scenario === 'disk-full'))!;
+    const peers = state!.hosts.filter((h) => h !== host).map((h) => h.address);
+    const plant = await onHost(
+      state!,
+      host.name,
+      [
+        'set -e',
+        // any stateful rule makes the kernel track this namespace's flows, as a host firewall does
+        'iptables -A OUTPUT -m conntrack --ctstate NEW,ESTABLISHED -j ACCEPT',
+        `for a in ${peers.join(' ')}; do (exec 3<>/dev/tcp/$a/22); done`,
+        "mkdir -p /tmp/.cache && printf 'sleep 300\\n' > /tmp/.cache/upd.sh",
+        'setsid -f bash /tmp/.cache/upd.sh </dev/null >/dev/null 2>&1',
+        'setsid -f bash -c \'exec -a "sshd: root@notty" sleep 300\' </dev/null >/dev/null 2>&1',
+        'sleep 0.5 && rm /tmp/.cache/upd.sh',
+        'cp /bin/bash /tmp/.cache/sh && chmod 4755 /tmp/.cache/sh',
+        'mkdir -p /root/.local/bin && cp /bin/sleep /root/.local/bin/pt && setcap cap_setuid+ep /root/.local/bin/pt',
+        "printf '* * * * * root /tmp/.cache/sh -p\\n' > /etc/cron.d/locked && chattr +i /etc/cron.d/locked",
+      ].join('\n'),
+    );
+    assert.equal(plant.code, 0, plant.stdout + plant.stderr);
+    try {
+      const work = path.dirname(dir);
+      const runbook = path.join(work, 'habits.yaml');
+      writeFileSync(
+        runbook,
+        'name: habits\nphases:\n  collect:\n    - name: collect\n      collect: {sets: [processes, network, persistence, timeline], exclude: [timeline/bodyfile, timeline/executable-hashes, timeline/immutable]}\n',
+      );
+      const runs = path.join(work, 'runs-habits');
+      const r = await runCli(['run', runbook, '-i', state!.files.inventory, '--limit', host.name, '--runs-dir', runs], {
+        timeoutMs: 150_000,
+      });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      const found = readJournal(onlyRunDir(runs))
+        .filter((e) => e.type === 'finding')
+        .map((e) => e.finding as Finding);
+      const summaries = (kind: string) =>
+        found.filter((f) => f.kind === kind && f.severity === 'high').map((f) => f.summary);
+      const processes = summaries('process.suspicious');
+      assert.ok(
+        processes.some((s) =>
+          /runs the script \/tmp\/\.cache\/upd\.sh from a scratch dir; its script .* was deleted/.test(s),
+        ),
+        processes.join('\n'),
+      );
+      assert.ok(
+        processes.some((s) => /shows itself as sshd but runs \/usr\/bin\/sleep/.test(s)),
+        processes.join('\n'),
+      );
+      const flows = found.filter((f) => f.kind === 'network.outbound_ssh' && f.detail.source === 'conntrack');
+      assert.equal(flows.length, 1, JSON.stringify(found.filter((f) => f.kind === 'network.outbound_ssh')));
+      assert.deepEqual([...(flows[0]!.detail.targets as string[])].sort(), [...peers].sort());
+      assert.equal(flows[0]!.detail.closed, peers.length, 'every flow had ended before the collection');
+      assert.deepEqual(summaries('file.privileged').sort(), [
+        '/root/.local/bin/pt: file capabilities cap_setuid=ep, in a scratch or home directory',
+        '/tmp/.cache/sh: SUID (4755 root:root), in a scratch or home directory',
+      ]);
+      assert.deepEqual(
+        found
+          .filter((f) => f.kind === 'file.privileged' && /^\/usr\/(?:bin|sbin|lib)\//.test(String(f.detail.path)))
+          .map((f) => f.summary),
+        [],
+        'the packaged SUID files and capabilities the heavy walk sees (su, passwd, sudo…) are not findings',
+      );
+      assert.deepEqual(
+        summaries('persistence.immutable').map((s) => s.split(' (')[0]),
+        ['/etc/cron.d/locked is immutable'],
+      );
+    } finally {
+      await onHost(state!, host.name, 'chattr -i /etc/cron.d/locked'); // or the lab's files could not be removed
+    }
   });
 
   it('shows nothing alarming on the clean host', () => {

@@ -49,6 +49,53 @@ describe('facts: process reasons', () => {
     assert.equal(displayName('sshd: root@pts/0'), 'sshd');
   });
 
+  it("a daemon's or shell's name on its own binary is ordinary; on another binary it is high", () => {
+    const honest: Array<[string, string]> = [
+      ['sshd: root@pts/0', '/usr/sbin/sshd'],
+      ['sshd: root [priv]', '/usr/lib/openssh/sshd-session'],
+      ['php-fpm: master process (/etc/php/8.2/fpm/php-fpm.conf)', '/usr/sbin/php-fpm8.2'],
+      ['/sbin/init splash', '/usr/lib/systemd/systemd'],
+      ['-bash', '/usr/bin/bash'],
+      ['sh -c true', '/usr/bin/dash'],
+      ['/usr/sbin/cron -f', '/usr/sbin/cron'],
+      ['nginx: worker process', '/usr/sbin/nginx (deleted)'],
+      ['/usr/bin/python3 -m http.server', '/usr/bin/python3.11'],
+    ];
+    for (const [args, exe] of honest)
+      assert.deepEqual(
+        suspiciousReasons({ pid: 40, ppid: 1, args, exe, deleted: exe.endsWith('(deleted)') }).filter((r) =>
+          r.reason.startsWith('shows itself'),
+        ),
+        [],
+        args,
+      );
+    assert.deepEqual(
+      suspiciousReasons({ pid: 41, ppid: 1, args: 'sshd: root@notty', exe: '/usr/bin/perl', deleted: false }),
+      [{ reason: 'shows itself as sshd but runs /usr/bin/perl', severity: 'high' }],
+    );
+  });
+
+  it('an interpreter running a script from a scratch dir, a hidden path or deleted names the script', () => {
+    const reasons = (args: string, extra: Partial<Parameters<typeof suspiciousReasons>[0]> = {}) =>
+      suspiciousReasons({ pid: 50, ppid: 1, args, exe: '/usr/bin/bash', deleted: false, cwd: '/root', ...extra }).map(
+        (r) => r.reason,
+      );
+    assert.deepEqual(reasons('bash /usr/local/bin/backup.sh'), []);
+    assert.deepEqual(reasons('bash -c /tmp/x'), [], 'inline code: its own words are not a script path');
+    assert.deepEqual(reasons('bash -x .x/run'), ['runs the script /root/.x/run from a hidden path']);
+    assert.deepEqual(reasons('bash run.sh', { cwd: '/dev/shm' }), [
+      'runs the script /dev/shm/run.sh from a scratch dir',
+    ]);
+    assert.deepEqual(reasons('bash /srv/a.sh', { deletedFds: [{ fd: 255, target: '/srv/a.sh (deleted)' }] }), [
+      'its script /srv/a.sh was deleted',
+    ]);
+    assert.deepEqual(
+      reasons('/usr/sbin/nginx', { exe: '/usr/sbin/nginx', deletedFds: [{ fd: 0, target: '/tmp/x (deleted)' }] }),
+      [],
+      'a deleted file on stdin means a script for interpreters only',
+    );
+  });
+
   it('never throws on input that is not text', () => {
     for (const bad of [undefined as unknown as string, null as unknown as string]) {
       assert.deepEqual(parsePs(bad), []);
