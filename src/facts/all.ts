@@ -38,6 +38,7 @@ import * as raw from './raw.js';
 import { rkhunterFact } from './rkhunter.js';
 import { listenersFact, ssTcpFact, ssTcpUdpFact } from './sockets.js';
 import { systemdFact } from './systemd.js';
+import { systemdUnownedFact } from './systemd-unowned.js';
 import { wFact, whoFact } from './who.js';
 
 export const COLLECTED_FACTS: readonly AnyFact[] = [
@@ -107,6 +108,7 @@ export const COLLECTED_FACTS: readonly AnyFact[] = [
   persist.atJobsFact,
   persist.systemdRuntimeFact,
   persist.systemdVendorFact,
+  systemdUnownedFact,
   persist.initFact,
   persist.pamFact,
   persist.udevFact,

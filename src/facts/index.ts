@@ -15,6 +15,7 @@ export * from './processes.js';
 export * from './sockets.js';
 export * from './cron.js';
 export * from './systemd.js';
+export * from './systemd-unowned.js';
 export * from './preload.js';
 export * from './packages.js';
 export * from './package-verify.js';

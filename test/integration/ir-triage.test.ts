@@ -116,7 +116,7 @@ describe('triage runbook on the drill lab', function () {
     ]);
   });
 
-  it('finds attacker habits: a borrowed name, a deleted script, closed SSH flows, SUID/capabilities, a locked cron file', async function () {
+  it('finds attacker habits: a borrowed name, a deleted script, closed SSH flows, SUID/capabilities, a locked cron file, an unowned vendor unit', async function () {
     needProgram(this, 'setcap');
     needProgram(this, 'chattr');
     // None of these in the triage of the whole lab: the lab's own processes and files are ordinary.
@@ -148,6 +148,10 @@ describe('triage runbook on the drill lab', function () {
         'cp /bin/bash /tmp/.cache/sh && chmod 4755 /tmp/.cache/sh',
         'mkdir -p /root/.local/bin && cp /bin/sleep /root/.local/bin/pt && setcap cap_setuid+ep /root/.local/bin/pt',
         "printf '* * * * * root /tmp/.cache/sh -p\\n' > /etc/cron.d/locked && chattr +i /etc/cron.d/locked",
+        // a unit among the packaged ones that no package owns, wanted by a target
+        "printf '[Service]\\nExecStart=/usr/bin/sleep 300\\n' > /usr/lib/systemd/system/dbus-org.sync.service",
+        'mkdir -p /etc/systemd/system/multi-user.target.wants',
+        'ln -s /usr/lib/systemd/system/dbus-org.sync.service /etc/systemd/system/multi-user.target.wants/',
       ].join('\n'),
     );
     assert.equal(plant.code, 0, plant.stdout + plant.stderr);
@@ -194,6 +198,9 @@ describe('triage runbook on the drill lab', function () {
         [],
         'the packaged SUID files and capabilities the heavy walk sees (su, passwd, sudo…) are not findings',
       );
+      assert.deepEqual(summaries('persistence.systemd'), [
+        '/usr/lib/systemd/system/dbus-org.sync.service is owned by no package, wanted by multi-user.target: /usr/bin/sleep 300',
+      ]);
       assert.deepEqual(
         summaries('persistence.immutable').map((s) => s.split(' (')[0]),
         ['/etc/cron.d/locked is immutable'],
