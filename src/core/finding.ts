@@ -20,6 +20,8 @@ export type FindingKind =
   | 'persistence.systemd' // a non-packaged systemd unit or timer
   | 'persistence.preload' // an /etc/ld.so.preload entry
   | 'persistence.hidden' // a hidden file no package owns where programs are started from (cron, systemd, profile.d, …)
+  | 'persistence.pam' // a PAM rule that runs a program, lets anyone in, or loads a module from elsewhere
+  | 'persistence.hook' // a login-time or package-manager hook with a dropper's traits (download and run, /tmp, base64, reverse shell)
   | 'persistence.immutable' // a persistence or SSH file marked immutable or append-only (chattr)
   | 'file.privileged' // a SUID/SGID file or file capabilities in a scratch or home dir, or owned by no package
   | 'package.integrity' // a packaged file that fails verification

@@ -16,6 +16,7 @@ export * from './sockets.js';
 export * from './cron.js';
 export * from './systemd.js';
 export * from './systemd-unowned.js';
+export * from './config-hooks.js';
 export * from './preload.js';
 export * from './packages.js';
 export * from './package-verify.js';

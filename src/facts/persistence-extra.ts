@@ -4,6 +4,7 @@
  * every module), udev rules, login banners and motd scripts, package-manager hooks and sources,
  * the systemd runtime (transient and generated units) and the vendor unit files in /usr/lib.
  */
+import { hookFindings, parsePackageHooks, parsePam, pamFindings } from './config-hooks.js';
 import { defineFact } from './fact.js';
 import { catCapped, HOMES, MiB } from './sh.js';
 import { catWithHeaders } from './text.js';
@@ -35,6 +36,8 @@ export const initFact = defineFact({
 
 export const pamFact = defineFact({
   label: 'persistence/pam',
+  parse: parsePam,
+  findings: pamFindings,
   command:
     catWithHeaders(['/etc/pam.conf', '/etc/pam.d/*', '/etc/security/pam_env.conf', '/etc/environment']) +
     "; echo '==> sha256 of PAM modules <=='; find /lib/security /lib64/security /usr/lib/security /usr/lib64/security /lib/*/security /usr/lib/*/security " +
@@ -56,6 +59,8 @@ export const motdFact = defineFact({
 
 export const packageHooksFact = defineFact({
   label: 'persistence/package-hooks',
+  parse: parsePackageHooks,
+  findings: (host, hooks) => hookFindings(host, hooks, 'package hook'),
   command: catCapped(
     [
       '/etc/apt/apt.conf',

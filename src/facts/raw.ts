@@ -3,6 +3,7 @@
  * firewall rules, kernel modules, logs kept as files, shell histories). Each is still a fact, so
  * the command `collect` runs is declared once, here.
  */
+import { hookFindings, parseShellHooks } from './config-hooks.js';
 import { defineFact } from './fact.js';
 import { perUser } from './sh.js';
 
@@ -23,9 +24,12 @@ export const largestLogsFact = command(
   'system/largest-logs',
   "find /var/log -xdev -type f -printf '%s\\t%p\\n' 2>/dev/null | sort -rn | head -n 25",
 );
-export const rcFact = command(
-  'persistence/rc',
-  'for f in /etc/rc.local /etc/profile /etc/profile.d/* /etc/bash.bashrc /etc/bashrc /etc/bash.bash_logout /etc/zsh/* /etc/zshrc /etc/zprofile /etc/csh.cshrc /etc/csh.login /etc/environment; do [ -f "$f" ] || continue; printf \'==> %s <==\\n\' "$f"; cat -- "$f"; echo; done; ' +
+export const rcFact = defineFact({
+  label: 'persistence/rc',
+  parse: parseShellHooks,
+  findings: (host, hooks) => hookFindings(host, hooks, 'login hook'),
+  command:
+    'for f in /etc/rc.local /etc/profile /etc/profile.d/* /etc/bash.bashrc /etc/bashrc /etc/bash.bash_logout /etc/zsh/* /etc/zshrc /etc/zprofile /etc/csh.cshrc /etc/csh.login /etc/environment; do [ -f "$f" ] || continue; printf \'==> %s <==\\n\' "$f"; cat -- "$f"; echo; done; ' +
     perUser([
       '.bashrc',
       '.profile',
@@ -42,7 +46,7 @@ export const rcFact = command(
       '.tcshrc',
       '.config/fish/config.fish',
     ]),
-);
+});
 export const syslogFact = file('logs/syslog', '/var/log/syslog');
 export const messagesFact = file('logs/messages', '/var/log/messages');
 export const kernLogFact = file('logs/kern.log', '/var/log/kern.log');

@@ -74,7 +74,7 @@ export function unownedUnitFindings(
     });
 }
 
-export const systemdUnownedFact = defineFact<SystemdUnit[], { links: SystemdUnit[] }>({
+export const systemdUnownedFact = defineFact<SystemdUnit[], { links: readonly SystemdUnit[] }>({
   label: 'persistence/systemd-unowned',
   command: SYSTEMD_UNOWNED_COMMAND,
   parse: parseSystemd,

