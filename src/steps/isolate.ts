@@ -10,7 +10,8 @@
  */
 import { z } from 'zod';
 import { quote, type Action } from '../core/index.js';
-import { conntrackTableFact, ssTcpUdpFact } from '../facts/index.js';
+import { addressesFact, conntrackTableFact, ssTcpFact, ssTcpUdpFact } from '../facts/index.js';
+import { analyzeOutputs } from './collect-analyze.js';
 import { itemAction } from './collect-sets.js';
 import { armLine, deadmanFunctions, disarmScript, writeRestoreScript } from './deadman.js';
 import { defineStepType } from './define.js';
@@ -266,6 +267,17 @@ export function verifyScript(
   ].join('\n');
 }
 
+/**
+ * What isolating destroys, stored before: the sockets with their processes (`ss -tunap`), the
+ * host's addresses and the conntrack flow table. Analysed as the collect facts they equal
+ * (`ss -tunap` reads as `ss -tanp` does), so the outbound SSH findings come from this instant.
+ */
+const SNAPSHOT = [
+  { fact: ssTcpUdpFact, name: 'sockets', analyzedAs: ssTcpFact.label },
+  { fact: addressesFact, name: 'addresses', analyzedAs: addressesFact.label },
+  { fact: conntrackTableFact, name: 'conntrack-table', analyzedAs: conntrackTableFact.label },
+] as const;
+
 export const isolate = defineStepType({
   type: 'isolate',
   description:
@@ -273,15 +285,21 @@ export const isolate = defineStepType({
   schema,
   shellFields: [],
   changes: true,
+  /** The snapshot read as the facts it was taken with: the attack connections it caught are findings. */
+  analyze(p, outputs, ctx) {
+    const prefix = `isolate/${p.id}/`;
+    const asFacts = outputs.flatMap((o) => {
+      const taken = SNAPSHOT.find((s) => `${prefix}${s.name}` === o.label);
+      return taken ? [{ ...o, label: taken.analyzedAs }] : [];
+    });
+    return analyzeOutputs(ctx.host, asFacts);
+  },
   plan(p): Action[] {
     const dir = stateDir('isolate', p.id);
     // Order of volatility (RFC 3227): the live connections and the flow table are what isolating and the
     // conntrack flush destroy, so they are in the evidence store before anything on the host changes.
     const snapshot = p.snapshot
-      ? [
-          itemAction({ ...ssTcpUdpFact, label: `isolate/${p.id}/sockets` }),
-          itemAction({ ...conntrackTableFact, label: `isolate/${p.id}/conntrack-table` }),
-        ]
+      ? SNAPSHOT.map(({ fact, name }) => itemAction({ ...fact, label: `isolate/${p.id}/${name}` }))
       : [];
     return [
       ...snapshot,

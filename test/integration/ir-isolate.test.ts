@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import type { Finding } from '../../src/core/index.js';
 import { labUp, type LabState } from '../../src/lab/index.js';
 import { isRoot, labTempDir, onHost, removeLab } from '../helpers/lab.js';
 import { firewallOf, reaches, runStep, sshWorks } from './lab-net.js';
@@ -34,7 +35,7 @@ describe('isolate / unisolate on the drill lab', function () {
     const pre = await onHost(
       lab,
       'n001',
-      "iptables -A INPUT -p tcp --dport 9998 -j DROP && nft add table inet site && nft 'add chain inet site input { type filter hook input priority 0; policy accept; }' && nft add rule inet site input tcp dport 9999 counter drop",
+      "iptables -A INPUT -p tcp --dport 9998 -j DROP && iptables -A OUTPUT -m conntrack --ctstate INVALID -j DROP && nft add table inet site && nft 'add chain inet site input { type filter hook input priority 0; policy accept; }' && nft add rule inet site input tcp dport 9999 counter drop",
     );
     assert.equal(pre.code, 0, pre.stderr);
     // Something on n002 that is not SSH (outbound-ssh mode), and something on IPv6 (link-local: the lab's only IPv6).
@@ -56,6 +57,16 @@ describe('isolate / unisolate on the drill lab', function () {
 
   it('cuts everything but management, and unisolate puts back exactly the rules from before', async () => {
     const before = await firewallOf(lab!, 'n001');
+    // The attack the snapshot must keep: short connections to port 22 (closed at once; the stateful
+    // rule above makes the kernel track them) and one held open by a program that is no SSH client.
+    const attack = await onHost(
+      lab!,
+      'n001',
+      `set -e; for a in ${addr('n002')} ${addr('n003')}; do (exec 3<>/dev/tcp/$a/22); done; ` +
+        `setsid -f perl -MIO::Socket::INET -e 'IO::Socket::INET->new(PeerAddr => $ARGV[0], PeerPort => 22) or die; sleep 60' ${addr('n003')} </dev/null >/dev/null 2>&1; ` +
+        `for i in $(seq 50); do ss -Htn state established dst ${addr('n003')}:22 | grep -q . && exit 0; sleep 0.1; done; exit 1`,
+    );
+    assert.equal(attack.code, 0, attack.stderr);
     const r = await run('isolate', { verify_target: lab!.network.attacker, deadman_seconds: 30 }, [], true);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(
@@ -72,11 +83,23 @@ describe('isolate / unisolate on the drill lab', function () {
     // Volatile first: the live sockets and the flow table are stored before the rules in place are even saved.
     assert.deepEqual(labels, [
       'isolate/default/sockets',
+      'isolate/default/addresses',
       'isolate/default/conntrack-table',
       'isolate/default/iptables-save',
       'isolate/default/ip6tables-save',
       'isolate/default/nft-ruleset',
     ]);
+
+    // ...and read: the connections it cut are findings, the closed ones from the flow table.
+    const outbound = r.journal
+      .filter((e) => e.type === 'finding' && (e.finding as Finding).kind === 'network.outbound_ssh')
+      .map((e) => e.finding as Finding);
+    const flows = outbound.find((f) => f.detail.source === 'conntrack');
+    assert.deepEqual([...((flows?.detail.targets as string[]) ?? [])].sort(), [addr('n002'), addr('n003')].sort());
+    assert.ok(
+      outbound.some((f) => f.detail.name === 'perl' && (f.detail.targets as string[]).includes(addr('n003'))),
+      JSON.stringify(outbound),
+    );
 
     assert.equal(await reaches(lab!, 'n001', addr('n002'), 22), false, 'n001 cannot reach another lab host');
     assert.equal(await reaches(lab!, 'n001', n002v6, 8081), false, 'nor over IPv6');
