@@ -62,8 +62,8 @@ describe('isolate / unisolate on the drill lab', function () {
     const attack = await onHost(
       lab!,
       'n001',
-      `set -e; for a in ${addr('n002')} ${addr('n003')}; do (exec 3<>/dev/tcp/$a/22); done; ` +
-        `setsid -f perl -MIO::Socket::INET -e 'IO::Socket::INET->new(PeerAddr => $ARGV[0], PeerPort => 22) or die; sleep 60' ${addr('n003')} </dev/null >/dev/null 2>&1; ` +
+      `set -e; for a in ${addr('n002')} ${addr('n003')}; do (exec 3<>/dev/tcp/$a/22; read -r -t 3 banner <&3); done; ` +
+        `setsid -f perl -MIO::Socket::INET -e 'my $c = IO::Socket::INET->new(PeerAddr => $ARGV[0], PeerPort => 22) or die; sleep 60' ${addr('n003')} </dev/null >/dev/null 2>&1; ` +
         `for i in $(seq 50); do ss -Htn state established dst ${addr('n003')}:22 | grep -q . && exit 0; sleep 0.1; done; exit 1`,
     );
     assert.equal(attack.code, 0, attack.stderr);

@@ -138,9 +138,10 @@ describe('triage runbook on the drill lab', function () {
       host.name,
       [
         'set -e',
-        // any stateful rule makes the kernel track this namespace's flows, as a host firewall does
+        // any stateful rule makes the kernel track this namespace's flows, as a host firewall does;
+        // each connection reads sshd's banner and closes cleanly, so its flow waits in TIME_WAIT (2 min)
         'iptables -A OUTPUT -m conntrack --ctstate NEW,ESTABLISHED -j ACCEPT',
-        `for a in ${peers.join(' ')}; do (exec 3<>/dev/tcp/$a/22); done`,
+        `for a in ${peers.join(' ')}; do (exec 3<>/dev/tcp/$a/22; read -r -t 3 banner <&3); done`,
         "mkdir -p /tmp/.cache && printf 'sleep 300\\n' > /tmp/.cache/upd.sh",
         'setsid -f bash /tmp/.cache/upd.sh </dev/null >/dev/null 2>&1',
         'setsid -f bash -c \'exec -a "sshd: root@notty" sleep 300\' </dev/null >/dev/null 2>&1',
