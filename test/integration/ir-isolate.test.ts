@@ -35,7 +35,7 @@ describe('isolate / unisolate on the drill lab', function () {
     const pre = await onHost(
       lab,
       'n001',
-      "iptables -A INPUT -p tcp --dport 9998 -j DROP && iptables -A OUTPUT -m conntrack --ctstate INVALID -j DROP && nft add table inet site && nft 'add chain inet site input { type filter hook input priority 0; policy accept; }' && nft add rule inet site input tcp dport 9999 counter drop",
+      "iptables -A INPUT -p tcp --dport 9998 -j DROP && nft add table inet site && nft 'add chain inet site input { type filter hook input priority 0; policy accept; }' && nft add rule inet site input tcp dport 9999 counter drop && nft add rule inet site input ct state invalid drop",
     );
     assert.equal(pre.code, 0, pre.stderr);
     // Something on n002 that is not SSH (outbound-ssh mode), and something on IPv6 (link-local: the lab's only IPv6).
