@@ -11,7 +11,7 @@
  */
 import type { Finding } from '../core/index.js';
 import { defineFact } from './fact.js';
-import { parseSystemd, systemdFact, type SystemdUnit } from './systemd.js';
+import { parseSystemd, resolveTarget, systemdFact, type SystemdUnit } from './systemd.js';
 import { finding, suspiciousCommand, unique } from './text.js';
 
 export const NO_PACKAGE_DATABASE = '# no package database (dpkg, rpm) on this host: ownership of units not known';
@@ -26,17 +26,6 @@ const SYSTEMD_UNOWNED_COMMAND =
   `awk '$0 == "==" { files = 1; next } { k = $0; sub(/^\\/usr\\//, "/", k) } !files { own[k] = 1; next } !(k in own)' | ` +
   String.raw`while IFS= read -r u; do printf '==> %s <==\n' "$u"; head -c 65536 -- "$u"; echo; done; fi`;
 
-/** Where a link's target resolves, relative targets taken from the link's directory. */
-function resolve(link: string, target: string): string {
-  if (target.startsWith('/')) return target;
-  const parts = link.split('/').slice(0, -1);
-  for (const p of target.split('/')) {
-    if (p === '..') parts.pop();
-    else if (p !== '.') parts.push(p);
-  }
-  return parts.join('/');
-}
-
 /** The /usr-less name, so /lib/… and /usr/lib/… are one file on a merged /usr. */
 const canonical = (path: string): string => path.replace(/^\/usr\//, '/');
 
@@ -50,7 +39,7 @@ export function unownedUnitFindings(
     .filter((u) => u.type === 'unit')
     .map((u) => {
       const enabledBy = wants
-        .filter((l) => canonical(resolve(l.path, l.target ?? '')) === canonical(u.path) || l.unit === u.unit)
+        .filter((l) => canonical(resolveTarget(l.path, l.target ?? '')) === canonical(u.path) || l.unit === u.unit)
         .map((l) => l.path);
       const reasons = unique(u.exec.flatMap((e) => suspiciousCommand(e)));
       const high = enabledBy.length > 0 || reasons.length > 0;

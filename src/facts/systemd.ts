@@ -82,7 +82,7 @@ export function parseSystemd(text: string): SystemdUnit[] {
 }
 
 /** Resolve a link target relative to its directory (`../evil.service`). */
-function resolveTarget(path: string, target: string): string {
+export function resolveTarget(path: string, target: string): string {
   if (target.startsWith('/')) return target;
   const parts = path.split('/').slice(0, -1);
   for (const p of target.split('/')) {
