@@ -15,6 +15,7 @@ import {
 } from './collect-sets.js';
 import { defineStepType } from './define.js';
 import { analyzeOutputs } from './collect-analyze.js';
+import { applyKnownKeys, knownKey } from './known-keys.js';
 
 /** Seconds one artifact may take (the step's own timeout still bounds each item too). */
 const DEFAULT_ITEM_TIMEOUT = 120;
@@ -39,6 +40,12 @@ export const collect = defineStepType({
         .describe('Extra commands whose output is evidence'),
       files: z.array(z.string().regex(/^\//, 'an absolute path')).default([]).describe('Extra files to collect'),
       exclude: z.array(label).default([]).describe('Labels of built-in items to leave out, e.g. logs/btmp'),
+      known_keys: z
+        .array(knownKey)
+        .optional()
+        .describe(
+          'Expected SSH keys (fingerprints SHA256:… or public key lines): an authorized key not among them is high for root, medium for others',
+        ),
       item_timeout: z
         .number()
         .int()
@@ -66,7 +73,7 @@ export const collect = defineStepType({
     ].filter((i) => !p.exclude.includes(i.label));
     return items.map((i) => itemAction(i, Math.max(p.item_timeout, i.timeout ?? 0) * 1000));
   },
-  analyze(_p, outputs, ctx) {
-    return analyzeOutputs(ctx.host, outputs);
+  analyze(p, outputs, ctx) {
+    return applyKnownKeys(analyzeOutputs(ctx.host, outputs), 'known_keys' in p ? p.known_keys : undefined);
   },
 });

@@ -3,7 +3,7 @@
  * reveal is found on its host, and the clean host shows nothing of medium severity or worse.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Finding } from '../../src/core/index.js';
 import { labUp, scenarioCoverage, type LabState } from '../../src/lab/index.js';
@@ -219,6 +219,33 @@ describe('triage runbook on the drill lab', function () {
     } finally {
       await onHost(state!, host.name, 'chattr -i /etc/cron.d/locked'); // or the lab's files could not be removed
     }
+  });
+
+  it("with known_keys, the attacker's key is unknown (high in root's file, medium for sysupdate) and the controller's is known", async () => {
+    const host = state!.hosts.find((h) => h.scenarios.some((s) => s.scenario === 'outbound-ssh-bruteforce'))!;
+    const controllerKey = readFileSync(`${state!.files.clientKey}.pub`, 'utf8').trim();
+    const work = path.dirname(dir);
+    const runbook = path.join(work, 'known-keys.yaml');
+    writeFileSync(
+      runbook,
+      `name: known-keys\nphases:\n  collect:\n    - name: collect\n      collect: {sets: [persistence], known_keys: [${JSON.stringify(controllerKey)}]}\n`,
+    );
+    const runs = path.join(work, 'runs-known-keys');
+    const r = await runCli(['run', runbook, '-i', state!.files.inventory, '--limit', host.name, '--runs-dir', runs]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const keys = readJournal(onlyRunDir(runs))
+      .filter((e) => e.type === 'finding')
+      .map((e) => e.finding as Finding)
+      .filter((f) => f.kind === 'ssh.authorized_key');
+    const attackerFp = host.scenarios[0]!.facts.attacker_key_fp;
+    assert.deepEqual(
+      keys.map((f) => [f.detail.user, f.detail.fingerprint === attackerFp, f.detail.known, f.severity]).sort(),
+      [
+        ['root', false, true, 'low'],
+        ['root', true, false, 'high'],
+        ['sysupdate', true, false, 'medium'],
+      ],
+    );
   });
 
   it('shows nothing alarming on the clean host', () => {
