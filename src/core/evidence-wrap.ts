@@ -6,13 +6,17 @@
 
 /**
  * `inner`'s stdout (plus its stderr when `mergeStderr`, as a responder reading `ps` wants) becomes the
- * artifact. stderr gets `fb-rc=N` and `fb-sha256=HEX` lines.
+ * artifact. stderr gets `fb-rc=N`, `fb-sha256=HEX` and `fb-bytes=N` lines.
  */
 export function wrapEvidence(inner: string, mergeStderr: boolean): string {
   const errs = mergeStderr ? '2>&1' : '2>&4';
   // `( … )`: an `exit` in the command ends only its subshell, so the exit code is still reported.
   // The trailing `| cat` makes fd 3 a pipe: tee cannot reopen /dev/fd/3 when stdout is a socket.
-  return `{ { ( ${inner}\n ); echo "fb-rc=$?" >&4; } ${errs} | tee /dev/fd/3 | sha256sum | { read -r h _; echo "fb-sha256=$h" >&4; }; } 3>&1 4>&2 | cat`;
+  // Bytes are counted beside the hash (`tee` into fd 5, a pipe to `wc -c`): the size the host sent.
+  return (
+    `{ { ( ${inner}\n ); echo "fb-rc=$?" >&4; } ${errs} | tee /dev/fd/3 | ` +
+    `{ { tee /dev/fd/5 | sha256sum | { read -r h _; echo "fb-sha256=$h" >&4; }; } 5>&1 | wc -c | { read -r n; echo "fb-bytes=$n" >&4; }; }; } 3>&1 4>&2 | cat`
+  );
 }
 
 /** The fields of a collected file that `fileMetadata()` reports: what a file's acquisition records. */
@@ -62,6 +66,8 @@ export interface EvidenceTrailer {
   rc: number | null;
   /** SHA-256 the host computed, or null. */
   sha256: string | null;
+  /** Bytes the host counted in the artifact it sent, or null. */
+  bytes: number | null;
   /** stderr without our marker lines. */
   stderr: string;
   /** The collected file's metadata, when the command reported it (see fileMetadata). */
@@ -71,16 +77,19 @@ export interface EvidenceTrailer {
 export function parseEvidenceTrailer(stderr: string): EvidenceTrailer {
   let rc: number | null = null;
   let sha256: string | null = null;
+  let bytes: number | null = null;
   let file: FileMetadata | undefined;
   const rest: string[] = [];
   for (const line of stderr.split('\n')) {
     const r = /^fb-rc=(\d+)$/.exec(line);
     const h = /^fb-sha256=([0-9a-f]{64})$/.exec(line);
+    const n = /^fb-bytes=(\d+)$/.exec(line);
     const s = line.startsWith('fb-stat=') ? parseStat(line) : undefined;
     if (r) rc = Number(r[1]);
     else if (h) sha256 = h[1] as string;
+    else if (n) bytes = Number(n[1]);
     else if (s && !file) file = s;
     else rest.push(line);
   }
-  return { rc, sha256, stderr: rest.join('\n'), ...(file ? { file } : {}) };
+  return { rc, sha256, bytes, stderr: rest.join('\n'), ...(file ? { file } : {}) };
 }

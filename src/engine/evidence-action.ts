@@ -4,8 +4,14 @@
  * host reported, and journal the artifact. The spill file is removed once the store has its copy.
  */
 import { closeSync, fstatSync, openSync, readSync, rmSync } from 'node:fs';
-import { parseEvidenceTrailer, type Action, type ExecResult, type StoredArtifact } from '../core/index.js';
-import type { EvidenceStore } from '../evidence/index.js';
+import {
+  EnvironmentError,
+  parseEvidenceTrailer,
+  type Action,
+  type ExecResult,
+  type StoredArtifact,
+} from '../core/index.js';
+import { freeBytes, freeSpaceReserve, type EvidenceStore } from '../evidence/index.js';
 import type { CollectedOutput } from './executor-types.js';
 import type { HostSession } from './session.js';
 
@@ -69,16 +75,43 @@ export interface Acquired {
   result: ExecResult;
 }
 
-/** Run the evidence command; its stdout streams to a local spill file. The slow, remote half. */
+/** How often the controller's free space is checked while one artifact streams in. */
+const DISK_CHECK_MS = 500;
+
+/**
+ * Run the evidence command; its stdout streams to a local spill file. The slow, remote half. One
+ * artifact can be gigabytes (a bodyfile), so the run directory's free space is watched while it
+ * streams: below the reserve the command is killed, its partial output removed (it would not fit
+ * with the seal), and the run stops like any full disk (exit 6).
+ */
 export async function acquireEvidence(run: EvidenceRun, action: EvidenceAction): Promise<Acquired> {
   const startedAt = new Date().toISOString();
-  const result = await run.session.t.exec(action.command, {
-    timeoutMs: run.timeoutMs,
-    ...(action.become && run.become ? { become: run.become } : {}),
-    spillPrefix: run.spillPrefix,
-    stdoutToFile: true,
-    signal: run.signal,
-  });
+  const reserve = freeSpaceReserve();
+  const full = new AbortController();
+  const watch = setInterval(() => {
+    if (freeBytes(run.store.runDir) < reserve) full.abort();
+  }, DISK_CHECK_MS);
+  let result: ExecResult;
+  try {
+    result = await run.session.t.exec(action.command, {
+      timeoutMs: run.timeoutMs,
+      ...(action.become && run.become ? { become: run.become } : {}),
+      spillPrefix: run.spillPrefix,
+      stdoutToFile: true,
+      signal: AbortSignal.any([run.signal, full.signal]),
+    });
+  } finally {
+    clearInterval(watch);
+  }
+  if (full.signal.aborted) {
+    for (const f of [result.stdoutFile, result.stderrFile]) if (f) rmSync(f, { force: true });
+    const mib = Math.floor(freeBytes(run.store.runDir) / 2 ** 20);
+    throw new EnvironmentError(
+      `the controller's disk filled while ${action.label} was being collected (${mib} MiB free on the filesystem of ${run.store.runDir}, below the reserve of ${Math.floor(reserve / 2 ** 20)} MiB): ` +
+        `the command was stopped and its partial output removed; what is stored so far is sealed with the run. ` +
+        `Free space there or give --runs-dir on another filesystem (FIREBREAK_MIN_FREE_MB sets the reserve)`,
+    );
+  }
   return { startedAt, result };
 }
 
@@ -99,6 +132,7 @@ export async function storeEvidence(
     timedOut: r.timedOut,
     truncated: TRUNCATED.test(text) || (truncated && TRUNCATED.test(readTail(r.stdoutFile, 64 * 1024))),
     stderr: trailer.stderr,
+    ...(trailer.bytes !== null ? { bytesAtSource: trailer.bytes } : {}),
     ...(action.become && run.become ? { become: run.become.user } : {}),
     ...(trailer.file ? { file: trailer.file } : {}),
   };
@@ -123,7 +157,7 @@ export async function storeEvidence(
     : r.signal
       ? `${action.label}: killed by ${r.signal}`
       : stored.match === false
-        ? `${action.label}: SHA-256 on the host (${stored.sha256AtSource ?? '?'}) differs from the controller's (${stored.sha256AtRest})`
+        ? `${action.label}: SHA-256 on the host (${stored.sha256AtSource ?? '?'}) differs from the controller's (${stored.sha256AtRest})${trailer.bytes !== null && trailer.bytes !== stored.size ? `; the host sent ${trailer.bytes} bytes, ${stored.size} were stored` : ''}`
         : stored.match === null
           ? `${action.label}: the host reported no SHA-256 (is sha256sum missing?)`
           : undefined;

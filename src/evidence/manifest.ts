@@ -56,6 +56,8 @@ export interface Acquisition {
   truncated: boolean;
   /** What the command said on stderr, capped (why an artifact is empty or partial). */
   stderr: string;
+  /** Bytes the host counted as it sent the artifact (the artifact's own size is what was stored). */
+  bytesAtSource?: number;
   /** The user the command ran as through sudo (absent: as the login user of the host's record). */
   become?: string;
   /**

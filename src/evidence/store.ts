@@ -413,6 +413,7 @@ function acquisitionOf(a: Acquisition): Acquisition {
     timedOut: a.timedOut,
     truncated: a.truncated,
     stderr,
+    ...(a.bytesAtSource !== undefined ? { bytesAtSource: a.bytesAtSource } : {}),
     ...(a.become ? { become: a.become } : {}),
     ...(a.file ? { file: a.file } : {}),
   };

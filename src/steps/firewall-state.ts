@@ -102,7 +102,8 @@ export function saveRules(): string[] {
  * in `exact` mode compare the rules with the saved ones (minus counters and comments; for iptables
  * also tables holding nothing, which iptables-save shows or not depending on loaded modules) and,
  * when they differ, load the saved ones back (`flush ruleset` + the saved nft ruleset as one
- * transaction; or iptables-restore per family). Reads the backend from `$d/backend`.
+ * transaction; or iptables-restore per family, then the nft tables that are not iptables-nft's).
+ * Reads the backend from `$d/backend`.
  */
 export function restoreFunctions(name: string, hooks: readonly Hook[]): string[] {
   return [
@@ -118,8 +119,11 @@ export function restoreFunctions(name: string, hooks: readonly Hook[]): string[]
     '  fi',
     '  return 0',
     '}',
+    // With the iptables backend, iptables-nft's own tables (ip/ip6 filter, nat…) are iptables' business:
+    // loaded back by nft they lose what iptables needs to read them ("table is incompatible").
+    `fb_nft_ours() { if [ "$fb_b" = nft ]; then cat; else awk '/^table / {k = !($2 ~ /^(ip|ip6|arp|bridge)$/ && $3 ~ /^(filter|nat|mangle|raw|security|broute)$/)} k'; fi; }`,
     'fb_fw_same() {',
-    '  if [ "$1" = nft ]; then [ "$(nft list ruleset 2>/dev/null | fb_norm_nft)" = "$(fb_norm_nft < "$d/before.nft")" ]',
+    '  if [ "$1" = nft ]; then [ "$(nft list ruleset 2>/dev/null | fb_nft_ours | fb_norm_nft)" = "$(fb_nft_ours < "$d/before.nft" | fb_norm_nft)" ]',
     '  else [ "$("$1-save" 2>/dev/null | fb_norm_ipt)" = "$(fb_norm_ipt < "$d/before.$1")" ]; fi',
     '}',
     'fb_fw_restore() {',
@@ -132,7 +136,8 @@ export function restoreFunctions(name: string, hooks: readonly Hook[]): string[]
     '    [ "$fb_t" = nft ] || command -v "$fb_t-save" >/dev/null 2>&1 || continue',
     '    fb_fw_same "$fb_t" && { echo "firewall: $fb_t rules are the ones saved before"; continue; }',
     '    echo "firewall: $fb_t rules changed since they were saved: loading the saved ones back"',
-    '    if [ "$fb_t" = nft ]; then { echo "flush ruleset"; cat "$d/before.nft"; } > "$d/restore.nft" && nft -f "$d/restore.nft"',
+    // One nft transaction: the tables now (all of them, or only those not iptables-nft's) out, the saved ones in.
+    '    if [ "$fb_t" = nft ]; then { if [ "$fb_b" = nft ]; then echo "flush ruleset"; else nft list tables 2>/dev/null | fb_nft_ours | sed "s/^table /delete table /"; fi; fb_nft_ours < "$d/before.nft"; } > "$d/restore.nft" && nft -f "$d/restore.nft"',
     '    else "$fb_t-restore" < "$d/before.$fb_t"; fi',
     '    fb_fw_same "$fb_t" && echo "firewall: $fb_t rules are the ones saved before" || { echo "firewall: $fb_t rules still differ from $d (saved before)" >&2; fb_rc=1; }',
     '  done',

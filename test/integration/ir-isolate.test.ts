@@ -31,11 +31,12 @@ describe('isolate / unisolate on the drill lab', function () {
     dir = labTempDir('isolate');
     work = path.dirname(dir);
     lab = await labUp({ dir, hosts: 3, scenarios: [] });
-    // Rules already in place on n001 (iptables-nft and native nft), which unisolate must give back as they were.
+    // Rules already in place on n001 (iptables-nft, a conntrack match among them, and native nft), which
+    // unisolate must give back as they were.
     const pre = await onHost(
       lab,
       'n001',
-      "iptables -A INPUT -p tcp --dport 9998 -j DROP && nft add table inet site && nft 'add chain inet site input { type filter hook input priority 0; policy accept; }' && nft add rule inet site input tcp dport 9999 counter drop && nft add rule inet site input ct state invalid drop",
+      "iptables -A INPUT -p tcp --dport 9998 -j DROP && iptables -A OUTPUT -m conntrack --ctstate INVALID -j DROP && nft add table inet site && nft 'add chain inet site input { type filter hook input priority 0; policy accept; }' && nft add rule inet site input tcp dport 9999 counter drop",
     );
     assert.equal(pre.code, 0, pre.stderr);
     // Something on n002 that is not SSH (outbound-ssh mode), and something on IPv6 (link-local: the lab's only IPv6).

@@ -166,12 +166,12 @@ describe('firebreak run: the controller disk nearly full (real sshd, a small tmp
     if (work) await fs.rm(work, { recursive: true, force: true });
   });
 
-  /** A run of `commands` extra evidence commands, each 2 MiB, into the small filesystem with a 16 MiB reserve. */
-  const run = async (commands: number) => {
+  /** A run of `commands` extra evidence commands, each `bytes` long, into the small filesystem with a 16 MiB reserve. */
+  const run = async (commands: number, bytes = 2097152) => {
     const runbook = path.join(work, 'big.yaml');
     const items = Array.from({ length: commands }, (_, k) => ({
       label: `extra/big${k}`,
-      command: 'head -c 2097152 /dev/urandom',
+      command: `head -c ${bytes} /dev/urandom`,
     }));
     await fs.writeFile(
       runbook,
@@ -203,6 +203,25 @@ describe('firebreak run: the controller disk nearly full (real sshd, a small tmp
     assert.equal(JSON.parse(readFileSync(path.join(runDir, 'summary.json'), 'utf8')).exitCode, 6);
     // Nothing half-written: no temp file left in the store, and the sealed run verifies.
     assert.deepEqual(await fs.readdir(path.join(runDir, 'evidence', 'tmp')), []);
+    const v = await runCli(['evidence', 'verify', runDir]);
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+  });
+
+  it('stops one artifact that would eat the reserve while it streams in: exit 6, its partial output removed, the run sealed', async () => {
+    await fs.rm(path.join(work, 'small', 'runs'), { recursive: true, force: true });
+    // 20 MiB into 24 MiB with a 16 MiB reserve: the check before the command passes, the watch must stop it.
+    const { r, runs } = await run(1, 20 * 1024 * 1024);
+    assert.equal(r.code, 6, r.stdout + r.stderr);
+    assert.match(r.stdout + r.stderr, /the controller's disk filled while extra\/big0 was being collected/);
+    const runDir = onlyRunDir(runs);
+    assert.deepEqual(
+      readJournal(runDir).filter((e) => e.type === 'evidence.stored'),
+      [],
+    );
+    const leftovers = (await fs.readdir(runDir, { recursive: true })).filter((f) =>
+      /\.(stdout|stderr)$/.test(String(f)),
+    );
+    assert.deepEqual(leftovers, [], 'no partial spill file left');
     const v = await runCli(['evidence', 'verify', runDir]);
     assert.equal(v.code, 0, v.stdout + v.stderr);
   });

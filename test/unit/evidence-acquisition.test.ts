@@ -26,7 +26,7 @@ const evidence = (label: string, command: string) => ({
 /** What the host's evidence wrapper prints: the bytes, then exit code and SHA-256 on stderr after its own. */
 const reply = (stdout: string, rc: number, stderr = '') => ({
   stdout,
-  stderr: `${stderr}fb-rc=${rc}\nfb-sha256=${createHash('sha256').update(stdout).digest('hex')}\n`,
+  stderr: `${stderr}fb-rc=${rc}\nfb-sha256=${createHash('sha256').update(stdout).digest('hex')}\nfb-bytes=${Buffer.byteLength(stdout)}\n`,
 });
 
 describe('evidence: the acquisition record', () => {
@@ -58,6 +58,7 @@ describe('evidence: the acquisition record', () => {
     assert.deepEqual(manifest.case, caseRecord);
     const [big, nope] = manifest.artifacts;
     assert.equal(big?.acquisition?.exitCode, 0);
+    assert.equal(big?.acquisition?.bytesAtSource, big?.size, 'the bytes the host sent, beside what was stored');
     assert.equal(big?.acquisition?.truncated, true, 'the size-cap marker is recorded as truncation');
     assert.equal(big?.acquisition?.timedOut, false);
     assert.equal(typeof big?.acquisition?.durationMs, 'number');

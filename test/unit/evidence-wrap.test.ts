@@ -21,6 +21,7 @@ describe('wrapEvidence (run by a real /bin/sh)', () => {
     const t = parseEvidenceTrailer(r.stderr);
     assert.equal(t.rc, 3);
     assert.equal(t.sha256, sha(r.stdout));
+    assert.equal(t.bytes, r.stdout.length, 'the host counts the bytes it sends');
   });
 
   it('keeps a file source clean of error messages, which go to stderr', () => {
@@ -29,6 +30,7 @@ describe('wrapEvidence (run by a real /bin/sh)', () => {
     const t = parseEvidenceTrailer(r.stderr);
     assert.equal(t.rc, 1);
     assert.equal(t.sha256, sha(Buffer.alloc(0)));
+    assert.equal(t.bytes, 0);
     assert.match(t.stderr, /No such file/);
   });
 
@@ -71,13 +73,15 @@ describe('wrapEvidence (run by a real /bin/sh)', () => {
     const r = sh(wrapEvidence('head -c 3000000 /dev/urandom', true));
     assert.equal(r.stdout.length, 3_000_000);
     assert.equal(parseEvidenceTrailer(r.stderr).sha256, sha(r.stdout));
+    assert.equal(parseEvidenceTrailer(r.stderr).bytes, 3_000_000);
   });
 
   it('reports no hash when the host printed none', () => {
-    assert.deepEqual(parseEvidenceTrailer('fb-sha256=xyz\nsomething\n'), {
+    assert.deepEqual(parseEvidenceTrailer('fb-sha256=xyz\nfb-bytes=-1\nsomething\n'), {
       rc: null,
       sha256: null,
-      stderr: 'fb-sha256=xyz\nsomething\n',
+      bytes: null,
+      stderr: 'fb-sha256=xyz\nfb-bytes=-1\nsomething\n',
     });
   });
 });
