@@ -102,7 +102,8 @@ export function saveRules(): string[] {
  * in `exact` mode compare the rules with the saved ones (minus counters and comments; for iptables
  * also tables holding nothing, which iptables-save shows or not depending on loaded modules) and,
  * when they differ, load the saved ones back (`flush ruleset` + the saved nft ruleset as one
- * transaction; or iptables-restore per family, then the nft tables that are not iptables-nft's).
+ * transaction; where iptables is iptables-nft, iptables-restore per family for its tables and nft for
+ * the others).
  * Reads the backend from `$d/backend`.
  */
 export function restoreFunctions(name: string, hooks: readonly Hook[]): string[] {
@@ -119,9 +120,10 @@ export function restoreFunctions(name: string, hooks: readonly Hook[]): string[]
     '  fi',
     '  return 0',
     '}',
-    // With the iptables backend, iptables-nft's own tables (ip/ip6 filter, nat…) are iptables' business:
-    // loaded back by nft they lose what iptables needs to read them ("table is incompatible").
-    `fb_nft_ours() { if [ "$fb_b" = nft ]; then cat; else awk '/^table / {k = !($2 ~ /^(ip|ip6|arp|bridge)$/ && $3 ~ /^(filter|nat|mangle|raw|security|broute)$/)} k'; fi; }`,
+    // Where iptables is iptables-nft, its own tables (ip/ip6 filter, nat…) are iptables' business,
+    // whatever our backend: loaded back by nft they lose what iptables needs to read them ("table is
+    // incompatible"), so iptables-restore puts them back and nft the other tables.
+    `fb_nft_ours() { if [ "$fb_iptnft" = 1 ]; then awk '/^table / {k = !($2 ~ /^(ip|ip6|arp|bridge)$/ && $3 ~ /^(filter|nat|mangle|raw|security|broute)$/)} k'; else cat; fi; }`,
     'fb_fw_same() {',
     '  if [ "$1" = nft ]; then [ "$(nft list ruleset 2>/dev/null | fb_nft_ours | fb_norm_nft)" = "$(fb_nft_ours < "$d/before.nft" | fb_norm_nft)" ]',
     '  else [ "$("$1-save" 2>/dev/null | fb_norm_ipt)" = "$(fb_norm_ipt < "$d/before.$1")" ]; fi',
@@ -131,13 +133,14 @@ export function restoreFunctions(name: string, hooks: readonly Hook[]): string[]
     '  [ "$1" = exact ] || { echo "firewall: removed ' + name + ' only; other rules left as they are now"; return 0; }',
     '  fb_rc=0',
     // After iptables, nft too: iptables-nft leaves empty tables behind that only nft shows (and removes).
-    '  if [ "$fb_b" = nft ]; then fb_tools=nft; else fb_tools="iptables ip6tables"; command -v nft >/dev/null 2>&1 && fb_tools="$fb_tools nft"; fi',
+    '  fb_iptnft=0; iptables -V 2>/dev/null | grep -q nf_tables && fb_iptnft=1',
+    '  fb_tools="iptables ip6tables"; command -v nft >/dev/null 2>&1 && fb_tools="$fb_tools nft"',
     '  for fb_t in $fb_tools; do',
     '    [ "$fb_t" = nft ] || command -v "$fb_t-save" >/dev/null 2>&1 || continue',
     '    fb_fw_same "$fb_t" && { echo "firewall: $fb_t rules are the ones saved before"; continue; }',
     '    echo "firewall: $fb_t rules changed since they were saved: loading the saved ones back"',
     // One nft transaction: the tables now (all of them, or only those not iptables-nft's) out, the saved ones in.
-    '    if [ "$fb_t" = nft ]; then { if [ "$fb_b" = nft ]; then echo "flush ruleset"; else nft list tables 2>/dev/null | fb_nft_ours | sed "s/^table /delete table /"; fi; fb_nft_ours < "$d/before.nft"; } > "$d/restore.nft" && nft -f "$d/restore.nft"',
+    '    if [ "$fb_t" = nft ]; then { if [ "$fb_iptnft" = 1 ]; then nft list tables 2>/dev/null | fb_nft_ours | sed "s/^table /delete table /"; else echo "flush ruleset"; fi; fb_nft_ours < "$d/before.nft"; } > "$d/restore.nft" && nft -f "$d/restore.nft"',
     '    else "$fb_t-restore" < "$d/before.$fb_t"; fi',
     '    fb_fw_same "$fb_t" && echo "firewall: $fb_t rules are the ones saved before" || { echo "firewall: $fb_t rules still differ from $d (saved before)" >&2; fb_rc=1; }',
     '  done',

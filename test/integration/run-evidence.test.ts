@@ -191,15 +191,16 @@ describe('firebreak run: the controller disk nearly full (real sshd, a small tmp
   it('stops the run with exit 6 before the reserve is used, and what it stored is sealed and verifies', async () => {
     const { r, runs } = await run(12);
     assert.equal(r.code, 6, r.stdout + r.stderr);
+    // Caught before a command (nearly full) or while one streams in (filled while …), whichever comes first.
     assert.match(
       r.stdout + r.stderr,
-      /the controller's disk is nearly full: \d+ MiB free on the filesystem of .*below the reserve of 16 MiB/,
+      /the controller's disk (is nearly full|filled while extra\/big\d+ was being collected)[: (]+\d+ MiB free on the filesystem of .*below the reserve of 16 MiB/,
     );
     const runDir = onlyRunDir(runs);
     const journal = readJournal(runDir);
     const stored = journal.filter((e) => e.type === 'evidence.stored');
     assert.ok(stored.length >= 1 && stored.length < 12, `${stored.length} of 12 stored`);
-    assert.ok(journal.some((e) => e.type === 'run.aborted' && /nearly full/.test(String(e.reason))));
+    assert.ok(journal.some((e) => e.type === 'run.aborted' && /nearly full|disk filled/.test(String(e.reason))));
     assert.equal(JSON.parse(readFileSync(path.join(runDir, 'summary.json'), 'utf8')).exitCode, 6);
     // Nothing half-written: no temp file left in the store, and the sealed run verifies.
     assert.deepEqual(await fs.readdir(path.join(runDir, 'evidence', 'tmp')), []);
