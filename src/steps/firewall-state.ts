@@ -124,8 +124,10 @@ export function restoreFunctions(name: string, hooks: readonly Hook[]): string[]
     // whatever our backend: loaded back by nft they lose what iptables needs to read them ("table is
     // incompatible"), so iptables-restore puts them back and nft the other tables.
     `fb_nft_ours() { if [ "$fb_iptnft" = 1 ]; then awk '/^table / {k = !($2 ~ /^(ip|ip6|arp|bridge)$/ && $3 ~ /^(filter|nat|mangle|raw|security|broute)$/)} k'; else cat; fi; }`,
+    // Tables there now that were not before (an iptables-nft table our iptables rules created, say).
+    `fb_nft_new() { nft list tables 2>/dev/null | awk 'NR == FNR { if ($0 ~ /^table /) { t = $0; sub(/ *[{].*$/, "", t); b[t] = 1 } next } !($0 in b)' "$d/before.nft" -; }`,
     'fb_fw_same() {',
-    '  if [ "$1" = nft ]; then [ "$(nft list ruleset 2>/dev/null | fb_nft_ours | fb_norm_nft)" = "$(fb_nft_ours < "$d/before.nft" | fb_norm_nft)" ]',
+    '  if [ "$1" = nft ]; then [ -z "$(fb_nft_new)" ] && [ "$(nft list ruleset 2>/dev/null | fb_nft_ours | fb_norm_nft)" = "$(fb_nft_ours < "$d/before.nft" | fb_norm_nft)" ]',
     '  else [ "$("$1-save" 2>/dev/null | fb_norm_ipt)" = "$(fb_norm_ipt < "$d/before.$1")" ]; fi',
     '}',
     'fb_fw_restore() {',
@@ -140,7 +142,7 @@ export function restoreFunctions(name: string, hooks: readonly Hook[]): string[]
     '    fb_fw_same "$fb_t" && { echo "firewall: $fb_t rules are the ones saved before"; continue; }',
     '    echo "firewall: $fb_t rules changed since they were saved: loading the saved ones back"',
     // One nft transaction: the tables now (all of them, or only those not iptables-nft's) out, the saved ones in.
-    '    if [ "$fb_t" = nft ]; then { if [ "$fb_iptnft" = 1 ]; then nft list tables 2>/dev/null | fb_nft_ours | sed "s/^table /delete table /"; else echo "flush ruleset"; fi; fb_nft_ours < "$d/before.nft"; } > "$d/restore.nft" && nft -f "$d/restore.nft"',
+    '    if [ "$fb_t" = nft ]; then { if [ "$fb_iptnft" = 1 ]; then { nft list tables 2>/dev/null | fb_nft_ours; fb_nft_new; } | sort -u | sed "s/^table /delete table /"; else echo "flush ruleset"; fi; fb_nft_ours < "$d/before.nft"; } > "$d/restore.nft" && nft -f "$d/restore.nft"',
     '    else "$fb_t-restore" < "$d/before.$fb_t"; fi',
     '    fb_fw_same "$fb_t" && echo "firewall: $fb_t rules are the ones saved before" || { echo "firewall: $fb_t rules still differ from $d (saved before)" >&2; fb_rc=1; }',
     '  done',
