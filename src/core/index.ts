@@ -1,4 +1,6 @@
 export * from './quote.js';
+export * from './quote-context.js';
+export { ShellLexer, type Landing, type LexProblem } from './shell-lexer.js';
 export * from './errors.js';
 export * from './host.js';
 export * from './exec.js';

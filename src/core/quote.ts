@@ -4,11 +4,16 @@
  */
 const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
 
+/** Always in single quotes, even when nothing needs them (`'x'`). */
+export function singleQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
 export function quote(value: unknown): string {
   const text = value === undefined || value === null ? '' : String(value);
   if (text === '') return "''";
   if (SAFE.test(text)) return text;
-  return `'${text.replace(/'/g, `'\\''`)}'`;
+  return singleQuote(text);
 }
 
 /** Quote each value and join with spaces, for argv-style command building. */

@@ -15,7 +15,7 @@ import {
   type Host,
   type PhaseName,
 } from '../core/index.js';
-import { getStepType, type PlanContext, type StepType } from '../steps/index.js';
+import { getStepType, isShellField, type PlanContext, type StepType } from '../steps/index.js';
 import { WAIT_DEFAULT_TIMEOUT_MS } from '../steps/wait_for.js';
 import { flatten } from '../runbook/issues.js';
 import { getAt, leafIssues, setAt } from '../runbook/leaves.js';
@@ -188,7 +188,7 @@ export function planStep(step: Step, ctx: StepContext): PlannedStep {
   const raw = params as Record<string, unknown>;
   const rendered: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw)) {
-    rendered[k] = renderDeep(v, context, type.shellFields.includes(k) ? 'shell' : 'text', {
+    rendered[k] = renderDeep(v, context, (path) => (isShellField(type.shellFields, [k, ...path]) ? 'shell' : 'text'), {
       step: name,
       field: `${type.type}.${k}`,
     });

@@ -3,16 +3,19 @@
  *
  * Two private Handlebars environments (`Handlebars.create()`, the global one is never touched):
  * - text: plain output, no HTML escaping (`noEscape`).
- * - shell: `{{x}}` is shell-quoted with core `quote()`. Handlebars' runtime hard-wires
- *   `container.escapeExpression` to its HTML escaper (runtime.js builds the container from Utils),
- *   so we subclass the environment's JavaScriptCompiler — its documented extension point — and make
- *   `appendEscaped` call our quoting helper instead. `{{raw x}}` returns a SafeString and is inserted
- *   as-is; triple-stash `{{{x}}}` / `{{& x}}` are rejected in shell fields so the raw form stays visible.
+ * - shell: `{{x}}` is quoted for the place it lands in the command (bare word, "…", '…', here-document,
+ *   arithmetic: shell-values.ts), and a template where no quoting is safe is refused. Handlebars' runtime
+ *   hard-wires `container.escapeExpression` to its HTML escaper (runtime.js builds the container from
+ *   Utils), so we subclass the environment's JavaScriptCompiler — its documented extension point — and
+ *   make `appendEscaped` call our helper instead, which leaves a marker that is quoted once the whole
+ *   command is rendered. `{{raw x}}` returns a SafeString and is inserted as-is; triple-stash `{{{x}}}` /
+ *   `{{& x}}` are rejected in shell fields so the raw form stays visible.
  * Both compile in strict mode: an undefined variable is an error naming the step, field and variable.
  */
 import Handlebars from 'handlebars';
-import { InputError, quote } from '../core/index.js';
+import { InputError } from '../core/index.js';
 import { conditionHelpers, isTruthy } from './template-helpers.js';
+import { substituteShellValues, templateShellProblems, valueMarker } from './shell-values.js';
 
 export { isTruthy };
 
@@ -41,13 +44,39 @@ export type TemplateMode = 'shell' | 'text';
 
 const SHELL_HELPER = '__firebreakShellValue';
 
+/** The values of the shell template being rendered (rendering is synchronous: one at a time). */
+let collected: unknown[] | undefined;
+
 function shellValue(value: unknown): string {
-  if (value instanceof Handlebars.SafeString) return value.toHTML();
-  if (Array.isArray(value)) return value.map(shellValue).join(' ');
-  if (value !== null && typeof value === 'object') {
+  if (value instanceof Handlebars.SafeString) {
+    const text = value.toHTML();
+    if (text.includes('\0')) throw new TemplateError('a shell command cannot contain a NUL byte');
+    return text;
+  }
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     throw new TemplateError('cannot put an object into a shell command; pick one of its fields');
   }
-  return quote(value);
+  if (!collected) throw new Error('shell template rendered outside renderTemplate (this is a bug)');
+  collected.push(value);
+  return valueMarker(collected.length - 1);
+}
+
+/** Render a compiled shell template: values are collected as markers, then quoted where they landed. */
+function renderShell(fn: HandlebarsTemplateDelegate, context: object): string {
+  const outer = collected;
+  const values: unknown[] = [];
+  collected = values;
+  let text: string;
+  try {
+    text = fn(context);
+  } finally {
+    collected = outer;
+  }
+  try {
+    return substituteShellValues(text, values);
+  } catch (e) {
+    throw e instanceof InputError && !(e instanceof TemplateError) ? new TemplateError(e.message) : e;
+  }
 }
 
 type CompilerCtor = { prototype: Record<string, unknown>; apply(self: unknown, args: unknown): void };
@@ -136,6 +165,11 @@ function compile(source: string, mode: TemplateMode): HandlebarsTemplateDelegate
       '{{{x}}} and {{& x}} are not allowed in shell commands; use {{raw x}} for an unquoted value',
     );
   }
+  if (mode === 'shell') {
+    if (source.includes('\0')) throw new TemplateError('a shell command cannot contain a NUL byte');
+    const problems = templateShellProblems(ast, source);
+    if (problems.length) throw new TemplateError(problems.join('; '));
+  }
   markStrictArguments(ast);
   fn = env.compile(ast, { strict: true, noEscape: mode === 'text' });
   if (cache.size >= CACHE_MAX) cache.clear();
@@ -184,22 +218,35 @@ function explain(e: unknown, source: string, where: TemplateWhere): TemplateErro
 export function renderTemplate(source: string, context: object, mode: TemplateMode, where: TemplateWhere = {}): string {
   if (!isTemplate(source)) return source;
   try {
-    return compile(source, mode)(context);
+    const fn = compile(source, mode);
+    return mode === 'shell' ? renderShell(fn, context) : fn(context);
   } catch (e) {
     throw explain(e, source, where);
   }
 }
 
-/** Render every string inside a value (objects and arrays walked recursively). */
-export function renderDeep(value: unknown, context: object, mode: TemplateMode, where: TemplateWhere): unknown {
+/**
+ * Render every string inside a value (objects and arrays walked recursively). `modeAt` says, from the
+ * path of a string inside `value`, whether it is a shell field.
+ */
+export function renderDeep(
+  value: unknown,
+  context: object,
+  modeAt: TemplateMode | ((path: readonly (string | number)[]) => TemplateMode),
+  where: TemplateWhere,
+  path: readonly (string | number)[] = [],
+): unknown {
+  const mode = typeof modeAt === 'function' ? modeAt(path) : modeAt;
   if (typeof value === 'string') return renderTemplate(value, context, mode, where);
   if (Array.isArray(value))
-    return value.map((v, i) => renderDeep(v, context, mode, { ...where, field: `${where.field}[${i}]` }));
+    return value.map((v, i) =>
+      renderDeep(v, context, modeAt, { ...where, field: `${where.field}[${i}]` }, [...path, i]),
+    );
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(
       Object.entries(value).map(([k, v]) => [
         k,
-        renderDeep(v, context, mode, { ...where, field: where.field ? `${where.field}.${k}` : k }),
+        renderDeep(v, context, modeAt, { ...where, field: where.field ? `${where.field}.${k}` : k }, [...path, k]),
       ]),
     );
   }

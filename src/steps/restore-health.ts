@@ -29,7 +29,7 @@ export const healthSchema = z.union([
       .describe('The status it must answer (default: any 2xx or 3xx)'),
   }),
   z.strictObject({
-    command: z.string().min(1).describe('A shell command that must exit 0 (templates in it are not shell-quoted)'),
+    command: z.string().min(1).describe('A shell command that must exit 0; {{x}} is shell-quoted'),
   }),
 ]);
 

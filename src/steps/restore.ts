@@ -148,7 +148,7 @@ export const restore = defineStepType({
   description:
     'Upload a backup, verify its SHA-256 on the host, extract with owners and modes, compare with the archive and manifest, run health checks, optionally unisolate',
   schema,
-  shellFields: [],
+  shellFields: ['health[].command'],
   changes: true,
   plan(p, ctx) {
     const src = source(p, ctx.registered, ctx.runbookDir);

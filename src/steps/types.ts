@@ -29,6 +29,7 @@ export interface StepType<Schema extends z.ZodType = z.ZodType> {
   /**
    * Param fields whose templates are rendered for a shell: `{{x}}` is shell-quoted there.
    * Other string fields render as plain text and plan() quotes them itself when it builds commands.
+   * A field inside a list of objects is written `health[].command` (see isShellField).
    */
   readonly shellFields: readonly string[];
   /** True when a successful run changes the host (reported as `changed` rather than `ok`). */
@@ -39,4 +40,13 @@ export interface StepType<Schema extends z.ZodType = z.ZodType> {
   analyze?(params: z.output<Schema>, outputs: CollectedOutput[], ctx: { host: string }): Finding[];
   /** The step fails when analyze() finds something this severe or worse (rebuild: the new host must be clean). */
   readonly failOnFindings?: FindingSeverity;
+}
+
+/** Is the param at `path` (`['health', 0, 'command']`) one of `shellFields` (`health[].command`)? */
+export function isShellField(shellFields: readonly string[], path: readonly (string | number)[]): boolean {
+  const name = path
+    .map((k) => (typeof k === 'number' ? '[]' : `.${k}`))
+    .join('')
+    .replace(/^\./, '');
+  return shellFields.includes(name);
 }

@@ -82,6 +82,41 @@ describe('templates: shell quoting', () => {
   });
 });
 
+describe('templates: quoting for where the value stands (see shell-contexts.test.ts for the corpus)', () => {
+  const r = (t: string, x: unknown) => renderTemplate(t, { x }, 'shell');
+  it('escapes for double quotes, single quotes and here-documents', () => {
+    assert.equal(r('echo "a {{x}}"', '$(id) `id` "q" \\'), 'echo "a \\$(id) \\`id\\` \\"q\\" \\\\"');
+    assert.equal(r("echo 'a {{x}}'", "it's; id"), "echo 'a it'\\''s; id'");
+    assert.equal(r('cat <<EOF\n{{x}}\nEOF', '$HOME "q"'), 'cat <<EOF\n\\$HOME "q"\nEOF');
+    assert.equal(r("cat <<'EOF'\n{{x}}\nEOF", '$HOME'), "cat <<'EOF'\n$HOME\nEOF");
+    assert.equal(r('echo $(( {{x}} - 1 ))', '-3'), 'echo $(( (-3) - 1 ))');
+  });
+
+  it('quotes a value where a command name or a [[ ]] operator would be', () => {
+    assert.equal(r('{{x}} ls', 'PATH=/tmp'), "'PATH=/tmp' ls");
+    assert.equal(r('X={{x}} ls', 'a'), 'X=a ls');
+    assert.equal(r('[[ {{x}} == y ]]', '-n'), "[[ '-n' == y ]]");
+  });
+
+  it('refuses at render time what only the value decides', () => {
+    assert.throws(() => r('echo $(( {{x}} ))', 'a[$(id)]'), /must be an integer/);
+    assert.throws(() => r('[ -v {{x}} ]', 'a[$(id)]'), /must be a name/);
+    assert.throws(() => r('cat <<EOF\n{{x}}\nEOF', 'a\nEOF\nid'), /delimiter \(EOF\)/);
+    assert.throws(() => r('echo {{x}}', 'a\0b'), /NUL/);
+  });
+
+  it('refuses places no quoting makes safe, naming the template and the fix', () => {
+    assert.throws(() => r('echo `echo {{x}}`', 'a'), /\{\{x\}\}: it is inside backticks.*write \$\( … \) instead/);
+    assert.throws(() => r("sh -c 'echo {{x}}'", 'a'), /script of `sh -c`.*sh -c '… "\$1" …' sh \{\{x\}\}/);
+    assert.throws(() => r('eval {{x}}', 'a'), /argument of `eval`/);
+    assert.equal(r('sh -c \'echo "$1"\' sh {{x}}', 'a b'), "sh -c 'echo \"$1\"' sh 'a b'");
+  });
+
+  it('{{raw x}} is inserted as written, in any context', () => {
+    assert.equal(renderTemplate('echo "{{raw x}}" {{y}}', { x: '$HOME', y: 'a b' }, 'shell'), `echo "$HOME" 'a b'`);
+  });
+});
+
 describe('templates: strict variables', () => {
   it('an undefined variable is an error naming the step, field and variable', () => {
     assert.throws(
