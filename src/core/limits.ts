@@ -21,7 +21,28 @@ export const LIMITS = {
   yamlDepth: limit('FIREBREAK_MAX_YAML_DEPTH', 64),
   /** Alias expansions in one YAML file (`FIREBREAK_MAX_YAML_ALIASES`): the guard against "billion laughs". */
   yamlAliases: limit('FIREBREAK_MAX_YAML_ALIASES', 1000),
+  /**
+   * Bytes of one YAML or JSON text (`FIREBREAK_MAX_YAML_BYTES`). Smaller than inputBytes because the
+   * yaml library is slow on hostile text: about a microsecond per byte before it reports anything.
+   */
+  yamlBytes: limit('FIREBREAK_MAX_YAML_BYTES', 1024 * 1024),
+  /** Nodes of one YAML text, estimated before parsing (`FIREBREAK_MAX_YAML_NODES`): memory and time grow with them. */
+  yamlNodes: limit('FIREBREAK_MAX_YAML_NODES', 100_000),
+  /**
+   * Host patterns of one `--limit` (or pattern) that are not plain host names (`FIREBREAK_MAX_PATTERNS`):
+   * each glob or regex is tried against every group and host, so their number multiplies the work.
+   */
+  patterns: limit('FIREBREAK_MAX_PATTERNS', 1000),
+  /** Nesting of template blocks (`{{#if}}`, `{{#each}}`) in one runbook (`FIREBREAK_MAX_TEMPLATE_DEPTH`). */
+  templateDepth: limit('FIREBREAK_MAX_TEMPLATE_DEPTH', 64),
+  /** Steps of one runbook phase (`FIREBREAK_MAX_STEPS`). */
+  steps: limit('FIREBREAK_MAX_STEPS', 1000),
+  /** Syntax errors of one YAML text before parsing stops: broken text is reported by its first ones. */
+  yamlErrors: limit('FIREBREAK_MAX_YAML_ERRORS', 100),
 } as const;
+
+/** Problems listed one by one; past this many, the rest are counted in one line (a file of 16,000 bad keys). */
+export const MAX_LISTED_ISSUES = 100;
 
 /** Refuse input text over the size limit. */
 export function checkInputSize(text: string | Buffer, file: string): void {
@@ -30,65 +51,6 @@ export function checkInputSize(text: string | Buffer, file: string): void {
     throw new InputError(
       `${file}: ${bytes} bytes, more than the ${LIMITS.inputBytes} an input file may have (FIREBREAK_MAX_INPUT_BYTES raises it)`,
     );
-  }
-}
-
-/**
- * Refuse YAML (or JSON) text nested deeper than the limit, before a parser recurses into it. A linear
- * scan, line by line: block indentation levels (each `- ` at the start of a line is one more) plus
- * flow brackets outside quotes and comments; block scalars (`key: |`) are skipped, since their text
- * is data, not structure.
- */
-export function checkYamlDepth(text: string, file: string): void {
-  const max = LIMITS.yamlDepth;
-  const indents: number[] = [];
-  let flow = 0;
-  let quote: '"' | "'" | undefined;
-  let blockScalarUnder: number | undefined; // indentation of the key whose block scalar we are in
-  const lines = text.split('\n');
-  for (let n = 0; n < lines.length; n++) {
-    const line = lines[n] as string;
-    const fail = (): never => {
-      throw new InputError(
-        `${file}:${n + 1}: nested more than ${max} levels deep (FIREBREAK_MAX_YAML_DEPTH raises the limit)`,
-      );
-    };
-    let i = 0;
-    while (line[i] === ' ') i++;
-    const blank = i === line.length || line[i] === '#' || line[i] === '\r';
-    if (blockScalarUnder !== undefined) {
-      if (blank || i > blockScalarUnder) continue;
-      blockScalarUnder = undefined;
-    }
-    if (blank && quote === undefined) continue;
-    const indent = i;
-    if (flow === 0 && quote === undefined) {
-      while (indents.length && (indents.at(-1) as number) >= indent) indents.pop();
-      indents.push(indent);
-      while (line[i] === '-' && (line[i + 1] === ' ' || i + 1 === line.length)) {
-        i += 2;
-        while (line[i] === ' ') i++;
-        indents.push(i);
-      }
-      if (indents.length > max) fail();
-    }
-    let end = line.length;
-    for (; i < line.length; i++) {
-      const c = line[i] as string;
-      if (quote) {
-        if (c === '\\' && quote === '"') i++;
-        else if (c === quote) quote = undefined;
-      } else if ((c === '"' || c === "'") && (i === 0 || /[\s[{,:-]/.test(line[i - 1] as string))) quote = c;
-      else if (c === '#' && (i === 0 || /\s/.test(line[i - 1] as string))) {
-        end = i;
-        break;
-      } else if (c === '[' || c === '{') {
-        if (++flow + indents.length > max) fail();
-      } else if ((c === ']' || c === '}') && flow > 0) flow--;
-    }
-    if (flow === 0 && quote === undefined && /(^|[\s:])[|>][-+0-9]*\s*$/.test(line.slice(0, end))) {
-      blockScalarUnder = indent;
-    }
   }
 }
 

@@ -228,7 +228,7 @@ export function groupHosts(groups: Map<string, Group>, name: string): string[] {
         if (cg) next.push(cg);
       }
     }
-    order.push(...next);
+    for (const g of next) order.push(g); // no push(...): a level can hold more groups than the stack has room for arguments
     level = next;
   }
   const out: string[] = [];

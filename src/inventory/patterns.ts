@@ -7,8 +7,13 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { Host } from '../core/host.js';
 import { InputError } from '../core/errors.js';
+import { compileGlob, globMatch } from '../core/glob.js';
+import { LIMITS } from '../core/limits.js';
 import { groupHosts, type Inventory } from './model.js';
 import { parseAddress } from './ranges.js';
+
+/** Longer patterns are refused: compiling a multi-megabyte glob costs seconds, and no name is that long. */
+const MAX_PATTERN_LENGTH = 4096;
 
 const WITH_SUBSCRIPT = /^(.+)\[(?:(-?[0-9]+)|([0-9]+)([:-])([0-9]*))\]$/;
 
@@ -17,9 +22,32 @@ export function splitHostPattern(pattern: string): string[] {
   let parts: string[];
   if (pattern.includes(',')) parts = pattern.split(',');
   else if (parseAddress(pattern)) parts = [pattern];
-  // Colons separate patterns unless inside a [..] expression (a range or subscript).
-  else parts = pattern.match(/(?:[^\s:[\]]|\[[^\]]*\])+/g) ?? [];
+  else parts = colonParts(pattern);
   return parts.map((p) => p.trim()).filter((p) => p.length > 0);
+}
+
+/**
+ * Colons and spaces separate patterns unless inside a [..] expression (a range or subscript); a `[`
+ * without its `]`, or a lone `]`, separates too. Ansible does this with a regex; a scan in one pass
+ * does not overflow V8's regex backtracking stack on a multi-megabyte `--limit`.
+ */
+function colonParts(pattern: string): string[] {
+  const parts: string[] = [];
+  let start = -1; // where the current part began, or -1 between parts
+  const lastClose = pattern.lastIndexOf(']'); // no search past it: `[[[[…` stays linear
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i] as string;
+    const close = c === '[' && i < lastClose ? pattern.indexOf(']', i + 1) : -1;
+    if (c === ':' || c === ']' || /\s/.test(c) || (c === '[' && close < 0)) {
+      if (start >= 0) parts.push(pattern.slice(start, i));
+      start = -1;
+      continue;
+    }
+    if (start < 0) start = i;
+    if (close >= 0) i = close; // a [..] expression is part of the pattern, colons and all
+  }
+  if (start >= 0) parts.push(pattern.slice(start));
+  return parts;
 }
 
 /** Regular patterns, then `&` intersections, then `!` exclusions; no regular pattern means `all`. */
@@ -36,43 +64,37 @@ export function orderPatterns(patterns: string[]): string[] {
   return [...(regular.length ? regular : ['all']), ...and, ...not];
 }
 
-/** Python's fnmatch.translate: `*`, `?`, `[seq]`, `[!seq]`; case-sensitive, whole-string. */
-export function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i] as string;
-    if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
-    else if (c === '[') {
-      let j = i + 1;
-      if (glob[j] === '!') j++;
-      if (glob[j] === ']') j++;
-      while (j < glob.length && glob[j] !== ']') j++;
-      if (j >= glob.length) re += '\\[';
-      else {
-        let stuff = glob.slice(i + 1, j).replace(/\\/g, '\\\\');
-        if (stuff[0] === '!') stuff = '^' + stuff.slice(1);
-        else if (stuff[0] === '^') stuff = '\\' + stuff;
-        re += `[${stuff.replace(/\[/g, '\\[')}]`;
-        i = j;
-      }
-    } else re += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  }
-  return new RegExp(`^(?:${re})$`, 's');
-}
+/** A compiled pattern: does this group or host name match? */
+type NameTest = (name: string) => boolean;
 
-function compile(pattern: string): RegExp {
+function compile(pattern: string): NameTest {
+  const invalid = () => new InputError(`Invalid host list pattern: ${pattern}`);
+  if (pattern[0] !== '~') {
+    // Python's fnmatch (`*`, `?`, `[seq]`, `[!seq]`), case-sensitive and whole-string.
+    let tokens;
+    try {
+      tokens = compileGlob(pattern, { classes: true });
+    } catch {
+      throw invalid();
+    }
+    return (name) => globMatch(tokens, name);
+  }
+  let re: RegExp;
   try {
     // `~regex` is Python's re.match: anchored at the start only.
-    return pattern[0] === '~' ? new RegExp(pattern.slice(1), 'y') : globToRegExp(pattern);
+    re = new RegExp(pattern.slice(1), 'y');
   } catch {
-    throw new InputError(`Invalid host list pattern: ${pattern}`);
+    throw invalid();
   }
-}
-
-function matches(re: RegExp, s: string): boolean {
-  re.lastIndex = 0;
-  return re.test(s);
+  return (name) => {
+    re.lastIndex = 0;
+    try {
+      return re.test(name);
+    } catch {
+      // V8 compiles a regex on first use: "too large" and stack overflows surface only here.
+      throw invalid();
+    }
+  };
 }
 
 /** Pattern evaluation against one inventory; `warn` receives Ansible's warnings. */
@@ -86,8 +108,20 @@ class Matcher {
   }
 
   evaluate(patterns: string[]): Host[] {
+    // A repeated pattern adds nothing (union, intersection and exclusion are idempotent): try it once.
+    const ordered = [...new Set(orderPatterns(patterns))];
+    const searching = ordered.filter((p) => !this.isName(p.replace(/^[&!]/, '')));
+    const long = searching.find((p) => p.length > MAX_PATTERN_LENGTH);
+    if (long !== undefined)
+      throw new InputError(
+        `a host pattern of ${long.length} characters (${long.slice(0, 40)}…): no host or group name is that long`,
+      );
+    if (searching.length > LIMITS.patterns)
+      throw new InputError(
+        `${searching.length} host patterns that are not host names, more than the ${LIMITS.patterns} one selection may have (FIREBREAK_MAX_PATTERNS raises the limit)`,
+      );
     let hosts: Host[] = [];
-    for (const p of orderPatterns(patterns)) {
+    for (const p of ordered) {
       const exact = this.byName.get(p);
       if (exact) {
         hosts.push(exact);
@@ -102,14 +136,22 @@ class Matcher {
         hosts = hosts.filter((h) => s.has(h));
       } else {
         const existing = new Set(hosts.map((h) => h.name));
-        hosts.push(...that.filter((h) => !existing.has(h.name)));
+        for (const h of that) if (!existing.has(h.name)) hosts.push(h); // no push(...): 100,000 hosts overflow the stack
       }
     }
     return hosts;
   }
 
+  /** A plain host or group name, found without trying a glob against every name. */
+  private isName(p: string): boolean {
+    return !/[*?[~]/.test(p) && (this.byName.has(p) || this.inv.groups.has(p));
+  }
+
   private matchOne(pattern: string): Host[] {
     const p = pattern[0] === '&' || pattern[0] === '!' ? pattern.slice(1) : pattern;
+    // `!web03` for a host that is no group's name: that host, without a pass over every name.
+    const host = this.byName.get(p);
+    if (host && this.isName(p) && !this.inv.groups.has(p)) return [host];
     const [expr, sub] = splitSubscript(p);
     const hosts = this.enumerate(expr);
     if (!sub || hosts.length === 0) return hosts;
@@ -125,9 +167,9 @@ class Matcher {
   }
 
   private enumerate(pattern: string): Host[] {
-    const re = compile(pattern);
+    const test = compile(pattern);
     const results: Host[] = [];
-    const groups = [...this.inv.groups.keys()].filter((g) => matches(re, g));
+    const groups = [...this.inv.groups.keys()].filter(test);
     for (const g of groups) {
       for (const hn of groupHosts(this.inv.groups, g)) {
         const h = this.byName.get(hn);
@@ -135,7 +177,7 @@ class Matcher {
       }
     }
     if (groups.length === 0 || pattern[0] === '~' || /[.?*[]/.test(pattern)) {
-      for (const h of this.inv.hosts) if (matches(re, h.name)) results.push(h);
+      for (const h of this.inv.hosts) if (test(h.name)) results.push(h);
     }
     if (results.length === 0 && groups.length === 0 && pattern !== 'all') {
       this.warn(`Could not match supplied host pattern, ignoring: ${pattern}`);

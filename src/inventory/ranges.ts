@@ -39,8 +39,15 @@ export const IPV6 = new RegExp(
 );
 const HOSTNAME = new RegExp(String.raw`^${LABEL}(?:\.${LABEL})*$`, 'iu');
 
+/**
+ * No address is longer: DNS names stop at 253 characters (ranges and a port add a few). Longer text is
+ * not tested against the address regexes, which would overflow V8's backtracking stack on megabytes.
+ */
+const MAX_ADDRESS_LENGTH = 1024;
+
 /** `host[:port]` split like Ansible's parse_address(allow_ranges=True); undefined when not an address. */
 export function parseAddress(address: string): { host: string; port?: number } | undefined {
+  if (address.length > MAX_ADDRESS_LENGTH) return undefined;
   let host = address;
   let port: number | undefined;
   for (const re of [BRACKETED_HOSTPORT, HOSTPORT]) {
@@ -108,7 +115,8 @@ export function expandHostnameRange(line: string, budget = { left: LIMITS.hosts 
   const out: string[] = [];
   for (const r of seq) {
     const name = head + fill(r) + tail;
-    if (name.includes('[')) out.push(...expandHostnameRange(name, budget));
+    // A loop, not push(...): spreading 100,000 names as arguments overflows the stack.
+    if (name.includes('[')) for (const h of expandHostnameRange(name, budget)) out.push(h);
     else out.push(name);
     if (--budget.left < 0) throw new Error('host range expands to too many hosts');
   }

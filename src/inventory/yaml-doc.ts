@@ -2,9 +2,10 @@
  * Reading YAML the way Ansible's loader does (YAML 1.1: `yes` is true, `010` is 8; duplicate keys
  * allowed, last wins), keeping node positions so problems can point at file:line:col.
  */
-import { LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { LineCounter, type Document, type Node } from 'yaml';
 import { InputError } from '../core/errors.js';
-import { checkInputSize, checkYamlDepth, LIMITS, yamlGuard } from '../core/limits.js';
+import { LIMITS, yamlGuard } from '../core/limits.js';
+import { checkAcyclic, parseYamlDocumentSafe } from '../core/yaml-safe.js';
 import type { ValidationIssue } from '../core/errors.js';
 
 /** A parsed YAML file plus what is needed to turn node offsets into line:col. */
@@ -17,9 +18,11 @@ export interface YamlFile {
 /** Parses `text`; syntax errors go to `issues` and the result is undefined. */
 export function readYaml(text: string, file: string, issues: ValidationIssue[]): YamlFile | undefined {
   const lines = new LineCounter();
+  let doc: Document.Parsed;
   try {
-    checkInputSize(text, file);
-    checkYamlDepth(text, file);
+    // A limit or too many syntax errors is an issue like any other: an extension-less INI file
+    // read as YAML first still falls back to the INI parser.
+    doc = parseYamlDocumentSafe(text, file, { version: '1.1', uniqueKeys: false, lineCounter: lines, merge: true });
   } catch (err) {
     if (!(err instanceof InputError)) throw err;
     const line = /^[^\n]*?:(\d+): /.exec(err.message)?.[1];
@@ -34,9 +37,6 @@ export function readYaml(text: string, file: string, issues: ValidationIssue[]):
     });
     return undefined;
   }
-  const doc = yamlGuard(file, () =>
-    parseDocument(text, { version: '1.1', uniqueKeys: false, lineCounter: lines, merge: true }),
-  );
   if (doc.errors.length > 0) {
     for (const e of doc.errors) {
       const pos = e.linePos?.[0];
@@ -60,7 +60,7 @@ export function toPlain(y: YamlFile, node: unknown): unknown {
   const v = (node as Node).toJS
     ? yamlGuard(y.file, () => (node as Node).toJS(y.doc, { maxAliasCount: LIMITS.yamlAliases }))
     : node;
-  return datesToStrings(v);
+  return datesToStrings(checkAcyclic(v, y.file));
 }
 
 function datesToStrings(v: unknown): unknown {

@@ -5,6 +5,7 @@
  * the branch whose type matches the value.
  */
 import type { z } from 'zod';
+import { MAX_LISTED_ISSUES } from '../core/limits.js';
 import { stepCommonShape } from './schema.js';
 import { STEP_TYPES } from '../steps/index.js';
 import { didYouMean } from './suggest.js';
@@ -67,10 +68,9 @@ function stepIssues(
   }));
 }
 
-/** Flatten zod issues (relative to `prefix`) into RawIssues. `root` is the validated input. */
-/** Problems listed one by one; past this many, the rest are counted in one line (a file of 16,000 bad keys). */
-export const MAX_LISTED_ISSUES = 100;
+export { MAX_LISTED_ISSUES };
 
+/** Flatten zod issues (relative to `prefix`) into RawIssues. `root` is the validated input. */
 export function flatten(
   issues: readonly Issue[],
   prefix: PathKey[],

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, PHASES, type ValidationIssue } from '../core/index.js';
-import { getStepType } from '../steps/index.js';
+import { getStepType, isShellField } from '../steps/index.js';
 import { runbookJsonSchema, runbookSchema, type Runbook } from './schema.js';
 import { flatten, schemaVocabulary, type RawIssue } from './issues.js';
 import type { PathKey } from './positions.js';
@@ -19,6 +19,7 @@ import {
 } from './yaml-issues.js';
 import { checkTemplate, conditionSource } from './templates.js';
 import { deferTemplates } from './deferred.js';
+import { checkStepCount, checkTemplateNesting } from './runbook-limits.js';
 
 /** A validated runbook and where it came from. */
 export interface LoadedRunbook {
@@ -49,16 +50,14 @@ export function templateIssues(runbook: Runbook, input: unknown): RawIssue[] {
       const typeName = Object.keys(step).find((k) => getStepType(k));
       const type = typeName ? getStepType(typeName) : undefined;
       if (!type || !typeName) return;
-      const walk = (v: unknown, p: PathKey[], shell: boolean) => {
+      const walk = (v: unknown, p: PathKey[]) => {
         if (typeof v === 'string') {
-          const err = checkTemplate(v, shell ? 'shell' : 'text');
+          const err = checkTemplate(v, isShellField(type.shellFields, p) ? 'shell' : 'text');
           if (err) out.push({ code: 'template', path: at(typeName, ...p), message: err });
-        } else if (Array.isArray(v)) v.forEach((x, j) => walk(x, [...p, j], shell));
-        else if (v && typeof v === 'object')
-          for (const [k, x] of Object.entries(v))
-            walk(x, [...p, k], shell || (p.length === 0 && type.shellFields.includes(k)));
+        } else if (Array.isArray(v)) v.forEach((x, j) => walk(x, [...p, j]));
+        else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, [...p, k]);
       };
-      walk((step as Record<string, unknown>)[typeName], [], false);
+      walk((step as Record<string, unknown>)[typeName], []);
     });
   }
   return out;
@@ -86,8 +85,11 @@ export function validateRunbook(
 
 /** Parse and validate YAML runbook text. Throws InputError listing every problem. */
 export function parseRunbookYaml(text: string, file: string): Runbook {
+  checkTemplateNesting(text, file);
   const yaml = parseYamlWithPositions(text, file);
-  const { runbook, issues } = validateRunbook(documentValue(yaml, file), file, yaml);
+  const data = documentValue(yaml, file);
+  checkStepCount(data, file);
+  const { runbook, issues } = validateRunbook(data, file, yaml);
   if (!runbook) throw new InputError(`${file}: invalid runbook (${countProblems(issues)})`, issues);
   return runbook;
 }

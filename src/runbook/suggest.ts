@@ -18,8 +18,11 @@ function distance(a: string, b: string): number {
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestD = Math.max(1, Math.floor(word.length / 3)) + 1;
+  const lower = word.toLowerCase();
   for (const c of candidates) {
-    const d = distance(word.toLowerCase(), c.toLowerCase());
+    // The distance is at least the difference in length: skip the quadratic work (a 20 MB key).
+    if (Math.abs(c.length - word.length) >= bestD) continue;
+    const d = distance(lower, c.toLowerCase());
     if (d < bestD) {
       best = c;
       bestD = d;

@@ -3,9 +3,9 @@
  * firebreak validates (runbooks, drills), so each reports problems the same way — every one, with
  * file:line:col and path, in file order.
  */
-import { isMap, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { LineCounter, type Document } from 'yaml';
 import { InputError, type ValidationIssue } from '../core/index.js';
-import { checkInputSize, checkYamlDepth, LIMITS, yamlGuard } from '../core/limits.js';
+import { duplicateKeyOffsets, parseYamlDocumentSafe, yamlValue } from '../core/yaml-safe.js';
 import { MAX_LISTED_ISSUES, type RawIssue } from './issues.js';
 import { formatPath, locate } from './positions.js';
 
@@ -19,11 +19,9 @@ export interface PositionedYaml {
  * position. Input over the size or nesting limits (src/core/limits.ts) is refused before parsing.
  */
 export function parseYamlWithPositions(text: string, file: string): PositionedYaml {
-  checkInputSize(text, file);
-  checkYamlDepth(text, file);
   const lineCounter = new LineCounter();
   // uniqueKeys off: the library compares every key with every other (16,000 keys took seconds); we use a set.
-  const doc = yamlGuard(file, () => parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false }));
+  const doc = parseYamlDocumentSafe(text, file, { lineCounter, uniqueKeys: false });
   const at = (offset: number): { line: number; col: number } => lineCounter.linePos(offset);
   const issues: ValidationIssue[] = doc.errors.map((e) => ({
     code: 'yaml_syntax',
@@ -45,24 +43,7 @@ export function parseYamlWithPositions(text: string, file: string): PositionedYa
 
 /** The document's value, within the alias limit; an alias bomb or a dangling alias is an InputError. */
 export function documentValue(yaml: PositionedYaml, file: string): unknown {
-  return yamlGuard(file, () => yaml.doc.toJS({ maxAliasCount: LIMITS.yamlAliases }));
-}
-
-/** Where each key that repeats a scalar key of the same mapping starts. */
-function duplicateKeyOffsets(doc: Document): number[] {
-  const offsets: number[] = [];
-  visit(doc, {
-    Map(_, map) {
-      if (!isMap(map)) return;
-      const seen = new Set<unknown>();
-      for (const pair of map.items) {
-        if (!isScalar(pair.key)) continue;
-        if (seen.has(pair.key.value)) offsets.push(pair.key.range?.[0] ?? 0);
-        else seen.add(pair.key.value);
-      }
-    },
-  });
-  return offsets;
+  return yamlValue(yaml.doc, file);
 }
 
 /** `3 problems`, or `more than 100 problems` when placeIssues cut the list. */

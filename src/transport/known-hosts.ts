@@ -4,6 +4,7 @@
  * lines are kept but never match (we do not verify host certificates), so they do not crash us.
  */
 import { createHash, createHmac } from 'node:crypto';
+import { compileGlob, globMatch, type GlobToken } from '../core/glob.js';
 
 /** One key line of a known_hosts file. */
 export interface KnownHostEntry {
@@ -23,12 +24,18 @@ export type HostKeyVerdict =
   | { status: 'changed'; line: number; knownType: string }
   | { status: 'revoked'; line: number };
 
+/**
+ * Longer lines are skipped as malformed: the largest keys (16384-bit RSA) take under 3 KB of base64,
+ * and matching a host against a multi-megabyte pattern list would cost seconds per connection.
+ */
+const MAX_LINE = 64 * 1024;
+
 export function parseKnownHosts(text: string): KnownHostEntry[] {
   const out: KnownHostEntry[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const raw = (lines[i] ?? '').trim();
-    if (!raw || raw.startsWith('#')) continue;
+    if (!raw || raw.startsWith('#') || raw.length > MAX_LINE) continue;
     const fields = raw.split(/\s+/);
     let marker: KnownHostEntry['marker'];
     if (fields[0] === '@revoked' || fields[0] === '@cert-authority')
@@ -58,23 +65,18 @@ export function blobKeyType(blob: Buffer): string {
   return blob.subarray(4, 4 + len).toString('latin1');
 }
 
-const globs = new Map<string, RegExp>();
+const globs = new Map<string, GlobToken[]>();
 
 /**
  * Every host is looked up against every line, so at fleet size this runs hosts × lines times: plain
- * names are compared as strings, and a wildcard pattern is compiled once.
+ * names are compared as strings, and a wildcard pattern is compiled once (without a regex, which a
+ * hostile `*a*a*a…` line would make backtrack for minutes).
  */
 function globMatches(glob: string, name: string): boolean {
   if (!/[*?]/.test(glob)) return glob.toLowerCase() === name.toLowerCase();
-  let re = globs.get(glob);
-  if (!re) {
-    const body = glob
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.');
-    globs.set(glob, (re = new RegExp(`^${body}$`, 'i')));
-  }
-  return re.test(name);
+  let tokens = globs.get(glob);
+  if (!tokens) globs.set(glob, (tokens = compileGlob(glob, { ignoreCase: true })));
+  return globMatch(tokens, name, true);
 }
 
 function hashedMatches(pattern: string, name: string): boolean {

@@ -8,9 +8,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { InputError, packagePath } from '../../src/core/index.js';
-import { checkYamlDepth, LIMITS } from '../../src/core/limits.js';
+import { LIMITS } from '../../src/core/limits.js';
+import { checkYamlDepth } from '../../src/core/yaml-shape.js';
 import { parseYamlSafe } from '../../src/core/yaml-safe.js';
-import { loadInventory } from '../../src/inventory/index.js';
+import { loadInventory, selectHosts, splitHostPattern } from '../../src/inventory/index.js';
 import { parseExtraVars, parseRunbookYaml } from '../../src/runbook/index.js';
 
 /** `a9` holds 9^10 nodes once every alias is expanded. */
@@ -145,10 +146,89 @@ describe('input limits: inventories', () => {
     await assert.rejects(loadInventory([file]), isInputError(/many\.ini: more than 100000 hosts/));
   });
 
+  it('a group named by 100,000 characters loads, and --limit selects it by name', async () => {
+    const name = 'g'.repeat(100_000);
+    const file = write('giant.ini', `[${name}]\nh1\n[other]\nh2\n`);
+    const inv = await loadInventory([file]);
+    assert.deepEqual(
+      selectHosts(inv, 'all', name).map((h) => h.name),
+      ['h1'],
+    );
+  });
+
   it('100,000 hosts from one range load (the builder is no longer quadratic)', async () => {
     const file = write('big.ini', 'h[1:100000]\n');
     const inv = await loadInventory([file]);
     assert.equal(inv.hosts.length, 100_000);
     assert.equal(inv.groups.get('ungrouped')?.hosts.length, 100_000);
+  });
+});
+
+describe('input limits: found by the fuzz harness', () => {
+  it('8,000 nested {{#if}} (53 s before) or a long {{else if}} chain is refused at its line at once', () => {
+    const tower = `name: x\nphases:\n  collect:\n    - shell: "${'{{#if a}}'.repeat(8000)}x${'{{/if}}'.repeat(8000)}"\n`;
+    const started = performance.now();
+    assert.throws(
+      () => parseRunbookYaml(tower, 'tower.yaml'),
+      isInputError(/^tower\.yaml:4: template blocks .* nested more than 64/),
+    );
+    const chain = `name: x\nphases:\n  collect:\n    - shell: "{{#if a}}${'{{else if a}}'.repeat(100)}{{/if}}"\n`;
+    assert.throws(() => parseRunbookYaml(chain, 'chain.yaml'), isInputError(/^chain\.yaml:4: template blocks/));
+    assert.ok(performance.now() - started < 1000);
+    const siblings = `name: x\nphases:\n  collect:\n    - shell: "${'{{#if a}}x{{/if}}'.repeat(500)}"\n`;
+    assert.doesNotThrow(() => parseRunbookYaml(siblings, 'siblings.yaml'));
+  });
+
+  it('a phase of 20,000 steps (5 s in the schema before) is refused by its count', () => {
+    const steps = '    - name: no type\n'.repeat(20_000);
+    assert.throws(
+      () => parseRunbookYaml(`name: x\nphases:\n  collect:\n${steps}`, 'steps.yaml'),
+      isInputError(/^steps\.yaml: phase collect has 20000 steps, more than the 1000/),
+    );
+  });
+
+  it('text with more syntax errors than the limit stops at the line that passed it', () => {
+    const text = `name: x\ntruth: ${'"'.repeat(100_000)}\n`;
+    assert.throws(() => parseYamlSafe(text, 'q.yaml'), isInputError(/^q\.yaml:2: more than 100 YAML syntax errors/));
+  });
+
+  it('YAML over the YAML size or node limit is refused before parsing', () => {
+    const big = `x: "${'a'.repeat(LIMITS.yamlBytes)}"\n`;
+    assert.throws(() => parseYamlSafe(big, 'big.yaml'), isInputError(/^big\.yaml: \d+ bytes of YAML, more than/));
+    const items = `x: [${'a,'.repeat(LIMITS.yamlNodes)}]\n`;
+    assert.throws(() => parseYamlSafe(items, 'items.yaml'), isInputError(/^items\.yaml:1: more than \d+ YAML nodes/));
+  });
+
+  it('an alias inside its own anchor is an InputError, not a stack overflow later', () => {
+    assert.throws(() => parseYamlSafe('x: &a [*a, *a]\n', 'cycle.yaml'), isInputError(/^cycle\.yaml: a YAML alias/));
+  });
+
+  it('duplicate keys are still found with the library check off (it was quadratic)', () => {
+    assert.throws(
+      () => parseYamlSafe('a: 1\na: 2\n', 'dup.yaml'),
+      isInputError(/^dup\.yaml:2:1: Map keys must be unique/),
+    );
+  });
+
+  it('--limit: a multi-megabyte pattern or thousands of globs are refused, not matched for minutes', async () => {
+    const inv = await loadInventory(['h1,h2,web1,']);
+    assert.throws(
+      () => selectHosts(inv, 'all', `x${'y'.repeat(5000)}*`),
+      isInputError(/host pattern of 5002 characters/),
+    );
+    const globs = Array.from({ length: 1001 }, (_, i) => `g${i}*`).join(':');
+    assert.throws(() => selectHosts(inv, 'all', globs), isInputError(/1001 host patterns that are not host names/));
+    const names = Array.from({ length: 5000 }, () => 'h1').join(',');
+    assert.deepEqual(
+      selectHosts(inv, 'all', names).map((h) => h.name),
+      ['h1'],
+    );
+    const exclusions = Array.from({ length: 5000 }, () => '!h2').join(',');
+    assert.deepEqual(
+      selectHosts(inv, 'all', exclusions).map((h) => h.name),
+      ['h1', 'web1'],
+    );
+    // Unclosed brackets separate, as in Ansible's regex, which overflowed V8's stack on megabytes of them.
+    assert.deepEqual(splitHostPattern(`a:${'['.repeat(1_000_000)}:b`), ['a', 'b']);
   });
 });
