@@ -149,7 +149,10 @@ describe('evidence verify', () => {
     await makeEvidence({ small: true });
     for (const file of [paths.manifest, paths.signature, paths.publicKey]) {
       const size = statSync(file).size;
-      for (let offset = 0; offset < size; offset++) {
+      // Every byte of the signature and the key; every 5th of the manifest, whose bytes are all equally
+      // covered by the one signature (every byte of it took 10 s of each CI pass).
+      const stride = file === paths.manifest ? 5 : 1;
+      for (let offset = 0; offset < size; offset += stride) {
         // Low bit: the subtlest change; 0x20: upper/lower case, which lenient hex or base64 readers forgive.
         for (const mask of file === paths.manifest ? [0x01] : [0x01, 0x20]) {
           flip(file, offset, mask);
