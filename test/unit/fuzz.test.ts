@@ -67,7 +67,7 @@ describe('fuzz harness: it can fail', function () {
 });
 
 /** Cases per loader in the suite: enough to catch a regression of a found crash class, short enough for CI (twice, on 2 cores). */
-const PER_LOADER = 30;
+const PER_LOADER = 20;
 
 describe('fuzz: a short seeded run over every loader', function () {
   this.timeout(240_000);

@@ -226,8 +226,6 @@ const CONTEXTS: Context[] = [
 ];
 
 let dir: string;
-beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), 'fb-quote-'))));
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 /**
  * Run every case of a context in one shell process (a spawn per case takes minutes): each command in
@@ -272,6 +270,10 @@ const short = (text: string): string => (text.length > 200 ? `${text.slice(0, 20
 const render = (template: string, v: string): string => renderTemplate(template, { x: v, xs: [v, v] }, 'shell');
 
 describe('shell contexts: hostile values arrive byte for byte or are refused, never run', () => {
+  // Inside the suite: at the top level of the file these hooks would run around every test of the run.
+  beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), 'fb-quote-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
   for (const ctx of CONTEXTS) {
     it(ctx.name, () => {
       const cases: { value: string; command: string }[] = [];
