@@ -26,6 +26,19 @@ describe('triage runbook on the drill lab', function () {
   let dir = '';
   let findings: Finding[] = [];
 
+  /** Run a one-step runbook `collect: {spec}` on one lab host through the CLI: its result and journal. */
+  const collectOn = async (tag: string, host: string, spec: string, timeoutMs?: number) => {
+    const work = path.dirname(dir);
+    const runbook = path.join(work, `${tag}.yaml`);
+    writeFileSync(runbook, `name: ${tag}\nphases:\n  collect:\n    - name: collect\n      collect: ${spec}\n`);
+    const runs = path.join(work, `runs-${tag}`);
+    const args = ['run', runbook, '-i', state!.files.inventory, '--limit', host, '--runs-dir', runs];
+    const r = await runCli(args, timeoutMs ? { timeoutMs } : {});
+    return { r, journal: readJournal(onlyRunDir(runs)) };
+  };
+  const findingsOf = (journal: ReturnType<typeof readJournal>): Finding[] =>
+    journal.filter((e) => e.type === 'finding').map((e) => e.finding as Finding);
+
   before(async function () {
     if (!isRoot) return this.skip();
     dir = labTempDir('triage');
@@ -63,19 +76,16 @@ describe('triage runbook on the drill lab', function () {
 
   it('a hung evidence command costs its own timeout: recorded, the rest collected, the step fails clearly', async () => {
     const clean = state!.hosts.find((h) => h.scenarios.some((s) => s.scenario === 'clean'))!;
-    const work = path.dirname(dir);
-    const runbook = path.join(work, 'hang.yaml');
-    writeFileSync(
-      runbook,
-      'name: hang\nphases:\n  collect:\n    - name: collect\n      collect: {sets: [], item_timeout: 2, commands: [{label: extra/hang, command: "sleep 300"}, {label: extra/after, command: "echo still here"}]}\n',
-    );
-    const runs = path.join(work, 'runs-hang');
     const started = Date.now();
-    const r = await runCli(['run', runbook, '-i', state!.files.inventory, '--limit', clean.name, '--runs-dir', runs]);
+    const { r, journal } = await collectOn(
+      'hang',
+      clean.name,
+      '{sets: [], item_timeout: 2, commands: [{label: extra/hang, command: "sleep 300"}, {label: extra/after, command: "echo still here"}]}',
+    );
     assert.ok(Date.now() - started < 30_000, 'bounded by the item timeout, not the step timeout');
     assert.equal(r.code, 3, r.stdout + r.stderr);
     assert.match(r.stdout + r.stderr, /evidence problems: extra\/hang: timed out after \d+ ms/);
-    const stored = readJournal(onlyRunDir(runs))
+    const stored = journal
       .filter((e) => e.type === 'evidence.stored')
       .map((e) => (e.artifact as { label: string }).label);
     assert.deepEqual(
@@ -97,19 +107,9 @@ describe('triage runbook on the drill lab', function () {
       host.name,
       "printf '* * * * * root /usr/local/bin/.u\\n' > /etc/cron.d/.update && mkdir -p /etc/systemd/system/.cache && printf '[Service]\\nExecStart=/tmp/x\\n' > /etc/systemd/system/.cache/net.service",
     );
-    const work = path.dirname(dir);
-    const runbook = path.join(work, 'hidden.yaml');
-    writeFileSync(
-      runbook,
-      'name: hidden\nphases:\n  collect:\n    - name: collect\n      collect: {sets: [persistence]}\n',
-    );
-    const runs = path.join(work, 'runs-hidden');
-    const r = await runCli(['run', runbook, '-i', state!.files.inventory, '--limit', host.name, '--runs-dir', runs]);
+    const { r, journal } = await collectOn('hidden', host.name, '{sets: [persistence]}');
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    const hidden = readJournal(onlyRunDir(runs))
-      .filter((e) => e.type === 'finding')
-      .map((e) => e.finding as Finding)
-      .filter((f) => f.kind === 'persistence.hidden');
+    const hidden = findingsOf(journal).filter((f) => f.kind === 'persistence.hidden');
     assert.deepEqual(hidden.map((f) => [f.severity, f.detail.path, f.detail.dir]).sort(), [
       ['high', '/etc/cron.d/.update', '/etc/cron.d'],
       ['high', '/etc/systemd/system/.cache/net.service', '/etc/systemd'],
@@ -160,20 +160,14 @@ describe('triage runbook on the drill lab', function () {
     );
     assert.equal(plant.code, 0, plant.stdout + plant.stderr);
     try {
-      const work = path.dirname(dir);
-      const runbook = path.join(work, 'habits.yaml');
-      writeFileSync(
-        runbook,
-        'name: habits\nphases:\n  collect:\n    - name: collect\n      collect: {sets: [processes, network, persistence, timeline], exclude: [timeline/bodyfile, timeline/executable-hashes, timeline/immutable]}\n',
+      const { r, journal } = await collectOn(
+        'habits',
+        host.name,
+        '{sets: [processes, network, persistence, timeline], exclude: [timeline/bodyfile, timeline/executable-hashes, timeline/immutable]}',
+        150_000,
       );
-      const runs = path.join(work, 'runs-habits');
-      const r = await runCli(['run', runbook, '-i', state!.files.inventory, '--limit', host.name, '--runs-dir', runs], {
-        timeoutMs: 150_000,
-      });
       assert.equal(r.code, 0, r.stdout + r.stderr);
-      const found = readJournal(onlyRunDir(runs))
-        .filter((e) => e.type === 'finding')
-        .map((e) => e.finding as Finding);
+      const found = findingsOf(journal);
       const summaries = (kind: string) =>
         found.filter((f) => f.kind === kind && f.severity === 'high').map((f) => f.summary);
       const processes = summaries('process.suspicious');
@@ -224,19 +218,13 @@ describe('triage runbook on the drill lab', function () {
   it("with known_keys, the attacker's key is unknown (high in root's file, medium for sysupdate) and the controller's is known", async () => {
     const host = state!.hosts.find((h) => h.scenarios.some((s) => s.scenario === 'outbound-ssh-bruteforce'))!;
     const controllerKey = readFileSync(`${state!.files.clientKey}.pub`, 'utf8').trim();
-    const work = path.dirname(dir);
-    const runbook = path.join(work, 'known-keys.yaml');
-    writeFileSync(
-      runbook,
-      `name: known-keys\nphases:\n  collect:\n    - name: collect\n      collect: {sets: [persistence], known_keys: [${JSON.stringify(controllerKey)}]}\n`,
+    const { r, journal } = await collectOn(
+      'known-keys',
+      host.name,
+      `{sets: [persistence], known_keys: [${JSON.stringify(controllerKey)}]}`,
     );
-    const runs = path.join(work, 'runs-known-keys');
-    const r = await runCli(['run', runbook, '-i', state!.files.inventory, '--limit', host.name, '--runs-dir', runs]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    const keys = readJournal(onlyRunDir(runs))
-      .filter((e) => e.type === 'finding')
-      .map((e) => e.finding as Finding)
-      .filter((f) => f.kind === 'ssh.authorized_key');
+    const keys = findingsOf(journal).filter((f) => f.kind === 'ssh.authorized_key');
     const attackerFp = host.scenarios[0]!.facts.attacker_key_fp;
     assert.deepEqual(
       keys.map((f) => [f.detail.user, f.detail.fingerprint === attackerFp, f.detail.known, f.severity]).sort(),
