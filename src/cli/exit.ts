@@ -2,7 +2,7 @@
  * The one place that maps errors to exit codes and to what a human reads. User errors print their
  * message (which points at the file/line/host); anything else is a bug and says so.
  */
-import { ExitCode, FirebreakError, terminalSafe } from '../core/index.js';
+import { ExitCode, FirebreakError, isDiskFullError, terminalSafe } from '../core/index.js';
 
 export function reportError(err: unknown, write: (text: string) => void = (t) => process.stderr.write(t)): ExitCode {
   if (err instanceof FirebreakError) {
@@ -21,8 +21,8 @@ export function reportError(err: unknown, write: (text: string) => void = (t) =>
 
 /** A full disk or quota is this machine's state, not a bug: say where, and what to do. */
 function diskFull(err: unknown): string | undefined {
-  const e = err as NodeJS.ErrnoException | undefined;
-  if (!e || (e.code !== 'ENOSPC' && e.code !== 'EDQUOT')) return undefined;
+  if (!isDiskFullError(err)) return undefined;
+  const e = err;
   const where = e.path ? ` writing ${e.path}` : '';
   return `no space left on the device${where} (${e.code}): free space there, or give --runs-dir on another filesystem; what was written so far stays in the run directory`;
 }

@@ -91,5 +91,11 @@ export class EnvironmentError extends FirebreakError {
   override readonly exitCode: ExitCode = ExitCode.Environment;
 }
 
+/** A full disk or quota on this machine (ENOSPC, EDQUOT): its state, not a bug. */
+export function isDiskFullError(err: unknown): err is NodeJS.ErrnoException {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
 /** A bug in firebreak. */
 export class InternalError extends FirebreakError {}

@@ -6,6 +6,7 @@
 import { closeSync, fstatSync, openSync, readSync, rmSync } from 'node:fs';
 import {
   EnvironmentError,
+  isDiskFullError,
   parseEvidenceTrailer,
   type Action,
   type ExecResult,
@@ -91,7 +92,7 @@ export async function acquireEvidence(run: EvidenceRun, action: EvidenceAction):
   const watch = setInterval(() => {
     if (freeBytes(run.store.runDir) < reserve) full.abort();
   }, DISK_CHECK_MS);
-  let result: ExecResult;
+  let result: ExecResult | undefined;
   try {
     result = await run.session.t.exec(action.command, {
       timeoutMs: run.timeoutMs,
@@ -100,11 +101,14 @@ export async function acquireEvidence(run: EvidenceRun, action: EvidenceAction):
       stdoutToFile: true,
       signal: AbortSignal.any([run.signal, full.signal]),
     });
+  } catch (e) {
+    // The disk can fill between two checks: the failed write is the same stop, not a host failure.
+    if (!isDiskFullError(e)) throw e;
   } finally {
     clearInterval(watch);
   }
-  if (full.signal.aborted) {
-    for (const f of [result.stdoutFile, result.stderrFile]) if (f) rmSync(f, { force: true });
+  if (!result || full.signal.aborted) {
+    for (const f of ['stdout', 'stderr']) rmSync(`${run.spillPrefix}.${f}`, { force: true });
     const mib = Math.floor(freeBytes(run.store.runDir) / 2 ** 20);
     throw new EnvironmentError(
       `the controller's disk filled while ${action.label} was being collected (${mib} MiB free on the filesystem of ${run.store.runDir}, below the reserve of ${Math.floor(reserve / 2 ** 20)} MiB): ` +

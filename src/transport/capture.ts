@@ -16,6 +16,8 @@ export class StreamCapture {
   private held = 0;
   private file?: WriteStream;
   private fileError?: Error;
+  /** Called once when writing the spill file fails (a full disk): the caller stops the command. */
+  onFileError?: (err: Error) => void;
 
   constructor(
     private readonly maxInMemoryBytes: number = DEFAULT_MAX_IN_MEMORY_BYTES,
@@ -40,7 +42,10 @@ export class StreamCapture {
     if (this.bytes > this.maxInMemoryBytes && this.spillFile) {
       mkdirSync(path.dirname(this.spillFile), { recursive: true });
       this.file = createWriteStream(this.spillFile, { flags: 'w', mode: 0o600 });
-      this.file.on('error', (err) => (this.fileError = err));
+      this.file.on('error', (err) => {
+        if (!this.fileError) this.onFileError?.(err);
+        this.fileError ??= err;
+      });
       // The held head plus the part of this chunk that did not fit in memory.
       this.file.write(Buffer.concat(this.chunks));
       return this.file.write(chunk.subarray(kept));

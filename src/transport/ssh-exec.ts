@@ -140,6 +140,8 @@ export async function runExec(
       clearTimeout(grace);
     })();
   };
+  // A spill file that cannot be written (a full disk) stops the command: its output would be lost.
+  out.onFileError = err.onFileError = () => kill();
   // Listening before the channel is open: an abort while it opens must still kill the command.
   const onAbort = () => kill();
   options.signal?.addEventListener('abort', onAbort, { once: true });

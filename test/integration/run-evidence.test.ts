@@ -167,7 +167,7 @@ describe('firebreak run: the controller disk nearly full (real sshd, a small tmp
   });
 
   /** A run of `commands` extra evidence commands, each `bytes` long, into the small filesystem with a 16 MiB reserve. */
-  const run = async (commands: number, bytes = 2097152) => {
+  const run = async (commands: number, bytes = 2097152, reserveMb = '16') => {
     const runbook = path.join(work, 'big.yaml');
     const items = Array.from({ length: commands }, (_, k) => ({
       label: `extra/big${k}`,
@@ -183,7 +183,7 @@ describe('firebreak run: the controller disk nearly full (real sshd, a small tmp
     const runs = path.join(work, 'small', 'runs');
     const r = await runCli(
       ['run', runbook, '-i', fleet!.inventoryPath, '--known-hosts', fleet!.knownHostsPath, '--runs-dir', runs],
-      { env: { FIREBREAK_MIN_FREE_MB: '16' } },
+      { env: { FIREBREAK_MIN_FREE_MB: reserveMb } },
     );
     return { r, runs };
   };
@@ -212,6 +212,25 @@ describe('firebreak run: the controller disk nearly full (real sshd, a small tmp
     await fs.rm(path.join(work, 'small', 'runs'), { recursive: true, force: true });
     // 20 MiB into 24 MiB with a 16 MiB reserve: the check before the command passes, the watch must stop it.
     const { r, runs } = await run(1, 20 * 1024 * 1024);
+    assert.equal(r.code, 6, r.stdout + r.stderr);
+    assert.match(r.stdout + r.stderr, /the controller's disk filled while extra\/big0 was being collected/);
+    const runDir = onlyRunDir(runs);
+    assert.deepEqual(
+      readJournal(runDir).filter((e) => e.type === 'evidence.stored'),
+      [],
+    );
+    const leftovers = (await fs.readdir(runDir, { recursive: true })).filter((f) =>
+      /\.(stdout|stderr)$/.test(String(f)),
+    );
+    assert.deepEqual(leftovers, [], 'no partial spill file left');
+    const v = await runCli(['evidence', 'verify', runDir]);
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+  });
+
+  it('without a reserve, the write that hits the full disk is the same stop: exit 6, the command killed, nothing partial left', async () => {
+    await fs.rm(path.join(work, 'small', 'runs'), { recursive: true, force: true });
+    // 40 MiB into 24 MiB and no reserve: no free-space check can fire, only the failed write (ENOSPC).
+    const { r, runs } = await run(1, 40 * 1024 * 1024, '0');
     assert.equal(r.code, 6, r.stdout + r.stderr);
     assert.match(r.stdout + r.stderr, /the controller's disk filled while extra\/big0 was being collected/);
     const runDir = onlyRunDir(runs);
