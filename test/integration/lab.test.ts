@@ -43,10 +43,15 @@ describe('drill lab (real namespaces)', function () {
   let state: LabState;
   let dir: string;
 
+  /** A one-step runbook: what is checked here is that firebreak reaches lab hosts (triage itself: ir-triage.test.ts). */
+  let runbook = '';
+
   before(async function () {
     if (!isRoot) return this.skip();
     dir = labTempDir('lab');
     state = await labUp({ dir, hosts: 3, scenarios: [] });
+    runbook = path.join(path.dirname(dir), 'hostname.yaml');
+    writeFileSync(runbook, 'name: lab-hostname\nphases:\n  collect:\n    - shell: hostname\n');
   });
 
   after(async () => {
@@ -103,11 +108,21 @@ describe('drill lab (real namespaces)', function () {
     assert.equal(ssh(state, 'n003', 'hostname').trim(), 'n003');
   });
 
-  it('runs runbooks/triage.yaml against the lab inventory', async () => {
+  it('runs a runbook against the lab inventory, each host answering as itself', async () => {
     const runs = path.join(path.dirname(dir), 'runs');
-    const r = await runCli(['run', 'runbooks/triage.yaml', '-i', state.files.inventory, '--runs-dir', runs]);
+    const r = await runCli(['run', runbook, '-i', state.files.inventory, '--runs-dir', runs, '--json']);
     assert.equal(r.code, 0, r.stderr + r.stdout);
-    assert.match(r.stdout + r.stderr, /n001[\s\S]*n003/);
+    const answers = r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { type: string; host?: string; outcome?: { stdout?: string } })
+      .filter((e) => e.type === 'step.finished')
+      .map((e) => [e.host, e.outcome?.stdout?.trim()]);
+    assert.deepEqual(answers.sort(), [
+      ['n001', 'n001'],
+      ['n002', 'n002'],
+      ['n003', 'n003'],
+    ]);
   });
 
   it('lab reset gives a clean host with a new host key that firebreak accepts from known_hosts', async () => {
@@ -130,7 +145,7 @@ describe('drill lab (real namespaces)', function () {
     assert.equal((await onHost(state, 'n002', 'id -u fblabuser')).code, 1, 'the user added before the reset is gone');
     const r = await runCli([
       'run',
-      'runbooks/triage.yaml',
+      runbook,
       '-i',
       state.files.inventory,
       '--limit',
@@ -145,7 +160,7 @@ describe('drill lab (real namespaces)', function () {
     const inv = state.files.inventory;
     const runs = path.join(path.dirname(dir), 'runs');
     await applyFault(dir, 'n003', { kind: 'down' });
-    const r = await runCli(['run', 'runbooks/triage.yaml', '-i', inv, '--limit', 'n003', '--runs-dir', runs]);
+    const r = await runCli(['run', runbook, '-i', inv, '--limit', 'n003', '--runs-dir', runs]);
     assert.equal(r.code, 3, 'unreachable');
     assert.match(r.stdout + r.stderr, /n003.*refused/);
     await applyFault(dir, 'n003', { kind: 'up' });

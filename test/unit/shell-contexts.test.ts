@@ -229,7 +229,7 @@ let dir: string;
 
 /**
  * Run every case of a context in one shell process (a spawn per case takes minutes): each command in
- * its own subshell, in an empty directory `w`, with `$V` set to the value, its
+ * a group, in an empty directory `w`, with `$V` set to the value, its
  * output in `o/N`; a marker file `w/M` is noted in `injected` and removed. A syntax error stops the
  * script, which shows as the missing outputs of every later case.
  */
@@ -245,11 +245,12 @@ function runAll(
     return [
       // The value as a single-quoted literal (any byte but NUL, newlines kept): no process per case.
       `V='${value.replace(/'/g, `'\\''`)}'; export V`,
-      `(\ncd w || exit 99\n${command}\n) > o/${i} 2>/dev/null`,
-      `if [ -e w/M ]; then echo ${i} >> injected; rm -f w/M; fi`,
+      // A group, not a subshell: no fork per case (the commands neither exit nor cd).
+      `{\n${command}\n} > ../o/${i} 2>/dev/null`,
+      `if [ -e M ]; then echo ${i} >> ../injected; rm -f M; fi`,
     ].join('\n');
   });
-  writeFileSync(path.join(dir, 'script'), `${script.join('\n')}\n`);
+  writeFileSync(path.join(dir, 'script'), `cd w || exit 99\n${script.join('\n')}\n`);
   // stdin not a socket: bash would take itself for a remote shell and read ~/.bashrc
   const r = spawnSync(shell, ['script'], {
     cwd: dir,
