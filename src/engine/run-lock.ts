@@ -10,6 +10,9 @@
  * pid is then dead, which makes the lock stale, and a stale lock may be taken over (the new lock
  * records whose lock it replaced). Only a lock of this same host can be judged: a lock written on
  * another host is treated as held.
+ *
+ * Two controllers taking over the same stale lock at once: one wins (see moveAside). Left open: a third
+ * controller taking the lock in the instant the loser puts the winner's lock back; no flock(2) in Node.
  */
 import { closeSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import os from 'node:os';
@@ -70,7 +73,11 @@ export function acquireRunLock(runDir: string): RunLock {
   // Bounded: each round takes the lock, throws, or lost a race to another controller and looks again.
   for (let round = 0; round < 5; round++) {
     const { status, text: judged } = inspect(path);
-    if (status.state === 'held') throw new InputError(`run directory ${runDir} is locked: ${status.detail}`);
+    if (status.state === 'held') {
+      const elsewhere = status.holder && status.holder.hostname !== os.hostname();
+      const hint = elsewhere ? `; if that controller is gone, remove ${path}` : '';
+      throw new InputError(`run directory ${runDir} is locked: ${status.detail}${hint}`);
+    }
     if (status.state === 'stale' && !moveAside(path, judged)) continue;
     const info: RunLockInfo = {
       pid: process.pid,
