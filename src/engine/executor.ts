@@ -30,7 +30,8 @@ import { DEFAULT_EVIDENCE_CHANNELS } from './evidence-batch.js';
 import type { Clock, OutputLimits, RunHandle, RunOptions, RunSummary } from './executor-types.js';
 import { runHostPhase, type EventInput, type HostPhaseResult, type IndexedStep } from './host-runner.js';
 import { RecapTally } from './recap.js';
-import { createRunDir, writeJsonAtomic } from './run-dir.js';
+import { createRunDir, SUMMARY_FILE, writeJsonAtomic } from './run-dir.js';
+import { acquireRunLock, releaseRunLock } from './run-lock.js';
 import { checkFreeSpace, EvidenceStore } from '../evidence/index.js';
 import { HostSession } from './session.js';
 
@@ -65,11 +66,19 @@ export function startRun<S>(opts: RunOptions<S>): RunHandle {
   const startMs = clock.now();
   checkFreeSpace(opts.runsDir ?? 'runs', 'nothing was started');
   const { runId, dir } = createRunDir(opts.runsDir ?? 'runs', opts.runbook.name, startMs);
-  opts.prepareRunDir?.(dir);
-  const journal = new Journal(join(dir, JOURNAL_FILE), {
-    secrets: [...(opts.secrets ?? []), opts.becomePassword],
-    fsync: opts.fsync,
-  });
+  // Held while this controller writes the run: `runs list` shows it running, `resume` refuses it.
+  const lock = acquireRunLock(dir);
+  let journal: Journal;
+  try {
+    opts.prepareRunDir?.(dir);
+    journal = new Journal(join(dir, JOURNAL_FILE), {
+      secrets: [...(opts.secrets ?? []), opts.becomePassword],
+      fsync: opts.fsync,
+    });
+  } catch (err) {
+    releaseRunLock(lock);
+    throw err;
+  }
   const tally = new RecapTally(opts.hosts.map((h) => h.name));
   const controller = new AbortController();
   // Every running step on every host listens on this one signal: hundreds of listeners are expected.
@@ -156,16 +165,23 @@ export function startRun<S>(opts: RunOptions<S>): RunHandle {
         },
         recap,
       };
-      writeJsonAtomic(join(dir, 'summary.json'), summary, journal.redact);
+      writeJsonAtomic(join(dir, SUMMARY_FILE), summary, journal.redact);
       // The seal is the run's last write: the journal's last line and summary.json are in it. A crash
       // before it leaves an unsigned store and a journal that still verify as far as they go.
       journal.close();
+      // The lock goes before the seal, not after: the seal lists every file of the run directory, and a
+      // lock sealed and then removed would fail `evidence verify`. Nothing is left to guard by now: the
+      // journal is closed, summary.json says the run ended (runState reads it before the lock), and the
+      // seal writes only inside evidence/.
+      releaseRunLock(lock);
       await evidence.seal();
       return summary;
     } finally {
       if (!summary) await closeAll([...sessions.values()], opts.closeTimeoutMs ?? 10_000);
       evidence.close();
       journal.close();
+      // A run that failed inside this process (a bug, a full disk) ended too: without a summary it shows as crashed.
+      releaseRunLock(lock);
     }
   })();
 

@@ -6,6 +6,9 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
+/** Written atomically when a run ends: its recap, counts and exit code. */
+export const SUMMARY_FILE = 'summary.json';
+
 /** Lowercase, `[a-z0-9._-]` only, bounded length: safe as one path component. */
 export function slug(text: string, max = 40): string {
   const s = text

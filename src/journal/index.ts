@@ -1,2 +1,3 @@
 export * from './journal.js';
 export * from './redact.js';
+export * from './journal-ends.js';

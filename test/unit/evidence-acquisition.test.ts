@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRun } from '../../src/engine/executor.js';
 import { evidencePaths, verifyEvidence, type Manifest } from '../../src/evidence/index.js';
-import { FakeFleet, fakeClock, fakePlanStep, hosts, type FakeStep } from './executor-fakes.js';
+import { collectRun, FakeFleet, type FakeStep } from './executor-fakes.js';
 
 let base: string;
 beforeEach(() => (base = mkdtempSync(join(tmpdir(), 'fb-acq-'))));
@@ -43,16 +43,9 @@ describe('evidence: the acquisition record', () => {
       { name: 'grab', actions: [evidence('logs/big', 'cat /var/log/big'), evidence('files/nope', 'ls /nope')] },
     ];
     const caseRecord = { caseId: 'INC-2291', examiner: 'alice@jump1', firebreakVersion: '9.9.9' };
-    const handle = startRun<FakeStep>({
-      runbook: { name: 'acq', phases: { collect: { steps } } },
-      hosts: hosts('web01'),
-      planStep: fakePlanStep,
-      transportFor: fleet.factory,
-      runsDir: base,
-      clock: fakeClock(),
-      fsync: false,
-      evidence: { caseRecord },
-    });
+    const handle = startRun(
+      collectRun({ fleet, runsDir: base, name: 'acq', hosts: ['web01'], steps }, { evidence: { caseRecord } }),
+    );
     await handle.done;
     const manifest = JSON.parse(readFileSync(evidencePaths(handle.runDir).manifest, 'utf8')) as Manifest;
     assert.deepEqual(manifest.case, caseRecord);

@@ -11,7 +11,7 @@ import {
   type RunEvent,
   type Transport,
 } from '../../src/core/index.js';
-import type { Clock, PlannedStep, PlanStepFn, RegisteredResult } from '../../src/engine/executor-types.js';
+import type { Clock, PlannedStep, PlanStepFn, RegisteredResult, RunOptions } from '../../src/engine/executor-types.js';
 // Runs seal at the end and record their signing key: keep that out of the real keyring.
 import '../helpers/keyring.js';
 
@@ -234,3 +234,20 @@ export const fakePlanStep: PlanStepFn<FakeStep> = (s, ctx) => {
     changes: s.changes ?? false,
   };
 };
+
+/** A one-phase (collect) run of `steps` over the fake fleet into `runsDir`: fake clock, no fsync; `extra` adds or overrides. */
+export function collectRun(
+  o: { fleet: FakeFleet; runsDir: string; name: string; hosts: string[]; steps: FakeStep[] },
+  extra: Partial<RunOptions<FakeStep>> = {},
+): RunOptions<FakeStep> {
+  return {
+    runbook: { name: o.name, phases: { collect: { steps: o.steps } } },
+    hosts: hosts(...o.hosts),
+    planStep: fakePlanStep,
+    transportFor: o.fleet.factory,
+    runsDir: o.runsDir,
+    clock: fakeClock(),
+    fsync: false,
+    ...extra,
+  };
+}
