@@ -21,6 +21,8 @@ export const ExitCode = {
   Environment: 6,
   /** A game-day drill ran and its verdict is fail: a threshold of the drill file was missed. */
   DrillFailed: 7,
+  /** `resume` refused: the run finished, another controller holds it, its plan or runbook changed. Nothing changed. */
+  NotResumable: 8,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -95,6 +97,11 @@ export class EnvironmentError extends FirebreakError {
 export function isDiskFullError(err: unknown): err is NodeJS.ErrnoException {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
+/** A run that `resume` must not continue; the message says why and what to do instead. */
+export class NotResumableError extends FirebreakError {
+  override readonly exitCode: ExitCode = ExitCode.NotResumable;
 }
 
 /** A bug in firebreak. */

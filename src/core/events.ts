@@ -94,7 +94,7 @@ export type RunEvent = Base &
         delayMs: number;
         message: string;
       }
-    | { type: 'step.skipped'; host: string; phase: PhaseName; step: string; reason: string }
+    | { type: 'step.skipped'; host: string; phase: PhaseName; step: string; index?: number; reason: string }
     | { type: 'step.finished'; host: string; phase: PhaseName; step: string; index: number; outcome: StepOutcome }
     | { type: 'evidence.stored'; host: string; phase: PhaseName; step: string; artifact: StoredArtifact }
     | { type: 'finding'; host: string; phase: PhaseName; step: string; finding: Finding }
@@ -105,6 +105,19 @@ export type RunEvent = Base &
         step: string;
         oldFingerprint: string | null;
         newFingerprint: string;
+      }
+    /** What the run was started with (runbook, params, hosts, options; never a secret): resume reads it. */
+    | { type: 'run.inputs'; inputs: Record<string, unknown> }
+    /**
+     * The run continues after its controller died. `inFlight`: what each host was running at the crash
+     * and what resume decided about it; `tornTail`: the bytes of a half-written last journal line.
+     */
+    | {
+        type: 'run.resumed';
+        resume: number;
+        lastEventAt?: string;
+        inFlight: { host: string; step: string; index: number; decision: string }[];
+        tornTail?: { bytes: number; sha256: string; file: string };
       }
     | { type: 'run.aborted'; reason: string }
     | { type: 'run.finished'; exitCode: number; durationMs: number; recap: HostRecap[] }

@@ -96,7 +96,7 @@ export async function runHostPhase<S>(
     const name = planned.name ?? fallbackName;
     if (planned.skip !== undefined) {
       if (planned.register) ctx.registered[planned.register] = skippedResult();
-      ctx.emit({ type: 'step.skipped', host, phase, step: name, reason: planned.skip });
+      ctx.emit({ type: 'step.skipped', host, phase, step: name, index, reason: planned.skip });
       continue;
     }
     const verdict = await runStep(ctx, phase, name, index, planned);

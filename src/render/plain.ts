@@ -45,6 +45,8 @@ export function plainLine(e: RunEvent): string | undefined {
       return `${e.host} | ${e.phase} | ${e.step} | new host key accepted for the reinstalled host: ${e.newFingerprint}`;
     case 'run.aborted':
       return `!! run aborted: ${e.reason}`;
+    case 'run.resumed':
+      return `== run resumed (${e.resume}); in flight at the crash: ${e.inFlight.map((f) => `${f.host} step ${f.index} ${f.decision}`).join(', ') || 'nothing'} ==`;
     case 'run.finished':
       return `run finished in ${(e.durationMs / 1000).toFixed(1)}s, exit code ${e.exitCode}`;
     default:

@@ -37,6 +37,10 @@ export function testLine(e: RunEvent): string {
       return `finding ${e.host} ${e.phase}/${e.step} ${e.finding.kind} ${e.finding.severity}`;
     case 'hostkey.replaced':
       return `hostkey.replaced ${e.host} ${e.phase}/${e.step}`;
+    case 'run.inputs':
+      return `run.inputs`;
+    case 'run.resumed':
+      return `run.resumed ${e.resume} ${e.inFlight.map((f) => `${f.host}:${f.index}=${f.decision}`).join(',')}`;
     case 'run.aborted':
       return `run.aborted ${e.reason}`;
     case 'run.finished':

@@ -77,6 +77,8 @@ function describe(e: RunEvent): Omit<TimelineEntry, 'at' | 'offsetMs'> | undefin
       };
     case 'run.aborted':
       return { level: 'error', host: null, phase: null, text: `run aborted: ${e.reason}` };
+    case 'run.resumed':
+      return { level: 'warning', host: null, phase: null, text: resumedText(e) };
     case 'run.finished':
       return {
         level: e.exitCode === 0 ? 'info' : 'warning',
@@ -97,4 +99,12 @@ export function buildTimeline(data: RunData): TimelineEntry[] {
     if (d) out.push({ at: e.at, offsetMs: between(start, e.at) ?? 0, ...d });
   }
   return out;
+}
+
+/** The interruption, as the timeline tells it: when the controller went silent, what resume did. */
+function resumedText(e: Extract<RunEvent, { type: 'run.resumed' }>): string {
+  const since = e.lastEventAt ? ` (the controller went silent after ${e.lastEventAt})` : '';
+  const steps = e.inFlight.map((f) => `${f.host} step ${f.index} "${f.step}": ${f.decision}`).join('; ');
+  const torn = e.tornTail ? `; a torn last journal line (${e.tornTail.bytes} bytes) kept in ${e.tornTail.file}` : '';
+  return `run resumed (${e.resume})${since}${steps ? `; in flight at the crash: ${steps}` : ''}${torn}`;
 }
