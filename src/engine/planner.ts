@@ -117,25 +117,6 @@ export function selectPhases(runbook: Runbook, only?: readonly PhaseName[]): Arr
   }));
 }
 
-/** Split hosts into `serial` batches (Ansible semantics: a list's last size repeats; 30% of hosts, at least 1). */
-export function serialBatches<T>(
-  items: readonly T[],
-  serial?: number | string | ReadonlyArray<number | string>,
-): T[][] {
-  if (serial === undefined || items.length === 0) return items.length ? [items.slice()] : [];
-  const sizes = Array.isArray(serial) ? serial : [serial as number | string];
-  const size = (s: number | string) =>
-    typeof s === 'number' ? s : Math.max(1, Math.floor((parseFloat(s) / 100) * items.length));
-  const out: T[][] = [];
-  let i = 0;
-  for (let b = 0; i < items.length && b < items.length; b++) {
-    const n = Math.max(1, size(sizes[Math.min(b, sizes.length - 1)] as number | string));
-    out.push(items.slice(i, i + n));
-    i += n;
-  }
-  return out;
-}
-
 /** What a plan shows in remote temp paths for the parts only a run can choose. */
 export const PLAN_RUN_ID = 'RUNID';
 export const PLAN_NONCE = 'RANDOM';

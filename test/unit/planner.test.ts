@@ -1,4 +1,4 @@
-/** The pure planner: when, templates, registered values, defaults, tags, serial batches, plan output. */
+/** The pure planner: when, templates, registered values, defaults, tags, plan output. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Host } from '../../src/core/index.js';
 import { parseRunbookYaml, resolveParams, resultFromExec, type Step } from '../../src/runbook/index.js';
-import { planRun, planStep, serialBatches, remoteTmpPath, type StepContext } from '../../src/engine/planner.js';
+import { planRun, planStep, remoteTmpPath, type StepContext } from '../../src/engine/planner.js';
 import { formatPlan } from '../../src/engine/plan-format.js';
 
 const host: Host = { name: 'web01', vars: { ansible_host: '10.0.0.5', role: 'web' }, groups: ['web'] };
@@ -174,32 +174,7 @@ describe('planner: planRun and formatPlan', () => {
   });
 });
 
-describe('planner: serial batches and temp paths', () => {
-  const hosts = Array.from({ length: 10 }, (_, i) => i);
-  it('splits like Ansible: number, percentage, list with the last size repeating', () => {
-    assert.deepEqual(
-      serialBatches(hosts).map((b) => b.length),
-      [10],
-    );
-    assert.deepEqual(
-      serialBatches(hosts, 4).map((b) => b.length),
-      [4, 4, 2],
-    );
-    assert.deepEqual(
-      serialBatches(hosts, '30%').map((b) => b.length),
-      [3, 3, 3, 1],
-    );
-    assert.deepEqual(
-      serialBatches(hosts, [1, '50%']).map((b) => b.length),
-      [1, 5, 4],
-    );
-    assert.deepEqual(
-      serialBatches(hosts, '1%').map((b) => b.length),
-      Array(10).fill(1),
-    );
-    assert.deepEqual(serialBatches([], 3), []);
-  });
-
+describe('planner: temp paths', () => {
   it('remote temp paths are sanitized', () => {
     assert.equal(
       remoteTmpPath('2024-01-01T00:00:00Z-demo', 'collect', 2, 'a/b'),
