@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRun } from '../../src/engine/executor.js';
 import { evidencePaths, verifyEvidence, type Manifest } from '../../src/evidence/index.js';
-import { FakeFleet, fakeClock, fakePlanStep, hosts, type FakeStep } from './executor-fakes.js';
+import { FakeFleet, fakeClock, fakePlanner, hosts, type FakeStep } from './executor-fakes.js';
 
 let base: string;
 beforeEach(() => (base = mkdtempSync(join(tmpdir(), 'fb-acq-'))));
@@ -46,7 +46,7 @@ describe('evidence: the acquisition record', () => {
     const handle = startRun<FakeStep>({
       runbook: { name: 'acq', phases: { collect: { steps } } },
       hosts: hosts('web01'),
-      planStep: fakePlanStep,
+      ...fakePlanner,
       transportFor: fleet.factory,
       runsDir: base,
       clock: fakeClock(),
