@@ -181,11 +181,20 @@ async function runStep<S>(
       await ctx.clock.sleep(planned.delayMs, ctx.signal);
       continue;
     }
-    const until = planned.until;
-    const done = until !== undefined ? !a.result.timedOut && judge(until, 'until', a.result) : !a.result.failed;
+    let done: boolean;
+    try {
+      done =
+        planned.until !== undefined ? !a.result.timedOut && judge(planned.until, 'until', a.result) : !a.result.failed;
+    } catch (err) {
+      // Like failed_when: a condition that cannot be evaluated fails the step (not the run); no retry.
+      a.result.failed = true;
+      a.result.changed = false;
+      a.message = `${host}: ${err instanceof Error ? err.message : String(err)}`;
+      break;
+    }
     if (done) break;
     if (attempt === tries || ctx.stopping()) {
-      if (until !== undefined && !a.result.failed) {
+      if (planned.until !== undefined && !a.result.failed) {
         a.result.failed = true;
         a.result.changed = false;
         a.message = `${host}: "until" still false after ${attempt} attempt(s) (rc=${a.result.rc})`;

@@ -264,6 +264,29 @@ describe('executor', () => {
     assert.match(rec.of('step.finished')[0]?.outcome.message ?? '', /"until" still false after 3 attempt/);
   });
 
+  it('a condition that cannot be evaluated fails the step with its message, not the run', async () => {
+    const { rec, summary } = await run({
+      hosts: ['a'],
+      phases: {
+        collect: {
+          steps: [
+            step('x', { failedWhen: 'nonsense', ignoreErrors: true }),
+            step('y', { until: 'nonsense', retries: 2 }),
+          ],
+        },
+      },
+    });
+    assert.equal(summary.exitCode, 3);
+    assert.deepEqual(
+      rec.of('step.finished').map((e) => `${e.outcome.status}: ${e.outcome.message}`),
+      [
+        'ignored: a: step "x": failed_when: cannot read "nonsense"',
+        'failed: a: step "y": until: cannot read "nonsense"',
+      ],
+    );
+    assert.equal(rec.of('step.retrying').length, 0, 'evaluating it again would fail again');
+  });
+
   it('ignore_errors marks the step ignored and the host carries on', async () => {
     const { rec, summary } = await run({
       hosts: ['a'],
