@@ -22,14 +22,19 @@ import type { Redactor } from '../journal/index.js';
 import type { EvidenceAction } from './evidence-action.js';
 import { runEvidenceBatch } from './evidence-batch.js';
 import { probeHost } from './host-probe.js';
-import type { Clock, CollectedOutput, OutputLimits, PlannedStep, RegisteredResult } from './executor-types.js';
+import type { Clock, CollectedOutput, OutputLimits, RegisteredResult } from './executor-types.js';
+import type { Condition, ConditionField, PlannedStep } from './planned-step.js';
 import { runLocal } from './local-action.js';
 import { OutputThrottle, type OutputLine } from './output.js';
 import type { HostSession } from './session.js';
 
+/** Evaluates one of the step's conditions on a result (RunOptions.evaluate, bound to the host and step). */
+export type Judge = (condition: Condition, field: ConditionField, result: RegisteredResult) => boolean;
+
 export interface AttemptContext {
   session: HostSession;
   planned: PlannedStep;
+  judge: Judge;
   clock: Clock;
   signal: AbortSignal;
   limits: OutputLimits;
@@ -68,9 +73,10 @@ export interface AttemptResult {
 }
 
 /** Whether a result fails the step: a timeout always does; otherwise failed_when, else rc != 0. */
-export function isFailure(r: RegisteredResult, planned: PlannedStep): boolean {
+export function isFailure(r: RegisteredResult, planned: PlannedStep, judge: Judge): boolean {
   if (r.timedOut) return true;
-  if (planned.failedWhen) return planned.failedWhen(r);
+  // `failed_when: false` is a condition too (never fail), hence the explicit undefined test.
+  if (planned.failedWhen !== undefined) return judge(planned.failedWhen, 'failed_when', r);
   return r.rc !== 0;
 }
 
@@ -180,10 +186,10 @@ export async function runAttempt(ctx: AttemptContext, attempt: number): Promise<
         spilled.stdout ??= r.stdoutFile;
         spilled.stderr ??= r.stderrFile;
         const soFar = result();
-        if (r.timedOut || r.signal || isFailure(soFar, planned)) {
+        if (r.timedOut || r.signal || isFailure(soFar, planned, ctx.judge)) {
           failMessage = signal.aborted
             ? 'aborted: the command was killed'
-            : planned.failedWhen && !r.timedOut && !r.signal
+            : planned.failedWhen !== undefined && !r.timedOut && !r.signal
               ? `${session.host.name}: failed_when is true for \`${r.command}\` (rc=${r.code})`
               : describeExecFailure(session.host.name, r);
           break;
@@ -206,11 +212,12 @@ export async function runAttempt(ctx: AttemptContext, attempt: number): Promise<
     failMessage = `${session.host.name}: evidence problems: ${evidenceProblems.join('; ')}`;
   const r = result();
   if (artifacts.length) r.artifacts = artifacts;
-  r.failed = failMessage !== undefined || isFailure(r, planned);
+  r.failed = failMessage !== undefined || isFailure(r, planned, ctx.judge);
   if (r.failed && !failMessage) {
-    failMessage = planned.failedWhen
-      ? `${session.host.name}: failed_when is true (rc=${r.rc})`
-      : `${session.host.name}: failed (rc=${r.rc})`;
+    failMessage =
+      planned.failedWhen !== undefined
+        ? `${session.host.name}: failed_when is true (rc=${r.rc})`
+        : `${session.host.name}: failed (rc=${r.rc})`;
   }
   r.changed = !r.failed && planned.changes;
   const files = await writeOutputs(ctx, execs, spilled);
@@ -258,10 +265,9 @@ function combine(execs: ExecResult[], durationMs: number, attempts: number, head
   };
 }
 
-/** The planner names a user; the transport wants a Become with the run's password. */
-function toBecome(become: PlannedStep['become'], password: string | undefined): Become {
-  if (typeof become === 'object') return become;
-  return { user: become ?? 'root', method: 'sudo', ...(password !== undefined ? { password } : {}) };
+/** The plan names a user; the transport wants a Become with the run's password (never in the plan). */
+function toBecome(user: string | undefined, password: string | undefined): Become {
+  return { user: user ?? 'root', method: 'sudo', ...(password !== undefined ? { password } : {}) };
 }
 
 function lines(text: string): string[] {

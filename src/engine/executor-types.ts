@@ -1,49 +1,17 @@
 /**
  * What the executor needs from the rest of the program, as plain data and injected functions:
- * the runbook's phases (opaque steps), a per-step planner, a transport factory, a clock, sinks.
+ * the runbook's phases (opaque steps), a per-step planner, a condition evaluator and an evidence
+ * analyzer for the planned steps, a transport factory, a clock, sinks.
  * Nothing here imports the planner: the executor runs any step the injected `planStep` can plan,
  * so unit tests drive it with tiny fake runbooks and an in-memory transport.
  */
-import type { Action, Become, CollectedOutput, EventSink, Finding, Host, PhaseName, Transport } from '../core/index.js';
+import type { CollectedOutput, EventSink, Host, PhaseName, Transport } from '../core/index.js';
+import type { CaseRecord } from '../evidence/index.js';
+import type { AnalyzeFn, EvaluateFn, PlannedStep } from './planned-step.js';
 
 export type { CollectedOutput };
-
 export type { RegisteredResult } from '../core/index.js';
-import type { RegisteredResult } from '../core/index.js';
-import type { CaseRecord } from '../evidence/index.js';
-
-/** One step, planned for one host just before it runs (so `when` and templates see registered values). */
-export interface PlannedStep {
-  /** Display name; defaults to the runbook step's `name`, else `step N`. */
-  name?: string;
-  /** The step type (`collect`, `isolate`…), for the journal and the report. */
-  type?: string;
-  /** Set when the step must not run on this host (`when` false); the text is the reason. */
-  skip?: string;
-  actions: Action[];
-  /** Per exec action; also bounds each attempt of `reconnect`-free transfers. */
-  timeoutMs: number;
-  /** Extra attempts after the first failing one (0 = run once). */
-  retries: number;
-  delayMs: number;
-  /** Retry until this holds (Ansible `until`); without it, retry until the step does not fail. */
-  until?: (result: RegisteredResult) => boolean;
-  register?: string;
-  ignoreErrors: boolean;
-  /** Replaces the default failure test (rc != 0). A timeout always fails. */
-  failedWhen?: (result: RegisteredResult) => boolean;
-  /** A successful run reports `changed` rather than `ok`. */
-  changes: boolean;
-  /** Turns the step's evidence outputs into findings (after a successful attempt). */
-  analyze?: (outputs: CollectedOutput[], result: RegisteredResult) => Finding[];
-  /** Fail the step when analyze() reports a finding this severe or worse. */
-  failOnFindings?: import('../core/index.js').FindingSeverity;
-  /**
-   * Used for exec actions marked `become`: a user name (the planner's form; the password comes from
-   * `RunOptions.becomePassword`) or a full Become. The password never leaves the transport.
-   */
-  become?: string | Become;
-}
+export type { AnalyzeFn, Condition, ConditionField, ConditionScope, EvaluateFn, PlannedStep } from './planned-step.js';
 
 /** What `planStep` sees besides the step itself. */
 export interface StepContext {
@@ -102,6 +70,10 @@ export interface RunOptions<S> {
   runbook: RunbookSpec<S>;
   hosts: readonly Host[];
   planStep: PlanStepFn<S>;
+  /** Evaluates a planned step's `failed_when` / `until` (run-runbook: the runbook's templates). */
+  evaluate: EvaluateFn;
+  /** Runs a planned step's `analysis` (run-runbook: the step type's parsers). */
+  analyze: AnalyzeFn;
   /** Creates the (not yet connected) transport of a host; called at most once per host. */
   transportFor: (host: Host) => Transport;
   /** Hosts working at once (default 100). */

@@ -252,6 +252,8 @@ async function runPhases<S>(opts: RunOptions<S>, eng: Engine): Promise<PhaseCoun
                 session: eng.sessions.get(host.name)!,
                 registered: registered.get(host.name)!,
                 planStep: opts.planStep,
+                evaluate: opts.evaluate,
+                analyze: opts.analyze,
                 emit: eng.emit,
                 clock: eng.clock,
                 signal: eng.signal,

@@ -15,8 +15,9 @@ import {
 } from '../core/index.js';
 import type { EvidenceStore } from '../evidence/index.js';
 import type { Redactor } from '../journal/index.js';
-import { runAttempt, type AttemptResult } from './attempt.js';
-import type { Clock, OutputLimits, PlannedStep, PlanStepFn } from './executor-types.js';
+import { runAttempt, type AttemptResult, type Judge } from './attempt.js';
+import type { Clock, OutputLimits, PlanStepFn } from './executor-types.js';
+import type { AnalyzeFn, EvaluateFn, PlannedStep } from './planned-step.js';
 import { head } from './output.js';
 import { hostDir, stepFileBase } from './run-dir.js';
 import type { HostSession } from './session.js';
@@ -33,6 +34,8 @@ export interface HostRunContext<S> {
   /** Registered values of this host, across phases. */
   registered: Record<string, unknown>;
   planStep: PlanStepFn<S>;
+  evaluate: EvaluateFn;
+  analyze: AnalyzeFn;
   emit: (event: EventInput) => void;
   clock: Clock;
   signal: AbortSignal;
@@ -93,7 +96,7 @@ export async function runHostPhase<S>(
       ctx.emit({ type: 'host.failed', host, phase, step: fallbackName, message });
       return end('failed');
     }
-    const name = planned.name ?? fallbackName;
+    const name = planned.name;
     if (planned.skip !== undefined) {
       if (planned.register) ctx.registered[planned.register] = skippedResult();
       ctx.emit({ type: 'step.skipped', host, phase, step: name, index, reason: planned.skip });
@@ -125,12 +128,22 @@ async function runStep<S>(
   const dir = hostDir(ctx.runDir, host);
   const fileBase = `${dir}/${stepFileBase(index, phase, name)}`;
   const tries = Math.max(0, Math.floor(planned.retries)) + 1;
+  const judge: Judge = (condition, field, result) =>
+    ctx.evaluate(condition, {
+      host: ctx.host,
+      registered: ctx.registered,
+      result,
+      ...(planned.register ? { register: planned.register } : {}),
+      step: name,
+      field,
+    });
   let a: AttemptResult | undefined;
   for (let attempt = 1; attempt <= tries; attempt++) {
     a = await runAttempt(
       {
         session: ctx.session,
         planned,
+        judge,
         clock: ctx.clock,
         signal: ctx.signal,
         limits: ctx.limits,
@@ -168,10 +181,20 @@ async function runStep<S>(
       await ctx.clock.sleep(planned.delayMs, ctx.signal);
       continue;
     }
-    const done = planned.until ? !a.result.timedOut && planned.until(a.result) : !a.result.failed;
+    let done: boolean;
+    try {
+      done =
+        planned.until !== undefined ? !a.result.timedOut && judge(planned.until, 'until', a.result) : !a.result.failed;
+    } catch (err) {
+      // Like failed_when: a condition that cannot be evaluated fails the step (not the run); no retry.
+      a.result.failed = true;
+      a.result.changed = false;
+      a.message = `${host}: ${err instanceof Error ? err.message : String(err)}`;
+      break;
+    }
     if (done) break;
     if (attempt === tries || ctx.stopping()) {
-      if (planned.until && !a.result.failed) {
+      if (planned.until !== undefined && !a.result.failed) {
         a.result.failed = true;
         a.result.changed = false;
         a.message = `${host}: "until" still false after ${attempt} attempt(s) (rc=${a.result.rc})`;
@@ -191,7 +214,7 @@ async function runStep<S>(
     await ctx.clock.sleep(planned.delayMs, ctx.signal);
   }
   const r = a!;
-  if (planned.analyze && !r.unreachable && r.outputs.length) analyze(ctx, phase, name, planned, r);
+  if (planned.analysis && !r.unreachable && r.outputs.length) analyze(ctx, phase, name, planned, r);
   const aborted = ctx.signal.aborted && r.result.failed;
   const status: StepOutcome['status'] = r.result.failed
     ? planned.ignoreErrors && !aborted && !r.unreachable
@@ -244,7 +267,7 @@ function analyze<S>(
   r: AttemptResult,
 ): void {
   try {
-    const findings = planned.analyze!(r.outputs, r.result);
+    const findings = ctx.analyze(planned, r.outputs, ctx.host);
     r.result.findings = findings;
     for (const finding of findings)
       ctx.emit({ type: 'finding', host: ctx.host.name, phase, step, finding: { ...finding, step } });

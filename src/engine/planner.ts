@@ -1,20 +1,12 @@
 /**
  * Pure planning: a runbook step × a host -> the exact actions, with templates rendered, `when`
- * decided, and the step's knobs (timeout, retries, failed_when...) resolved. The executor calls
- * `planStep` for each step on each host just before running it (so registered values are real);
- * `firebreak plan` calls `planRun`, which renders every step for every host without connecting,
- * showing values registered at run time as `<registered:name.field>`.
+ * decided, and the step's knobs (timeout, retries, failed_when...) resolved: a PlannedStep, plain
+ * data. The executor calls `planStep` for each step on each host just before running it (so
+ * registered values are real); `firebreak plan` calls `planRun`, which renders every step for every
+ * host without connecting, showing values registered at run time as `<registered:name.field>`.
  */
 import type { z } from 'zod';
-import {
-  PHASES,
-  type Action,
-  type CollectedOutput,
-  type Finding,
-  type FindingSeverity,
-  type Host,
-  type PhaseName,
-} from '../core/index.js';
+import { PHASES, type Action, type Host, type PhaseName } from '../core/index.js';
 import { getStepType, isShellField, type PlanContext, type StepType } from '../steps/index.js';
 import { WAIT_DEFAULT_TIMEOUT_MS } from '../steps/wait_for.js';
 import { flatten } from '../runbook/issues.js';
@@ -28,10 +20,10 @@ import {
   renderDeep,
   templateContext,
   type Phase,
-  type RegisteredResult,
   type Runbook,
   type Step,
 } from '../runbook/index.js';
+import type { PlannedStep } from './planned-step.js';
 
 /** Default step timeout: 10 minutes. */
 export const DEFAULT_TIMEOUT_MS = 600_000;
@@ -49,32 +41,6 @@ export interface StepContext extends PlanContext {
   /** Group name -> host names, for `{{groups.web}}` (optional). */
   groups?: Record<string, string[]>;
   tags?: TagFilter;
-}
-
-/** One step, planned for one host. */
-export interface PlannedStep {
-  /** Display name: the step's `name`, or `<type>: <summary>`. */
-  name: string;
-  type: string;
-  /** Set when the step must not run, with the reason (`when` false, tags). */
-  skip?: string;
-  actions: Action[];
-  /** User to become via sudo (`become: true` is root). Exec actions carry `become: true` too. */
-  become?: string;
-  timeoutMs: number;
-  retries: number;
-  delayMs: number;
-  register?: string;
-  ignoreErrors: boolean;
-  /** Decides failure from the result instead of the exit code. May throw TemplateError. */
-  failedWhen?: (result: RegisteredResult) => boolean;
-  /** Retry (up to `retries`) until this is true. May throw TemplateError. */
-  until?: (result: RegisteredResult) => boolean;
-  /** The step type changes the host when it succeeds (reported as `changed`). */
-  changes: boolean;
-  /** The step type's parsers over its evidence outputs. */
-  analyze?: (outputs: CollectedOutput[]) => Finding[];
-  failOnFindings?: FindingSeverity;
 }
 
 /** The step type key of a step and its params. */
@@ -115,25 +81,6 @@ export function selectPhases(runbook: Runbook, only?: readonly PhaseName[]): Arr
     name,
     phase: runbook.phases[name] as Phase,
   }));
-}
-
-/** Split hosts into `serial` batches (Ansible semantics: a list's last size repeats; 30% of hosts, at least 1). */
-export function serialBatches<T>(
-  items: readonly T[],
-  serial?: number | string | ReadonlyArray<number | string>,
-): T[][] {
-  if (serial === undefined || items.length === 0) return items.length ? [items.slice()] : [];
-  const sizes = Array.isArray(serial) ? serial : [serial as number | string];
-  const size = (s: number | string) =>
-    typeof s === 'number' ? s : Math.max(1, Math.floor((parseFloat(s) / 100) * items.length));
-  const out: T[][] = [];
-  let i = 0;
-  for (let b = 0; i < items.length && b < items.length; b++) {
-    const n = Math.max(1, size(sizes[Math.min(b, sizes.length - 1)] as number | string));
-    out.push(items.slice(i, i + n));
-    i += n;
-  }
-  return out;
 }
 
 /** What a plan shows in remote temp paths for the parts only a run can choose. */
@@ -214,30 +161,16 @@ export function planStep(step: Step, ctx: StepContext): PlannedStep {
   if (base.become)
     actions = actions.map((a) => (a.kind === 'exec' || a.kind === 'evidence' ? { ...a, become: true } : a));
 
-  const withResult = (result: RegisteredResult) => ({
-    ...context,
-    result,
-    ...(step.register ? { [step.register]: result } : {}),
-  });
-  const failedWhen = step.failed_when;
-  const until = step.until;
-  const analyze = type.analyze?.bind(type);
-  const data = parsed.data;
+  // Conditions and the analysis stay data (the source, the params): the executor evaluates them through
+  // what it is given (RunOptions.evaluate / analyze), so the plan can be journaled or shipped elsewhere.
   return {
     ...base,
-    timeoutMs: step.timeout ?? defaultTimeout(type, data as Record<string, unknown>),
+    timeoutMs: step.timeout ?? defaultTimeout(type, parsed.data as Record<string, unknown>),
     actions,
-    ...(analyze ? { analyze: (outputs: CollectedOutput[]) => analyze(data, outputs, { host: ctx.host.name }) } : {}),
+    ...(type.analyze ? { analysis: { params: parsed.data } } : {}),
     ...(type.failOnFindings ? { failOnFindings: type.failOnFindings } : {}),
-    ...(failedWhen !== undefined
-      ? {
-          failedWhen: (r: RegisteredResult) =>
-            evalCondition(failedWhen, withResult(r), { step: name, field: 'failed_when' }),
-        }
-      : {}),
-    ...(until !== undefined
-      ? { until: (r: RegisteredResult) => evalCondition(until, withResult(r), { step: name, field: 'until' }) }
-      : {}),
+    ...(step.failed_when !== undefined ? { failedWhen: step.failed_when } : {}),
+    ...(step.until !== undefined ? { until: step.until } : {}),
   };
 }
 

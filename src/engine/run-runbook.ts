@@ -12,6 +12,7 @@ import type { LoadedRunbook, Step } from '../runbook/index.js';
 import { killsDispatched, SshSession, type SshOptions } from '../transport/index.js';
 import { startRun } from './executor.js';
 import type { OutputLimits, RunHandle, RunbookSpec } from './executor-types.js';
+import { analyzeWithStepType, conditionEvaluator } from './plan-eval.js';
 import { planStep, remoteTmpPath, selectPhases, type TagFilter } from './planner.js';
 
 export interface RunRunbookOptions {
@@ -82,6 +83,8 @@ export async function runRunbook(o: RunRunbookOptions): Promise<RunbookHandle> {
     ...(o.prepareRunDir ? { prepareRunDir: o.prepareRunDir } : {}),
     evidence: { caseRecord: caseRecordOf(o) },
     transportFor: (host) => session.transport(specs.get(host.name) ?? specFor(host, o.connection)),
+    evaluate: conditionEvaluator(o.params, o.groups),
+    analyze: analyzeWithStepType,
     planStep: (step, ctx) =>
       planStep(step, {
         host: ctx.host,

@@ -28,7 +28,7 @@ import {
   type VerifyResult,
 } from '../../src/evidence/index.js';
 import { runCli } from '../integration/run-cli.js';
-import { FakeFleet, fakeClock, fakePlanStep, hosts, type FakeStep } from './executor-fakes.js';
+import { FakeFleet, fakeClock, fakePlanner, hosts, type FakeStep } from './executor-fakes.js';
 
 let base: string;
 let dir: string;
@@ -63,7 +63,7 @@ async function sealedRun(steps: FakeStep[] = [{ name: 'ps', cmd: 'ps' }, grab, {
   const handle = startRun<FakeStep>({
     runbook: { name: 'seal', phases: { collect: { steps } } },
     hosts: hosts('web01', 'web02'),
-    planStep: fakePlanStep,
+    ...fakePlanner,
     transportFor: fleet.factory,
     runsDir: base,
     clock: fakeClock(),

@@ -6,15 +6,24 @@ import { OutputThrottle } from '../../src/engine/output.js';
 const hosts = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
 const sizes = (bs: number[][]): number[] => bs.map((b) => b.length);
 
+// The one definition of `serial` (the executor's). As in Ansible: a numeric string is a host count,
+// not a percentage, and 0 means no batching.
 describe('serial batches (Ansible semantics)', () => {
   const cases: Array<[string, number, Parameters<typeof splitBatches>[1], number[]]> = [
     ['no serial: one batch', 5, undefined, [5]],
     ['a number', 5, 2, [2, 2, 1]],
+    ['a number; the last batch is what is left', 10, 4, [4, 4, 2]],
+    ['0: all hosts at once', 5, 0, [5]],
+    ['"0": all hosts at once', 5, '0', [5]],
     ['a percentage, floored', 10, '25%', [2, 2, 2, 2, 2]],
+    ['30% of 10', 10, '30%', [3, 3, 3, 1]],
     ['a tiny percentage is at least 1', 3, '10%', [1, 1, 1]],
+    ['1% of 10 is 1', 10, '1%', [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]],
     ['a list; the last value repeats', 10, [1, 3, '50%'], [1, 3, 5, 1]],
+    ['a list; the last batch is what is left', 10, [1, '50%'], [1, 5, 4]],
+    ['an empty list: one batch', 4, [], [4]],
     ['bigger than the fleet', 3, 10, [3]],
-    ['a numeric string', 4, '3', [3, 1]],
+    ['a numeric string is a host count, not a percentage', 4, '3', [3, 1]],
   ];
   for (const [name, n, serial, expected] of cases) {
     it(name, () => assert.deepEqual(sizes(splitBatches(hosts(n), serial)), expected));
@@ -23,6 +32,8 @@ describe('serial batches (Ansible semantics)', () => {
     assert.deepEqual(splitBatches(hosts(3), 2), [[1, 2], [3]]);
     assert.deepEqual(splitBatches([], 2), []);
     assert.throws(() => batchSize('lots', 3), /neither a number nor a percentage/);
+    assert.throws(() => batchSize(-1, 3), /not a whole number/);
+    assert.throws(() => batchSize(1.5, 3), /not a whole number/);
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * Test doubles for executor unit tests only: an in-memory Transport with scripted command replies and
- * connection faults, a clock that never sleeps, a recording sink and a tiny runbook/planner.
- * Integration tests use real sshd instead.
+ * connection faults, a clock that never sleeps, a recording sink and a tiny runbook/planner with a tiny
+ * condition language. Integration tests use real sshd instead.
  */
 import {
   ConnectionError,
@@ -11,7 +11,15 @@ import {
   type RunEvent,
   type Transport,
 } from '../../src/core/index.js';
-import type { Clock, PlannedStep, PlanStepFn, RegisteredResult, RunOptions } from '../../src/engine/executor-types.js';
+import type {
+  AnalyzeFn,
+  Clock,
+  Condition,
+  EvaluateFn,
+  PlannedStep,
+  PlanStepFn,
+  RunOptions,
+} from '../../src/engine/executor-types.js';
 // Runs seal at the end and record their signing key: keep that out of the real keyring.
 import '../helpers/keyring.js';
 
@@ -207,10 +215,12 @@ export interface FakeStep {
   when?: (registered: Readonly<Record<string, unknown>>, host: string) => boolean;
   retries?: number;
   delayMs?: number;
-  until?: (r: RegisteredResult) => boolean;
+  /** In fakeEvaluate's language. */
+  until?: Condition;
   register?: string;
   ignoreErrors?: boolean;
-  failedWhen?: (r: RegisteredResult) => boolean;
+  /** In fakeEvaluate's language. */
+  failedWhen?: Condition;
   changes?: boolean;
   timeoutMs?: number;
   /** Make planning throw. */
@@ -222,15 +232,16 @@ export const fakePlanStep: PlanStepFn<FakeStep> = (s, ctx) => {
   const skip = s.when && !s.when(ctx.registered, ctx.host.name) ? 'when is false' : undefined;
   return {
     name: s.name,
+    type: 'fake',
     ...(skip ? { skip } : {}),
     actions: s.actions ?? (s.cmds ?? [s.cmd ?? s.name]).map((command) => ({ kind: 'exec' as const, command })),
     timeoutMs: s.timeoutMs ?? 60_000,
     retries: s.retries ?? 0,
     delayMs: s.delayMs ?? 0,
-    ...(s.until ? { until: s.until } : {}),
+    ...(s.until !== undefined ? { until: s.until } : {}),
     ...(s.register ? { register: s.register } : {}),
     ignoreErrors: s.ignoreErrors ?? false,
-    ...(s.failedWhen ? { failedWhen: s.failedWhen } : {}),
+    ...(s.failedWhen !== undefined ? { failedWhen: s.failedWhen } : {}),
     changes: s.changes ?? false,
   };
 };
@@ -243,7 +254,7 @@ export function collectRun(
   return {
     runbook: { name: o.name, phases: { collect: { steps: o.steps } } },
     hosts: hosts(...o.hosts),
-    planStep: fakePlanStep,
+    ...fakePlanner,
     transportFor: o.fleet.factory,
     runsDir: o.runsDir,
     clock: fakeClock(),
@@ -251,3 +262,31 @@ export function collectRun(
     ...extra,
   };
 }
+
+/**
+ * A tiny condition language over what the real evaluator sees (registered values, `result`, the
+ * result under the register name): `result.rc > 1`, `result.stdout contains ready`, `p.stdout == yes`,
+ * or a boolean. Anything else throws, as a template error would.
+ */
+export const fakeEvaluate: EvaluateFn = (condition, s) => {
+  if (typeof condition === 'boolean') return condition;
+  const m = /^(\w+)\.(\w+) (>|==|contains) (.*)$/.exec(condition);
+  if (!m) throw new Error(`step "${s.step}": ${s.field}: cannot read "${condition}"`);
+  const [, name = '', field = '', op, want = ''] = m;
+  const vars: Record<string, unknown> = {
+    ...s.registered,
+    result: s.result,
+    ...(s.register ? { [s.register]: s.result } : {}),
+  };
+  const got = (vars[name] as Record<string, unknown> | undefined)?.[field];
+  if (op === '>') return Number(got) > Number(want);
+  return op === '==' ? String(got) === want : String(got).includes(want);
+};
+
+/** Fake plans carry no analysis; a call means the executor analysed a step it should not have. */
+export const fakeAnalyze: AnalyzeFn = (planned) => {
+  throw new Error(`fakeAnalyze called for ${planned.name}`);
+};
+
+/** The fake planner with its run-time half, to spread into RunOptions. */
+export const fakePlanner = { planStep: fakePlanStep, evaluate: fakeEvaluate, analyze: fakeAnalyze };

@@ -1,12 +1,10 @@
 import { strict as assert } from 'node:assert';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRun } from '../../src/engine/executor.js';
-import { planStep, remoteTmpPath } from '../../src/engine/planner.js';
-import { runbookSchema, type Step } from '../../src/runbook/schema.js';
-import { FakeFleet, Recorder, fakeClock, hosts } from './executor-fakes.js';
+import { runbookSchema } from '../../src/runbook/schema.js';
+import { FakeFleet } from './executor-fakes.js';
+import { runPlanned } from './planned-run.js';
 
 // Wiring check: the real planner's output drives the executor (register → when, failed_when, become).
 describe('executor with the real planner', () => {
@@ -29,25 +27,7 @@ describe('executor with the real planner', () => {
       w1: { replies: { 'cat /etc/role': { stdout: 'web' }, 'grep x /y': { code: 1 } } },
       d1: { replies: { 'cat /etc/role': { stdout: 'db' }, 'grep x /y': { code: 1 } } },
     });
-    const rec = new Recorder();
-    const handle = startRun<Step>({
-      runbook,
-      hosts: hosts('w1', 'd1'),
-      planStep: (step, c) =>
-        planStep(step, {
-          host: c.host,
-          params: {},
-          registered: { ...c.registered },
-          runbookDir: base,
-          remoteTmp: remoteTmpPath(c.runId, c.phase, c.index, randomBytes(6).toString('hex')),
-        }),
-      transportFor: fleet.factory,
-      runsDir: base,
-      clock: fakeClock(),
-      fsync: false,
-      sinks: [rec],
-    });
-    const summary = await handle.done;
+    const { summary, rec } = await runPlanned({ runbook, fleet, hosts: ['w1', 'd1'], dir: base });
     const lines = rec
       .of('step.finished')
       .map((e) => `${e.host} ${e.step} ${e.outcome.status}`)

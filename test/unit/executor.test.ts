@@ -10,7 +10,7 @@ import {
   FakeFleet,
   Recorder,
   fakeClock,
-  fakePlanStep,
+  fakePlanner,
   hosts,
   type FakeStep,
   type HostScript,
@@ -37,7 +37,7 @@ async function run(s: Setup): Promise<{ summary: RunSummary; rec: Recorder; flee
   const handle = startRun<FakeStep>({
     runbook: { name: 'Test Runbook', phases: s.phases },
     hosts: hosts(...s.hosts),
-    planStep: fakePlanStep,
+    ...fakePlanner,
     transportFor: fleet.factory,
     runsDir: base,
     clock: fakeClock(),
@@ -257,11 +257,34 @@ describe('executor', () => {
     const { rec, summary } = await run({
       hosts: ['a'],
       scripts: { a: { replies: { poll: { code: 0, stdout: 'starting\n' } } } },
-      phases: { collect: { steps: [step('poll', { retries: 2, until: (r) => r.stdout.includes('ready') })] } },
+      phases: { collect: { steps: [step('poll', { retries: 2, until: 'result.stdout contains ready' })] } },
     });
     assert.equal(summary.exitCode, 3);
     assert.equal(rec.of('step.retrying').length, 2);
     assert.match(rec.of('step.finished')[0]?.outcome.message ?? '', /"until" still false after 3 attempt/);
+  });
+
+  it('a condition that cannot be evaluated fails the step with its message, not the run', async () => {
+    const { rec, summary } = await run({
+      hosts: ['a'],
+      phases: {
+        collect: {
+          steps: [
+            step('x', { failedWhen: 'nonsense', ignoreErrors: true }),
+            step('y', { until: 'nonsense', retries: 2 }),
+          ],
+        },
+      },
+    });
+    assert.equal(summary.exitCode, 3);
+    assert.deepEqual(
+      rec.of('step.finished').map((e) => `${e.outcome.status}: ${e.outcome.message}`),
+      [
+        'ignored: a: step "x": failed_when: cannot read "nonsense"',
+        'failed: a: step "y": until: cannot read "nonsense"',
+      ],
+    );
+    assert.equal(rec.of('step.retrying').length, 0, 'evaluating it again would fail again');
   });
 
   it('ignore_errors marks the step ignored and the host carries on', async () => {
@@ -285,9 +308,9 @@ describe('executor', () => {
       phases: {
         collect: {
           steps: [
-            step('grep', { failedWhen: (r) => (r.rc ?? 0) > 1 }),
-            step('ok0', { failedWhen: (r) => r.stdout.includes('ERROR'), ignoreErrors: true }),
-            step('slow', { failedWhen: () => false, timeoutMs: 5000 }),
+            step('grep', { failedWhen: 'result.rc > 1' }),
+            step('ok0', { failedWhen: 'result.stdout contains ERROR', ignoreErrors: true }),
+            step('slow', { failedWhen: false, timeoutMs: 5000 }),
           ],
         },
       },
@@ -465,40 +488,18 @@ describe('executor', () => {
     assert.ok(!existsSync(join(dir, 'summary.json.tmp')));
   });
 
-  it('passes become to the transport only for become actions, never into events', async () => {
-    const { fleet, rec } = await run({
-      hosts: ['a'],
-      extra: {
-        planStep: () => ({
-          name: 'sudo id',
-          actions: [
-            { kind: 'exec', command: 'id', become: true },
-            { kind: 'exec', command: 'whoami' },
-          ],
-          timeoutMs: 1000,
-          retries: 0,
-          delayMs: 0,
-          ignoreErrors: false,
-          changes: false,
-          become: { user: 'root', method: 'sudo', password: 'topsecretpw' },
-        }),
-      },
-      phases: { collect: { steps: [step('x')] } },
-    });
-    const opts = fleet.transports.get('a')!.options;
-    assert.equal(opts[0]?.become?.password, 'topsecretpw');
-    assert.equal(opts[1]?.become, undefined);
-    assert.ok(!JSON.stringify(rec.events).includes('topsecretpw'));
-  });
-
-  it("builds a Become from the planner's user name and the run's become password", async () => {
-    const { fleet, dir } = await run({
+  it("builds a Become from the plan's user name and the run's password, only for become actions", async () => {
+    const { fleet, rec, dir } = await run({
       hosts: ['a'],
       extra: {
         becomePassword: 'pw-from-prompt',
         planStep: () => ({
           name: 'as admin',
-          actions: [{ kind: 'exec', command: 'id', become: true }],
+          type: 'shell',
+          actions: [
+            { kind: 'exec', command: 'id', become: true },
+            { kind: 'exec', command: 'whoami' },
+          ],
           timeoutMs: 1000,
           retries: 0,
           delayMs: 0,
@@ -510,11 +511,11 @@ describe('executor', () => {
       scripts: { a: { replies: { id: { stdout: 'echoed pw-from-prompt\n' } } } },
       phases: { collect: { steps: [step('x')] } },
     });
-    assert.deepEqual(fleet.transports.get('a')!.options[0]?.become, {
-      user: 'admin',
-      method: 'sudo',
-      password: 'pw-from-prompt',
-    });
+    const opts = fleet.transports.get('a')!.options;
+    assert.deepEqual(opts[0]?.become, { user: 'admin', method: 'sudo', password: 'pw-from-prompt' });
+    assert.equal(opts[1]?.become, undefined);
+    // The command echoes the password: the journal redacts it (becomePassword is a secret).
+    assert.ok(!JSON.stringify(rec.of('step.started')).includes('pw-from-prompt'));
     assert.ok(!readFileSync(join(dir, 'journal.jsonl'), 'utf8').includes('pw-from-prompt'));
   });
 });

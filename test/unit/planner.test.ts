@@ -1,12 +1,20 @@
-/** The pure planner: when, templates, registered values, defaults, tags, serial batches, plan output. */
+/** The pure planner: when, templates, registered values, defaults, tags, conditions, plan output. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Host } from '../../src/core/index.js';
-import { parseRunbookYaml, resolveParams, resultFromExec, type Step } from '../../src/runbook/index.js';
-import { planRun, planStep, serialBatches, remoteTmpPath, type StepContext } from '../../src/engine/planner.js';
+import {
+  parseRunbookYaml,
+  resolveParams,
+  resultFromExec,
+  type RegisteredResult,
+  type Step,
+} from '../../src/runbook/index.js';
+import { conditionEvaluator } from '../../src/engine/plan-eval.js';
+import type { Condition, ConditionField } from '../../src/engine/planned-step.js';
+import { planRun, planStep, remoteTmpPath, type StepContext } from '../../src/engine/planner.js';
 import { formatPlan } from '../../src/engine/plan-format.js';
 
 const host: Host = { name: 'web01', vars: { ansible_host: '10.0.0.5', role: 'web' }, groups: ['web'] };
@@ -57,18 +65,32 @@ describe('planner: planStep', () => {
     assert.equal(planStep(step('{shell: id, become: true}'), ctx()).become, 'root');
   });
 
-  it('failed_when and until judge the result (as `result` and as the register name)', () => {
+  it('failed_when and until are carried as source; they judge the result (as `result` and as the register name)', () => {
     const p = planStep(
       step('{shell: grep x f, register: g, failed_when: "gt g.rc 1", until: "contains result.stdout \\"ok\\""}'),
       ctx(),
     );
+    assert.equal(p.failedWhen, 'gt g.rc 1');
+    assert.equal(p.until, 'contains result.stdout "ok"');
+    const evaluate = conditionEvaluator({ since: '1 hour ago' }, { web: ['web01'] });
+    const judge = (c: Condition | undefined, field: ConditionField, result: RegisteredResult) =>
+      evaluate(c ?? false, { host, registered: {}, result, register: 'g', step: p.name, field });
     const r = (code: number, stdout = '') =>
       resultFromExec({ code, stdout, stderr: '', durationMs: 1, timedOut: false }, false);
-    assert.equal(p.failedWhen?.(r(1)), false);
-    assert.equal(p.failedWhen?.(r(2)), true);
-    assert.equal(p.until?.(r(0, 'ok\n')), true);
-    assert.equal(p.until?.(r(0, 'no\n')), false);
+    assert.equal(judge(p.failedWhen, 'failed_when', r(1)), false);
+    assert.equal(judge(p.failedWhen, 'failed_when', r(2)), true);
+    assert.equal(judge(p.until, 'until', r(0, 'ok\n')), true);
+    assert.equal(judge(p.until, 'until', r(0, 'no\n')), false);
     assert.deepEqual(r(0, 'a\nb\n').stdout_lines, ['a', 'b']);
+    // The rest of the template context, as `when` sees it: host vars, params, groups.
+    assert.equal(
+      judge('and (eq role "web") (eq params.since "1 hour ago") (eq groups.web.[0] "web01")', 'until', r(0)),
+      true,
+    );
+    assert.throws(
+      () => judge('eq nope 1', 'failed_when', r(0)),
+      /step "shell: grep x f": failed_when: template variable "nope" is not defined/,
+    );
   });
 
   it('tags: --tags selects, always runs, --skip-tags wins', () => {
@@ -174,32 +196,7 @@ describe('planner: planRun and formatPlan', () => {
   });
 });
 
-describe('planner: serial batches and temp paths', () => {
-  const hosts = Array.from({ length: 10 }, (_, i) => i);
-  it('splits like Ansible: number, percentage, list with the last size repeating', () => {
-    assert.deepEqual(
-      serialBatches(hosts).map((b) => b.length),
-      [10],
-    );
-    assert.deepEqual(
-      serialBatches(hosts, 4).map((b) => b.length),
-      [4, 4, 2],
-    );
-    assert.deepEqual(
-      serialBatches(hosts, '30%').map((b) => b.length),
-      [3, 3, 3, 1],
-    );
-    assert.deepEqual(
-      serialBatches(hosts, [1, '50%']).map((b) => b.length),
-      [1, 5, 4],
-    );
-    assert.deepEqual(
-      serialBatches(hosts, '1%').map((b) => b.length),
-      Array(10).fill(1),
-    );
-    assert.deepEqual(serialBatches([], 3), []);
-  });
-
+describe('planner: temp paths', () => {
   it('remote temp paths are sanitized', () => {
     assert.equal(
       remoteTmpPath('2024-01-01T00:00:00Z-demo', 'collect', 2, 'a/b'),
