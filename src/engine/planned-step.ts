@@ -41,6 +41,13 @@ export interface PlannedStep {
   analysis?: { params: unknown };
   /** Fail the step when the analysis reports a finding this severe or worse. */
   failOnFindings?: FindingSeverity;
+  /** `resume` may run the step again when a crash caught it running: it only reads, or a second run does no harm. */
+  rerunSafe?: boolean;
+  /**
+   * For `resume`, when a crash caught the step running: a command asking the host whether its effect
+   * is in place. Its last line of output is `done: <what it saw>`, `absent: <why>` or `unknown: <why>`.
+   */
+  verify?: string;
 }
 
 /** Which condition of a step is being evaluated (for error messages). */

@@ -65,6 +65,7 @@ export const collect = defineStepType({
   ]),
   shellFields: [],
   changes: false,
+  rerunSafe: true,
   plan(p) {
     const items: ArtifactItem[] = [
       ...p.sets.flatMap((s) => ARTIFACT_SETS[s] as readonly ArtifactItem[]),

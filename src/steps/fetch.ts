@@ -23,6 +23,7 @@ export const fetch = defineStepType({
   }),
   shellFields: [],
   changes: false,
+  rerunSafe: true,
   plan(p) {
     const localPath =
       p.dest ??

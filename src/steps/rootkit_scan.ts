@@ -38,6 +38,7 @@ export const rootkitScan = defineStepType({
   ]),
   shellFields: [],
   changes: false,
+  rerunSafe: true,
   plan(p) {
     return [...ROOTKIT_FACTS, ...(p.tools ? ROOTKIT_TOOL_FACTS : [])].map((f) => itemAction(f));
   },

@@ -40,6 +40,18 @@ export interface StepType<Schema extends z.ZodType = z.ZodType> {
   analyze?(params: z.output<Schema>, outputs: CollectedOutput[], ctx: { host: string }): Finding[];
   /** The step fails when analyze() finds something this severe or worse (rebuild: the new host must be clean). */
   readonly failOnFindings?: FindingSeverity;
+  /**
+   * `resume` may run the step again when a crash of the controller caught it running: it only reads
+   * (collect), or a second run does no harm (upload). Steps that change the host define `verify`
+   * instead; a step with neither (shell, script) stops its host on resume rather than guess.
+   */
+  readonly rerunSafe?: boolean;
+  /**
+   * Pure: a shell command that asks the host whether this step's effect is already in place, for
+   * `resume` after a crash caught the step running. Its last output line is `done: <what it saw>`
+   * (the step counts as done), `absent: <why>` (it runs again) or `unknown: <why>` (the host stops).
+   */
+  verify?(params: z.output<Schema>, ctx: PlanContext): string;
 }
 
 /** Is the param at `path` (`['health', 0, 'command']`) one of `shellFields` (`health[].command`)? */

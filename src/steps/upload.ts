@@ -18,6 +18,7 @@ export const upload = defineStepType({
   }),
   shellFields: [],
   changes: true,
+  rerunSafe: true,
   plan(p, ctx) {
     const localPath = path.resolve(ctx.runbookDir, p.src);
     return [

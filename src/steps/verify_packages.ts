@@ -33,6 +33,7 @@ export const verifyPackages = defineStepType({
   ]),
   shellFields: [],
   changes: false,
+  rerunSafe: true,
   plan(p) {
     const script = verifyPackagesCommand(p);
     return [

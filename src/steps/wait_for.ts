@@ -62,6 +62,7 @@ export const waitFor = defineStepType({
   schema,
   shellFields: ['command'],
   changes: false,
+  rerunSafe: true,
   plan(p) {
     const timeoutMs = p.timeout ?? WAIT_DEFAULT_TIMEOUT_MS;
     const delayMs = p.delay ?? WAIT_DEFAULT_DELAY_MS;
