@@ -12,6 +12,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   inventory: async () => (await import('./commands/inventory.js')).registerInventory,
   plan: async () => (await import('./commands/plan.js')).registerPlan,
   run: async () => (await import('./commands/run.js')).registerRun,
+  resume: async () => (await import('./commands/resume.js')).registerResume,
   runs: async () => (await import('./commands/runs.js')).registerRuns,
   schema: async () => (await import('./commands/schema.js')).registerSchema,
   demo: async () => (await import('./commands/demo.js')).registerDemo,

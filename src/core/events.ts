@@ -38,6 +38,8 @@ export interface StepOutcome {
   /** The step failed because the host could not be reached (a `host.unreachable` event follows). */
   unreachable?: boolean;
   attempts?: number;
+  /** Set by `resume` for a step the controller's crash caught running: what it decided, and why. */
+  resumed?: string;
 }
 
 export interface HostRecap {
@@ -116,7 +118,8 @@ export type RunEvent = Base &
         type: 'run.resumed';
         resume: number;
         lastEventAt?: string;
-        inFlight: { host: string; step: string; index: number; decision: string }[];
+        /** Each host's step that was running at the crash; what resume did with it is in that step's `outcome.resumed`. */
+        inFlight: { host: string; step: string; index: number }[];
         tornTail?: { bytes: number; sha256: string; file: string };
       }
     | { type: 'run.aborted'; reason: string }

@@ -266,7 +266,7 @@ function combine(execs: ExecResult[], durationMs: number, attempts: number, head
 }
 
 /** The plan names a user; the transport wants a Become with the run's password (never in the plan). */
-function toBecome(user: string | undefined, password: string | undefined): Become {
+export function toBecome(user: string | undefined, password: string | undefined): Become {
   return { user: user ?? 'root', method: 'sudo', ...(password !== undefined ? { password } : {}) };
 }
 

@@ -5,9 +5,10 @@
  * Nothing here imports the planner: the executor runs any step the injected `planStep` can plan,
  * so unit tests drive it with tiny fake runbooks and an in-memory transport.
  */
-import type { CollectedOutput, EventSink, Host, PhaseName, Transport } from '../core/index.js';
+import type { CollectedOutput, EventSink, Host, PhaseName, RunEvent, Transport } from '../core/index.js';
 import type { CaseRecord } from '../evidence/index.js';
 import type { AnalyzeFn, EvaluateFn, PlannedStep } from './planned-step.js';
+import type { RunPosition } from './replay.js';
 
 export type { CollectedOutput };
 export type { RegisteredResult } from '../core/index.js';
@@ -108,6 +109,18 @@ export interface RunOptions<S> {
   prepareRunDir?: (runDir: string) => void;
   /** Bound on closing all connections at the end (default 10 s). */
   closeTimeoutMs?: number;
+  /** What the run was started with, journaled as `run.inputs` right after `run.started` (resume reads it). */
+  inputs?: Record<string, unknown>;
+  /** Continue a crashed run in its own directory (`firebreak resume`) instead of starting a new one. */
+  resume?: ResumePoint;
+}
+
+/** Where a crashed run stood, from its journal (resume.ts prepares it). */
+export interface ResumePoint {
+  runDir: string;
+  /** Every event journaled so far: the recap is folded from them. */
+  events: readonly RunEvent[];
+  position: RunPosition;
 }
 
 /** Final counts, also written as `summary.json`. */

@@ -24,12 +24,20 @@ import {
   type PhaseName,
   type RunEvent,
 } from '../core/index.js';
-import { Journal, createRedactor } from '../journal/index.js';
+import { Journal, createRedactor, setAsideTornTail, type TornTail } from '../journal/index.js';
 import { maxFailExceeded, splitBatches } from './batches.js';
 import { DEFAULT_EVIDENCE_CHANNELS } from './evidence-batch.js';
 import type { Clock, OutputLimits, RunHandle, RunOptions, RunSummary } from './executor-types.js';
-import { runHostPhase, type EventInput, type HostPhaseResult, type IndexedStep } from './host-runner.js';
+import {
+  replayPhase,
+  runHostPhase,
+  type EventInput,
+  type HostPhaseResult,
+  type HostRunContext,
+  type IndexedStep,
+} from './host-runner.js';
 import { RecapTally } from './recap.js';
+import { batchKey } from './replay.js';
 import { createRunDir, SUMMARY_FILE, writeJsonAtomic } from './run-dir.js';
 import { acquireRunLock, releaseRunLock } from './run-lock.js';
 import { checkFreeSpace, EvidenceStore } from '../evidence/index.js';
@@ -63,14 +71,21 @@ export const systemClock: Clock = {
 /** Start a run. The run directory and journal exist when this returns; the work happens in `done`. */
 export function startRun<S>(opts: RunOptions<S>): RunHandle {
   const clock = opts.clock ?? systemClock;
-  const startMs = clock.now();
-  checkFreeSpace(opts.runsDir ?? 'runs', 'nothing was started');
-  const { runId, dir } = createRunDir(opts.runsDir ?? 'runs', opts.runbook.name, startMs);
+  const resume = opts.resume;
+  // A resumed run keeps its id, directory and start: its duration includes the time it lay crashed.
+  const startMs = resume ? Date.parse(resume.events[0]?.at ?? '') || clock.now() : clock.now();
+  checkFreeSpace(resume?.runDir ?? opts.runsDir ?? 'runs', `nothing was ${resume ? 'resumed' : 'started'}`);
+  const { runId, dir } = resume
+    ? { runId: resume.position.runId, dir: resume.runDir }
+    : createRunDir(opts.runsDir ?? 'runs', opts.runbook.name, startMs);
   // Held while this controller writes the run: `runs list` shows it running, `resume` refuses it.
   const lock = acquireRunLock(dir);
   let journal: Journal;
+  let tornTail: TornTail | undefined;
   try {
-    opts.prepareRunDir?.(dir);
+    if (!resume) opts.prepareRunDir?.(dir);
+    // Resumed: a last line the crash cut short is kept aside, so the next event starts a line of its own.
+    else tornTail = setAsideTornTail(join(dir, JOURNAL_FILE));
     journal = new Journal(join(dir, JOURNAL_FILE), {
       secrets: [...(opts.secrets ?? []), opts.becomePassword],
       fsync: opts.fsync,
@@ -80,6 +95,7 @@ export function startRun<S>(opts: RunOptions<S>): RunHandle {
     throw err;
   }
   const tally = new RecapTally(opts.hosts.map((h) => h.name));
+  for (const e of resume?.events ?? []) tally.add(e);
   const controller = new AbortController();
   // Every running step on every host listens on this one signal: hundreds of listeners are expected.
   setMaxListeners(0, controller.signal);
@@ -133,6 +149,7 @@ export function startRun<S>(opts: RunOptions<S>): RunHandle {
         runId,
         runDir: dir,
         evidence,
+        ...(tornTail ? { tornTail } : {}),
       });
       await closeAll([...sessions.values()], opts.closeTimeoutMs ?? 10_000);
       for (const h of opts.hosts)
@@ -198,6 +215,7 @@ interface Engine {
   runId: string;
   runDir: string;
   evidence: LazyEvidence;
+  tornTail?: TornTail;
 }
 
 /** Phases completed per host, plus how many phases there were. */
@@ -207,15 +225,31 @@ async function runPhases<S>(opts: RunOptions<S>, eng: Engine): Promise<PhaseCoun
   const phases = PHASES.filter((p) => (opts.runbook.phases[p]?.steps.length ?? 0) > 0);
   const forks = Math.max(1, Math.floor(opts.forks ?? DEFAULT_FORKS));
   const hostNames = opts.hosts.map((h) => h.name);
-  eng.emit({
-    type: 'run.started',
-    runId: eng.runId,
-    runbook: opts.runbook.name,
-    runDir: eng.runDir,
-    hosts: hostNames,
-    phases,
-    forks,
-  });
+  const resume = opts.resume;
+  const pos = resume?.position;
+  if (resume && pos) {
+    const inFlight = [...pos.hosts.values()].flatMap((h) =>
+      h.inFlight && !h.out ? [{ host: h.host, step: h.inFlight.name, index: h.inFlight.index }] : [],
+    );
+    eng.emit({
+      type: 'run.resumed',
+      resume: pos.resumes + 1,
+      ...(pos.lastAt ? { lastEventAt: pos.lastAt } : {}),
+      inFlight,
+      ...(eng.tornTail ? { tornTail: eng.tornTail } : {}),
+    });
+  } else {
+    eng.emit({
+      type: 'run.started',
+      runId: eng.runId,
+      runbook: opts.runbook.name,
+      runDir: eng.runDir,
+      hosts: hostNames,
+      phases,
+      forks,
+    });
+    if (opts.inputs) eng.emit({ type: 'run.inputs', inputs: opts.inputs });
+  }
   const done = Object.assign(new Map<string, number>(), { total: phases.length }) as PhaseCounts;
   const limits = { ...DEFAULT_OUTPUT_LIMITS, ...opts.outputLimits };
   const redact = createRedactor([...(opts.secrets ?? []), opts.becomePassword]);
@@ -223,12 +257,39 @@ async function runPhases<S>(opts: RunOptions<S>, eng: Engine): Promise<PhaseCoun
   const limit = pLimit(forks);
   let alive: Host[] = [...opts.hosts];
   let index = 0;
+  const hostContext = (host: Host): HostRunContext<S> => ({
+    host,
+    session: eng.sessions.get(host.name)!,
+    registered: registered.get(host.name)!,
+    planStep: opts.planStep,
+    evaluate: opts.evaluate,
+    analyze: opts.analyze,
+    emit: eng.emit,
+    clock: eng.clock,
+    signal: eng.signal,
+    stopping: eng.stopping,
+    stop: eng.stop,
+    limits,
+    redact,
+    runDir: eng.runDir,
+    runId: eng.runId,
+    ...(opts.becomePassword !== undefined ? { becomePassword: opts.becomePassword } : {}),
+    evidence: eng.evidence.open,
+    evidenceChannels: Math.max(1, Math.floor(opts.evidenceChannels ?? DEFAULT_EVIDENCE_CHANNELS)),
+    ...(pos?.hosts.get(host.name) ? { position: pos.hosts.get(host.name)! } : {}),
+  });
 
   for (const phase of phases) {
     const spec = opts.runbook.phases[phase]!;
     const steps: IndexedStep<S>[] = spec.steps.map((step) => ({ step, index: ++index }));
     if (eng.stopping() || alive.length === 0) break;
-    if (spec.confirm && !(await confirmPhase(opts, eng, phase, spec.confirm, alive.length))) break;
+    // Resumed: a phase that had started was confirmed then.
+    if (
+      spec.confirm &&
+      !pos?.phasesStarted.has(phase) &&
+      !(await confirmPhase(opts, eng, phase, spec.confirm, alive.length))
+    )
+      break;
     let batches: Host[][];
     try {
       batches = splitBatches(alive, spec.serial);
@@ -237,39 +298,36 @@ async function runPhases<S>(opts: RunOptions<S>, eng: Engine): Promise<PhaseCoun
       break;
     }
     const survivors: Host[] = [];
+    /** Resumed: how the journal says a host ended this phase (an aborted host goes on). */
+    const journaled = (h: Host): HostPhaseResult | undefined => {
+      const r = pos?.hosts.get(h.name)?.phases[phase];
+      return r === 'aborted' ? undefined : r;
+    };
     for (const [b, batch] of batches.entries()) {
       if (eng.stopping()) break;
+      const key = batchKey(phase, b + 1);
+      if (pos?.batchesDone.has(key)) {
+        // The same hosts split the same way: this batch ended before the crash.
+        for (const h of batch) await replayPhase(hostContext(h), phase, steps);
+        const ok = batch.filter((h) => journaled(h) === 'ok');
+        for (const h of ok) done.set(h.name, (done.get(h.name) ?? 0) + 1);
+        survivors.push(...ok);
+        continue;
+      }
       const names = batch.map((h) => h.name);
-      eng.emit({ type: 'phase.started', phase, batch: b + 1, batches: batches.length, hosts: names });
-      let failed = 0;
+      if (!pos?.batchesStarted.has(key))
+        eng.emit({ type: 'phase.started', phase, batch: b + 1, batches: batches.length, hosts: names });
+      let failed = batch.filter((h) => journaled(h) === 'failed' || journaled(h) === 'unreachable').length;
       const results = await Promise.all(
         batch.map((host) =>
           limit(async (): Promise<HostPhaseResult> => {
+            const before = journaled(host);
+            if (before) {
+              await replayPhase(hostContext(host), phase, steps);
+              return before;
+            }
             if (eng.stopping()) return 'aborted';
-            const r = await runHostPhase(
-              {
-                host,
-                session: eng.sessions.get(host.name)!,
-                registered: registered.get(host.name)!,
-                planStep: opts.planStep,
-                evaluate: opts.evaluate,
-                analyze: opts.analyze,
-                emit: eng.emit,
-                clock: eng.clock,
-                signal: eng.signal,
-                stopping: eng.stopping,
-                stop: eng.stop,
-                limits,
-                redact,
-                runDir: eng.runDir,
-                runId: eng.runId,
-                ...(opts.becomePassword !== undefined ? { becomePassword: opts.becomePassword } : {}),
-                evidence: eng.evidence.open,
-                evidenceChannels: Math.max(1, Math.floor(opts.evidenceChannels ?? DEFAULT_EVIDENCE_CHANNELS)),
-              },
-              phase,
-              steps,
-            );
+            const r = await runHostPhase(hostContext(host), phase, steps);
             if (r === 'failed' || r === 'unreachable') {
               failed++;
               if (maxFailExceeded(failed, batch.length, spec.max_fail_percentage)) {

@@ -15,10 +15,12 @@ import {
 } from '../core/index.js';
 import type { EvidenceStore } from '../evidence/index.js';
 import type { Redactor } from '../journal/index.js';
-import { runAttempt, type AttemptResult, type Judge } from './attempt.js';
+import { runAttempt, toBecome, type AttemptResult, type Judge } from './attempt.js';
 import type { Clock, OutputLimits, PlanStepFn } from './executor-types.js';
 import type { AnalyzeFn, EvaluateFn, PlannedStep } from './planned-step.js';
+import { decideInFlight } from './in-flight.js';
 import { head } from './output.js';
+import { registeredOf, type HostPosition } from './replay.js';
 import { hostDir, stepFileBase } from './run-dir.js';
 import type { HostSession } from './session.js';
 
@@ -52,6 +54,8 @@ export interface HostRunContext<S> {
   evidence: () => Promise<EvidenceStore>;
   /** Evidence commands run at once on one host's connection. */
   evidenceChannels: number;
+  /** Resumed run: where the journal says this host stood when the controller died. */
+  position?: HostPosition;
 }
 
 /** A step of a phase with its 1-based index in the whole runbook. */
@@ -66,7 +70,9 @@ export async function runHostPhase<S>(
   steps: readonly IndexedStep<S>[],
 ): Promise<HostPhaseResult> {
   const host = ctx.host.name;
-  ctx.emit({ type: 'host.started', host, phase });
+  const pos = ctx.position;
+  // Resumed: a host already in this phase before the crash is not started twice.
+  if (!pos?.entered.includes(phase)) ctx.emit({ type: 'host.started', host, phase });
   const end = (state: HostPhaseResult): HostPhaseResult => {
     ctx.emit({ type: 'host.finished', host, phase, state });
     return state;
@@ -97,12 +103,21 @@ export async function runHostPhase<S>(
       return end('failed');
     }
     const name = planned.name;
+    // Resumed: what the journal says happened is not done again; it is registered as it was.
+    if (restoreRegistered(ctx, planned, index)) continue;
+    let resumed: string | undefined;
+    if (pos?.inFlight?.index === index && planned.skip === undefined) {
+      const decided = await resumeInFlight(ctx, phase, index, planned);
+      if (decided === 'done') continue;
+      if (typeof decided === 'string') return end(decided);
+      resumed = decided.rerun;
+    }
     if (planned.skip !== undefined) {
       if (planned.register) ctx.registered[planned.register] = skippedResult();
       ctx.emit({ type: 'step.skipped', host, phase, step: name, index, reason: planned.skip });
       continue;
     }
-    const verdict = await runStep(ctx, phase, name, index, planned);
+    const verdict = await runStep(ctx, phase, name, index, planned, resumed);
     if (verdict !== 'ok') return end(verdict);
   }
   return end('ok');
@@ -114,6 +129,8 @@ async function runStep<S>(
   name: string,
   index: number,
   planned: PlannedStep,
+  /** Resumed: why this step, caught running by the crash, runs again. */
+  resumed?: string,
 ): Promise<HostPhaseResult> {
   const host = ctx.host.name;
   ctx.emit({
@@ -237,6 +254,7 @@ async function runStep<S>(
     ...(r.stderrFile ? { stderrFile: r.stderrFile } : {}),
     ...(r.result.failed && r.message ? { message: r.message } : {}),
     ...(r.unreachable ? { unreachable: true } : {}),
+    ...(resumed ? { resumed } : {}),
   };
   ctx.emit({ type: 'step.finished', host, phase, step: name, index, outcome });
   if (r.unreachable) {
@@ -285,6 +303,87 @@ function analyze<S>(
     r.result.failed = true;
     r.message = `${ctx.host.name}: analysing the collected evidence failed (the evidence is stored): ${err instanceof Error ? err.message : String(err)}`;
   }
+}
+
+/**
+ * Resumed: a step the journal says finished (or was skipped) is not run again; what it registered is
+ * registered again, as it was. Returns false for a step still to run.
+ */
+function restoreRegistered<S>(ctx: HostRunContext<S>, planned: PlannedStep, index: number): boolean {
+  const pos = ctx.position;
+  const before = pos?.finished.get(index);
+  if (!before && !pos?.skipped.has(index)) return false;
+  if (planned.register) ctx.registered[planned.register] = before ? registeredOf(before) : skippedResult();
+  return true;
+}
+
+/**
+ * Resumed: a host that ended this phase before the crash runs none of it, but later phases read what
+ * its steps registered (restore reads the backup): plan its steps again, quietly, to register them.
+ */
+export async function replayPhase<S>(
+  ctx: HostRunContext<S>,
+  phase: PhaseName,
+  steps: readonly IndexedStep<S>[],
+): Promise<void> {
+  for (const { step, index } of steps) {
+    let planned: PlannedStep;
+    try {
+      planned = await ctx.planStep(step, {
+        host: ctx.host,
+        runId: ctx.runId,
+        phase,
+        index,
+        registered: ctx.registered,
+      });
+    } catch {
+      return; // it failed to plan then too: the host's phase ended there
+    }
+    if (!restoreRegistered(ctx, planned, index)) return;
+  }
+}
+
+/**
+ * The step the crash caught running on this host: run again, recorded as done (what verify saw), or
+ * the host stops with the reason. See in-flight.ts.
+ */
+async function resumeInFlight<S>(
+  ctx: HostRunContext<S>,
+  phase: PhaseName,
+  index: number,
+  planned: PlannedStep,
+): Promise<{ rerun: string } | 'done' | HostPhaseResult> {
+  const host = ctx.host.name;
+  const start = ctx.clock.now();
+  const become = planned.become ? toBecome(planned.become, ctx.becomePassword) : undefined;
+  const d = await decideInFlight(planned, ctx.session, become, ctx.signal);
+  if (d.kind === 'rerun') return { rerun: d.why };
+  const durationMs = ctx.clock.now() - start;
+  if (d.kind === 'done') {
+    const result = { ...skippedResult(), rc: 0, stdout: d.output, skipped: false, changed: planned.changes };
+    if (planned.register) ctx.registered[planned.register] = result;
+    const status = planned.changes ? 'changed' : 'ok';
+    ctx.emit({
+      type: 'step.finished',
+      host,
+      phase,
+      step: planned.name,
+      index,
+      outcome: { status, durationMs, resumed: d.why },
+    });
+    return 'done';
+  }
+  const message = `${host}: step ${index} "${planned.name}" was running when the controller died; ${d.why}`;
+  ctx.emit({
+    type: 'step.finished',
+    host,
+    phase,
+    step: planned.name,
+    index,
+    outcome: { status: 'failed', durationMs, message, resumed: d.why },
+  });
+  ctx.emit({ type: 'host.failed', host, phase, step: planned.name, message });
+  return 'failed';
 }
 
 function nameOf(step: unknown, index: number): string {

@@ -6,7 +6,7 @@
  * Attribution: a host runs one step at a time, so every `evidence.stored` and `finding` of a host
  * between its `step.started` and `step.finished` belongs to that step.
  */
-import type { Finding, PhaseName, RunEvent, StepOutcome, StoredArtifact } from '../core/index.js';
+import type { Finding, PhaseName, RegisteredResult, RunEvent, StepOutcome, StoredArtifact } from '../core/index.js';
 
 /** A step of one host that finished before the crash. */
 export interface FinishedStep {
@@ -47,7 +47,8 @@ export interface HostPosition {
 export interface RunPosition {
   runId: string;
   hosts: Map<string, HostPosition>;
-  /** Phase batches whose `phase.finished` is journaled, as `phase#batch`. */
+  /** Phase batches whose `phase.started` / `phase.finished` is journaled, as `phase#batch`. */
+  batchesStarted: Set<string>;
   batchesDone: Set<string>;
   /** Phases with at least one `phase.started` (their confirmation, if any, was given). */
   phasesStarted: Set<PhaseName>;
@@ -74,6 +75,7 @@ export function replayJournal(events: readonly RunEvent[]): RunPosition {
   const pos: RunPosition = {
     runId: started.runId,
     hosts,
+    batchesStarted: new Set(),
     batchesDone: new Set(),
     phasesStarted: new Set(),
     finished: false,
@@ -91,6 +93,7 @@ export function replayJournal(events: readonly RunEvent[]): RunPosition {
         break;
       case 'phase.started':
         pos.phasesStarted.add(e.phase);
+        pos.batchesStarted.add(batchKey(e.phase, e.batch));
         break;
       case 'phase.finished':
         pos.batchesDone.add(batchKey(e.phase, e.batch));
@@ -154,4 +157,28 @@ export function replayJournal(events: readonly RunEvent[]): RunPosition {
     get(host).inFlight = step;
   }
   return pos;
+}
+
+/** What a finished step registered, rebuilt from its journaled outcome (stdout/stderr heads as registered). */
+export function registeredOf(f: FinishedStep): RegisteredResult {
+  const o = f.outcome;
+  const lines = (t: string): string[] => (t === '' ? [] : t.replace(/\r?\n$/, '').split(/\r?\n/));
+  const stdout = o.stdout ?? '';
+  const stderr = o.stderr ?? '';
+  return {
+    rc: o.rc ?? null,
+    stdout,
+    stderr,
+    stdout_lines: lines(stdout),
+    stderr_lines: lines(stderr),
+    signal: o.signal ?? null,
+    timedOut: o.timedOut ?? false,
+    failed: o.status === 'failed' || o.status === 'ignored',
+    changed: o.status === 'changed',
+    skipped: false,
+    duration_ms: o.durationMs,
+    attempts: o.attempts ?? 1,
+    ...(f.artifacts.length ? { artifacts: f.artifacts } : {}),
+    ...(f.findings.length ? { findings: f.findings } : {}),
+  };
 }

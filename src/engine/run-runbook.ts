@@ -5,13 +5,15 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { firebreakVersion, type ConnectionSpec, type EventSink, type Host, type PhaseName } from '../core/index.js';
 import type { CaseRecord } from '../evidence/index.js';
 import { connectionSpec, type ConnectionDefaults } from '../inventory/index.js';
 import type { LoadedRunbook, Step } from '../runbook/index.js';
 import { killsDispatched, SshSession, type SshOptions } from '../transport/index.js';
 import { startRun } from './executor.js';
-import type { OutputLimits, RunHandle, RunbookSpec } from './executor-types.js';
+import type { OutputLimits, ResumePoint, RunHandle, RunbookSpec } from './executor-types.js';
+import { hostSnapshot, RUN_INPUTS_FORMAT, SECRET_HOST_VARS, type RunInputs } from './run-inputs.js';
 import { analyzeWithStepType, conditionEvaluator } from './plan-eval.js';
 import { planStep, remoteTmpPath, selectPhases, type TagFilter } from './planner.js';
 
@@ -40,6 +42,10 @@ export interface RunRunbookOptions {
   prepareRunDir?: (runDir: string) => void;
   /** The case id and examiner the signed manifest names (firebreak's version and the runbook's digest are added). */
   caseRecord?: { caseId?: string; examiner?: string };
+  /** Continue this crashed run (firebreak resume): the options above are the ones it was started with. */
+  resume?: ResumePoint;
+  /** Resumed: the SHA-256 the runbook file had when the run started (the file may have changed since). */
+  runbookSha256?: string;
 }
 
 /** A run over SSH. */
@@ -68,7 +74,9 @@ export async function runRunbook(o: RunRunbookOptions): Promise<RunbookHandle> {
     return n;
   };
   const secrets = [o.becomePassword, ...o.hosts.flatMap((h) => secretVars(h))];
+  const runbookSha256 = o.runbookSha256 ?? fileSha256(o.loaded.file);
   const handle = startRun<Step>({
+    ...(o.resume ? { resume: o.resume } : { inputs: runInputs(o, runbookSha256) }),
     runbook: { name: runbook.name, phases },
     hosts: o.hosts,
     forks: o.forks,
@@ -81,7 +89,7 @@ export async function runRunbook(o: RunRunbookOptions): Promise<RunbookHandle> {
     secrets,
     outputLimits: o.outputLimits,
     ...(o.prepareRunDir ? { prepareRunDir: o.prepareRunDir } : {}),
-    evidence: { caseRecord: caseRecordOf(o) },
+    evidence: { caseRecord: caseRecordOf(o, runbookSha256) },
     transportFor: (host) => session.transport(specs.get(host.name) ?? specFor(host, o.connection)),
     evaluate: conditionEvaluator(o.params, o.groups),
     analyze: analyzeWithStepType,
@@ -109,26 +117,58 @@ function specFor(host: Host, fallback: RunRunbookOptions['connection']): Connect
 
 /** Inventory secrets (ssh and become passwords) a host carries, so the journal can redact them. */
 function secretVars(host: Host): string[] {
-  const keys = [
-    'ansible_password',
-    'ansible_ssh_pass',
-    'ansible_ssh_password',
-    'ansible_become_pass',
-    'ansible_become_password',
-  ];
-  return keys
-    .map((k) => host.vars[k])
+  return SECRET_HOST_VARS.map((k) => host.vars[k])
     .filter((v): v is string | number => typeof v === 'string' || typeof v === 'number')
     .map(String);
 }
 
-/** What the manifest says of the case: the caller's id and examiner, this firebreak, the runbook's bytes. */
-function caseRecordOf(o: RunRunbookOptions): CaseRecord {
-  let runbook: CaseRecord['runbook'];
+/** SHA-256 of the runbook file's bytes; none for a runbook given as an object (tests, the API). */
+function fileSha256(file: string): string | undefined {
   try {
-    runbook = { file: o.loaded.file, sha256: createHash('sha256').update(readFileSync(o.loaded.file)).digest('hex') };
+    return createHash('sha256').update(readFileSync(file)).digest('hex');
   } catch {
-    runbook = undefined; // a runbook given as an object (tests, the API) has no file
+    return undefined;
   }
+}
+
+/** What `resume` needs to plan the rest of the run as this one plans it (never a secret). */
+function runInputs(o: RunRunbookOptions, sha256: string | undefined): RunInputs {
+  const ssh = o.ssh ?? {};
+  return {
+    format: RUN_INPUTS_FORMAT,
+    firebreakVersion: firebreakVersion(),
+    runbook: { file: o.loaded.file, ...(sha256 ? { sha256 } : {}), dir: o.loaded.dir, loaded: { ...o.loaded.runbook } },
+    params: o.params,
+    hosts: o.hosts.map(hostSnapshot),
+    ...(o.groups ? { groups: o.groups } : {}),
+    options: {
+      ...(o.forks !== undefined ? { forks: o.forks } : {}),
+      ...(o.evidenceChannels !== undefined ? { evidenceChannels: o.evidenceChannels } : {}),
+      ...(o.tags?.tags?.length ? { tags: [...o.tags.tags] } : {}),
+      ...(o.tags?.skipTags?.length ? { skipTags: [...o.tags.skipTags] } : {}),
+      ...(o.phases ? { phases: [...o.phases] } : {}),
+      ...(o.outputLimits ? { outputLimits: { ...o.outputLimits } } : {}),
+      ssh: {
+        ...(ssh.knownHostsFile ? { knownHostsFile: path.resolve(ssh.knownHostsFile) } : {}),
+        ...(ssh.acceptNew !== undefined ? { acceptNew: ssh.acceptNew } : {}),
+        ...(ssh.connectTimeoutMs !== undefined ? { connectTimeoutMs: ssh.connectTimeoutMs } : {}),
+        ...(ssh.maxHandshakesPerTarget !== undefined ? { maxHandshakesPerTarget: ssh.maxHandshakesPerTarget } : {}),
+        ...(ssh.inventoryMayWeakenHostKeys !== undefined
+          ? { inventoryMayWeakenHostKeys: ssh.inventoryMayWeakenHostKeys }
+          : {}),
+      },
+      connection: {
+        ...(o.connection?.user ? { user: o.connection.user } : {}),
+        ...(o.connection?.privateKeyFile ? { privateKeyFile: path.resolve(o.connection.privateKeyFile) } : {}),
+        ...(o.connection?.jump ? { jump: [...o.connection.jump] } : {}),
+      },
+      ...(o.caseRecord ? { caseRecord: { ...o.caseRecord } } : {}),
+    },
+  };
+}
+
+/** What the manifest says of the case: the caller's id and examiner, this firebreak, the runbook's bytes. */
+function caseRecordOf(o: RunRunbookOptions, sha256: string | undefined): CaseRecord {
+  const runbook = sha256 ? { file: o.loaded.file, sha256 } : undefined;
   return { ...o.caseRecord, firebreakVersion: firebreakVersion(), ...(runbook ? { runbook } : {}) };
 }

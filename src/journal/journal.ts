@@ -15,7 +15,18 @@
  * Tamper evidence: every line is hash-chained to the one before it (`prev`, see core/journal-chain.ts),
  * and the evidence manifest signed at the end of the run records the chain's head.
  */
-import { existsSync, fsync as fsyncCallback, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  fsync as fsyncCallback,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  truncateSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import {
   chainLine,
   checkChain,
@@ -132,4 +143,31 @@ export function readJournal(path: string): RunEvent[] {
     }
   }
   return events;
+}
+
+/** A torn last line, moved out of the journal so that appending continues from its last whole line. */
+export interface TornTail {
+  bytes: number;
+  sha256: string;
+  /** Run-dir-relative file that keeps the torn bytes (nothing a crash left is thrown away). */
+  file: string;
+}
+
+/**
+ * Before a resumed run appends: a last line cut short by the crash would glue itself to the next
+ * event. Its bytes are kept beside the journal, and the journal is cut back to its last whole line.
+ */
+export function setAsideTornTail(path: string): TornTail | undefined {
+  const bytes = readFileSync(path);
+  const check = checkChain(bytes);
+  if (!check.torn) {
+    // A whole last line that lost only its newline: complete it.
+    if (bytes.length && bytes[bytes.length - 1] !== 0x0a) writeFileSync(path, '\n', { flag: 'a' });
+    return undefined;
+  }
+  const tail = bytes.subarray(check.bytes);
+  const file = `${basename(path)}.torn-${new Date().toISOString().replace(/[-:.]/g, '')}`;
+  writeFileSync(join(dirname(path), file), tail, { mode: 0o600, flag: 'wx' });
+  truncateSync(path, check.bytes);
+  return { bytes: tail.length, sha256: createHash('sha256').update(tail).digest('hex'), file };
 }

@@ -46,7 +46,7 @@ export function plainLine(e: RunEvent): string | undefined {
     case 'run.aborted':
       return `!! run aborted: ${e.reason}`;
     case 'run.resumed':
-      return `== run resumed (${e.resume}); in flight at the crash: ${e.inFlight.map((f) => `${f.host} step ${f.index} ${f.decision}`).join(', ') || 'nothing'} ==`;
+      return `== run resumed (${e.resume}); in flight at the crash: ${e.inFlight.map((f) => `${f.host} step ${f.index} (${f.step})`).join(', ') || 'nothing'} ==`;
     case 'run.finished':
       return `run finished in ${(e.durationMs / 1000).toFixed(1)}s, exit code ${e.exitCode}`;
     default:

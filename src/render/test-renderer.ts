@@ -40,7 +40,7 @@ export function testLine(e: RunEvent): string {
     case 'run.inputs':
       return `run.inputs`;
     case 'run.resumed':
-      return `run.resumed ${e.resume} ${e.inFlight.map((f) => `${f.host}:${f.index}=${f.decision}`).join(',')}`;
+      return `run.resumed ${e.resume} ${e.inFlight.map((f) => `${f.host}:${f.index}`).join(',')}`;
     case 'run.aborted':
       return `run.aborted ${e.reason}`;
     case 'run.finished':

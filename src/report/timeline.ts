@@ -104,7 +104,7 @@ export function buildTimeline(data: RunData): TimelineEntry[] {
 /** The interruption, as the timeline tells it: when the controller went silent, what resume did. */
 function resumedText(e: Extract<RunEvent, { type: 'run.resumed' }>): string {
   const since = e.lastEventAt ? ` (the controller went silent after ${e.lastEventAt})` : '';
-  const steps = e.inFlight.map((f) => `${f.host} step ${f.index} "${f.step}": ${f.decision}`).join('; ');
+  const steps = e.inFlight.map((f) => `${f.host} step ${f.index} "${f.step}"`).join('; ');
   const torn = e.tornTail ? `; a torn last journal line (${e.tornTail.bytes} bytes) kept in ${e.tornTail.file}` : '';
   return `run resumed (${e.resume})${since}${steps ? `; in flight at the crash: ${steps}` : ''}${torn}`;
 }

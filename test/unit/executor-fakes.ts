@@ -225,6 +225,9 @@ export interface FakeStep {
   timeoutMs?: number;
   /** Make planning throw. */
   planError?: string;
+  /** What resume may do with it when a crash caught it running (see PlannedStep). */
+  rerunSafe?: boolean;
+  verify?: string;
 }
 
 export const fakePlanStep: PlanStepFn<FakeStep> = (s, ctx) => {
@@ -243,6 +246,8 @@ export const fakePlanStep: PlanStepFn<FakeStep> = (s, ctx) => {
     ignoreErrors: s.ignoreErrors ?? false,
     ...(s.failedWhen !== undefined ? { failedWhen: s.failedWhen } : {}),
     changes: s.changes ?? false,
+    ...(s.rerunSafe ? { rerunSafe: true } : {}),
+    ...(s.verify !== undefined ? { verify: s.verify } : {}),
   };
 };
 

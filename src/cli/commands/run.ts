@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ExitCode, InputError, terminalSafe, type EventSink, type Host } from '../../core/index.js';
 import { DEFAULT_FORKS } from '../../engine/executor.js';
 import { DEFAULT_EVIDENCE_CHANNELS } from '../../engine/evidence-batch.js';
-import { runRunbook } from '../../engine/run-runbook.js';
+import { runRunbook, type RunbookHandle } from '../../engine/run-runbook.js';
 import { loadRunbook } from '../../runbook/index.js';
 import { connectionSpec } from '../../inventory/index.js';
 import { compressHosts, JsonRenderer, PlainRenderer, RecapCollector, formatRecap } from '../../render/index.js';
@@ -146,6 +146,20 @@ export async function runCommand(file: string, opts: RunOptions): Promise<number
       passphrase: process.stdin.isTTY ? (key) => askSecret(`Passphrase for ${key}: `) : undefined,
     },
   });
+  return superviseRun(handle, opts, recap, finish, abort);
+}
+
+/**
+ * A started run, seen through to its end the way `run` and `resume` both do: signals (the first
+ * stops the run cleanly, the second exits at once), the recap, the reports. Returns the exit code.
+ */
+export async function superviseRun(
+  handle: RunbookHandle,
+  opts: { json?: boolean },
+  recap: RecapCollector,
+  finish: () => Promise<void>,
+  abort?: AbortController,
+): Promise<number> {
   prewarmReports();
   const stopSignals = onSignals((signal, count) => {
     if (count > 2) process.exit(ExitCode.Aborted);
@@ -158,7 +172,7 @@ export async function runCommand(file: string, opts: RunOptions): Promise<number
     process.stderr.write(
       `\nfirebreak: ${signal}: stopping — killing remote commands and closing connections (again to exit at once)\n`,
     );
-    abort.abort(signal);
+    abort?.abort(signal);
     handle.abort(`interrupted by ${signal}`);
   });
   try {
@@ -174,7 +188,9 @@ export async function runCommand(file: string, opts: RunOptions): Promise<number
   }
 }
 
-async function renderers(opts: RunOptions): Promise<{ sinks: EventSink[]; finish: () => Promise<void> }> {
+export async function renderers(opts: {
+  json?: boolean;
+}): Promise<{ sinks: EventSink[]; finish: () => Promise<void> }> {
   if (opts.json) return { sinks: [new JsonRenderer((line) => process.stdout.write(line))], finish: async () => {} };
   if (process.stdout.isTTY && !process.env.CI) {
     const { ListrProgressRenderer } = await import('../../render/listr.js');

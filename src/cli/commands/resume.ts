@@ -1,0 +1,96 @@
+/**
+ * `firebreak resume RUN`: carry a crashed run on where its controller died, in its own run directory.
+ * Everything it needs is in the run directory (the journaled runbook, params, hosts and options);
+ * secrets are not, so they come as they came to `run`: ssh-agent or key files, the become password
+ * asked again (-K) or read from the same environment variable, inventory passwords from `-i`.
+ */
+import type { Command } from 'commander';
+import { InputError, type Host, type PhaseName } from '../../core/index.js';
+import { prepareResume } from '../../engine/resume.js';
+import { withSecretVars } from '../../engine/run-inputs.js';
+import { runRunbook } from '../../engine/run-runbook.js';
+import { RecapCollector } from '../../render/index.js';
+import { loadHosts } from '../common.js';
+import { askSecret, confirm } from '../prompt.js';
+import { renderers, superviseRun } from './run.js';
+
+interface ResumeOptions {
+  yes?: boolean;
+  json?: boolean;
+  runbookChangedOk?: boolean;
+  inventory?: string[];
+  askBecomePass?: boolean;
+  becomePassEnv: string;
+}
+
+export function registerResume(program: Command): void {
+  program
+    .command('resume <run-dir>')
+    .description('continue a run whose controller died (SIGKILL, OOM, a reboot), where it stopped')
+    .option('-y, --yes', 'answer yes to phase confirmations not yet given (needed without a terminal)')
+    .option('--json', 'print events as NDJSON on stdout instead of progress')
+    .option(
+      '--runbook-changed-ok',
+      'resume although the runbook file changed since the run started (the journaled runbook runs)',
+    )
+    .option(
+      '-i, --inventory <path>',
+      'read inventory passwords (never journaled) for the run’s hosts from this inventory; repeatable',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option('-K, --ask-become-pass', 'ask for the sudo password before resuming')
+    .option('--become-pass-env <VAR>', 'environment variable holding the sudo password', 'FIREBREAK_BECOME_PASS')
+    .action(async (runDir: string, opts: ResumeOptions) => {
+      process.exitCode = await resumeCommand(runDir, opts);
+    });
+}
+
+export async function resumeCommand(runDir: string, opts: ResumeOptions): Promise<number> {
+  // Every check (finished, locked, changed runbook, unreadable plan) comes before anything connects.
+  const { point, inputs, runbook } = prepareResume(runDir, { runbookChangedOk: opts.runbookChangedOk ?? false });
+  const hosts = await hostsWithSecrets(inputs.hosts, opts.inventory);
+  const becomePassword = opts.askBecomePass
+    ? await askSecret('BECOME password: ')
+    : process.env[opts.becomePassEnv] || undefined;
+  const recap = new RecapCollector();
+  const { sinks, finish } = await renderers(opts);
+  const o = inputs.options;
+  const abort = new AbortController();
+  const handle = await runRunbook({
+    loaded: { runbook, file: inputs.runbook.file, dir: inputs.runbook.dir },
+    hosts,
+    params: inputs.params,
+    ...(inputs.groups ? { groups: inputs.groups } : {}),
+    ...(o.forks !== undefined ? { forks: o.forks } : {}),
+    ...(o.evidenceChannels !== undefined ? { evidenceChannels: o.evidenceChannels } : {}),
+    sinks: [...sinks, recap],
+    becomePassword,
+    tags: { ...(o.tags ? { tags: o.tags } : {}), ...(o.skipTags ? { skipTags: o.skipTags } : {}) },
+    ...(o.phases ? { phases: o.phases as PhaseName[] } : {}),
+    ...(o.outputLimits ? { outputLimits: o.outputLimits } : {}),
+    signal: abort.signal,
+    ...(o.caseRecord ? { caseRecord: o.caseRecord } : {}),
+    confirm: (phase, message) =>
+      confirm(`${message || `Run the ${phase} phase on ${hosts.length} hosts?`}`, { yes: opts.yes ?? false }),
+    connection: o.connection,
+    ssh: {
+      ...o.ssh,
+      passphrase: process.stdin.isTTY ? (key) => askSecret(`Passphrase for ${key}: `) : undefined,
+    },
+    resume: point,
+    ...(inputs.runbook.sha256 ? { runbookSha256: inputs.runbook.sha256 } : {}),
+  });
+  return superviseRun(handle, opts, recap, finish, abort);
+}
+
+/** The journaled hosts, with the passwords an inventory gives them (the journal never holds them). */
+async function hostsWithSecrets(hosts: Host[], inventory: string[] | undefined): Promise<Host[]> {
+  if (!inventory?.length) return hosts;
+  const { hosts: fresh } = await loadHosts({ inventory });
+  const missing = hosts.filter((h) => !fresh.some((f) => f.name === h.name)).map((h) => h.name);
+  if (missing.length === hosts.length)
+    throw new InputError(
+      `none of the run's hosts (${hosts.map((h) => h.name).join(', ')}) is in ${inventory.join(', ')}`,
+    );
+  return withSecretVars(hosts, fresh);
+}

@@ -1,0 +1,90 @@
+/**
+ * Reading a crashed run back for `firebreak resume`: everything is checked before anything changes.
+ * A run that finished, that another controller still writes, whose journal has no plan inputs (or
+ * inputs of another format), or whose runbook file changed since it started is refused with the
+ * reason (exit 8). What comes back: the journal's events, where each host stood, and the inputs
+ * the run was started with, so the rest of the run is planned exactly as the start of it was.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { InputError, JOURNAL_FILE, NotResumableError, type RunEvent } from '../core/index.js';
+import { readJournal } from '../journal/index.js';
+import { validateRunbook, type Runbook } from '../runbook/index.js';
+import type { ResumePoint } from './executor-types.js';
+import { replayJournal } from './replay.js';
+import { RUN_INPUTS_FORMAT, runInputsSchema, type RunInputs } from './run-inputs.js';
+import { SUMMARY_FILE } from './run-dir.js';
+import { runLockState } from './run-lock.js';
+
+export interface PreparedResume {
+  point: ResumePoint;
+  inputs: RunInputs;
+  runbook: Runbook;
+}
+
+export function prepareResume(dir: string, opts: { runbookChangedOk?: boolean } = {}): PreparedResume {
+  const runDir = resolve(dir);
+  const journalPath = join(runDir, JOURNAL_FILE);
+  if (!existsSync(journalPath)) throw new InputError(`${dir}: not a run directory (no ${JOURNAL_FILE})`);
+  if (existsSync(join(runDir, SUMMARY_FILE)))
+    throw new NotResumableError(
+      `${dir}: the run finished (it has its ${SUMMARY_FILE}): nothing to resume; start a new run for what is left`,
+    );
+  const lock = runLockState(runDir);
+  if (lock.state === 'held')
+    throw new NotResumableError(`${dir}: another controller is still writing this run: ${lock.detail}`);
+  const events = readJournal(journalPath);
+  let position;
+  try {
+    position = replayJournal(events);
+  } catch (err) {
+    throw new NotResumableError(`${dir}: ${(err as Error).message}: nothing to resume`);
+  }
+  if (position.finished)
+    throw new NotResumableError(
+      `${dir}: the journal ends with run.finished (the controller died writing ${SUMMARY_FILE}): the run is over; \`firebreak report\` reads it`,
+    );
+  const inputs = inputsOf(events, dir);
+  const runbook = runbookOf(inputs, dir, opts.runbookChangedOk ?? false);
+  return { point: { runDir, events, position }, inputs, runbook };
+}
+
+function inputsOf(events: readonly RunEvent[], dir: string): RunInputs {
+  const e = events.find((x) => x.type === 'run.inputs');
+  if (!e || e.type !== 'run.inputs')
+    throw new NotResumableError(
+      `${dir}: the journal does not record what the run was started with (a firebreak before resume wrote it): it cannot be resumed`,
+    );
+  const format = (e.inputs as { format?: unknown }).format;
+  if (format !== RUN_INPUTS_FORMAT)
+    throw new NotResumableError(
+      `${dir}: its plan was written in format ${String(format)} by firebreak ${String((e.inputs as { firebreakVersion?: unknown }).firebreakVersion)}; this firebreak resumes format ${RUN_INPUTS_FORMAT} only: resume it with the firebreak that started it`,
+    );
+  const parsed = runInputsSchema.safeParse(e.inputs);
+  if (!parsed.success)
+    throw new NotResumableError(
+      `${dir}: its journaled plan inputs are not readable: ${parsed.error.issues[0]?.message}`,
+    );
+  return parsed.data;
+}
+
+/** The runbook as it was loaded at the start; its file must not have changed since (unless accepted). */
+function runbookOf(inputs: RunInputs, dir: string, changedOk: boolean): Runbook {
+  const { runbook: rb } = inputs;
+  const { runbook, issues } = validateRunbook(rb.loaded);
+  if (!runbook)
+    throw new NotResumableError(
+      `${dir}: the journaled runbook is not valid for this firebreak (${issues[0]?.message ?? 'invalid'}): resume it with the firebreak that started it`,
+    );
+  if (rb.sha256 && !changedOk) {
+    const path = join(rb.dir, basename(rb.file));
+    const now = existsSync(path) ? createHash('sha256').update(readFileSync(path)).digest('hex') : undefined;
+    if (now !== rb.sha256)
+      throw new NotResumableError(
+        `${dir}: the runbook ${path} ${now ? 'changed' : 'is gone'} since the run started (SHA-256 ${rb.sha256.slice(0, 12)}… then, ${now ? `${now.slice(0, 12)}… now` : 'no file now'}): ` +
+          `resume runs the runbook as it was then; pass --runbook-changed-ok to accept that`,
+      );
+  }
+  return runbook;
+}
