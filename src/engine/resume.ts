@@ -41,10 +41,8 @@ export function prepareResume(dir: string, opts: { runbookChangedOk?: boolean } 
   } catch (err) {
     throw new NotResumableError(`${dir}: ${(err as Error).message}: nothing to resume`);
   }
-  if (position.finished)
-    throw new NotResumableError(
-      `${dir}: the journal ends with run.finished (the controller died writing ${SUMMARY_FILE}): the run is over; \`firebreak report\` reads it`,
-    );
+  // A journal that ends with run.finished but has no summary: the controller died writing it. Resume
+  // finds nothing left to run and writes the summary and the seal.
   const inputs = inputsOf(events, dir);
   const runbook = runbookOf(inputs, dir, opts.runbookChangedOk ?? false);
   return { point: { runDir, events, position }, inputs, runbook };
