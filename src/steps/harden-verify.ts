@@ -36,10 +36,10 @@ function confirmedChecks(v: HardenVerify): string[] {
     ...(v.sshd
       ? [
           `[ "$(fb_block | grep -v '^Port ')" = ${quote(expected)} ] || fb_unknown "the hardening was confirmed ($fb_dm_by) but the block in \${fb_dropin:-$cfg} is not the one these params write (another harden with id $fb_id?); ${changed}"`,
-          'fb_ports=$(fb_block | awk \'$1 == "Port" {print $2}\' | sort -un | tr "\\n" " ")',
+          'fb_ports=$(fb_block | awk \'$1 == "Port" {print $2}\' | sort -un | tr "\\n" " " | sed "s/ $//")',
           'fb_final=$(cat "$d/ports.final" 2>/dev/null)',
-          'if [ -n "$(cat "$d/move" 2>/dev/null)" ] && [ -n "$fb_final" ] && [ "$fb_ports" != "$(for fb_p in $fb_final; do echo "$fb_p"; done | sort -un | tr "\\n" " ")" ]; then',
-          '  fb_unknown "the hardening was confirmed ($fb_dm_by) but sshd is still configured for ports ${fb_ports}not only $fb_final: the old port was not closed; close it by hand, or put everything back with sh $d/restore.sh"',
+          'if [ -n "$(cat "$d/move" 2>/dev/null)" ] && [ -n "$fb_final" ] && [ "$fb_ports" != "$(for fb_p in $fb_final; do echo "$fb_p"; done | sort -un | tr "\\n" " " | sed "s/ $//")" ]; then',
+          '  fb_unknown "the hardening was confirmed ($fb_dm_by) but sshd is still configured for ports $fb_ports, not only $fb_final: the old port was not closed; close it by hand, or put everything back with sh $d/restore.sh"',
           'fi',
         ]
       : []),
