@@ -92,6 +92,9 @@ export const backup = defineStepType({
   schema,
   shellFields: [],
   changes: false,
+  // Nothing on the host to check: the archive and manifest stream into the controller's evidence
+  // store, and the host keeps only tar's status files, in memory. A second run stores a second pair.
+  rerunSafe: true,
   plan(p, ctx) {
     const literal = unique(p.exclude_from !== undefined ? flaggedPaths(ctx.registered, p.exclude_from) : []).map(rel);
     const patterns = p.exclude.map((e) => (e.startsWith('/') ? rel(e) : e));

@@ -80,3 +80,26 @@ export function armLine(seconds: number, what: string): string[] {
     `echo "dead-man armed: unless a fresh SSH connection confirms the ${what}, the host puts its previous state back at $(date -u -d @$(( $(date +%s) + ${seconds} )) +%H:%M:%SZ 2>/dev/null || echo "now + ${seconds}s") (${seconds} s)"`,
   ];
 }
+
+/**
+ * For a verify command: sets `fb_dm` from the markers in `$d` — `off` (nothing marked active: never
+ * applied, rolled back, or undone), `armed` (applied, not confirmed: the timer is pending),
+ * `confirmed` (disarmed by a fresh connection: the change is in force), `undoing` (the timer or a
+ * rollback decided, yet the change is still marked active: restore.sh is running or failed) — and
+ * `fb_dm_by`, what decided. For `armed`, `fb_dm_armed` says when the timer fires: the mtime of
+ * deadman.pid (written as it started) plus the step's seconds; or that its process is gone, after
+ * which nothing puts the previous state back by itself. Reads only.
+ */
+export function deadmanState(seconds: number, what: string, undo: string): string[] {
+  return [
+    'fb_dm_by=$(cat "$d/decided/by" 2>/dev/null)',
+    'if [ ! -e "$d/active" ]; then fb_dm=off',
+    'elif [ ! -d "$d/decided" ]; then fb_dm=armed',
+    'else case "$fb_dm_by" in disarmed*) fb_dm=confirmed;; *) fb_dm=undoing;; esac; fi',
+    'fb_dm_pid=$(cat "$d/deadman.pid" 2>/dev/null); fb_dm_live=',
+    'case "$fb_dm_pid" in ""|*[!0-9]*) ;; *) [ -d "/proc/$fb_dm_pid" ] && fb_dm_live=1;; esac',
+    `fb_dm_at=$(date -u -d "@$(( $(stat -c %Y "$d/deadman.pid" 2>/dev/null || date +%s) + ${seconds} ))" +%Y-%m-%dT%H:%M:%SZ 2>/dev/null)`,
+    `if [ -n "$fb_dm_live" ]; then fb_dm_armed="the ${what} was applied but never confirmed (the controller went away before a fresh SSH connection could): its dead-man timer (pid $fb_dm_pid) puts the previous state back at \${fb_dm_at:-its deadline}; resume after that time and the step runs again, or ${undo}"`,
+    `else fb_dm_armed="the ${what} was applied but never confirmed, and its dead-man timer is not running (pid \${fb_dm_pid:-not recorded}; a reboot?): nothing will put the previous state back by itself; ${undo}"; fi`,
+  ];
+}

@@ -150,3 +150,18 @@ export function restoreFunctions(name: string, hooks: readonly Hook[]): string[]
     '}',
   ];
 }
+
+/**
+ * For a verify command: `fb_ours_loaded` prints where firebreak's table or chains `name` are loaded
+ * (`nft table inet NAME`, `iptables chains NAME_*`, …, comma-separated), whatever the backend
+ * recorded; nothing when they are loaded nowhere. Reads only (`nft list`, `iptables-save`).
+ */
+export function oursLoaded(name: string): string {
+  return [
+    'fb_ours_loaded() {',
+    `  { command -v nft >/dev/null 2>&1 && nft list table inet ${name} >/dev/null 2>&1 && echo "nft table inet ${name}"`,
+    `    for fb_b in iptables ip6tables; do command -v "$fb_b-save" >/dev/null 2>&1 && "$fb_b-save" 2>/dev/null | grep -q -- '^:${name}_' && echo "$fb_b chains ${name}_*"; done`,
+    "  } | tr '\\n' ',' | sed 's/,$//'",
+    '}',
+  ].join('\n');
+}

@@ -20,6 +20,7 @@ import { defineStepType } from './define.js';
 import { iptApply, nftTable, type Hook, type Rule } from './firewall-rules.js';
 import { detectBackend, detectManagement, preamble, restoreFunctions, saveRules } from './firewall-state.js';
 import { DROPIN_NAME, sshdFunctions } from './harden-sshd.js';
+import { hardenVerify } from './harden-verify.js';
 import {
   backendSchema,
   cidrFamily,
@@ -329,6 +330,17 @@ export const harden = defineStepType({
   schema,
   shellFields: [],
   changes: true,
+  verify: (p) =>
+    hardenVerify({
+      ...p,
+      dir: stateDir('harden', p.id),
+      sshdConfig: p.sshd_config,
+      deadmanSeconds: p.deadman_seconds,
+      ...(p.conntrack_max !== undefined ? { conntrackMax: p.conntrack_max } : {}),
+      sshd: usesSshd(p),
+      firewall: hardenRules(p).length > 0,
+      name: HARDEN_NAME,
+    }),
   plan(p, ctx): Action[] {
     const dir = stateDir('harden', p.id);
     return [

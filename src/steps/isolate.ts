@@ -13,10 +13,18 @@ import { quote, type Action } from '../core/index.js';
 import { addressesFact, conntrackTableFact, ssTcpFact, ssTcpUdpFact } from '../facts/index.js';
 import { analyzeOutputs } from './collect-analyze.js';
 import { itemAction } from './collect-sets.js';
-import { armLine, deadmanFunctions, disarmScript, writeRestoreScript } from './deadman.js';
+import { armLine, deadmanFunctions, deadmanState, disarmScript, writeRestoreScript } from './deadman.js';
 import { defineStepType } from './define.js';
 import { iptApply, iptRemove, nftTable, type Hook, type Rule } from './firewall-rules.js';
-import { detectBackend, detectManagement, preamble, restoreFunctions, SAVED, saveRules } from './firewall-state.js';
+import {
+  detectBackend,
+  detectManagement,
+  oursLoaded,
+  preamble,
+  restoreFunctions,
+  SAVED,
+  saveRules,
+} from './firewall-state.js';
 import {
   allowEntrySchema,
   backendSchema,
@@ -29,6 +37,7 @@ import {
   stateIdSchema,
   type AllowEntry,
 } from './net-params.js';
+import { VERIFY_NEEDS_ROOT, verifyHead } from './verify-shell.js';
 
 /** Our nft table and iptables chain prefix: unisolate removes exactly these. */
 export const ISOLATE_NAME = 'firebreak_isolate';
@@ -268,6 +277,36 @@ export function verifyScript(
 }
 
 /**
+ * For resume: is the isolation in place? Confirmed (disarmed) with our rules loaded: done. Nothing
+ * marked active and none of our rules loaded: absent — never applied, or the dead-man timer put the
+ * previous rules back while the controller was gone — and the step runs again. Applied but never
+ * confirmed: unknown, naming when the timer fires. Not done: only a fresh connection from the
+ * controller may confirm an isolation (the step's own action, which a verify cannot take; and the
+ * timer would undo it anyway). Not absent: the step refuses to run while the timer is pending.
+ * Rules loaded without an isolation recorded in force, or the reverse: unknown.
+ */
+function verify(p: Params): string {
+  return [
+    ...verifyHead('isolate', 'is the isolation in place?', stateDir('isolate', p.id)),
+    VERIFY_NEEDS_ROOT,
+    oursLoaded(ISOLATE_NAME),
+    ...deadmanState(p.deadman_seconds, 'isolation', 'run unisolate'),
+    'fb_fw=$(fb_ours_loaded)',
+    'case "$fb_dm" in',
+    '  confirmed) [ -n "$fb_fw" ] && fb_done "isolated, $fb_dm_by; rules loaded: $fb_fw"',
+    `    fb_unknown "the isolation was confirmed ($fb_dm_by) but no ${ISOLATE_NAME} rules are loaded (removed by hand? a reboot?); isolate refuses to run again over it: run unisolate, then isolate";;`,
+    '  armed) fb_unknown "$fb_dm_armed";;',
+    '  undoing) fb_unknown "the dead-man timer or a rollback took over ($fb_dm_by) but $d still marks the isolation active: putting the previous rules back is under way or failed (see $d/deadman.log)";;',
+    'esac',
+    `[ -z "$fb_fw" ] || fb_unknown "rules of ours are loaded ($fb_fw) but $d records no isolation in force: check the host, then run unisolate"`,
+    'case "$fb_dm_by" in fired*) fb_absent "the dead-man timer $fb_dm_by (the isolation was never confirmed): the previous rules are back, the isolation runs again";; esac',
+    '[ -z "$fb_dm_by" ] || fb_absent "no isolation in force ($fb_dm_by, then undone): the isolation runs again"',
+    '[ ! -f "$d/backend" ] || fb_absent "the rules in place were saved but never changed: the isolation runs again"',
+    `fb_absent "not isolated: no state in $d, no ${ISOLATE_NAME} rules loaded"`,
+  ].join('\n');
+}
+
+/**
  * What isolating destroys, stored before: the sockets with their processes (`ss -tunap`), the
  * host's addresses and the conntrack flow table. Analysed as the collect facts they equal
  * (`ss -tunap` reads as `ss -tanp` does), so the outbound SSH findings come from this instant.
@@ -285,6 +324,7 @@ export const isolate = defineStepType({
   schema,
   shellFields: [],
   changes: true,
+  verify,
   /** The snapshot read as the facts it was taken with: the attack connections it caught are findings. */
   analyze(p, outputs, ctx) {
     const prefix = `isolate/${p.id}/`;

@@ -23,8 +23,10 @@
 import { z } from 'zod';
 import { quote, wrapEvidence, type Action } from '../core/index.js';
 import { defineStepType } from './define.js';
+import type { PlanContext } from './types.js';
 import { FB_SEL, FB_STOPKILL, script } from './proc-shell.js';
 import { detailString, findingsFrom, minSeveritySchema, placeholderText } from './registered.js';
+import { VERIFY_NEEDS_ROOT, verifyHead } from './verify-shell.js';
 
 const pid = z.number().int().min(2, 'PID 1 is init: never killed').max(4_194_304);
 
@@ -42,6 +44,8 @@ const object = z.strictObject({
     .optional()
     .describe('Pattern (extended regex, like pgrep -f) matched against full command lines on the host'),
 });
+
+type Params = z.output<typeof object>;
 
 interface Target {
   pid: number;
@@ -124,9 +128,12 @@ for fb_p in $fb_k; do case "$fb_left " in *" $fb_p "*) ;; *) echo "PID $fb_p: ki
   ];
 }
 
-function nameActions(pattern: string): Action[] {
-  const match = `fb_pat=${quote(pattern)}
+/** `fb_match`: the PIDs whose command line matches the pattern, less those fb_check leaves alone. */
+const MATCH = (pattern: string) => `fb_pat=${quote(pattern)}
 fb_match() { for fb_p in $(pgrep -f -- "$fb_pat"); do fb_check "$fb_p" >/dev/null && echo "$fb_p"; done; }`;
+
+function nameActions(pattern: string): Action[] {
+  const match = MATCH(pattern);
   const freeze = `fb_n=0; for fb_p in $(fb_match); do kill -STOP "$fb_p" && fb_n=$((fb_n + 1)) && echo "PID $fb_p: stopped: $(readlink /proc/$fb_p/exe): $(tr '\\000' ' ' < /proc/$fb_p/cmdline)"; done
 [ $fb_n -gt 0 ] || echo "no process matches $fb_pat"`;
   // The binaries go into the archive through symlinks to /proc/PID/exe (`tar -h` follows them), so
@@ -157,6 +164,50 @@ fb_left=$(fb_match | tr '\\n' ' ')
   ];
 }
 
+/** The PIDs to act on (from `pids` and the findings); `planTime`: the register name whose findings are not known yet. */
+function targetsOf(p: Params, ctx: PlanContext): { targets: Target[]; planTime?: string } {
+  const targets = new Map<number, Target>(p.pids.map((n) => [n, { pid: n }]));
+  if (p.from === undefined) return { targets: [...targets.values()] };
+  const found = findingsFrom(ctx.registered, p.from, ['process.suspicious'], 'kill_process', p.min_severity);
+  for (const f of found.items) {
+    const n = Number(detailString(f, 'pid'));
+    if (!Number.isInteger(n) || n < 2 || targets.has(n)) continue;
+    const sha = detailString(f, 'sha256');
+    targets.set(n, sha && /^[0-9a-f]{64}$/.test(sha) ? { pid: n, sha256: sha } : { pid: n });
+  }
+  return { targets: [...targets.values()], ...(found.planTime ? { planTime: p.from } : {}) };
+}
+
+/**
+ * For resume: does any target still run? Yes: absent, and the step runs again (a target it stopped
+ * before the crash is still there, stopped; it is preserved and killed as the first time). No: done.
+ * The host keeps no copy of a binary (the step streams it into the controller's evidence store), so
+ * done rests on the step's order: the kill runs only after every evidence action of the step was
+ * stored, so a target our kill took was preserved first; one that died by itself could not have
+ * been preserved by any rerun either. The evidence store, not the host, says which it was.
+ */
+function verify(p: Params, ctx: PlanContext): string {
+  const { targets } = targetsOf(p, ctx);
+  const pids = targets.map((t) => `fb_check ${checkArgs(t)} >/dev/null && fb_left="$fb_left ${t.pid}"`);
+  const named =
+    p.name !== undefined ? [MATCH(p.name), 'for fb_p in $(fb_match); do fb_left="$fb_left $fb_p"; done'] : [];
+  const what = [
+    ...(targets.length ? [`PIDs ${targets.map((t) => t.pid).join(' ')}`] : []),
+    ...(p.name !== undefined ? ['what matches the pattern'] : []),
+  ].join(', ');
+  return script(
+    ...verifyHead('kill_process', 'does any target still run?'),
+    ...(what === ''
+      ? ['fb_done "no process to kill"']
+      : [
+          VERIFY_NEEDS_ROOT,
+          head('fb_left=', ...pids, ...named),
+          `[ -z "$fb_left" ] || fb_absent "still running:$fb_left; kill_process runs again"`,
+          `fb_done ${quote(`none of ${what} runs any more (their binaries went to the controller's evidence store before the kill; the host keeps no copy)`)}`,
+        ]),
+  );
+}
+
 export const killProcess = defineStepType({
   type: 'kill_process',
   description:
@@ -173,28 +224,18 @@ export const killProcess = defineStepType({
     ),
   shellFields: [],
   changes: true,
+  verify,
   plan(p, ctx) {
-    const targets = new Map<number, Target>(p.pids.map((n) => [n, { pid: n }]));
-    const notes: Action[] = [];
-    if (p.from !== undefined) {
-      const found = findingsFrom(ctx.registered, p.from, ['process.suspicious'], 'kill_process', p.min_severity);
-      if (found.planTime)
-        notes.push({
-          kind: 'exec',
-          command: `# at run time, the same actions for each PID in ${placeholderText(p.from, 'findings')} (process.suspicious)`,
-        });
-      for (const f of found.items) {
-        const n = Number(detailString(f, 'pid'));
-        if (!Number.isInteger(n) || n < 2 || targets.has(n)) continue;
-        const sha = detailString(f, 'sha256');
-        targets.set(n, sha && /^[0-9a-f]{64}$/.test(sha) ? { pid: n, sha256: sha } : { pid: n });
-      }
-    }
-    const actions = [
-      ...pidActions([...targets.values()]),
-      ...notes,
-      ...(p.name !== undefined ? nameActions(p.name) : []),
-    ];
+    const { targets, planTime } = targetsOf(p, ctx);
+    const notes: Action[] = planTime
+      ? [
+          {
+            kind: 'exec',
+            command: `# at run time, the same actions for each PID in ${placeholderText(planTime, 'findings')} (process.suspicious)`,
+          },
+        ]
+      : [];
+    const actions = [...pidActions(targets), ...notes, ...(p.name !== undefined ? nameActions(p.name) : [])];
     return actions.length
       ? actions
       : [

@@ -19,8 +19,10 @@
 import { z } from 'zod';
 import { quote, wrapEvidence, type Action, type FindingKind } from '../core/index.js';
 import { defineStepType } from './define.js';
+import type { PlanContext } from './types.js';
 import { FB_SEL, FB_STOPKILL, script } from './proc-shell.js';
 import { detailString, findingsFrom, minSeveritySchema, placeholderText, unique } from './registered.js';
+import { VERIFY_NEEDS_ROOT, verifyHead } from './verify-shell.js';
 
 /** Login names we act on: no leading digit (getent would read it as a UID), no spaces, no `:`. */
 const USER_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}\$?$/;
@@ -81,8 +83,10 @@ fb_targets() {
   for fb_u in $FB_DERIVED; do fb_judge skip "$fb_u"; done
 }
 fb_locks() { printf '%s\\n' "$fb_t" | awk '$1 == "lock" {print $2 ":" $3}'; }
-fb_t=$(fb_targets)
-if printf '%s\\n' "$fb_t" | grep -q '^refuse '; then
+fb_t=$(fb_targets)`;
+
+/** The guard proper: refuse before anything changes. */
+const REFUSE = `if printf '%s\\n' "$fb_t" | grep -q '^refuse '; then
   printf '%s\\n' "$fb_t" | sed -n 's/^refuse /lock_user: refusing to lock /p' >&2
   echo "lock_user: nothing was changed" >&2; exit 1
 fi`;
@@ -111,21 +115,87 @@ printf '%s\\n' "$fb_t" | sed -n 's/^skip /skipped: /p'
 for fb_x in $(fb_locks); do fb_lock_one "\${fb_x%:*}" "\${fb_x##*:}"; done`;
 }
 
-function verify(p: Params): string {
+/** `fb_lock_state USER UID`: prints each part of the lock not in place (one line each) and returns 1; 0 when all is. */
+function lockState(p: Params): string {
+  return `fb_lock_state() {
+  fb_ok=0
+  fb_s=$(passwd -S "$1" | awk '{print $2}')
+  case "$fb_s" in L|LK) ;; *) echo "$1: the password is not locked (passwd -S: $fb_s)"; fb_ok=1;; esac
+${p.expire ? `  [ "$(getent shadow "$1" | cut -d: -f8)" = 0 ] || { echo "$1: the account is not expired"; fb_ok=1; }\n` : ''}${
+    p.kill_sessions
+      ? `  fb_p=$(fb_sel user "$1" "$2" | sort -n | tr '\\n' ' ')
+  [ -z "\${fb_p% }" ] || { echo "$1: processes still running: $fb_p"; fb_ok=1; }\n`
+      : ''
+  }  return $fb_ok
+}`;
+}
+
+const lockedText = (p: Params) => `locked${p.expire ? ', expired' : ''}${p.kill_sessions ? ', no process left' : ''}`;
+
+function check(p: Params): string {
   return `fb_bad=0
 for fb_x in $(fb_locks); do
-  fb_u=\${fb_x%:*}; fb_id=\${fb_x##*:}; fb_ok=1
-  fb_s=$(passwd -S "$fb_u" | awk '{print $2}')
-  case "$fb_s" in L|LK) ;; *) echo "lock_user: $fb_u: the password is not locked (passwd -S: $fb_s)" >&2; fb_ok=0;; esac
-${p.expire ? `  [ "$(getent shadow "$fb_u" | cut -d: -f8)" = 0 ] || { echo "lock_user: $fb_u: the account is not expired" >&2; fb_ok=0; }\n` : ''}${
-    p.kill_sessions
-      ? `  fb_p=$(fb_sel user "$fb_u" "$fb_id" | sort -n | tr '\\n' ' ')
-  [ -z "\${fb_p% }" ] || { echo "lock_user: $fb_u: processes still running: $fb_p" >&2; fb_ok=0; }\n`
-      : ''
-  }  [ $fb_ok = 1 ] && echo "$fb_u: locked${p.expire ? ', expired' : ''}${p.kill_sessions ? ', no process left' : ''}"
-  [ $fb_ok = 1 ] || fb_bad=1
+  fb_u=\${fb_x%:*}
+  if fb_w=$(fb_lock_state "$fb_u" "\${fb_x##*:}"); then echo "$fb_u: ${lockedText(p)}"
+  else printf '%s\\n' "$fb_w" | sed 's/^/lock_user: /' >&2; fb_bad=1; fi
 done
 exit $fb_bad`;
+}
+
+/**
+ * For resume: every account the step targets on this host is locked (and expired, and without a
+ * process, as the params ask): done. Any not: absent — the step runs again, which does no harm to
+ * an account already locked (passwd -l, chage -E 0 and an empty kill list again). A target the
+ * guard refuses (root, the responder's own account): absent too, since the guard refused before
+ * anything changed and will say so again.
+ */
+function verify(p: Params, ctx: PlanContext): string {
+  const t = targets(p, ctx);
+  const frame = verifyHead('lock_user', 'are the accounts locked?');
+  if (t === undefined) return script(...frame, `fb_done ${quote(noUsers(p))}`);
+  return script(
+    ...frame,
+    VERIFY_NEEDS_ROOT,
+    headOf(t),
+    lockState(p),
+    `printf '%s\\n' "$fb_t" | grep -q '^refuse ' && fb_absent "the guard refuses: $(printf '%s\\n' "$fb_t" | sed -n 's/^refuse //p')"
+[ -n "$(fb_locks)" ] || fb_done "no user to lock on this host: $fb_t"
+fb_locked=; fb_not=
+for fb_x in $(fb_locks); do
+  fb_u=\${fb_x%:*}
+  if fb_w=$(fb_lock_state "$fb_u" "\${fb_x##*:}"); then fb_locked="$fb_locked $fb_u"; else fb_not="$fb_not $fb_w;"; fi
+done
+[ -z "$fb_not" ] || fb_absent "\${fb_not# } lock_user runs again (harmless for what is locked already)"
+fb_done "${lockedText(p)}:$fb_locked"`,
+  );
+}
+
+/** The users to act on, explicit and from findings; undefined when there are none. */
+function targets(p: Params, ctx: PlanContext): { explicit: string[]; derived: string[] } | undefined {
+  const explicit = unique(p.users);
+  let derived: string[] = [];
+  if (p.from !== undefined) {
+    const found = findingsFrom(ctx.registered, p.from, p.kinds, 'lock_user', p.min_severity);
+    derived = found.planTime
+      ? [placeholderText(p.from, 'findings')]
+      : unique(
+          found.items
+            .map((f) => detailString(f, 'user'))
+            .filter((u): u is string => u !== undefined && USER_NAME.test(u) && !explicit.includes(u)),
+        );
+  }
+  return explicit.length === 0 && derived.length === 0 ? undefined : { explicit, derived };
+}
+
+const noUsers = (p: Params) => `lock_user: no user to lock (the findings of ${p.from ?? '-'} name none)`;
+
+/** Who is who on the host: the target lists and the functions that judge them (no refusal yet). */
+function headOf(t: { explicit: string[]; derived: string[] }): string {
+  return script(
+    `FB_EXPLICIT=${quote(t.explicit.join(' '))}; FB_DERIVED=${quote(t.derived.join(' '))}`,
+    FB_SEL,
+    TARGETS,
+  );
 }
 
 export const lockUser = defineStepType({
@@ -141,32 +211,12 @@ export const lockUser = defineStepType({
     .refine((p) => p.users.length > 0 || p.from !== undefined, 'lock_user needs users, from, or both'),
   shellFields: [],
   changes: true,
+  verify,
   plan(p, ctx) {
-    const explicit = unique(p.users);
-    let derived: string[] = [];
-    if (p.from !== undefined) {
-      const found = findingsFrom(ctx.registered, p.from, p.kinds, 'lock_user', p.min_severity);
-      derived = found.planTime
-        ? [placeholderText(p.from, 'findings')]
-        : unique(
-            found.items
-              .map((f) => detailString(f, 'user'))
-              .filter((u): u is string => u !== undefined && USER_NAME.test(u) && !explicit.includes(u)),
-          );
-    }
-    if (explicit.length === 0 && derived.length === 0) {
-      return [
-        {
-          kind: 'exec',
-          command: `echo ${quote(`lock_user: no user to lock (the findings of ${p.from ?? '-'} name none)`)}`,
-        },
-      ];
-    }
-    const head = script(
-      `FB_EXPLICIT=${quote(explicit.join(' '))}; FB_DERIVED=${quote(derived.join(' '))}`,
-      FB_SEL,
-      TARGETS,
-    );
+    const t = targets(p, ctx);
+    if (t === undefined) return [{ kind: 'exec', command: `echo ${quote(noUsers(p))}` }];
+    const { explicit, derived } = t;
+    const head = script(headOf(t), REFUSE);
     const actions: Action[] = [
       {
         kind: 'exec',
@@ -180,7 +230,12 @@ export const lockUser = defineStepType({
       },
       {
         kind: 'exec',
-        command: script('# lock_user: check the accounts are locked and nothing of them runs', head, verify(p)),
+        command: script(
+          '# lock_user: check the accounts are locked and nothing of them runs',
+          head,
+          lockState(p),
+          check(p),
+        ),
       },
     ];
     return actions;

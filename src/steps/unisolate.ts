@@ -8,9 +8,10 @@
 import { z } from 'zod';
 import { KILL_DEADMAN } from './deadman.js';
 import { defineStepType } from './define.js';
-import { preamble, restoreFunctions } from './firewall-state.js';
+import { oursLoaded, preamble, restoreFunctions } from './firewall-state.js';
 import { ISOLATE_HOOKS, ISOLATE_NAME } from './isolate.js';
 import { stateDir, stateIdSchema } from './net-params.js';
+import { VERIFY_NEEDS_ROOT, verifyHead } from './verify-shell.js';
 
 function restoreScript(dir: string, mode: 'exact' | 'ours'): string {
   return [
@@ -24,6 +25,24 @@ function restoreScript(dir: string, mode: 'exact' | 'ours'): string {
     `fb_fw_restore ${mode} || fb_fail "the rules could not be put back exactly (see above); the saved rules stay in $d"`,
     'rm -f "$d/active"',
     `echo "unisolate: isolation removed (${mode === 'exact' ? 'rules as saved before the isolation' : 'only firebreak rules removed'})"`,
+  ].join('\n');
+}
+
+/**
+ * For resume: no state left for the id and none of our rules loaded: done. Anything else is absent:
+ * unisolate runs again, which is harmless at every point it can have stopped (it stops a pending
+ * timer, finds rules already as saved, and a host without state only loses leftovers of ours).
+ */
+function verify(p: { id: string }): string {
+  return [
+    ...verifyHead('unisolate', 'is the isolation undone?', stateDir('isolate', p.id)),
+    VERIFY_NEEDS_ROOT,
+    oursLoaded(ISOLATE_NAME),
+    'fb_fw=$(fb_ours_loaded)',
+    '[ ! -e "$d/active" ] || fb_absent "still isolated: $d/active is there${fb_fw:+; rules loaded: $fb_fw}"',
+    '[ -z "$fb_fw" ] || fb_absent "rules of ours still loaded: $fb_fw"',
+    '[ ! -e "$d" ] || fb_absent "the isolation rules are gone but the saved state $d is still there: unisolate runs again to remove it"',
+    `fb_done "no isolation state in $d, no ${ISOLATE_NAME} rules loaded"`,
   ].join('\n');
 }
 
@@ -42,6 +61,7 @@ export const unisolate = defineStepType({
   }),
   shellFields: [],
   changes: true,
+  verify,
   plan(p) {
     const dir = stateDir('isolate', p.id);
     return [

@@ -7,7 +7,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { quote } from '../../src/core/index.js';
+import { planStep } from '../../src/engine/planner.js';
 import { inHost, labDown, type LabState } from '../../src/lab/index.js';
+import type { Step } from '../../src/runbook/index.js';
 
 export const isRoot = process.getuid?.() === 0;
 
@@ -24,6 +27,31 @@ export async function onHost(
   const host = state.hosts.find((h) => h.name === name);
   if (!host) throw new Error(`no lab host ${name}`);
   return inHost(host.initPid, script);
+}
+
+/**
+ * The verify command `resume` would run for a step (planned as the run plans it, `become` as root),
+ * run on a lab host under sh: its last line, the verdict (`done: …`, `absent: …`, `unknown: …`).
+ */
+export async function verdictOn(
+  state: LabState,
+  name: string,
+  type: string,
+  params: object,
+  registered: Record<string, unknown> = {},
+): Promise<string> {
+  const host = { name, vars: {}, groups: [] };
+  const planned = planStep({ [type]: params, become: true } as unknown as Step, {
+    host,
+    params: {},
+    registered,
+    runbookDir: '.',
+    remoteTmp: '/tmp/.firebreak-verify',
+  });
+  assert.ok(planned.verify, `${type} has a verify`);
+  const r = await onHost(state, name, `sh -c ${quote(planned.verify)}`);
+  assert.equal(r.code, 0, `${type} verify: ${r.stdout}${r.stderr}`);
+  return r.stdout.trimEnd().split('\n').pop() ?? '';
 }
 
 /** Everything of a lab still present on the machine; empty after a clean `lab down`. */

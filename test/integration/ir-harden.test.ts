@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { labUp, type LabState } from '../../src/lab/index.js';
-import { isRoot, labTempDir, onHost, removeLab } from '../helpers/lab.js';
+import { isRoot, labTempDir, onHost, removeLab, verdictOn } from '../helpers/lab.js';
 import { reaches, runStep, sshWorks } from './lab-net.js';
 import { until } from './run-cli.js';
 
@@ -41,15 +41,26 @@ describe('harden on the drill lab', function () {
   });
 
   it('moves sshd to another port, key-only, blocks outbound TCP/22; says why nf_conntrack_max stays', async () => {
-    const r = await run('n001', {
+    const params = {
       ssh_port: 2222,
       key_only: true,
       block_outbound_ssh: true,
       conntrack_max: 524288,
       notrack: [{ port: 8080 }],
       deadman_seconds: 30,
-    });
+    };
+    assert.match(await verdictOn(lab!, 'n001', 'harden', params), /^absent: no hardening in force: /);
+    const r = await run('n001', params);
     assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(
+      await verdictOn(lab!, 'n001', 'harden', params),
+      /^done: hardened, disarmed at \S+; sshd block in \/etc\/ssh\/sshd_config, ports 2222; rules loaded: nft table inet firebreak_harden$/,
+    );
+    // Other settings under the same id are not this step's hardening.
+    assert.match(
+      await verdictOn(lab!, 'n001', 'harden', { ...params, key_only: false }),
+      /^unknown: the hardening was confirmed .* is not the one these params write/,
+    );
     assert.match(r.out, /sshd: reloaded, listening on 22 +2222/);
     assert.match(r.out, /answers with an SSH banner from the controller/);
     assert.match(r.out, /dead-man disarmed/);
@@ -72,8 +83,10 @@ describe('harden on the drill lab', function () {
 
   it('a configuration sshd -t refuses changes nothing', async () => {
     const before = await sshdState('n002');
-    const r = await run('n002', { ssh_port: 2200, sshd_options: { NoSuchOption: 'yes' } });
+    const params = { ssh_port: 2200, sshd_options: { NoSuchOption: 'yes' } };
+    const r = await run('n002', params);
     assert.equal(r.code, 3, r.stdout + r.stderr);
+    assert.match(await verdictOn(lab!, 'n002', 'harden', params), /^absent: no hardening in force/);
     const failed = r.journal.find((e) => e.type === 'host.failed');
     assert.match(
       String(failed?.message),
@@ -87,7 +100,8 @@ describe('harden on the drill lab', function () {
   it('a configuration that locks the responder out (AllowUsers, as a drop-in) is rolled back by the host', async () => {
     await onHost(lab!, 'n002', "sed -i '1i Include /etc/ssh/sshd_config.d/*.conf' /etc/ssh/sshd_config");
     const before = await sshdState('n002');
-    const r = await run('n002', { allow_users: ['nobody'], deadman_seconds: 5 });
+    const params = { allow_users: ['nobody'], deadman_seconds: 5 };
+    const r = await run('n002', params);
     assert.equal(r.code, 3, r.stdout + r.stderr);
     assert.match(
       r.out,
@@ -104,5 +118,9 @@ describe('harden on the drill lab', function () {
       'cat /var/lib/firebreak/harden/default/decided/by; ls /etc/ssh/sshd_config.d/',
     );
     assert.match(after.stdout, /^fired at [^\n]+\n$/, 'the timer fired and the drop-in it created is gone');
+    assert.match(
+      await verdictOn(lab!, 'n002', 'harden', params),
+      /^absent: the dead-man timer fired at .*the hardening runs again$/,
+    );
   });
 });

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Finding } from '../../src/core/index.js';
 import { labUp, type LabState } from '../../src/lab/index.js';
-import { isRoot, labTempDir, onHost, removeLab } from '../helpers/lab.js';
+import { isRoot, labTempDir, onHost, removeLab, verdictOn } from '../helpers/lab.js';
 import { firewallOf, reaches, runStep, sshWorks } from './lab-net.js';
 import { REPO, runCli, until } from './run-cli.js';
 
@@ -25,6 +25,8 @@ describe('isolate / unisolate on the drill lab', function () {
   /** Run one step on n001 (`become`: sudo drops $SSH_CONNECTION, so the management channel comes from `ss`). */
   const run = (step: string, params: object, extra: string[] = [], become = false) =>
     runStep(lab!, work, 'n001', step, params, { extra, become });
+  /** What resume's verify says about the step on n001. */
+  const verdict = (step: string, params: object) => verdictOn(lab!, 'n001', step, params);
 
   before(async function () {
     if (!isRoot) return this.skip();
@@ -68,8 +70,16 @@ describe('isolate / unisolate on the drill lab', function () {
         `for i in $(seq 50); do ss -Htn state established dst ${addr('n003')}:22 | grep -q . && exit 0; sleep 0.1; done; exit 1`,
     );
     assert.equal(attack.code, 0, attack.stderr);
-    const r = await run('isolate', { verify_target: lab!.network.attacker, deadman_seconds: 30 }, [], true);
+    const params = { verify_target: lab!.network.attacker, deadman_seconds: 30 };
+    assert.match(await verdict('isolate', params), /^absent: not isolated: no state in /);
+    assert.match(await verdict('unisolate', {}), /^done: no isolation state/);
+    const r = await run('isolate', params, [], true);
     assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(
+      await verdict('isolate', params),
+      /^done: isolated, disarmed at .*; rules loaded: nft table inet firebreak_isolate$/,
+    );
+    assert.match(await verdict('unisolate', {}), /^absent: still isolated/);
     assert.match(
       r.out,
       new RegExp(
@@ -124,16 +134,21 @@ describe('isolate / unisolate on the drill lab', function () {
     assert.equal(await reaches(lab!, 'n001', addr('n002'), 22), true, 'n001 reaches others again');
     assert.equal(await reaches(lab!, 'n001', n002v6, 8081), true, 'also over IPv6');
     assert.equal((await onHost(lab!, 'n001', 'ls /var/lib/firebreak/isolate/')).stdout, '', 'state removed');
+    assert.match(await verdict('unisolate', {}), /^done: no isolation state/);
+    assert.match(await verdict('isolate', params), /^absent: not isolated/);
   });
 
   it('a wrong management address fails the step and the host rolls itself back within the dead-man window', async () => {
     const before = await firewallOf(lab!, 'n001');
     const started = Date.now();
-    const r = await run('isolate', { management: { address: lab!.network.attacker }, deadman_seconds: 5 }, [
-      '--connect-timeout',
-      '3',
-    ]);
+    const params = { management: { address: lab!.network.attacker }, deadman_seconds: 5 };
+    const r = await run('isolate', params, ['--connect-timeout', '3']);
     assert.equal(r.code, 3, r.stdout + r.stderr);
+    // As a resume right after the crash would find it: the timer still pending, or (a slow machine) fired.
+    assert.match(
+      await verdict('isolate', params),
+      /^unknown: the isolation was applied but never confirmed .* puts the previous state back at \S+Z; resume after that|^absent: the dead-man timer fired/,
+    );
     assert.match(r.out, /dead-man armed: .* puts its previous state back .* \(5 s\)/);
     const failed = r.journal.find((e) => e.type === 'host.failed');
     assert.match(
@@ -150,18 +165,28 @@ describe('isolate / unisolate on the drill lab', function () {
     );
     assert.match(state.stdout, /^fired at /);
     assert.match(state.stdout + state.stderr, /No such file/);
+    // The dead-man timer rolled back while nobody watched: resume redoes the isolation.
+    assert.match(
+      await verdict('isolate', params),
+      /^absent: the dead-man timer fired at \S+ .*the isolation runs again$/,
+    );
   });
 
   it('outbound-ssh mode (iptables backend) drops only outbound TCP/22', async () => {
     const before = await firewallOf(lab!, 'n001');
-    const r = await run('isolate', {
+    const params = {
       mode: 'outbound-ssh',
       backend: 'iptables',
       verify_target: addr('n002'),
       allow: [{ to: addr('n003') }],
       deadman_seconds: 30,
-    });
+    };
+    const r = await run('isolate', params);
     assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(
+      await verdict('isolate', params),
+      /^done: isolated, .*rules loaded: iptables chains firebreak_isolate_\*/,
+    );
     assert.match(r.out, /backend iptables/);
     assert.equal(await reaches(lab!, 'n001', addr('n002'), 22), false, 'outbound :22 is dropped');
     assert.equal(await reaches(lab!, 'n001', addr('n002'), 8080), true, 'other outbound traffic passes');
@@ -171,6 +196,7 @@ describe('isolate / unisolate on the drill lab', function () {
     const u = await run('unisolate', {});
     assert.equal(u.code, 0, u.stdout + u.stderr);
     assert.equal(await firewallOf(lab!, 'n001'), before);
+    assert.match(await verdict('unisolate', {}), /^done: /);
   });
 
   it('the shipped example runbook validates with firebreak plan on the lab inventory', async () => {

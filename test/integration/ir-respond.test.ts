@@ -11,7 +11,7 @@ import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { labDown, labUp, readLabState, type LabHostState, type LabState } from '../../src/lab/index.js';
-import { isRoot, labLeftovers, labTempDir, onHost } from '../helpers/lab.js';
+import { isRoot, labLeftovers, labTempDir, onHost, verdictOn } from '../helpers/lab.js';
 import { onlyRunDir, readJournal, REPO, runCli, until, type JournalEvent } from './run-cli.js';
 
 interface Artifact {
@@ -122,6 +122,15 @@ describe('responding steps on the drill lab: lock_user, kill_process, backup, re
       0,
       'before: the attacker key logs in as sysupdate',
     );
+    // What resume's verify says, for the same targets (explicit here; from: resolves to them).
+    const verdict = (type: string, params: object) => verdictOn(state!, host.name, type, params);
+    const lockParams = { users: ['sysupdate'] };
+    const killParams = { pids: [Number(facts.dropper_pid)] };
+    assert.match(await verdict('lock_user', lockParams), /^absent: sysupdate: the password is not locked/);
+    assert.match(
+      await verdict('kill_process', killParams),
+      new RegExp(`^absent: still running: ${facts.dropper_pid};`),
+    );
 
     const yaml = `name: respond
 phases:
@@ -186,6 +195,8 @@ phases:
       'the object in the store has that hash',
     );
     assert.equal(await sh(host, `[ -d /proc/${facts.dropper_pid} ] && echo alive || echo gone`), 'gone');
+    assert.equal(await verdict('lock_user', lockParams), 'done: locked, expired, no process left: sysupdate');
+    assert.match(await verdict('kill_process', killParams), /^done: none of PIDs \d+ runs any more/);
   });
 
   it("lock_user refuses the responder's own account (via sudo) and root, changing nothing", async () => {
@@ -255,6 +266,11 @@ phases:
     assert.notEqual(byPid.sha, byName.sha);
 
     const yaml = `name: kill\nphases:\n  collect:\n    - kill_process: {pids: [${byPid.pid}, 4000000]}\n    - kill_process: {name: '^/tmp/y-evil 3600$'}\n`;
+    const both = { pids: [Number(byPid.pid), 4000000], name: '^/tmp/y-evil 3600$' };
+    assert.equal(
+      await verdictOn(state!, host.name, 'kill_process', both),
+      `absent: still running: ${byPid.pid} ${byName.pid}; kill_process runs again`,
+    );
     const { r, runDir, journal, out } = await run(yaml, ['--limit', host.name]);
     assert.equal(r.code, 0, out);
     assert.match(out, /PID 4000000: not running \(gone already\): nothing to do/);
@@ -285,6 +301,10 @@ phases:
 
     for (const p of [byPid.pid, byName.pid])
       assert.equal(await sh(host, `[ -d /proc/${p} ] && echo alive || echo gone`), 'gone', `PID ${p}`);
+    assert.match(
+      await verdictOn(state!, host.name, 'kill_process', both),
+      /^done: none of PIDs \d+ 4000000, what matches the pattern runs any more/,
+    );
   });
 
   /** Entries under a directory: type, mode, uid, gid, size, link target, path; and file hashes. */
