@@ -102,14 +102,14 @@ describe('step verify commands (for resume)', () => {
     const both = STEP_TYPES.filter((t) => t.rerunSafe && t.verify).map((t) => t.type);
     assert.deepEqual(both, []);
     const withVerify = STEP_TYPES.filter((t) => t.verify).map((t) => t.type);
-    assert.deepEqual(withVerify.sort(), ['harden', 'isolate', 'kill_process', 'lock_user', 'rebuild', 'unisolate']);
+    assert.deepEqual(withVerify.sort(), ['harden', 'isolate', 'kill_process', 'lock_user', 'unisolate']);
   });
 
   it('every fixture plans a verify that is valid sh, says what it asks, and writes nothing', () => {
     const all = verifies();
     assert.deepEqual(
       [...new Set(all.map(([t]) => t))].sort(),
-      ['harden', 'isolate', 'kill_process', 'lock_user', 'rebuild', 'unisolate'],
+      ['harden', 'isolate', 'kill_process', 'lock_user', 'unisolate'],
       'each type with a verify has fixtures',
     );
     for (const [type, file, cmd] of all) {
