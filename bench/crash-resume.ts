@@ -62,7 +62,7 @@ function pointFor(trial: number, random: () => number): Point {
         e.type === 'step.started' &&
         e.stepType === type &&
         seen.filter((x) => x.type === 'step.started' && x.stepType === type).length === nth,
-      delayMs: Math.floor(random() * 1500),
+      delayMs: Math.floor(random() * 4000),
     };
   }
   if (kind === INSIDE.length) {
@@ -239,7 +239,7 @@ for (let t = first; t < first + trials; t++) {
     const reruns = journal(runDir)
       .flatMap((e) =>
         e.type === 'step.finished' && (e.outcome as { resumed?: string }).resumed
-          ? [`${e.host}#${String(e.index)}: ${(e.outcome as { resumed: string }).resumed.split(':')[0]}`]
+          ? [`${e.host}#${String(e.index)}: ${(e.outcome as { resumed: string }).resumed.slice(0, 60)}`]
           : [],
       )
       .join('; ');

@@ -356,7 +356,7 @@ async function resumeInFlight<S>(
   const host = ctx.host.name;
   const start = ctx.clock.now();
   const become = planned.become ? toBecome(planned.become, ctx.becomePassword) : undefined;
-  const d = await decideInFlight(planned, ctx.session, become, ctx.signal);
+  const d = await decideInFlight(planned, ctx.session, become, ctx.signal, ctx.clock);
   if (d.kind === 'rerun') return { rerun: d.why };
   const durationMs = ctx.clock.now() - start;
   if (d.kind === 'done') {

@@ -88,7 +88,7 @@ export function armLine(seconds: number, what: string): string[] {
  * rollback decided, yet the change is still marked active: restore.sh is running or failed) — and
  * `fb_dm_by`, what decided. For `armed`, `fb_dm_armed` says when the timer fires: the mtime of
  * deadman.pid (written as it started) plus the step's seconds; or that its process is gone, after
- * which nothing puts the previous state back by itself. Reads only.
+ * which nothing puts the previous state back by itself; `fb_dm_left`, the seconds until then. Reads only.
  */
 export function deadmanState(seconds: number, what: string, undo: string): string[] {
   return [
@@ -98,8 +98,17 @@ export function deadmanState(seconds: number, what: string, undo: string): strin
     'else case "$fb_dm_by" in disarmed*) fb_dm=confirmed;; *) fb_dm=undoing;; esac; fi',
     'fb_dm_pid=$(cat "$d/deadman.pid" 2>/dev/null); fb_dm_live=',
     'case "$fb_dm_pid" in ""|*[!0-9]*) ;; *) [ -d "/proc/$fb_dm_pid" ] && fb_dm_live=1;; esac',
-    `fb_dm_at=$(date -u -d "@$(( $(stat -c %Y "$d/deadman.pid" 2>/dev/null || date +%s) + ${seconds} ))" +%Y-%m-%dT%H:%M:%SZ 2>/dev/null)`,
+    `fb_dm_end=$(( $(stat -c %Y "$d/deadman.pid" 2>/dev/null || date +%s) + ${seconds} ))`,
+    'fb_dm_at=$(date -u -d "@$fb_dm_end" +%Y-%m-%dT%H:%M:%SZ 2>/dev/null)',
+    'fb_dm_left=$(( fb_dm_end - $(date +%s) )); [ "$fb_dm_left" -ge 0 ] || fb_dm_left=0',
     `if [ -n "$fb_dm_live" ]; then fb_dm_armed="the ${what} was applied but never confirmed (the controller went away before a fresh SSH connection could): its dead-man timer (pid $fb_dm_pid) puts the previous state back at \${fb_dm_at:-its deadline}; resume after that time and the step runs again, or ${undo}"`,
     `else fb_dm_armed="the ${what} was applied but never confirmed, and its dead-man timer is not running (pid \${fb_dm_pid:-not recorded}; a reboot?): nothing will put the previous state back by itself; ${undo}"; fi`,
   ];
 }
+
+/**
+ * The verdict of a verify for an applied, unconfirmed change: while its dead-man timer lives, wait for
+ * it (resume asks again once it fired, and then runs the step again); without a timer, cannot tell.
+ */
+export const ARMED_VERDICT =
+  '  armed) [ -n "$fb_dm_live" ] && fb_wait "$fb_dm_left" "$fb_dm_armed"; fb_unknown "$fb_dm_armed";;';

@@ -10,7 +10,7 @@
  * (a crash between writing it and arming the timer): unknown, for the same reason.
  */
 import { quote } from '../core/index.js';
-import { deadmanState } from './deadman.js';
+import { ARMED_VERDICT, deadmanState } from './deadman.js';
 import { oursLoaded } from './firewall-state.js';
 import { BLOCK_BEGIN, BLOCK_END, settingLines, type SshdSettings } from './harden-sshd.js';
 import { VERIFY_NEEDS_ROOT, verifyHead } from './verify-shell.js';
@@ -77,7 +77,7 @@ export function hardenVerify(v: HardenVerify): string {
     '  confirmed)',
     ...confirmedChecks(v).map((l) => `    ${l}`),
     `    fb_done "hardened, $fb_dm_by${v.sshd ? '; sshd block in ${fb_dropin:-$cfg}${fb_ports:+, ports $fb_ports}' : ''}\${fb_fw:+; rules loaded: $fb_fw}";;`,
-    '  armed) fb_unknown "$fb_dm_armed";;',
+    ARMED_VERDICT,
     '  undoing) fb_unknown "the dead-man timer or a rollback took over ($fb_dm_by) but $d still marks the hardening active: putting things back is under way or failed";;',
     'esac',
     `[ -z "$fb_fw" ] || fb_unknown "rules of ours are loaded ($fb_fw) but $d records no hardening in force: check the host"`,

@@ -13,7 +13,7 @@ import { quote, type Action } from '../core/index.js';
 import { addressesFact, conntrackTableFact, ssTcpFact, ssTcpUdpFact } from '../facts/index.js';
 import { analyzeOutputs } from './collect-analyze.js';
 import { itemAction } from './collect-sets.js';
-import { armLine, deadmanFunctions, deadmanState, disarmScript, writeRestoreScript } from './deadman.js';
+import { ARMED_VERDICT, armLine, deadmanFunctions, deadmanState, disarmScript, writeRestoreScript } from './deadman.js';
 import { defineStepType } from './define.js';
 import { iptApply, iptRemove, nftTable, type Hook, type Rule } from './firewall-rules.js';
 import {
@@ -295,7 +295,7 @@ function verify(p: Params): string {
     'case "$fb_dm" in',
     '  confirmed) [ -n "$fb_fw" ] && fb_done "isolated, $fb_dm_by; rules loaded: $fb_fw"',
     `    fb_unknown "the isolation was confirmed ($fb_dm_by) but no ${ISOLATE_NAME} rules are loaded (removed by hand? a reboot?); isolate refuses to run again over it: run unisolate, then isolate";;`,
-    '  armed) fb_unknown "$fb_dm_armed";;',
+    ARMED_VERDICT,
     '  undoing) fb_unknown "the dead-man timer or a rollback took over ($fb_dm_by) but $d still marks the isolation active: putting the previous rules back is under way or failed (see $d/deadman.log)";;',
     'esac',
     `[ -z "$fb_fw" ] || fb_unknown "rules of ours are loaded ($fb_fw) but $d records no isolation in force: check the host, then run unisolate"`,

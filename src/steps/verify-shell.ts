@@ -2,7 +2,7 @@
  * The frame of every step's `verify` command (what `resume` asks a host when a controller crash
  * caught the step running): a title line, the step's state directory, and the verdict functions.
  * A verify command only looks: it changes nothing on the host, waits for nothing, and says what it
- * saw as its last line, `done: …`, `absent: …` or `unknown: …`, with exit code 0 (the verdict is
+ * saw as its last line, `done: …`, `absent: …`, `unknown: …` or `wait: N s: …`, with exit code 0 (the verdict is
  * the answer; a non-zero exit would only mean the command itself broke).
  */
 import { quote } from '../core/index.js';
@@ -19,6 +19,8 @@ export function verifyHead(step: string, question: string, dir?: string): string
     'fb_done() { fb_verdict done "$@"; }',
     'fb_absent() { fb_verdict absent "$@"; }',
     'fb_unknown() { fb_verdict unknown "$@"; }',
+    // `wait: N s: WHY`: the answer changes by itself within N seconds (a dead-man timer): ask again then.
+    'fb_wait() { fb_w=$1; shift; fb_verdict wait "$fb_w s: $*"; }',
   ];
 }
 

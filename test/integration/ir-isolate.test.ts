@@ -147,7 +147,7 @@ describe('isolate / unisolate on the drill lab', function () {
     // As a resume right after the crash would find it: the timer still pending, or (a slow machine) fired.
     assert.match(
       await verdict('isolate', params),
-      /^unknown: the isolation was applied but never confirmed .* puts the previous state back at \S+Z; resume after that|^absent: the dead-man timer fired/,
+      /^wait: \d+ s: the isolation was applied but never confirmed .* puts the previous state back at \S+Z; resume after that|^absent: the dead-man timer fired/,
     );
     assert.match(r.out, /dead-man armed: .* puts its previous state back .* \(5 s\)/);
     const failed = r.journal.find((e) => e.type === 'host.failed');

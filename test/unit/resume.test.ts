@@ -115,18 +115,27 @@ describe('resume: a run cut after every journal line, then resumed', () => {
       h1: { replies: { 'is-it-there': { stdout: 'done: the rule is loaded\n' } } },
       h2: { replies: { 'is-it-there': { stdout: 'absent: no rule\n' } } },
       h3: { replies: { 'is-it-there': { stdout: 'unknown: half a rule\n' } } },
+      // A dead-man timer pending: wait as long as it says, then ask again.
+      h5: {
+        replies: {
+          'is-it-there': (call: number) => ({
+            stdout: call === 1 ? 'wait: 10 s: the timer fires soon\n' : 'absent: the timer fired\n',
+          }),
+        },
+      },
     });
+    const clock = fakeClock();
     const runsDir = join(base, 'runs');
     const opts: RunOptions<FakeStep> = {
       runbook: { name: 'inflight', phases: { collect: { steps } } },
-      hosts: hosts('h1', 'h2', 'h3', 'h4'),
+      hosts: hosts('h1', 'h2', 'h3', 'h4', 'h5'),
       ...fakePlanner,
       transportFor: f.factory,
       runsDir,
-      clock: fakeClock(),
+      clock,
       fsync: false,
     };
-    // A journal as a crash leaves it: h1-h3 inside step 2, h4 inside step 1.
+    // A journal as a crash leaves it: h1-h3 and h5 inside step 2, h4 inside step 1.
     const dir = join(runsDir, 'crashed');
     mkdirSync(dir, { recursive: true });
     const j = new Journal(join(dir, 'journal.jsonl'), { fsync: false });
@@ -137,12 +146,12 @@ describe('resume: a run cut after every journal line, then resumed', () => {
       runId: 'crashed',
       runbook: 'inflight',
       runDir: dir,
-      hosts: ['h1', 'h2', 'h3', 'h4'],
+      hosts: ['h1', 'h2', 'h3', 'h4', 'h5'],
       phases: ['collect'],
       forks: 4,
     });
-    ev({ type: 'phase.started', phase: 'collect', batch: 1, batches: 1, hosts: ['h1', 'h2', 'h3', 'h4'] });
-    for (const h of ['h1', 'h2', 'h3', 'h4']) {
+    ev({ type: 'phase.started', phase: 'collect', batch: 1, batches: 1, hosts: ['h1', 'h2', 'h3', 'h4', 'h5'] });
+    for (const h of ['h1', 'h2', 'h3', 'h4', 'h5']) {
       ev({ type: 'host.started', host: h, phase: 'collect' });
       ev({ type: 'step.started', host: h, phase: 'collect', step: 'change', index: 1, commands: ['change'] });
       if (h === 'h4') continue;
@@ -172,9 +181,14 @@ describe('resume: a run cut after every journal line, then resumed', () => {
     assert.match(String(outcome('h3', 2)?.message), /cannot tell whether the fake step took effect: half a rule/);
     assert.equal(outcome('h4', 1)?.status, 'failed');
     assert.match(String(outcome('h4', 1)?.message), /changes the host in ways firebreak cannot check/);
+    assert.match(String(outcome('h5', 2)?.resumed), /absent \(the timer fired\): run again/);
+    assert.ok(
+      clock.slept.includes(15_000),
+      `waited the 10 s the verify asked, plus a margin: ${clock.slept.join(',')}`,
+    );
     assert.deepEqual(
       f.log.filter((l) => !l.endsWith('is-it-there')).sort(),
-      ['h2:checked'],
+      ['h2:checked', 'h5:checked'],
       'only the step verify found absent ran again; nothing ran on the stopped hosts',
     );
     assert.deepEqual(
@@ -184,6 +198,7 @@ describe('resume: a run cut after every journal line, then resumed', () => {
         ['h2', 'ok'],
         ['h3', 'failed'],
         ['h4', 'failed'],
+        ['h5', 'ok'],
       ],
     );
   });
