@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startFleet, type Fleet } from '../helpers/fleet.js';
-import { E2E, onlyRunDir, readSummary, REPO, runCli } from './run-cli.js';
+import { E2E, onlyRunDir, readSummary, REPO, runCli, fleetRun } from './run-cli.js';
 
 const built = (args: string[]) => runCli(args, { built: true });
 
@@ -64,16 +64,7 @@ describe('the built CLI (bin/firebreak.js, bundled)', function () {
 
   it('runs a runbook on real sshd and writes the run directory and its report', async () => {
     const runs = path.join(work, 'runs');
-    const r = await built([
-      'run',
-      path.join(E2E, 'runbooks', 'simple.yaml'),
-      '-i',
-      fleet.inventoryPath,
-      '--known-hosts',
-      fleet.knownHostsPath,
-      '--runs-dir',
-      runs,
-    ]);
+    const r = await built(fleetRun(fleet, path.join(E2E, 'runbooks', 'simple.yaml'), runs));
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const runDir = onlyRunDir(runs);
     assert.deepEqual(readSummary(runDir).counts, { hosts: 3, ok: 3, failed: 0, unreachable: 0, aborted: 0 });

@@ -12,7 +12,7 @@ import { appendFileSync, existsSync, promises as fs, mkdtempSync, readFileSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { startFleet, type Fleet } from '../helpers/fleet.js';
-import { onlyRunDir, readJournal, readSummary, runCli, startCli, until, type RunningCli } from './run-cli.js';
+import { onlyRunDir, readJournal, readSummary, runCli, startCli, until, type RunningCli, fleetRun } from './run-cli.js';
 
 describe('firebreak resume (real CLI, real sshd)', function () {
   this.timeout(60_000);
@@ -39,19 +39,9 @@ describe('firebreak resume (real CLI, real sshd)', function () {
     writeFileSync(file, JSON.stringify(runbook));
     return file;
   };
-  const runArgs = (file: string, runs: string) => [
-    'run',
-    file,
-    '-i',
-    fleet.inventoryPath,
-    '--known-hosts',
-    fleet.knownHostsPath,
-    '--runs-dir',
-    runs,
-  ];
   /** Start a run and SIGKILL its controller once every host is inside step `index`. */
   const crashAt = async (file: string, runs: string, index: number, hosts: number): Promise<string> => {
-    const cli = startCli(runArgs(file, runs));
+    const cli = startCli(fleetRun(fleet, file, runs));
     started.push(cli);
     await until(
       () => {

@@ -99,6 +99,21 @@ export function startCli(args: string[], opts: CliOptions = {}): RunningCli {
   return { child, out, done, waitFor };
 }
 
+/** The arguments of `firebreak run RUNBOOK` on a test fleet: its inventory and known_hosts, into `runs`. */
+export function fleetRun(fleet: Fleet, runbook: string, runs: string, ...extra: string[]): string[] {
+  return [
+    'run',
+    runbook,
+    '-i',
+    fleet.inventoryPath,
+    '--known-hosts',
+    fleet.knownHostsPath,
+    '--runs-dir',
+    runs,
+    ...extra,
+  ];
+}
+
 /** Run `firebreak <args>` to the end. */
 export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
   return startCli(args, opts).done;

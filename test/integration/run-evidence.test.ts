@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { FileMetadata, StoredArtifact } from '../../src/core/index.js';
 import type { HostRecord } from '../../src/evidence/index.js';
 import { startFleet, type Fleet } from '../helpers/fleet.js';
-import { onlyRunDir, readJournal, runCli } from './run-cli.js';
+import { onlyRunDir, readJournal, runCli, fleetRun } from './run-cli.js';
 
 const COMMANDS = 8;
 /** In every extra command's command line, so a process listing that caught one would show it. */
@@ -39,16 +39,7 @@ async function collect(fleet: Fleet, work: string, name: string, sets: string[],
     JSON.stringify({ name, phases: { collect: [{ name: 'collect', collect: { sets, commands, files } }] } }),
   );
   const runs = path.join(work, `runs-${name}`);
-  const r = await runCli([
-    'run',
-    runbook,
-    '-i',
-    fleet.inventoryPath,
-    '--known-hosts',
-    fleet.knownHostsPath,
-    '--runs-dir',
-    runs,
-  ]);
+  const r = await runCli(fleetRun(fleet, runbook, runs));
   assert.equal(r.code, 0, r.stdout + r.stderr);
   const runDir = onlyRunDir(runs);
   const stored = readJournal(runDir)

@@ -10,7 +10,17 @@ import os from 'node:os';
 import path from 'node:path';
 import type { StepOutcome } from '../../src/core/events.js';
 import { startFleet, type Fleet } from '../helpers/fleet.js';
-import { E2E, onlyRunDir, readJournal, readSummary, remoteProcesses, runCli, startCli, until } from './run-cli.js';
+import {
+  E2E,
+  onlyRunDir,
+  readJournal,
+  readSummary,
+  remoteProcesses,
+  runCli,
+  startCli,
+  until,
+  fleetRun,
+} from './run-cli.js';
 
 const HOSTS = 20;
 
@@ -25,17 +35,7 @@ describe('firebreak run: failures, limits and interrupts on 20 hosts (real CLI, 
     const runs = path.join(work, `runs-${++n}`);
     return {
       runs,
-      args: [
-        'run',
-        path.join(E2E, 'runbooks', `${name}.yaml`),
-        '-i',
-        fleet.inventoryPath,
-        '--known-hosts',
-        fleet.knownHostsPath,
-        '--runs-dir',
-        runs,
-        ...extra,
-      ],
+      args: [...fleetRun(fleet, path.join(E2E, 'runbooks', `${name}.yaml`), runs), ...extra],
     };
   };
   /** Hosts (of those given) on which a process matching `regex` still runs. */

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { stepTypeNames } from '../../src/steps/index.js';
 import { startFleet, type Fleet } from '../helpers/fleet.js';
-import { E2E, REPO, runCli } from './run-cli.js';
+import { E2E, REPO, runCli, fleetRun } from './run-cli.js';
 
 const HOSTS = 20;
 const HOSTILE = '$(touch /tmp/pwned)';
@@ -109,17 +109,7 @@ describe('firebreak plan and bad input, all hosts stopped (real CLI)', function 
 
   it('an invalid runbook exits 2 listing every problem with file:line:col, and nothing runs', async () => {
     const runs = path.join(work, 'runs-invalid');
-    const r = await runCli([
-      'run',
-      rel(path.join(E2E, 'runbooks', 'invalid.yaml')),
-      '-i',
-      fleet.inventoryPath,
-      '--known-hosts',
-      fleet.knownHostsPath,
-      '--runs-dir',
-      runs,
-      '--yes',
-    ]);
+    const r = await runCli([...fleetRun(fleet, rel(path.join(E2E, 'runbooks', 'invalid.yaml')), runs), '--yes']);
     assert.equal(r.code, 2, r.stdout + r.stderr);
     assert.equal(
       r.stderr,

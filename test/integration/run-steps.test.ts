@@ -23,6 +23,7 @@ import {
   sshRun,
   startCli,
   type JournalEvent,
+  fleetRun,
 } from './run-cli.js';
 
 const HOSTS = 20;
@@ -81,20 +82,7 @@ describe('firebreak run: step types on 20 hosts (real CLI, real sshd)', function
       await fs.mkdir(scratch, { mode: 0o755 });
       const runs = path.join(work, 'runs-all');
       try {
-        result = await runCli([
-          'run',
-          rb,
-          '-i',
-          fleet.inventoryPath,
-          '--known-hosts',
-          fleet.knownHostsPath,
-          '--runs-dir',
-          runs,
-          '-e',
-          `dir=${scratch}`,
-          '-e',
-          `hostile=${HOSTILE}`,
-        ]);
+        result = await runCli([...fleetRun(fleet, rb, runs), '-e', `dir=${scratch}`, '-e', `hostile=${HOSTILE}`]);
       } finally {
         server.close();
       }
@@ -235,14 +223,7 @@ describe('firebreak run: step types on 20 hosts (real CLI, real sshd)', function
     await fs.mkdir(scratch, { mode: 0o755 });
     const runs = path.join(work, 'runs-cond');
     const r = await runCli([
-      'run',
-      path.join(E2E, 'runbooks', 'conditions.yaml'),
-      '-i',
-      fleet.inventoryPath,
-      '--known-hosts',
-      fleet.knownHostsPath,
-      '--runs-dir',
-      runs,
+      ...fleetRun(fleet, path.join(E2E, 'runbooks', 'conditions.yaml'), runs),
       '-e',
       `dir=${scratch}`,
     ]);
