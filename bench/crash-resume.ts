@@ -102,7 +102,7 @@ function runUntil(args: string[], runs: string, point: Point): Promise<boolean> 
     let killed = false;
     const poll = setInterval(() => {
       const dirs = existsSync(runs) ? readdirSync(runs) : [];
-      if (!dirs[0]) return;
+      if (!dirs[0] || !existsSync(join(runs, dirs[0], 'journal.jsonl'))) return;
       const seen = journal(join(runs, dirs[0]));
       const at = seen.findIndex((e, i) => point.hit(e, seen.slice(0, i + 1)));
       if (at < 0 || killed) return;
