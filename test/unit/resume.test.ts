@@ -7,12 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkChain, type RegisteredResult, type RunEvent } from '../../src/core/index.js';
+import { checkChain, NotResumableError, type RegisteredResult, type RunEvent } from '../../src/core/index.js';
 import { startRun } from '../../src/engine/executor.js';
 import type { RunOptions } from '../../src/engine/executor-types.js';
 import { replayJournal } from '../../src/engine/replay.js';
+import { prepareResume } from '../../src/engine/resume.js';
 import { Journal, readJournal, setAsideTornTail } from '../../src/journal/index.js';
 import { loadRunbook, validateRunbook } from '../../src/runbook/index.js';
 import { FakeFleet, fakeClock, fakePlanner, hosts, type FakeStep } from './executor-fakes.js';
@@ -291,5 +292,85 @@ describe('resume: the journal read back', () => {
       assert.deepEqual(again.issues, [], f);
       assert.deepEqual(again.runbook, runbook, f);
     }
+  });
+});
+
+describe('resume: what it refuses, before changing anything', () => {
+  const at = '2026-12-06T10:00:00.000Z';
+  /** A crashed run directory whose journal holds `inputs` (or no run.inputs at all). */
+  const crashed = (inputs?: Record<string, unknown>): string => {
+    const dir = join(base, 'run');
+    mkdirSync(dir, { recursive: true });
+    const j = new Journal(join(dir, 'journal.jsonl'), { fsync: false });
+    j.emit({
+      at,
+      type: 'run.started',
+      runId: 'run',
+      runbook: 'rb',
+      runDir: dir,
+      hosts: ['h1'],
+      phases: ['collect'],
+      forks: 1,
+    });
+    if (inputs) j.emit({ at, type: 'run.inputs', inputs });
+    j.close();
+    return dir;
+  };
+  const inputs = (over: Record<string, unknown> = {}) => ({
+    format: 1,
+    firebreakVersion: '0.1.0',
+    runbook: { file: 'rb.yaml', dir: base, loaded: { name: 'rb', phases: { collect: [{ shell: 'true' }] } } },
+    params: {},
+    hosts: [{ name: 'h1', vars: {}, groups: [] }],
+    options: { ssh: {}, connection: {} },
+    ...over,
+  });
+  const refused = (dir: string, why: RegExp, opts = {}) =>
+    assert.throws(
+      () => prepareResume(dir, opts),
+      (e: unknown) => e instanceof NotResumableError && e.exitCode === 8 && why.test(e.message),
+    );
+
+  it('reads a crashed run back: its position, inputs and runbook', () => {
+    const p = prepareResume(crashed(inputs()));
+    assert.equal(p.point.position.runId, 'run');
+    assert.equal(p.runbook.name, 'rb');
+    assert.deepEqual(p.inputs.hosts[0]?.name, 'h1');
+  });
+
+  it('refuses a finished run, a journal without inputs or of another format, a changed runbook', () => {
+    const dir = crashed(
+      inputs({
+        runbook: {
+          file: 'rb.yaml',
+          sha256: 'a'.repeat(64),
+          dir: base,
+          loaded: { name: 'rb', phases: { collect: [{ shell: 'true' }] } },
+        },
+      }),
+    );
+    writeFileSync(join(base, 'rb.yaml'), 'name: rb\n');
+    refused(dir, /the runbook .*rb\.yaml changed since the run started .* --runbook-changed-ok/);
+    assert.equal(prepareResume(dir, { runbookChangedOk: true }).runbook.name, 'rb');
+    rmSync(dir, { recursive: true });
+    refused(crashed(), /does not record what the run was started with/);
+    rmSync(join(base, 'run'), { recursive: true });
+    refused(
+      crashed(inputs({ format: 2, firebreakVersion: '9.0.0' })),
+      /format 2 by firebreak 9\.0\.0; this firebreak resumes format 1/,
+    );
+    rmSync(join(base, 'run'), { recursive: true });
+    const done = crashed(inputs());
+    writeFileSync(join(done, 'summary.json'), '{}');
+    refused(done, /the run finished/);
+  });
+
+  it('refuses a run whose lock a live process holds', () => {
+    const dir = crashed(inputs());
+    writeFileSync(
+      join(dir, 'run.lock'),
+      JSON.stringify({ pid: process.pid, hostname: hostname(), startedAt: at, version: '0.1.0' }) + '\n',
+    );
+    refused(dir, /another controller is still writing this run: held by pid/);
   });
 });
