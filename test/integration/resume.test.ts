@@ -93,6 +93,12 @@ describe('firebreak resume (real CLI, real sshd)', function () {
     // The crash cut the last line short.
     const torn = '{"type":"step.output","host":"host01","ph';
     appendFileSync(path.join(runDir, 'journal.jsonl'), torn);
+    // What the crash left is readable as it is: verified as far as it goes, reported.
+    const unsealed = await runCli(['evidence', 'verify', runDir]);
+    assert.equal(unsealed.code, 5, unsealed.stdout + unsealed.stderr);
+    assert.match(unsealed.stdout + unsealed.stderr, /not finalized/);
+    const crashedReport = await runCli(['report', runDir]);
+    assert.equal(crashedReport.code, 0, crashedReport.stdout + crashedReport.stderr);
 
     // A changed runbook file is refused, nothing touched; accepted, the journaled runbook runs.
     appendFileSync(file, '\n');
