@@ -28,8 +28,8 @@ describe('firebreak resume (real CLI, real sshd)', function () {
   after(async () => {
     for (const c of started) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
     await Promise.all(started.map((c) => c.done.catch(() => undefined)));
-    // Lets any wait loop the killed controllers left on the hosts end.
-    if (work) writeFileSync(path.join(work, 'go'), '');
+    // Lets any wait loop the killed controllers left on the hosts end (also when a test failed early).
+    if (work) for (const gate of ['go', 'go2']) writeFileSync(path.join(work, gate), '');
     await fleet?.stop();
     if (work) await fs.rm(work, { recursive: true, force: true });
   });
