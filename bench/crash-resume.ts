@@ -236,6 +236,12 @@ for (let t = first; t < first + trials; t++) {
       : firebreak(['resume', runDir, '--yes']);
     if (!existsSync(join(runDir, 'report.md'))) firebreak(['report', runDir]);
     const problems = await check(state, runDir, state.hosts);
+    // A failed trial keeps what explains it: resume's output and the journal.
+    if (problems.length)
+      writeFileSync(
+        `${values.out}.trial-${t}.log`,
+        `${resumed.out}\n--- journal ---\n${readFileSync(join(runDir, 'journal.jsonl'), 'utf8')}`,
+      );
     const reruns = journal(runDir)
       .flatMap((e) =>
         e.type === 'step.finished' && (e.outcome as { resumed?: string }).resumed

@@ -8,32 +8,45 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { InputError, JOURNAL_FILE, NotResumableError, type RunEvent } from '../core/index.js';
+import { firebreakVersion, InputError, JOURNAL_FILE, NotResumableError, type RunEvent } from '../core/index.js';
+import { EvidenceStore, evidencePaths } from '../evidence/index.js';
 import { readJournal } from '../journal/index.js';
 import { validateRunbook, type Runbook } from '../runbook/index.js';
 import type { ResumePoint } from './executor-types.js';
 import { replayJournal } from './replay.js';
 import { RUN_INPUTS_FORMAT, runInputsSchema, type RunInputs } from './run-inputs.js';
 import { SUMMARY_FILE } from './run-dir.js';
-import { runLockState } from './run-lock.js';
+import { acquireRunLock, releaseRunLock, runLockState } from './run-lock.js';
 
 export interface PreparedResume {
+  sealOnly?: false;
   point: ResumePoint;
   inputs: RunInputs;
   runbook: Runbook;
 }
 
-export function prepareResume(dir: string, opts: { runbookChangedOk?: boolean } = {}): PreparedResume {
+/** A run that ended (summary.json written) but whose seal its controller did not live to write. */
+export interface PreparedSeal {
+  sealOnly: true;
+  runDir: string;
+  events: RunEvent[];
+}
+
+export function prepareResume(dir: string, opts: { runbookChangedOk?: boolean } = {}): PreparedResume | PreparedSeal {
   const runDir = resolve(dir);
   const journalPath = join(runDir, JOURNAL_FILE);
   if (!existsSync(journalPath)) throw new InputError(`${dir}: not a run directory (no ${JOURNAL_FILE})`);
-  if (existsSync(join(runDir, SUMMARY_FILE)))
-    throw new NotResumableError(
-      `${dir}: the run finished (it has its ${SUMMARY_FILE}): nothing to resume; start a new run for what is left`,
-    );
   const lock = runLockState(runDir);
   if (lock.state === 'held')
     throw new NotResumableError(`${dir}: another controller is still writing this run: ${lock.detail}`);
+  if (existsSync(join(runDir, SUMMARY_FILE))) {
+    if (existsSync(evidencePaths(runDir).signature))
+      throw new NotResumableError(
+        `${dir}: the run finished (it has its ${SUMMARY_FILE} and its seal): nothing to resume; start a new run for what is left`,
+      );
+    // The controller died between summary.json and the seal: all that is left is the seal.
+    return { sealOnly: true, runDir, events: readJournal(journalPath) };
+  }
   const events = readJournal(journalPath);
   let position;
   try {
@@ -85,4 +98,29 @@ function runbookOf(inputs: RunInputs, dir: string, changedOk: boolean): Runbook 
       );
   }
   return runbook;
+}
+
+/**
+ * Seal a run that ended before its seal (see PreparedSeal), under its lock: the store reopens, the
+ * manifest is signed over the run directory as the run left it, with the case record it was started with.
+ */
+export async function sealEnded(prepared: PreparedSeal): Promise<void> {
+  const { runDir, events } = prepared;
+  const e = events.find((x) => x.type === 'run.inputs');
+  const inputs = e?.type === 'run.inputs' ? runInputsSchema.safeParse(e.inputs) : undefined;
+  const i = inputs?.success ? inputs.data : undefined;
+  const caseRecord = {
+    ...i?.options.caseRecord,
+    firebreakVersion: i?.firebreakVersion ?? firebreakVersion(),
+    ...(i?.runbook.sha256 ? { runbook: { file: i.runbook.file, sha256: i.runbook.sha256 } } : {}),
+  };
+  const lock = acquireRunLock(runDir);
+  try {
+    const store = await EvidenceStore.open(runDir, { caseRecord });
+    // The lock must not be sealed (see executor.ts): it goes first, the seal is the last write.
+    releaseRunLock(lock);
+    await store.finalize();
+  } finally {
+    releaseRunLock(lock);
+  }
 }

@@ -6,14 +6,15 @@
  * Also: journal replay into positions, a torn last line set aside, plan inputs that survive JSON.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkChain, NotResumableError, type RegisteredResult, type RunEvent } from '../../src/core/index.js';
 import { startRun } from '../../src/engine/executor.js';
 import type { RunOptions } from '../../src/engine/executor-types.js';
 import { replayJournal } from '../../src/engine/replay.js';
-import { prepareResume } from '../../src/engine/resume.js';
+import { prepareResume, sealEnded } from '../../src/engine/resume.js';
+import { evidencePaths, verifyEvidence } from '../../src/evidence/index.js';
 import { Journal, readJournal, setAsideTornTail } from '../../src/journal/index.js';
 import { loadRunbook, validateRunbook } from '../../src/runbook/index.js';
 import { FakeFleet, fakeClock, fakePlanner, hosts, type FakeStep } from './executor-fakes.js';
@@ -333,6 +334,7 @@ describe('resume: what it refuses, before changing anything', () => {
 
   it('reads a crashed run back: its position, inputs and runbook', () => {
     const p = prepareResume(crashed(inputs()));
+    assert.ok(!p.sealOnly);
     assert.equal(p.point.position.runId, 'run');
     assert.equal(p.runbook.name, 'rb');
     assert.deepEqual(p.inputs.hosts[0]?.name, 'h1');
@@ -351,7 +353,8 @@ describe('resume: what it refuses, before changing anything', () => {
     );
     writeFileSync(join(base, 'rb.yaml'), 'name: rb\n');
     refused(dir, /the runbook .*rb\.yaml changed since the run started .* --runbook-changed-ok/);
-    assert.equal(prepareResume(dir, { runbookChangedOk: true }).runbook.name, 'rb');
+    const accepted = prepareResume(dir, { runbookChangedOk: true });
+    assert.equal(accepted.sealOnly ? undefined : accepted.runbook.name, 'rb');
     rmSync(dir, { recursive: true });
     refused(crashed(), /does not record what the run was started with/);
     rmSync(join(base, 'run'), { recursive: true });
@@ -359,10 +362,29 @@ describe('resume: what it refuses, before changing anything', () => {
       crashed(inputs({ format: 2, firebreakVersion: '9.0.0' })),
       /format 2 by firebreak 9\.0\.0; this firebreak resumes format 1/,
     );
-    rmSync(join(base, 'run'), { recursive: true });
-    const done = crashed(inputs());
-    writeFileSync(join(done, 'summary.json'), '{}');
-    refused(done, /the run finished/);
+  });
+
+  it('a run killed between summary.json and its seal is sealed by resume, and verifies; a sealed one is refused', async () => {
+    const f = new FakeFleet();
+    const r = await startRun({
+      runbook: { name: 'ended', phases: { collect: { steps: [{ name: 's', cmd: 's' }] } } },
+      hosts: hosts('h1'),
+      ...fakePlanner,
+      transportFor: f.factory,
+      runsDir: join(base, 'runs'),
+      clock: fakeClock(),
+      fsync: false,
+    }).done;
+    refused(r.runDir, /the run finished \(it has its summary\.json and its seal\)/);
+    const { manifest, signature, publicKey } = evidencePaths(r.runDir);
+    for (const file of [manifest, signature, publicKey]) rmSync(file);
+    assert.equal((await verifyEvidence(r.runDir)).sealed, 'none', 'as the crash left it: not finalized');
+    const p = prepareResume(r.runDir);
+    assert.ok(p.sealOnly, 'all that is left is the seal');
+    await sealEnded(p);
+    const v = await verifyEvidence(r.runDir);
+    assert.deepEqual([v.sealed, v.signature, v.ok], ['run', 'valid', true], JSON.stringify(v.problems));
+    assert.ok(!existsSync(join(r.runDir, 'run.lock')), 'the lock is gone, not sealed');
   });
 
   it('refuses a run whose lock a live process holds', () => {

@@ -5,8 +5,12 @@
  * asked again (-K) or read from the same environment variable, inventory passwords from `-i`.
  */
 import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { InputError, type Host, type PhaseName } from '../../core/index.js';
-import { prepareResume } from '../../engine/resume.js';
+import { prepareResume, sealEnded, type PreparedSeal } from '../../engine/resume.js';
+import { SUMMARY_FILE } from '../../engine/run-dir.js';
+import { writeRunReports } from '../run-report.js';
 import { withSecretVars } from '../../engine/run-inputs.js';
 import { runRunbook } from '../../engine/run-runbook.js';
 import { RecapCollector } from '../../render/index.js';
@@ -47,7 +51,9 @@ export function registerResume(program: Command): void {
 
 export async function resumeCommand(runDir: string, opts: ResumeOptions): Promise<number> {
   // Every check (finished, locked, changed runbook, unreadable plan) comes before anything connects.
-  const { point, inputs, runbook } = prepareResume(runDir, { runbookChangedOk: opts.runbookChangedOk ?? false });
+  const prepared = prepareResume(runDir, { runbookChangedOk: opts.runbookChangedOk ?? false });
+  if (prepared.sealOnly) return sealOnly(prepared, opts);
+  const { point, inputs, runbook } = prepared;
   const hosts = await hostsWithSecrets(inputs.hosts, opts.inventory);
   const becomePassword = opts.askBecomePass
     ? await askSecret('BECOME password: ')
@@ -81,6 +87,17 @@ export async function resumeCommand(runDir: string, opts: ResumeOptions): Promis
     ...(inputs.runbook.sha256 ? { runbookSha256: inputs.runbook.sha256 } : {}),
   });
   return superviseRun(handle, opts, recap, finish, abort);
+}
+
+/** The run had ended but was not sealed: seal it, write its reports; its exit code is the run's. */
+async function sealOnly(prepared: PreparedSeal, opts: ResumeOptions): Promise<number> {
+  await sealEnded(prepared);
+  const out = opts.json ? process.stderr : process.stdout;
+  out.write(`the run had ended but its controller died before sealing it: sealed now\n`);
+  await writeRunReports(prepared.runDir, out);
+  out.write(`run directory: ${prepared.runDir}\n`);
+  const summary = JSON.parse(readFileSync(join(prepared.runDir, SUMMARY_FILE), 'utf8')) as { exitCode?: unknown };
+  return typeof summary.exitCode === 'number' ? summary.exitCode : 0;
 }
 
 /** The journaled hosts, with the passwords an inventory gives them (the journal never holds them). */
