@@ -171,7 +171,7 @@ export function planStep(step: Step, ctx: StepContext): PlannedStep {
     ...(type.failOnFindings ? { failOnFindings: type.failOnFindings } : {}),
     ...(step.failed_when !== undefined ? { failedWhen: step.failed_when } : {}),
     ...(step.until !== undefined ? { until: step.until } : {}),
-    ...(type.rerunSafe ? { rerunSafe: true } : {}),
+    ...(type.rerunSafe || step.idempotent ? { rerunSafe: true } : {}),
     ...(type.verify ? { verify: type.verify(parsed.data, ctx) } : {}),
   };
 }

@@ -43,6 +43,12 @@ export const stepCommonShape = {
     .optional()
     .describe('Run via sudo: true (root) or a user name'),
   tags: z.array(z.string().min(1)).optional().describe('Select with --tags / --skip-tags'),
+  idempotent: z
+    .boolean()
+    .optional()
+    .describe(
+      'Running this step twice does no harm: `firebreak resume` may run it again when a crash caught it running (shell and script steps are otherwise stopped, never guessed about)',
+    ),
 };
 type CommonShape = typeof stepCommonShape;
 

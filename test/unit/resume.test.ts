@@ -16,7 +16,8 @@ import { replayJournal } from '../../src/engine/replay.js';
 import { prepareResume, sealEnded } from '../../src/engine/resume.js';
 import { evidencePaths, verifyEvidence } from '../../src/evidence/index.js';
 import { Journal, readJournal, setAsideTornTail } from '../../src/journal/index.js';
-import { loadRunbook, validateRunbook } from '../../src/runbook/index.js';
+import { loadRunbook, validateRunbook, type Step } from '../../src/runbook/index.js';
+import { planStep } from '../../src/engine/planner.js';
 import { FakeFleet, fakeClock, fakePlanner, hosts, type FakeStep } from './executor-fakes.js';
 
 const HOSTS = ['h1', 'h2', 'h3'];
@@ -394,5 +395,20 @@ describe('resume: what it refuses, before changing anything', () => {
       JSON.stringify({ pid: process.pid, hostname: hostname(), startedAt: at, version: '0.1.0' }) + '\n',
     );
     refused(dir, /another controller is still writing this run: held by pid/);
+  });
+});
+
+describe('resume: a step the runbook says is idempotent', () => {
+  it('is planned as safe to run again; the same shell step without it is not', async () => {
+    const step = (extra: object) => ({ name: 'q', shell: { cmd: 'mv -f a b' }, ...extra }) as Step;
+    const ctx = {
+      host: { name: 'h1', vars: {}, groups: [] },
+      params: {},
+      registered: {},
+      runbookDir: '/r',
+      remoteTmp: '/tmp/x',
+    };
+    assert.equal(planStep(step({ idempotent: true }), ctx).rerunSafe, true);
+    assert.equal(planStep(step({}), ctx).rerunSafe, undefined);
   });
 });
