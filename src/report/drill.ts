@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 
 /**
  * The extension point for game-day drills: a drill run adds a `drill` part to the report model,
@@ -8,20 +9,21 @@ import { join } from 'node:path';
  */
 
 /** One line of a drill scorecard: `detection coverage  9/10  fail`. */
-export interface DrillScore {
-  label: string;
-  value: string;
+export const drillScoreSchema = z.object({
+  label: z.string(),
+  value: z.string(),
   /** `pass`, `fail`, or free text. */
-  status?: string;
-}
+  status: z.string().optional(),
+});
+export type DrillScore = z.infer<typeof drillScoreSchema>;
 
-export interface DrillSection {
-  verdict?: 'pass' | 'fail';
-  summary?: string;
-  scores?: DrillScore[];
-  /** Anything else the drill wants to keep in the JSON model (custom templates can render it). */
-  [extra: string]: unknown;
-}
+/** Loose: anything else the drill wants to keep in the JSON model (custom templates can render it). */
+export const drillSectionSchema = z.looseObject({
+  verdict: z.enum(['pass', 'fail']).optional(),
+  summary: z.string().optional(),
+  scores: z.array(drillScoreSchema).optional(),
+});
+export type DrillSection = z.infer<typeof drillSectionSchema>;
 
 /** The part of `scorecard.json` (written by `firebreak drill`) the report reads, as plain data. */
 interface ScorecardData {

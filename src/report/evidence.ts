@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { PhaseName } from '../core/index.js';
 import { verifyEvidence, type Artifact, type VerifyResult } from '../evidence/index.js';
 import { isArtifactShape } from '../evidence/manifest.js';
 import { allSteps } from './fold.js';
@@ -30,12 +31,12 @@ export async function buildEvidence(
       match: a.match,
     })),
   );
-  const labels = new Map(steps.flatMap((s) => s.artifacts.map((a) => [a.id, a.label] as const)));
+  const journaled = new Map(steps.flatMap((s) => s.artifacts.map((a) => [a.id, { ...a, phase: s.phase }] as const)));
   const verifiedAt = now.toISOString();
 
   if (!existsSync(join(data.runDir, 'evidence'))) {
     const entries: EvidenceEntry[] = stored.map((a) => ({
-      ...entryOf(a, labels, data.anchors),
+      ...entryOf(a, journaled, data.anchors),
       problems: ['not in the evidence store'],
     }));
     const problems: EvidenceProblemView[] = stored.length
@@ -86,7 +87,10 @@ export async function buildEvidence(
   for (const p of problems)
     if (p.artifactId)
       byArtifact.set(p.artifactId, [...(byArtifact.get(p.artifactId) ?? []), `${p.code}: ${p.message}`]);
-  const entries = artifacts.map((a) => ({ ...entryOf(a, labels, data.anchors), problems: byArtifact.get(a.id) ?? [] }));
+  const entries = artifacts.map((a) => ({
+    ...entryOf(a, journaled, data.anchors),
+    problems: byArtifact.get(a.id) ?? [],
+  }));
   const status: EvidenceStatus = !result.ok ? 'failed' : result.signature === 'valid' ? 'verified' : 'unsigned';
   const from = manifest ? 'manifest' : artifacts.length ? 'journal' : 'none';
   return register(status, result.signature, result.key?.sha256 ?? null, from, verifiedAt, problems, entries);
@@ -97,15 +101,16 @@ type ArtifactLike = Pick<Artifact, 'id' | 'host' | 'step' | 'source' | 'size' | 
 
 function entryOf(
   a: ArtifactLike,
-  labels: ReadonlyMap<string, string>,
+  journaled: ReadonlyMap<string, { label: string; at: string; phase: PhaseName }>,
   anchors: ReadonlyMap<string, string>,
 ): Omit<EvidenceEntry, 'problems'> {
   return {
     id: a.id,
     host: a.host,
     hostAnchor: anchors.get(a.host) ?? '',
+    phase: journaled.get(a.id)?.phase ?? null,
     step: a.step,
-    label: labels.get(a.id) ?? null,
+    label: journaled.get(a.id)?.label ?? null,
     sourceKind: a.source.kind,
     source: a.source.value,
     size: a.size,
@@ -113,6 +118,7 @@ function entryOf(
     sha256AtSource: a.sha256AtSource ?? null,
     match: a.match ?? null,
     collectedAt: a.collectedAt ?? null,
+    storedAt: journaled.get(a.id)?.at ?? null,
     collectedBy: a.collector ? `${a.collector.user}@${a.collector.machine}` : null,
   };
 }

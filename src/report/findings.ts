@@ -3,7 +3,7 @@
  * artifacts it was read from, so a reader can go from "14 outbound connections to port 22" to the
  * `ss -tanp` output that says so.
  */
-import { severityRank, type Finding } from '../core/index.js';
+import { severityRank, type Finding, type PhaseName } from '../core/index.js';
 import { allSteps } from './fold.js';
 import type { RunData } from './run-data.js';
 import { countBySeverity, isSeverity } from './severity.js';
@@ -17,8 +17,13 @@ export function buildFindings(data: RunData): FindingsSection {
     for (const a of s.artifacts)
       ids.set(`${s.host}\0${a.sha256}`, [...(ids.get(`${s.host}\0${a.sha256}`) ?? []), a.id]);
 
-  const findings: Finding[] = steps.flatMap((s) =>
-    s.findings.map((f) => ({ ...f, severity: isSeverity(f.severity) ? f.severity : 'info', step: f.step ?? s.step })),
+  const findings: (Finding & { at: string; phase: PhaseName })[] = steps.flatMap((s) =>
+    s.findings.map((f) => ({
+      ...f,
+      severity: isSeverity(f.severity) ? f.severity : 'info',
+      phase: s.phase,
+      step: f.step ?? s.step,
+    })),
   );
   const groups = new Map<string, FindingGroup>();
   for (const f of findings) {
@@ -29,7 +34,9 @@ export function buildFindings(data: RunData): FindingsSection {
       host: f.host,
       hostAnchor: data.anchors.get(f.host) ?? '',
       summary: f.summary,
+      phase: f.phase,
       step: f.step ?? null,
+      at: f.at,
       evidenceSha256: f.evidence ?? null,
       evidenceIds: f.evidence ? (ids.get(`${f.host}\0${f.evidence}`) ?? []) : [],
       detail: f.detail ?? {},

@@ -27,8 +27,9 @@ export interface StepRecord {
   /** Set when the step was skipped: why. */
   skipped: string | null;
   retries: StepRetry[];
-  artifacts: StoredArtifact[];
-  findings: Finding[];
+  /** With the time the journal recorded each. */
+  artifacts: (StoredArtifact & { at: string })[];
+  findings: (Finding & { at: string })[];
   hostKey: { old: string | null; new: string } | null;
   /** The host became unreachable during this step: it failed for want of a connection, not by itself. */
   unreachable: boolean;
@@ -179,10 +180,10 @@ export function foldEvents(events: readonly RunEvent[]): RunFold {
         break;
       }
       case 'evidence.stored':
-        stepOf(e).artifacts.push(e.artifact);
+        stepOf(e).artifacts.push({ ...e.artifact, at: e.at });
         break;
       case 'finding':
-        stepOf(e).findings.push({ ...e.finding, host: e.finding.host || e.host });
+        stepOf(e).findings.push({ ...e.finding, host: e.finding.host || e.host, at: e.at });
         break;
       case 'hostkey.replaced':
         stepOf(e).hostKey = { old: e.oldFingerprint, new: e.newFingerprint };

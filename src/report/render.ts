@@ -1,18 +1,35 @@
 /**
  * Rendering a report model: `json` is the model itself; `md` and `html` go through the Handlebars
  * templates (shipped, or a user's `--templates DIR` overriding any of them by name), with helpers for
- * durations, times, hashes, severities and plurals, and — for HTML — the inline SVG charts.
+ * durations, times, hashes, severities and plurals, and — for HTML — the inline SVG charts. The
+ * machine exports (Timesketch timeline, OCSF findings) are plain functions of the model, no templates.
  */
 import { InputError } from '../core/index.js';
 import { COMPILE_OPTIONS, createEnv, type ReportFormatName } from './handlebars-env.js';
 import { registerHelpers } from './helpers.js';
+import { renderOcsf } from './export-ocsf.js';
+import { renderTimelineCsv, renderTimelineJsonl } from './export-timeline.js';
 import { digest, shippedSpecs, type PrecompiledSpecs } from './precompiled.js';
 import { severityChartSvg, timelineSvg } from './svg.js';
 import { loadTemplates, type TemplateSource } from './templates.js';
 import type { ReportModel } from './types.js';
 
-export type ReportFormat = ReportFormatName | 'json';
-export const REPORT_FORMATS: readonly ReportFormat[] = ['md', 'html', 'json'];
+/** Formats that are data for other tools: a function of the model each, not themeable. */
+const EXPORTS = {
+  'timeline-csv': renderTimelineCsv,
+  'timeline-jsonl': renderTimelineJsonl,
+  ocsf: renderOcsf,
+} satisfies Record<string, (model: ReportModel) => string>;
+type ExportFormat = keyof typeof EXPORTS;
+const isExport = (format: string): format is ExportFormat => Object.hasOwn(EXPORTS, format);
+
+export type ReportFormat = ReportFormatName | 'json' | ExportFormat;
+export const REPORT_FORMATS: readonly ReportFormat[] = [
+  'md',
+  'html',
+  'json',
+  ...(Object.keys(EXPORTS) as ExportFormat[]),
+];
 
 export interface RenderOptions {
   /** A directory of templates overriding the shipped ones by name. */
@@ -44,6 +61,7 @@ function compile(
 
 export function renderReport(model: ReportModel, format: ReportFormat, options: RenderOptions = {}): string {
   if (format === 'json') return JSON.stringify(model, null, 2) + '\n';
+  if (isExport(format)) return EXPORTS[format](model);
   const env = createEnv(format);
   registerHelpers(env, format);
   const set = loadTemplates(format, options.templatesDir);

@@ -29,13 +29,14 @@ export function buildPhaseTimings(data: RunData): PhaseTiming[] {
   });
 }
 
-function describe(e: RunEvent): Omit<TimelineEntry, 'at' | 'offsetMs'> | undefined {
+function describe(e: RunEvent): Omit<TimelineEntry, 'at' | 'offsetMs' | 'event'> | undefined {
   switch (e.type) {
     case 'run.started':
       return {
         level: 'info',
         host: null,
         phase: null,
+        step: null,
         text: `run started: runbook ${e.runbook} on ${e.hosts.length} host(s), phases ${e.phases.join(', ')}`,
       };
     case 'phase.started':
@@ -43,6 +44,7 @@ function describe(e: RunEvent): Omit<TimelineEntry, 'at' | 'offsetMs'> | undefin
         level: 'info',
         host: null,
         phase: e.phase,
+        step: null,
         text: `${e.phase} started${e.batches > 1 ? ` (batch ${e.batch}/${e.batches})` : ''} on ${e.hosts.length} host(s)`,
       };
     case 'phase.finished':
@@ -50,15 +52,23 @@ function describe(e: RunEvent): Omit<TimelineEntry, 'at' | 'offsetMs'> | undefin
         level: e.failed.length ? 'warning' : 'info',
         host: null,
         phase: e.phase,
+        step: null,
         text: `${e.phase} finished${e.batches > 1 ? ` (batch ${e.batch}/${e.batches})` : ''}: ${e.ok.length} ok, ${e.failed.length} failed`,
       };
     case 'host.failed':
-      return { level: 'error', host: e.host, phase: e.phase, text: `failed at step "${e.step}": ${e.message}` };
+      return {
+        level: 'error',
+        host: e.host,
+        phase: e.phase,
+        step: e.step,
+        text: `failed at step "${e.step}": ${e.message}`,
+      };
     case 'host.unreachable':
       return {
         level: 'error',
         host: e.host,
         phase: e.phase,
+        step: e.step ?? null,
         text: `unreachable${e.step ? ` at step "${e.step}"` : ''} (${e.reason}): ${e.message}`,
       };
     case 'step.retrying':
@@ -66,6 +76,7 @@ function describe(e: RunEvent): Omit<TimelineEntry, 'at' | 'offsetMs'> | undefin
         level: 'warning',
         host: e.host,
         phase: e.phase,
+        step: e.step,
         text: `step "${e.step}" retrying (attempt ${e.attempt} of ${e.of} failed): ${e.message}`,
       };
     case 'hostkey.replaced':
@@ -73,17 +84,19 @@ function describe(e: RunEvent): Omit<TimelineEntry, 'at' | 'offsetMs'> | undefin
         level: 'warning',
         host: e.host,
         phase: e.phase,
+        step: e.step,
         text: `host key replaced by step "${e.step}": ${e.oldFingerprint ?? 'none'} → ${e.newFingerprint}`,
       };
     case 'run.aborted':
-      return { level: 'error', host: null, phase: null, text: `run aborted: ${e.reason}` };
+      return { level: 'error', host: null, phase: null, step: null, text: `run aborted: ${e.reason}` };
     case 'run.resumed':
-      return { level: 'warning', host: null, phase: null, text: resumedText(e) };
+      return { level: 'warning', host: null, phase: null, step: null, text: resumedText(e) };
     case 'run.finished':
       return {
         level: e.exitCode === 0 ? 'info' : 'warning',
         host: null,
         phase: null,
+        step: null,
         text: `run finished with exit code ${e.exitCode}`,
       };
     default:
@@ -96,7 +109,7 @@ export function buildTimeline(data: RunData): TimelineEntry[] {
   const out: TimelineEntry[] = [];
   for (const e of data.events) {
     const d = describe(e);
-    if (d) out.push({ at: e.at, offsetMs: between(start, e.at) ?? 0, ...d });
+    if (d) out.push({ at: e.at, offsetMs: between(start, e.at) ?? 0, event: e.type, ...d });
   }
   return out;
 }

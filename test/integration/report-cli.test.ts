@@ -46,6 +46,25 @@ describe('firebreak report (real CLI, recorded run)', function () {
     assert.match(readFileSync(out, 'utf8'), /^<!DOCTYPE html>/);
   });
 
+  it('exports: --format timeline-csv, timeline-jsonl and ocsf; schema --report', async () => {
+    const csv = await runCli(['report', fixture.dir, '--format', 'timeline-csv']);
+    assert.equal(csv.code, 0, csv.stderr);
+    assert.match(csv.stdout, /^message,datetime,timestamp_desc,event_type,host,phase,step,/);
+    const jsonl = await runCli(['report', fixture.dir, '--format', 'timeline-jsonl']);
+    assert.equal(jsonl.code, 0, jsonl.stderr);
+    assert.equal(jsonl.stdout.trimEnd().split('\n').length, 128);
+    const ocsf = await runCli(['report', fixture.dir, '--format', 'ocsf']);
+    assert.equal(ocsf.code, 0, ocsf.stderr);
+    const findings = ocsf.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { class_uid: number });
+    assert.deepEqual([findings.length, findings[0]!.class_uid], [33, 2004]);
+    const schema = await runCli(['schema', '--report']);
+    assert.equal(schema.code, 0, schema.stderr);
+    assert.equal((JSON.parse(schema.stdout) as { title: string }).title, 'firebreak report model');
+  });
+
   it('--notes replaces the notes the run kept', async () => {
     const notes = path.join(work, 'notes.yaml');
     writeFileSync(notes, 'status: resolved\naction_items: [{what: Rotate keys, owner: carol}]\n');
@@ -58,7 +77,7 @@ describe('firebreak report (real CLI, recorded run)', function () {
   it('bad input exits 2 with a message: format, run directory, notes', async () => {
     const fmt = await runCli(['report', fixture.dir, '--format', 'pdf']);
     assert.equal(fmt.code, 2);
-    assert.match(fmt.stderr, /--format must be one of md, html, json/);
+    assert.match(fmt.stderr, /--format must be one of md, html, json, timeline-csv, timeline-jsonl, ocsf/);
     const missing = await runCli(['report', path.join(work, 'nope')]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /not a run directory: it has no journal\.jsonl/);

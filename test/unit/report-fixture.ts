@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { addToKeyring } from '../../src/evidence/index.js';
+import { buildReportModel, type ReportModel } from '../../src/report/index.js';
 import { TEST_KEYRING } from '../helpers/keyring.js';
 
 export const REPORT_FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/report');
@@ -33,4 +34,20 @@ export function copyRunFixture(name: string): { dir: string; cleanup: () => void
   const pub = path.join(dir, 'evidence', 'manifest.pub.pem');
   if (existsSync(pub)) addToKeyring(TEST_KEYRING, createPublicKey(readFileSync(pub)));
   return { dir, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/**
+ * Inside a `describe`: a copy of the fixture run and its model (fixed clock and version), made before
+ * the tests and removed after them. Read `model` and `dir` inside the tests, not at describe time.
+ */
+export function recordedRun(name = 'run-basic'): { model: ReportModel; dir: string } {
+  const run = {} as { model: ReportModel; dir: string };
+  let copy: ReturnType<typeof copyRunFixture> | undefined;
+  before(async () => {
+    copy = copyRunFixture(name);
+    run.dir = copy.dir;
+    run.model = await buildReportModel(copy.dir, FIXED);
+  });
+  after(() => copy?.cleanup());
+  return run;
 }

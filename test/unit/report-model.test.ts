@@ -9,18 +9,13 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildReportModel, type ReportModel } from '../../src/report/index.js';
 import { fleetStat, median, percentile } from '../../src/report/stats.js';
-import { copyRunFixture, FIXED } from './report-fixture.js';
+import { FIXED, recordedRun } from './report-fixture.js';
 import { responseRun, SyntheticRun } from './report-synthetic.js';
 
 describe('report model: recorded lab run (run-basic)', () => {
+  const fixture = recordedRun();
   let model: ReportModel;
-  let fixture: ReturnType<typeof copyRunFixture>;
-
-  before(async () => {
-    fixture = copyRunFixture('run-basic');
-    model = await buildReportModel(fixture.dir, FIXED);
-  });
-  after(() => fixture.cleanup());
+  before(() => (model = fixture.model));
 
   it('header: incident.json, notes and the journal', () => {
     const h = model.header;
@@ -139,6 +134,7 @@ describe('report model: recorded lab run (run-basic)', () => {
       id: 'ev-000001',
       host: 'n001',
       hostAnchor: 'host-n001',
+      phase: 'collect',
       step: 'evidence',
       label: 'processes/ps',
       sourceKind: 'command',
@@ -148,6 +144,7 @@ describe('report model: recorded lab run (run-basic)', () => {
       sha256AtSource: e.entries[0]!.sha256,
       match: true,
       collectedAt: e.entries[0]!.collectedAt,
+      storedAt: '2026-11-21T20:11:56.624Z',
       collectedBy: 'root@vm',
       problems: [],
     });

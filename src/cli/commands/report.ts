@@ -1,4 +1,7 @@
-/** `firebreak report RUN`: the post-incident report of a run directory, as Markdown, HTML or JSON. */
+/**
+ * `firebreak report RUN`: the post-incident report of a run directory, as Markdown, HTML or JSON, or
+ * exported as a Timesketch timeline (CSV, JSONL) or OCSF Detection Findings (NDJSON).
+ */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -33,7 +36,12 @@ export function registerReport(program: Command): void {
       'render the post-incident report of a run directory (evidence is re-verified); exit 5 when the evidence fails verification',
     )
     .argument('<run>', 'run directory (or a run id under runs/)')
-    .option('--format <format>', `output format: ${REPORT_FORMATS.join(', ')}`, parseFormat, 'md' as ReportFormat)
+    .option(
+      '--format <format>',
+      `output format: ${REPORT_FORMATS.join(', ')} (timeline-*: a Timesketch timeline; ocsf: findings as OCSF Detection Findings, NDJSON)`,
+      parseFormat,
+      'md' as ReportFormat,
+    )
     .option(
       '--notes <file>',
       "responders' notes YAML (status, responders, lessons, action items); default: the run's copy",
