@@ -8,7 +8,15 @@
  * in-flight step cannot be checked (shell) is stopped with the reason, never guessed about.
  */
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, promises as fs, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  promises as fs,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startFleet, type Fleet } from '../helpers/fleet.js';
@@ -45,7 +53,10 @@ describe('firebreak resume (real CLI, real sshd)', function () {
     started.push(cli);
     await until(
       () => {
-        if (!existsSync(runs) || !readFileSync(path.join(onlyRunDir(runs), 'journal.jsonl'), 'utf8')) return false;
+        // The run directory comes a moment before its journal.
+        if (!existsSync(runs) || readdirSync(runs).length === 0) return false;
+        const journal = path.join(onlyRunDir(runs), 'journal.jsonl');
+        if (!existsSync(journal) || !readFileSync(journal, 'utf8')) return false;
         const inside = readJournal(onlyRunDir(runs)).filter((e) => e.type === 'step.started' && e.index === index);
         return inside.length === hosts;
       },
