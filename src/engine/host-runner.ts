@@ -82,13 +82,7 @@ export async function runHostPhase<S>(
     const fallbackName = nameOf(step, index);
     let planned: PlannedStep;
     try {
-      planned = await ctx.planStep(step, {
-        host: ctx.host,
-        runId: ctx.runId,
-        phase,
-        index,
-        registered: ctx.registered,
-      });
+      planned = await planAt(ctx, step, phase, index);
     } catch (err) {
       const message = `${host}: cannot plan step "${fallbackName}": ${err instanceof Error ? err.message : String(err)}`;
       ctx.emit({
@@ -305,6 +299,16 @@ function analyze<S>(
   }
 }
 
+/** Plan a step for this host at its place in the run, with what the host registered so far. */
+function planAt<S>(
+  ctx: HostRunContext<S>,
+  step: S,
+  phase: PhaseName,
+  index: number,
+): Promise<PlannedStep> | PlannedStep {
+  return ctx.planStep(step, { host: ctx.host, runId: ctx.runId, phase, index, registered: ctx.registered });
+}
+
 /**
  * Resumed: a step the journal says finished (or was skipped) is not run again; what it registered is
  * registered again, as it was. Returns false for a step still to run.
@@ -329,13 +333,7 @@ export async function replayPhase<S>(
   for (const { step, index } of steps) {
     let planned: PlannedStep;
     try {
-      planned = await ctx.planStep(step, {
-        host: ctx.host,
-        runId: ctx.runId,
-        phase,
-        index,
-        registered: ctx.registered,
-      });
+      planned = await planAt(ctx, step, phase, index);
     } catch {
       return; // it failed to plan then too: the host's phase ended there
     }
