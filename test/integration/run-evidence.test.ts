@@ -179,6 +179,23 @@ describe('firebreak run: the controller disk nearly full (real sshd, a small tmp
     return { r, runs };
   };
 
+  /** The run stopped while its one artifact streamed in: exit 6, nothing stored, no partial spill file, sealed. */
+  const stoppedMidArtifact = async (r: { code: number | null; stdout: string; stderr: string }, runs: string) => {
+    assert.equal(r.code, 6, r.stdout + r.stderr);
+    assert.match(r.stdout + r.stderr, /the controller's disk filled while extra\/big0 was being collected/);
+    const runDir = onlyRunDir(runs);
+    assert.deepEqual(
+      readJournal(runDir).filter((e) => e.type === 'evidence.stored'),
+      [],
+    );
+    const leftovers = (await fs.readdir(runDir, { recursive: true })).filter((f) =>
+      /\.(stdout|stderr)$/.test(String(f)),
+    );
+    assert.deepEqual(leftovers, [], 'no partial spill file left');
+    const v = await runCli(['evidence', 'verify', runDir]);
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+  };
+
   it('stops the run with exit 6 before the reserve is used, and what it stored is sealed and verifies', async () => {
     const { r, runs } = await run(12);
     assert.equal(r.code, 6, r.stdout + r.stderr);
@@ -203,38 +220,14 @@ describe('firebreak run: the controller disk nearly full (real sshd, a small tmp
     await fs.rm(path.join(work, 'small', 'runs'), { recursive: true, force: true });
     // 20 MiB into 24 MiB with a 16 MiB reserve: the check before the command passes, the watch must stop it.
     const { r, runs } = await run(1, 20 * 1024 * 1024);
-    assert.equal(r.code, 6, r.stdout + r.stderr);
-    assert.match(r.stdout + r.stderr, /the controller's disk filled while extra\/big0 was being collected/);
-    const runDir = onlyRunDir(runs);
-    assert.deepEqual(
-      readJournal(runDir).filter((e) => e.type === 'evidence.stored'),
-      [],
-    );
-    const leftovers = (await fs.readdir(runDir, { recursive: true })).filter((f) =>
-      /\.(stdout|stderr)$/.test(String(f)),
-    );
-    assert.deepEqual(leftovers, [], 'no partial spill file left');
-    const v = await runCli(['evidence', 'verify', runDir]);
-    assert.equal(v.code, 0, v.stdout + v.stderr);
+    await stoppedMidArtifact(r, runs);
   });
 
   it('without a reserve, the write that hits the full disk is the same stop: exit 6, the command killed, nothing partial left', async () => {
     await fs.rm(path.join(work, 'small', 'runs'), { recursive: true, force: true });
     // 40 MiB into 24 MiB and no reserve: no free-space check can fire, only the failed write (ENOSPC).
     const { r, runs } = await run(1, 40 * 1024 * 1024, '0');
-    assert.equal(r.code, 6, r.stdout + r.stderr);
-    assert.match(r.stdout + r.stderr, /the controller's disk filled while extra\/big0 was being collected/);
-    const runDir = onlyRunDir(runs);
-    assert.deepEqual(
-      readJournal(runDir).filter((e) => e.type === 'evidence.stored'),
-      [],
-    );
-    const leftovers = (await fs.readdir(runDir, { recursive: true })).filter((f) =>
-      /\.(stdout|stderr)$/.test(String(f)),
-    );
-    assert.deepEqual(leftovers, [], 'no partial spill file left');
-    const v = await runCli(['evidence', 'verify', runDir]);
-    assert.equal(v.code, 0, v.stdout + v.stderr);
+    await stoppedMidArtifact(r, runs);
   });
 
   it('refuses to start a run at all when the reserve is already gone, leaving no run directory', async () => {
