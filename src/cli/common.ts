@@ -2,13 +2,20 @@
  * Option parsing and loading shared by the commands: inventories, host selection, params.
  */
 import { readFileSync } from 'node:fs';
-import { InputError, type Host } from '../core/index.js';
+import { InputError, TRANSPORT_CHOICES, type Host, type TransportChoice } from '../core/index.js';
 import { loadInventory, selectHosts, type Inventory } from '../inventory/index.js';
 import { parseExtraVars, readParamsFile, resolveParams, type ParamOverride, type ParamSpec } from '../runbook/index.js';
 
 /** commander collector for repeatable options (`-i a -i b`). */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+/** commander parser for `--transport`. */
+export function transportOption(value: string): TransportChoice {
+  if (!(TRANSPORT_CHOICES as readonly string[]).includes(value))
+    throw new InputError(`--transport must be one of ${TRANSPORT_CHOICES.join(', ')}, got "${value}"`);
+  return value as TransportChoice;
 }
 
 /** commander parser for a positive integer option. */

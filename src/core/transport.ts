@@ -5,6 +5,12 @@
 import type { Become } from './host.js';
 import type { ExecResult } from './exec.js';
 
+/** `--transport`: ssh2 in-process, the system OpenSSH client, or auto (ssh2 unless the host needs OpenSSH). */
+export type TransportChoice = 'auto' | 'ssh2' | 'openssh';
+export const TRANSPORT_CHOICES: readonly TransportChoice[] = ['auto', 'ssh2', 'openssh'];
+/** The host variable that picks a host's transport (beats `--transport`, as ansible_connection beats -c). */
+export const TRANSPORT_VAR = 'firebreak_transport';
+
 export interface ExecOptions {
   /** Kill the remote command (and its children) after this many ms. Required: no unbounded commands. */
   timeoutMs: number;

@@ -58,6 +58,7 @@ export const runInputsSchema = z.object({
       jump: z.array(z.string()).optional(),
     }),
     caseRecord: z.object({ caseId: z.string().optional(), examiner: z.string().optional() }).optional(),
+    transport: z.enum(['auto', 'ssh2', 'openssh']).optional(),
   }),
 });
 

@@ -6,11 +6,18 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { firebreakVersion, type ConnectionSpec, type EventSink, type Host, type PhaseName } from '../core/index.js';
+import {
+  firebreakVersion,
+  type ConnectionSpec,
+  type EventSink,
+  type Host,
+  type PhaseName,
+  type TransportChoice,
+} from '../core/index.js';
 import type { CaseRecord } from '../evidence/index.js';
-import { connectionSpec, type ConnectionDefaults } from '../inventory/index.js';
 import type { LoadedRunbook, Step } from '../runbook/index.js';
 import { killsDispatched, SshSession, type SshOptions } from '../transport/index.js';
+import { hostConnections, inventorySpec, type ConnectionFallbacks } from './connections.js';
 import { startRun } from './executor.js';
 import type { OutputLimits, ResumePoint, RunHandle, RunbookSpec } from './executor-types.js';
 import { hostSnapshot, RUN_INPUTS_FORMAT, SECRET_HOST_VARS, type RunInputs } from './run-inputs.js';
@@ -26,7 +33,11 @@ export interface RunRunbookOptions {
   groups?: Record<string, string[]>;
   ssh?: SshOptions;
   /** Fallbacks for what the inventory does not say (`--user`, `--private-key`, `--jump`). */
-  connection?: ConnectionDefaults & { jump?: string[]; privateKeyFile?: string };
+  connection?: ConnectionFallbacks;
+  /** `--transport` (a host's firebreak_transport beats it); default auto. */
+  transport?: TransportChoice;
+  /** Warnings found while resolving connections (e.g. no OpenSSH client: ~/.ssh/config unread). */
+  onWarning?: (message: string) => void;
   forks?: number;
   /** Evidence commands run at once on one host's connection (default 4). */
   evidenceChannels?: number;
@@ -60,7 +71,11 @@ export interface RunbookHandle extends RunHandle {
 export async function runRunbook(o: RunRunbookOptions): Promise<RunbookHandle> {
   const { runbook, dir } = o.loaded;
   const session = new SshSession(o.ssh);
-  const specs = new Map(o.hosts.map((h) => [h.name, specFor(h, o.connection)]));
+  const specs = await hostConnections(o.hosts, o.connection, {
+    ...(o.transport ? { transport: o.transport } : {}),
+    ...(o.ssh?.knownHostsFile ? { knownHostsFile: o.ssh.knownHostsFile } : {}),
+    ...(o.onWarning ? { warn: o.onWarning } : {}),
+  });
   await session.preloadKeys([...specs.values()].flatMap((s) => (s.privateKeyFile ? [s.privateKeyFile] : [])));
   const phases: RunbookSpec<Step>['phases'] = {};
   for (const { name, phase } of selectPhases(runbook, o.phases)) phases[name] = phase;
@@ -90,7 +105,7 @@ export async function runRunbook(o: RunRunbookOptions): Promise<RunbookHandle> {
     outputLimits: o.outputLimits,
     ...(o.prepareRunDir ? { prepareRunDir: o.prepareRunDir } : {}),
     evidence: { caseRecord: caseRecordOf(o, runbookSha256) },
-    transportFor: (host) => session.transport(specs.get(host.name) ?? specFor(host, o.connection)),
+    transportFor: (host) => session.transport(specs.get(host.name) ?? inventorySpec(host, o.connection)),
     evaluate: conditionEvaluator(o.params, o.groups),
     analyze: analyzeWithStepType,
     planStep: (step, ctx) =>
@@ -106,13 +121,6 @@ export async function runRunbook(o: RunRunbookOptions): Promise<RunbookHandle> {
   });
   handle.done.finally(() => session.close()).catch(() => {});
   return { ...handle, killsDispatched };
-}
-
-function specFor(host: Host, fallback: RunRunbookOptions['connection']): ConnectionSpec {
-  const spec = connectionSpec(host, fallback);
-  if (fallback?.jump && !spec.jump) spec.jump = fallback.jump;
-  if (fallback?.privateKeyFile && !spec.privateKeyFile) spec.privateKeyFile = fallback.privateKeyFile;
-  return spec;
 }
 
 /** Inventory secrets (ssh and become passwords) a host carries, so the journal can redact them. */
@@ -163,6 +171,7 @@ function runInputs(o: RunRunbookOptions, sha256: string | undefined): RunInputs 
         ...(o.connection?.jump ? { jump: [...o.connection.jump] } : {}),
       },
       ...(o.caseRecord ? { caseRecord: { ...o.caseRecord } } : {}),
+      ...(o.transport ? { transport: o.transport } : {}),
     },
   };
 }

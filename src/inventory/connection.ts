@@ -119,7 +119,7 @@ function splitJumps(s: string): string[] {
 }
 
 /** `ssh [-p port] [-l user] -W %h:%p [user@]host` → `user@host:port`; undefined for other commands. */
-function jumpFromProxyCommand(cmd: string): string | undefined {
+export function jumpFromProxyCommand(cmd: string): string | undefined {
   let t: string[];
   try {
     t = shlexSplit(cmd);

@@ -15,3 +15,4 @@ export {
   type AnsibleListJson,
   type GraphOptions,
 } from './ansible-output.js';
+export { ansibleSshCommand, type SshCommand, type SshCommandDefaults } from './ssh-argv.js';

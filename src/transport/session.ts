@@ -10,6 +10,7 @@ import { ConnectionError } from '../core/errors.js';
 import type { ConnectionSpec } from '../core/host.js';
 import type { ConnectOptions, Transport } from '../core/transport.js';
 import { defaultKnownHostsFile, KnownHostsStore } from './known-hosts-store.js';
+import { KnownHostsSet, type HostKeyStore } from './known-hosts-set.js';
 import { KeyedLimiter } from './limiter.js';
 import { parseJumpHop, parseSshCommonArgs, type JumpHop } from './ssh-args.js';
 import { authMethods, KeyLoader, type PassphraseProvider } from './ssh-auth.js';
@@ -98,15 +99,23 @@ export class SshSession {
     return s;
   }
 
+  /**
+   * Host-key policy and jumps of one host. A spec resolved through `ssh -G` carries its known_hosts
+   * files and StrictHostKeyChecking; one that was not (OpenSSH absent, the API) falls back to the
+   * inventory's ssh arguments.
+   */
   private policy(spec: ConnectionSpec) {
     const args = parseSshCommonArgs(spec.sshCommonArgs);
-    if (!this.options.inventoryMayWeakenHostKeys && hostKeyWeakening(spec.sshCommonArgs).length) {
-      // Ignored (the CLI warns): keys are checked as if the inventory had not asked.
-      if (args.strictHostKeyChecking === 'no' || args.strictHostKeyChecking === 'off')
-        delete args.strictHostKeyChecking;
-      if (args.userKnownHostsFile === '/dev/null') delete args.userKnownHostsFile;
+    const resolved = spec.knownHostsFiles !== undefined;
+    let strict = resolved ? spec.strictHostKeyChecking : args.strictHostKeyChecking;
+    const fallbackFile = this.options.knownHostsFile ?? defaultKnownHostsFile();
+    let files = resolved ? [...(spec.knownHostsFiles ?? [])] : [args.userKnownHostsFile ?? fallbackFile];
+    if (!this.options.inventoryMayWeakenHostKeys) {
+      // Ignored (the CLI warns): keys are checked as if the inventory or ssh config had not asked.
+      if (strict === 'no' || strict === 'off') strict = undefined;
+      files = files.filter((f) => f !== '/dev/null');
+      if (!files.length) files = [fallbackFile];
     }
-    const strict = args.strictHostKeyChecking;
     // StrictHostKeyChecking=no is treated as accept-new: a *changed* key is never accepted.
     const acceptNew =
       strict === 'no' || strict === 'accept-new' || strict === 'off'
@@ -114,18 +123,23 @@ export class SshSession {
         : strict === 'yes'
           ? false
           : !!this.options.acceptNew;
-    const file = args.userKnownHostsFile ?? this.options.knownHostsFile ?? defaultKnownHostsFile();
+    const global = (spec.globalKnownHostsFiles ?? []).filter((f) => !files.includes(f));
+    const store: HostKeyStore =
+      files.length === 1 && !global.length
+        ? this.store(files[0] as string)
+        : new KnownHostsSet(files.map((f) => this.store(f)), global.map((f) => this.store(f)));
     const jump = spec.jump ?? args.proxyJump ?? [];
-    return { acceptNew, store: this.store(file), jump: jump.map(parseJumpHop) };
+    return { acceptNew, store, jump: jump.map(parseJumpHop) };
   }
 
-  private base() {
+  /** Timeouts: the session's options (the command line) first, then the host's ssh config, then ours. */
+  private base(spec?: ConnectionSpec) {
     const o = this.options;
     return {
       limiter: this.limiter,
-      connectTimeoutMs: o.connectTimeoutMs ?? 10_000,
-      keepaliveIntervalMs: o.keepaliveIntervalMs ?? 15_000,
-      keepaliveCountMax: o.keepaliveCountMax ?? 3,
+      connectTimeoutMs: o.connectTimeoutMs ?? spec?.connectTimeoutMs ?? 10_000,
+      keepaliveIntervalMs: o.keepaliveIntervalMs ?? spec?.keepaliveIntervalMs ?? 15_000,
+      keepaliveCountMax: o.keepaliveCountMax ?? spec?.keepaliveCountMax ?? 3,
       retries: o.handshakeRetries ?? 6,
     };
   }
@@ -140,12 +154,14 @@ export class SshSession {
       hostName: spec.name,
       user: spec.user,
       privateKeyFile: spec.privateKeyFile,
+      ...(spec.identityFiles ? { identityFiles: spec.identityFiles } : {}),
       password: spec.password,
-      agent: this.agent(),
+      // IdentitiesOnly: the key files only, not whatever else the agent holds.
+      agent: spec.identitiesOnly ? undefined : this.agent(),
     });
     const via = policy.jump.length ? await this.jumpClient(spec, policy.jump, policy) : undefined;
     return handshake({
-      ...this.base(),
+      ...this.base(spec),
       hostName: spec.name,
       address: spec.address,
       port: spec.port,

@@ -74,6 +74,11 @@ export interface AuthInput {
   hostName: string;
   user: string;
   privateKeyFile?: string;
+  /**
+   * The ssh config's key files (`ssh -G`), tried after privateKeyFile and skipped when missing, as
+   * ssh does; without them, OpenSSH's default files.
+   */
+  identityFiles?: readonly string[];
   password?: string;
   /** Agent socket path; undefined or empty disables the agent. */
   agent?: string;
@@ -82,11 +87,9 @@ export interface AuthInput {
 /** The ordered list of methods ssh2 tries (its array form of `authHandler`). */
 export async function authMethods(loader: KeyLoader, input: AuthInput): Promise<AuthMethod[]> {
   const methods: AuthMethod[] = [];
-  const files = input.privateKeyFile ? [input.privateKeyFile] : DEFAULT_IDENTITIES;
-  for (const file of files) {
-    const key = await loader.load(input.hostName, file, !input.privateKeyFile);
-    if (key) methods.push({ type: 'publickey', username: input.user, key } as AuthMethod);
-  }
+  const optional = input.identityFiles ?? (input.privateKeyFile ? [] : DEFAULT_IDENTITIES);
+  if (input.privateKeyFile) await addKey(loader, input, methods, input.privateKeyFile, false);
+  for (const file of optional) await addKey(loader, input, methods, file, true);
   if (input.agent) methods.push({ type: 'agent', username: input.user, agent: input.agent } as AuthMethod);
   if (input.password !== undefined)
     methods.push({ type: 'password', username: input.user, password: input.password } as AuthMethod);
@@ -97,4 +100,9 @@ export async function authMethods(loader: KeyLoader, input: AuthInput): Promise<
     throw new ConnectionError(input.hostName, `no way to authenticate as ${input.user}: ${what}`, 'auth');
   }
   return methods;
+}
+
+async function addKey(loader: KeyLoader, input: AuthInput, methods: AuthMethod[], file: string, optional: boolean) {
+  const key = await loader.load(input.hostName, file, optional);
+  if (key) methods.push({ type: 'publickey', username: input.user, key } as AuthMethod);
 }

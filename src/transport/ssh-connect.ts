@@ -9,7 +9,7 @@ import ssh2 from 'ssh2';
 import type { AuthMethod, Client as ClientType, ConnectConfig } from 'ssh2';
 import { ConnectionError } from '../core/errors.js';
 import type { ConnectOptions } from '../core/transport.js';
-import type { KnownHostsStore } from './known-hosts-store.js';
+import type { HostKeyStore } from './known-hosts-set.js';
 import { backoffMs, type KeyedLimiter } from './limiter.js';
 import { blobKeyType, fingerprint } from './known-hosts.js';
 
@@ -37,7 +37,7 @@ export interface HandshakeParams {
   port: number;
   user: string;
   auth: AuthMethod[];
-  knownHosts: KnownHostsStore;
+  knownHosts: HostKeyStore;
   acceptNew: boolean;
   /** Accept and record a changed host key (a reinstalled host, rebuild step only). */
   replaceHostKey?: ConnectOptions['replaceHostKey'];

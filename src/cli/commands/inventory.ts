@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { formatAnsibleJson, listHostsText, toAnsibleListJson, toGraph } from '../../inventory/index.js';
 import { collect, loadHosts, type InventoryOptions } from '../common.js';
+import { registerInventoryHost } from './inventory-host.js';
 
 export function registerInventory(program: Command): void {
   const inv = program.command('inventory').description('inspect an Ansible inventory');
@@ -30,4 +31,5 @@ export function registerInventory(program: Command): void {
       const { inventory } = await loadHosts(opts);
       process.stdout.write(toGraph(inventory, { group, vars: opts.vars ?? false }) + '\n');
     });
+  registerInventoryHost(inv);
 }

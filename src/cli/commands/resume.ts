@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InputError, type Host, type PhaseName } from '../../core/index.js';
+import { InputError, terminalSafe, type Host, type PhaseName } from '../../core/index.js';
 import { prepareResume, sealEnded, type PreparedSeal } from '../../engine/resume.js';
 import { SUMMARY_FILE } from '../../engine/run-dir.js';
 import { writeRunReports } from '../run-report.js';
@@ -79,6 +79,8 @@ export async function resumeCommand(runDir: string, opts: ResumeOptions): Promis
     confirm: (phase, message) =>
       confirm(`${message || `Run the ${phase} phase on ${hosts.length} hosts?`}`, { yes: opts.yes ?? false }),
     connection: o.connection,
+    ...(o.transport ? { transport: o.transport } : {}),
+    onWarning: (w) => process.stderr.write(`warning: ${terminalSafe(w)}\n`),
     ssh: {
       ...o.ssh,
       passphrase: process.stdin.isTTY ? (key) => askSecret(`Passphrase for ${key}: `) : undefined,

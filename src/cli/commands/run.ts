@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ExitCode, InputError, terminalSafe, type EventSink, type Host } from '../../core/index.js';
+import { ExitCode, InputError, terminalSafe, type EventSink, type Host, type TransportChoice } from '../../core/index.js';
 import { DEFAULT_FORKS } from '../../engine/executor.js';
 import { DEFAULT_EVIDENCE_CHANNELS } from '../../engine/evidence-batch.js';
 import { runRunbook, type RunbookHandle } from '../../engine/run-runbook.js';
@@ -13,7 +13,7 @@ import { connectionSpec } from '../../inventory/index.js';
 import { compressHosts, JsonRenderer, PlainRenderer, RecapCollector, formatRecap } from '../../render/index.js';
 import { hostKeyWeakening } from '../../transport/index.js';
 import { askSecret, confirm } from '../prompt.js';
-import { collect, groupMap, loadHosts, positiveInt, resolveRunParams } from '../common.js';
+import { collect, groupMap, loadHosts, positiveInt, resolveRunParams, transportOption } from '../common.js';
 import { addSelectionOptions, phaseFilter, type SelectionOptions } from './plan.js';
 import {
   addIncidentOptions,
@@ -33,6 +33,7 @@ export interface RunOptions extends SelectionOptions, IncidentOptions {
   acceptNew?: boolean;
   trustInventoryHostKeyOptions?: boolean;
   jump?: string[];
+  transport?: TransportChoice;
   user?: string;
   privateKey?: string;
   connectTimeout: number;
@@ -60,6 +61,12 @@ export function registerRun(program: Command): void {
     .option(
       '--trust-inventory-host-key-options',
       "honour an inventory's StrictHostKeyChecking=no / UserKnownHostsFile=/dev/null (host keys then go unverified)",
+    )
+    .option(
+      '--transport <auto|ssh2|openssh>',
+      'how hosts are reached: ssh2 in-process, or the system OpenSSH client (auto: ssh2 unless the host needs OpenSSH; a host var firebreak_transport beats it)',
+      transportOption,
+      'auto',
     )
     .option('--jump <user@host[:port]>', 'reach hosts through this jump host (repeatable for a chain)', collect)
     .option('-u, --user <user>', 'remote user when the inventory sets none')
@@ -137,6 +144,8 @@ export async function runCommand(file: string, opts: RunOptions): Promise<number
     confirm: (phase, message) =>
       confirm(`${message || `Run the ${phase} phase on ${hosts.length} hosts?`}`, { yes: opts.yes ?? false }),
     connection: { user: opts.user, privateKeyFile: opts.privateKey, jump: opts.jump },
+    transport: opts.transport,
+    onWarning: (w) => process.stderr.write(`warning: ${terminalSafe(w)}\n`),
     ssh: {
       knownHostsFile: opts.knownHosts,
       acceptNew: opts.acceptNew ?? false,
