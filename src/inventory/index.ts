@@ -15,3 +15,11 @@ export {
   type AnsibleListJson,
   type GraphOptions,
 } from './ansible-output.js';
+export {
+  readAnsibleSettings,
+  describeSource,
+  type AnsibleSettings,
+  type CfgSource,
+  type CfgValue,
+} from './ansible-cfg.js';
+export { findAnsibleCfg, locationsFromProcess, type CfgLocations } from './ansible-cfg-find.js';
