@@ -88,6 +88,19 @@ describe('firebreak run: settings from ./ansible.cfg (real CLI, real sshd)', fun
     assert.equal((o.ssh as Record<string, unknown>).connectTimeoutMs, 7000);
   });
 
+  it('plan and inventory list take the inventory from ./ansible.cfg too; -i replaces it', async () => {
+    writeCfg();
+    const opts = { cwd: work, env: { HOME: path.join(work, 'home'), ANSIBLE_INVENTORY: undefined } };
+    const plan = await runCli(['plan', RUNBOOK], opts);
+    assert.equal(plan.code, 0, plan.stdout + plan.stderr);
+    for (const h of fleet.hosts) assert.match(plan.stdout, new RegExp(`\\b${h.name}\\b`));
+    const other = path.join(work, 'inv', 'other.ini');
+    writeFileSync(other, 'only-me ansible_host=127.0.0.1\n');
+    const list = await runCli(['inventory', 'list', '-i', other], opts);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /hosts \(1\):\s+only-me/);
+  });
+
   it('the command line wins: --forks 100 (the default) and -u stay as given', async () => {
     writeCfg();
     const r = await run('--known-hosts', fleet.knownHostsPath, '--forks', '100', '-u', 'nosuchuser');

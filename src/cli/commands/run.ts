@@ -60,7 +60,7 @@ export function registerRun(program: Command): void {
     .option('--accept-new', 'trust unknown host keys on first use and record them (changed keys are always refused)')
     .option(
       '--trust-inventory-host-key-options',
-      "honour an inventory's StrictHostKeyChecking=no / UserKnownHostsFile=/dev/null (host keys then go unverified)",
+      "honour an inventory's StrictHostKeyChecking=no / UserKnownHostsFile=/dev/null (host keys then go unverified); ansible.cfg's host_key_checking=False as --accept-new",
     )
     .option('--jump <user@host[:port]>', 'reach hosts through this jump host (repeatable for a chain)', collect)
     .option('-u, --user <user>', 'remote user when the inventory sets none')
