@@ -38,7 +38,9 @@ export async function loadHosts(
   pattern = 'all',
 ): Promise<{ inventory: Inventory; hosts: Host[]; warnings: string[] }> {
   if (!opts.inventory?.length)
-    throw new InputError('no inventory given: pass -i FILE (an Ansible INI or YAML inventory)');
+    throw new InputError(
+      'no inventory given: pass -i FILE (an Ansible INI or YAML inventory), or set inventory in ansible.cfg or $ANSIBLE_INVENTORY',
+    );
   const inventory = await loadInventory(opts.inventory);
   const warnings: string[] = [...inventory.warnings];
   const hosts = selectHosts(inventory, pattern, opts.limit, (w) => warnings.push(w));

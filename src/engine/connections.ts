@@ -8,7 +8,7 @@ import { ansibleSshCommand, connectionSpec, type ConnectionDefaults } from '../i
 import { resolveConnections, type ResolveOptions } from '../transport/index.js';
 
 /** Fallbacks for what the inventory does not say (`--user`, `--private-key`, `--jump`, ansible.cfg ssh_args). */
-export type ConnectionFallbacks = ConnectionDefaults & { jump?: string[]; privateKeyFile?: string; sshArgs?: string };
+export type ConnectionFallbacks = ConnectionDefaults & { jump?: string[]; privateKeyFile?: string };
 
 /** The inventory's view alone (no ssh config): what a run uses when it was not resolved. */
 export function inventorySpec(host: Host, fallback: ConnectionFallbacks = {}): ConnectionSpec {

@@ -56,6 +56,8 @@ export const runInputsSchema = z.object({
       user: z.string().optional(),
       privateKeyFile: z.string().optional(),
       jump: z.array(z.string()).optional(),
+      /** ansible.cfg's ssh_args, which come before each host's own. */
+      sshArgs: z.string().optional(),
     }),
     caseRecord: z.object({ caseId: z.string().optional(), examiner: z.string().optional() }).optional(),
     transport: z.enum(['auto', 'ssh2', 'openssh']).optional(),

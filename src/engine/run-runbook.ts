@@ -32,7 +32,7 @@ export interface RunRunbookOptions {
   /** Group name -> host names, for `{{groups.x}}`. */
   groups?: Record<string, string[]>;
   ssh?: SshOptions;
-  /** Fallbacks for what the inventory does not say (`--user`, `--private-key`, `--jump`). */
+  /** Fallbacks for what the inventory does not say (`--user`, `--private-key`, `--jump`, ansible.cfg's ssh_args). */
   connection?: ConnectionFallbacks;
   /** `--transport` (a host's firebreak_transport beats it); default auto. */
   transport?: TransportChoice;
@@ -169,6 +169,7 @@ function runInputs(o: RunRunbookOptions, sha256: string | undefined): RunInputs 
         ...(o.connection?.user ? { user: o.connection.user } : {}),
         ...(o.connection?.privateKeyFile ? { privateKeyFile: path.resolve(o.connection.privateKeyFile) } : {}),
         ...(o.connection?.jump ? { jump: [...o.connection.jump] } : {}),
+        ...(o.connection?.sshArgs ? { sshArgs: o.connection.sshArgs } : {}),
       },
       ...(o.caseRecord ? { caseRecord: { ...o.caseRecord } } : {}),
       ...(o.transport ? { transport: o.transport } : {}),

@@ -15,6 +15,8 @@ export interface ConnectionDefaults {
   user?: string;
   /** Port; else 22. */
   port?: number;
+  /** ansible.cfg's `[ssh_connection] ssh_args`: the inventory's ssh args come after them (and win). */
+  sshArgs?: string;
 }
 
 function first(vars: Record<string, unknown>, ...keys: string[]): unknown {
@@ -66,14 +68,16 @@ export function connectionSpec(host: Host, defaults: ConnectionDefaults = {}): C
   const password = first(v, 'ansible_password', 'ansible_ssh_pass', 'ansible_ssh_password');
   if (password !== undefined) spec.password = String(password);
   const common = first(v, 'ansible_ssh_common_args');
-  if (common !== undefined) spec.sshCommonArgs = String(common);
+  const withDefaults = [defaults.sshArgs, common].filter((a) => a !== undefined).map(String);
+  if (withDefaults.length) spec.sshCommonArgs = withDefaults.join(' ');
   const extra = first(v, 'ansible_ssh_extra_args');
   const args = [common, extra]
     .filter((a) => a !== undefined)
     .map(String)
     .join(' ');
-  if (args) {
-    const jump = jumpFromSshArgs(args, host.name);
+  // The inventory's jump host, else one in ansible.cfg's ssh_args.
+  for (const a of [args, defaults.sshArgs ?? '']) {
+    const jump = a && !spec.jump ? jumpFromSshArgs(a, host.name) : [];
     if (jump.length > 0) spec.jump = jump;
   }
   if (ansibleBool(first(v, 'ansible_become'))) spec.become = becomeSpec(host);

@@ -16,3 +16,11 @@ export {
   type GraphOptions,
 } from './ansible-output.js';
 export { ansibleSshCommand, type SshCommand, type SshCommandDefaults } from './ssh-argv.js';
+export {
+  readAnsibleSettings,
+  describeSource,
+  type AnsibleSettings,
+  type CfgSource,
+  type CfgValue,
+} from './ansible-cfg.js';
+export { findAnsibleCfg, locationsFromProcess, type CfgLocations } from './ansible-cfg-find.js';

@@ -7,7 +7,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Fleet } from '../helpers/fleet.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -29,6 +29,8 @@ export interface CliOptions {
   timeoutMs?: number;
   /** Run the built CLI (`bin/firebreak.js`, the bundle in dist/) instead of the sources through tsx. */
   built?: boolean;
+  /** Working directory of the CLI. Default the repository. */
+  cwd?: string;
 }
 
 /** A running CLI: its process, its output so far, and a way to wait for something to appear in it. */
@@ -43,9 +45,16 @@ export interface RunningCli {
 /** Start `firebreak <args>` with the plain renderer (CI=1), stdin not a TTY. */
 export function startCli(args: string[], opts: CliOptions = {}): RunningCli {
   const started = Date.now();
-  const entry = opts.built ? ['bin/firebreak.js'] : ['--import', 'tsx', 'src/cli/main.ts'];
+  // Absolute paths, so the CLI can run in any working directory.
+  const entry = opts.built
+    ? [path.join(REPO, 'bin/firebreak.js')]
+    : [
+        '--import',
+        pathToFileURL(path.join(REPO, 'node_modules/tsx/dist/loader.mjs')).href,
+        path.join(REPO, 'src/cli/main.ts'),
+      ];
   const child = spawn(process.execPath, [...entry, ...args], {
-    cwd: REPO,
+    cwd: opts.cwd ?? REPO,
     env: { ...process.env, CI: '1', NO_COLOR: '1', FORCE_COLOR: '0', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,11 +1,14 @@
 /** `firebreak inventory list|graph`: what Ansible's `ansible-inventory --list/--graph` would print. */
 import type { Command } from 'commander';
 import { formatAnsibleJson, listHostsText, toAnsibleListJson, toGraph } from '../../inventory/index.js';
+import { useAnsibleConfig } from '../ansible-config.js';
 import { collect, loadHosts, type InventoryOptions } from '../common.js';
 import { registerInventoryHost } from './inventory-host.js';
 
 export function registerInventory(program: Command): void {
   const inv = program.command('inventory').description('inspect an Ansible inventory');
+  // A hook on the parent runs before each subcommand: both take -i from ansible.cfg.
+  useAnsibleConfig(inv, ['inventory']);
   inv
     .command('list')
     .description('list the selected hosts (or, with --json, the whole inventory like ansible-inventory --list)')

@@ -4,6 +4,7 @@ import { ExitCode, PHASES, InputError, type PhaseName } from '../../core/index.j
 import { formatPlan } from '../../engine/plan-format.js';
 import { planRun } from '../../engine/planner.js';
 import { loadRunbook } from '../../runbook/index.js';
+import { useAnsibleConfig } from '../ansible-config.js';
 import { collect, groupMap, loadHosts, resolveRunParams, type InventoryOptions, type ParamOptions } from '../common.js';
 
 export interface SelectionOptions extends InventoryOptions, ParamOptions {
@@ -34,7 +35,7 @@ export function phaseFilter(names: string[] | undefined): PhaseName[] | undefine
 }
 
 export function registerPlan(program: Command): void {
-  addSelectionOptions(
+  const cmd = addSelectionOptions(
     program.command('plan').description('print the commands each step would run on each host, without connecting'),
   )
     .option('--json', 'print the plan as JSON')
@@ -53,4 +54,5 @@ export function registerPlan(program: Command): void {
       // A step that cannot be planned (an undefined variable) is bad input.
       if (plan.errors > 0) process.exitCode = ExitCode.BadInput;
     });
+  useAnsibleConfig(cmd, ['inventory']);
 }

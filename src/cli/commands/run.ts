@@ -14,6 +14,7 @@ import { compressHosts, JsonRenderer, PlainRenderer, RecapCollector, formatRecap
 import { hostKeyWeakening } from '../../transport/index.js';
 import { askSecret, confirm } from '../prompt.js';
 import { collect, groupMap, loadHosts, positiveInt, resolveRunParams, transportOption } from '../common.js';
+import { configHostKeyPolicy, useAnsibleConfig, type AnsibleConfigOptions } from '../ansible-config.js';
 import { addSelectionOptions, phaseFilter, type SelectionOptions } from './plan.js';
 import {
   addIncidentOptions,
@@ -24,7 +25,7 @@ import {
   prewarmReports,
 } from '../run-report.js';
 
-export interface RunOptions extends SelectionOptions, IncidentOptions {
+export interface RunOptions extends SelectionOptions, IncidentOptions, AnsibleConfigOptions {
   forks: number;
   evidenceChannels: number;
   yes?: boolean;
@@ -44,7 +45,7 @@ export interface RunOptions extends SelectionOptions, IncidentOptions {
 }
 
 export function registerRun(program: Command): void {
-  addIncidentOptions(
+  const cmd = addIncidentOptions(
     addSelectionOptions(program.command('run').description('run a runbook across the inventory over SSH')),
   )
     .option('-f, --forks <n>', 'hosts worked on at once', positiveInt('--forks'), DEFAULT_FORKS)
@@ -60,7 +61,7 @@ export function registerRun(program: Command): void {
     .option('--accept-new', 'trust unknown host keys on first use and record them (changed keys are always refused)')
     .option(
       '--trust-inventory-host-key-options',
-      "honour an inventory's StrictHostKeyChecking=no / UserKnownHostsFile=/dev/null (host keys then go unverified)",
+      "honour an inventory's StrictHostKeyChecking=no / UserKnownHostsFile=/dev/null (host keys then go unverified); ansible.cfg's host_key_checking=False as --accept-new",
     )
     .option(
       '--transport <auto|ssh2|openssh>',
@@ -88,6 +89,7 @@ export function registerRun(program: Command): void {
     .action(async (file: string, opts: RunOptions) => {
       process.exitCode = await runCommand(file, opts);
     });
+  useAnsibleConfig(cmd, ['inventory', 'user', 'privateKey', 'forks', 'connectTimeout']);
 }
 
 /** Run a runbook the way `firebreak run` does; returns the exit code. */
@@ -108,7 +110,9 @@ export async function runCommand(file: string, opts: RunOptions): Promise<number
   const loaded = runbookResult.value;
   const params = resolveRunParams(loaded.runbook.params, opts);
   const { inventory, hosts, warnings } = hostsResult.value;
-  for (const w of [...warnings, ...hostKeyWarnings(hosts, opts.trustInventoryHostKeyOptions ?? false)])
+  const trusted = opts.trustInventoryHostKeyOptions ?? false;
+  const fromConfig = configHostKeyPolicy(opts.ansibleConfig, { trusted, acceptNew: opts.acceptNew ?? false });
+  for (const w of [...warnings, ...fromConfig.warnings, ...hostKeyWarnings(hosts, trusted)])
     process.stderr.write(`warning: ${terminalSafe(w)}\n`);
   if (hosts.length === 0)
     throw new InputError(
@@ -143,13 +147,18 @@ export async function runCommand(file: string, opts: RunOptions): Promise<number
     caseRecord: { ...(opts.incident ? { caseId: opts.incident } : {}), examiner: opts.examiner ?? incident.startedBy },
     confirm: (phase, message) =>
       confirm(`${message || `Run the ${phase} phase on ${hosts.length} hosts?`}`, { yes: opts.yes ?? false }),
-    connection: { user: opts.user, privateKeyFile: opts.privateKey, jump: opts.jump },
+    connection: {
+      user: opts.user,
+      privateKeyFile: opts.privateKey,
+      jump: opts.jump,
+      sshArgs: opts.ansibleConfig?.sshArgs?.value,
+    },
     transport: opts.transport,
     onWarning: (w) => process.stderr.write(`warning: ${terminalSafe(w)}\n`),
     ssh: {
       knownHostsFile: opts.knownHosts,
-      acceptNew: opts.acceptNew ?? false,
-      inventoryMayWeakenHostKeys: opts.trustInventoryHostKeyOptions ?? false,
+      acceptNew: fromConfig.acceptNew,
+      inventoryMayWeakenHostKeys: trusted,
       connectTimeoutMs: opts.connectTimeout * 1000,
       maxHandshakesPerTarget: opts.maxHandshakes,
       passphrase: process.stdin.isTTY ? (key) => askSecret(`Passphrase for ${key}: `) : undefined,
