@@ -36,10 +36,5 @@ export { fingerprint, parseKnownHosts, checkHostKey, type HostKeyVerdict, type K
 export { parseSshCommonArgs, parseJumpHop, type JumpHop } from './ssh-args.js';
 export { DEFAULT_MAX_IN_MEMORY_BYTES } from './capture.js';
 export { killsDispatched } from './kill-dispatch.js';
-export {
-  resolveConnections,
-  resolveConnection,
-  opensshNeeds,
-  type ResolveOptions,
-} from './resolve-connection.js';
+export { resolveConnections, resolveConnection, opensshNeeds, type ResolveOptions } from './resolve-connection.js';
 export { KnownHostsSet, type HostKeyStore } from './known-hosts-set.js';

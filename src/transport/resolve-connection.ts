@@ -17,7 +17,6 @@ import { parseJumpHop } from './ssh-args.js';
 import { jumpFromProxyCommand } from '../inventory/connection.js';
 import ssh2Constants from './ssh2-algorithms.js';
 
-
 export interface ResolveOptions {
   /** `--transport`; default auto. */
   transport?: TransportChoice;
@@ -38,10 +37,11 @@ export async function resolveConnections(
   o: ResolveOptions = {},
 ): Promise<ConnectionSpec[]> {
   const limit = pLimit(CONCURRENT_SSH_G);
-  let warnedMissing = false;
+  const said = new Set<string>();
+  // Once per message: a missing OpenSSH client would otherwise be said once per host.
   const warn = (m: string) => {
-    if (!warnedMissing) o.warn?.(m);
-    warnedMissing = true;
+    if (!said.has(m)) o.warn?.(m);
+    said.add(m);
   };
   return Promise.all(items.map((i) => limit(() => resolveConnection(i.spec, i.hostTransport, { ...o, warn }))));
 }
@@ -65,6 +65,11 @@ export async function resolveConnection(
     return { ...spec, transport: 'ssh2', transportReason: 'ssh2 (OpenSSH not installed)', sshConfigSource: e.message };
   }
   const merged = mergeView(spec, view, o.knownHostsFile);
+  const weakening = configWeakening(spec, view);
+  if (weakening)
+    o.warn?.(
+      `${spec.name}: its ssh config sets ${weakening}, which would switch off host-key verification: ignored unless --trust-inventory-host-key-options`,
+    );
   const needs = opensshNeeds(merged, view);
   if (choice === 'ssh2' && needs.length)
     throw new InputError(
@@ -137,6 +142,16 @@ function mergeView(spec: ConnectionSpec, view: SshConfigView, cliKnownHosts?: st
     cliKnownHosts && !argsName(args, 'UserKnownHostsFile') ? [cliKnownHosts] : view.userKnownHostsFiles;
   out.globalKnownHostsFiles = view.globalKnownHostsFiles;
   return out;
+}
+
+/** A weakening of host-key checks that comes from the ssh config, not the inventory (the CLI warns of those). */
+function configWeakening(spec: ConnectionSpec, view: SshConfigView): string | undefined {
+  const args = spec.sshCommand?.args ?? [];
+  if (view.strictHostKeyChecking === 'no' && !argsName(args, 'StrictHostKeyChecking'))
+    return 'StrictHostKeyChecking no';
+  if (view.userKnownHostsFiles.includes('/dev/null') && !argsName(args, 'UserKnownHostsFile'))
+    return 'UserKnownHostsFile /dev/null';
+  return undefined;
 }
 
 function serverAliveOf(view: SshConfigView): Partial<ConnectionSpec> {

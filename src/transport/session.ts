@@ -127,7 +127,10 @@ export class SshSession {
     const store: HostKeyStore =
       files.length === 1 && !global.length
         ? this.store(files[0] as string)
-        : new KnownHostsSet(files.map((f) => this.store(f)), global.map((f) => this.store(f)));
+        : new KnownHostsSet(
+            files.map((f) => this.store(f)),
+            global.map((f) => this.store(f)),
+          );
     const jump = spec.jump ?? args.proxyJump ?? [];
     return { acceptNew, store, jump: jump.map(parseJumpHop) };
   }

@@ -52,9 +52,7 @@ export function expandTokens(text: string, v: TokenValues, opts: { tilde?: boole
     L: v.localHostname.split('.')[0] ?? v.localHostname,
     i: String(v.localUid),
   };
-  values.C = createHash('sha1')
-    .update(`${values.l}${values.h}${values.p}${values.r}${values.j}`)
-    .digest('hex');
+  values.C = createHash('sha1').update(`${values.l}${values.h}${values.p}${values.r}${values.j}`).digest('hex');
   let out = text.replace(/%(.)/g, (all, t: string) => values[t] ?? all);
   if (opts.tilde) {
     out = out.replace(/^~(?=\/|$)/, v.localHome);

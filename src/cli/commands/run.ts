@@ -4,7 +4,14 @@
  */
 import type { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ExitCode, InputError, terminalSafe, type EventSink, type Host, type TransportChoice } from '../../core/index.js';
+import {
+  ExitCode,
+  InputError,
+  terminalSafe,
+  type EventSink,
+  type Host,
+  type TransportChoice,
+} from '../../core/index.js';
 import { DEFAULT_FORKS } from '../../engine/executor.js';
 import { DEFAULT_EVIDENCE_CHANNELS } from '../../engine/evidence-batch.js';
 import { runRunbook, type RunbookHandle } from '../../engine/run-runbook.js';

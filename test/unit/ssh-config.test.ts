@@ -1,0 +1,138 @@
+/**
+ * ~/.ssh/config resolution against OpenSSH itself as the oracle: for tricky configs (Include, Match
+ * originalhost/user, tokens, first value wins, Ansible's -o options on top), what firebreak resolves
+ * must equal what `ssh -G` prints and, for the settings ssh -G leaves unexpanded (IdentityFile,
+ * CertificateFile, ProxyCommand), what `ssh -v` says it uses. The oracle never touches the network: its
+ * ProxyCommand is `true` (the config's own, or ours given first on the command line).
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ansibleSshCommand } from '../../src/inventory/index.js';
+import { parseSshG, resolveSshConfig, sshConfigView } from '../../src/transport/ssh-config.js';
+import { expandTokens, localTokens } from '../../src/transport/ssh-tokens.js';
+
+const fixtures = path.resolve(import.meta.dirname, '../fixtures/ssh-config');
+
+/** What `ssh -v` reports it would use, before it talks to any server. */
+function sshVerbose(args: string[], destination: string) {
+  const r = spawnSync('ssh', ['-v', '-o', 'BatchMode=yes', ...args, '--', destination, 'true'], {
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
+  const lines = r.stderr.split(/\r?\n/);
+  const grab = (re: RegExp) => lines.flatMap((l) => (re.exec(l)?.[1] !== undefined ? [re.exec(l)?.[1] as string] : []));
+  return {
+    identityFiles: grab(/^debug1: identity file (.*) type -?\d+$/).filter((f) => !f.endsWith('-cert')),
+    certificateFiles: grab(/^debug1: certificate file (.*) type -?\d+$/),
+    proxyCommand: grab(/^debug1: Executing proxy command: exec (.*)$/)[0],
+  };
+}
+
+function sshG(args: string[], destination: string): Map<string, string[]> {
+  return parseSshG(execFileSync('ssh', ['-G', ...args, '--', destination], { encoding: 'utf8' }));
+}
+
+describe('ssh config resolution (ssh -G and ssh -v as the oracle)', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let config: string;
+  before(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'fb-sshcfg-'));
+    config = path.join(dir, 'main.conf');
+    writeFileSync(config, readFileSync(path.join(fixtures, 'main.conf'), 'utf8').replaceAll('FIXTURE', fixtures));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const cases: { destination: string; args: string[]; why: string }[] = [
+    { destination: 'web-01', args: [], why: 'Host glob, HostName with %h, two IdentityFiles with tokens' },
+    { destination: 'web-01', args: ['-o', 'Port=2300', '-o', 'User=ops'], why: "Ansible's -o beat the config" },
+    { destination: 'db7', args: ['-o', 'User=admin'], why: 'Match originalhost+user: ProxyCommand, CertificateFile' },
+    { destination: 'db7', args: [], why: 'Match originalhost without the user: %C in IdentityFile' },
+    { destination: 'node.lab', args: [], why: 'ProxyJump chain, HostKeyAlias, accept-new' },
+    { destination: 'inc', args: [], why: 'Include: HostName, GlobalKnownHostsFile, StrictHostKeyChecking no' },
+    { destination: 'plain', args: [], why: "nothing matches: ssh's defaults" },
+  ];
+  for (const c of cases) {
+    it(`${c.destination} ${c.args.join(' ')}: ${c.why}`, async () => {
+      const args = ['-F', config, ...c.args];
+      const view = await resolveSshConfig(c.destination, args, localTokens());
+      const g = sshG(args, c.destination);
+      const one = (k: string) => g.get(k)?.[0];
+      assert.equal(view.hostname, one('hostname'));
+      assert.equal(view.user, one('user'));
+      assert.equal(String(view.port), one('port'));
+      assert.deepEqual(view.proxyJump, one('proxyjump') ? (one('proxyjump') as string).split(',') : []);
+      assert.deepEqual(view.userKnownHostsFiles, (one('userknownhostsfile') ?? '').split(' '));
+      assert.deepEqual(view.globalKnownHostsFiles, (one('globalknownhostsfile') ?? '').split(' '));
+      assert.equal(view.identitiesOnly, one('identitiesonly') === 'yes');
+      assert.deepEqual(view.kexAlgorithms, (one('kexalgorithms') ?? '').split(','));
+
+      const hasProxy = !!one('proxycommand');
+      const seen = sshVerbose(hasProxy ? args : ['-o', 'ProxyCommand=true', ...args], c.destination);
+      assert.deepEqual(view.identityFiles, seen.identityFiles, 'identity files as ssh expands them');
+      assert.deepEqual(view.certificateFiles, seen.certificateFiles, 'certificate files as ssh expands them');
+      if (hasProxy) assert.equal(view.proxyCommand, seen.proxyCommand, 'proxy command as ssh runs it');
+      else assert.equal(view.proxyCommand, undefined);
+    });
+  }
+
+  it("reads StrictHostKeyChecking back in the config's words (ssh -G prints true/false)", async () => {
+    const inc = await resolveSshConfig('inc', ['-F', config], localTokens());
+    assert.equal(inc.strictHostKeyChecking, 'no');
+    const yes = await resolveSshConfig('x', ['-F', config, '-o', 'StrictHostKeyChecking=yes'], localTokens());
+    assert.equal(yes.strictHostKeyChecking, 'yes');
+    const lab = await resolveSshConfig('node.lab', ['-F', config], localTokens());
+    assert.equal(lab.strictHostKeyChecking, 'accept-new');
+    assert.equal(lab.hostKeyAlias, 'lab-%n', 'ssh -G prints HostKeyAlias unexpanded; firebreak only reports it');
+  });
+
+  it("builds Ansible's ssh command: inventory variables beat ~/.ssh/config, ssh_args beat both", async () => {
+    const host = {
+      name: 'web-01',
+      groups: [],
+      vars: { ansible_port: 2300, ansible_user: 'inv', ansible_ssh_common_args: `-F ${config} -o Port=9999` },
+    };
+    const cmd = ansibleSshCommand(host, { sshArgs: '-o User=cfg-user' });
+    assert.equal(cmd.destination, 'web-01');
+    const view = await resolveSshConfig(cmd.destination, cmd.args, localTokens());
+    assert.equal(view.port, 2300, 'ansible_port comes before the common args and the config');
+    assert.equal(view.user, 'cfg-user', 'ssh_args come first of all, as in Ansible');
+    assert.equal(view.hostname, '10.9.web-01.1', 'the rest still comes from the config');
+  });
+
+  it('says so when there is no OpenSSH client, and when ssh refuses the arguments', async () => {
+    await assert.rejects(
+      resolveSshConfig('h', [], localTokens(), '/nonexistent/ssh'),
+      (e: Error & { missingSsh?: boolean }) => {
+        assert.equal(e.missingSsh, true);
+        assert.match(e.message, /not installed/);
+        return true;
+      },
+    );
+    await assert.rejects(
+      resolveSshConfig('h', ['-o', 'NoSuchOption=1'], localTokens()),
+      (e: Error & { missingSsh?: boolean }) => {
+        assert.equal(e.missingSsh, false);
+        assert.match(e.message, /NoSuchOption|Bad configuration option/i);
+        return true;
+      },
+    );
+  });
+
+  it('expands tokens like OpenSSH: %% and unknown tokens, ~ and ${VAR} only in file settings', () => {
+    const v = { ...localTokens(), hostname: 'h.example', originalHost: 'h', port: 2222, remoteUser: 'r' };
+    assert.equal(expandTokens('%h:%p %r@%n %%h %Z', v), 'h.example:2222 r@h %h %Z');
+    process.env.FB_TOKEN_TEST = 'keys';
+    assert.equal(
+      expandTokens('~/${FB_TOKEN_TEST}/%L', v, { tilde: true }),
+      `${v.localHome}/keys/${v.localHostname.split('.')[0]}`,
+    );
+    assert.equal(expandTokens('~/x', v), '~/x');
+    delete process.env.FB_TOKEN_TEST;
+    const view = sshConfigView(new Map([['identityfile', ['%d/id-%C']]]), 'h', v);
+    assert.match(view.identityFiles[0] as string, /\/id-[0-9a-f]{40}$/);
+  });
+});
