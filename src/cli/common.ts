@@ -3,7 +3,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { InputError, TRANSPORT_CHOICES, type Host, type TransportChoice } from '../core/index.js';
-import { loadInventory, selectHosts, type Inventory } from '../inventory/index.js';
+import { loadInventory, selectHosts, unhonouredVarWarnings, type Inventory } from '../inventory/index.js';
 import { parseExtraVars, readParamsFile, resolveParams, type ParamOverride, type ParamSpec } from '../runbook/index.js';
 
 /** commander collector for repeatable options (`-i a -i b`). */
@@ -44,6 +44,7 @@ export async function loadHosts(
   const inventory = await loadInventory(opts.inventory);
   const warnings: string[] = [...inventory.warnings];
   const hosts = selectHosts(inventory, pattern, opts.limit, (w) => warnings.push(w));
+  warnings.push(...unhonouredVarWarnings(hosts));
   return { inventory, hosts, warnings };
 }
 

@@ -24,3 +24,4 @@ export {
   type CfgValue,
 } from './ansible-cfg.js';
 export { findAnsibleCfg, locationsFromProcess, type CfgLocations } from './ansible-cfg-find.js';
+export { unhonouredVarWarnings } from './honoured-vars.js';

@@ -13,6 +13,7 @@ import { TRANSPORT_CHOICES, TRANSPORT_VAR, type TransportChoice } from '../core/
 import { lookupName, parseKnownHosts, patternsMatch } from './known-hosts.js';
 import { resolveSshConfig, SshConfigError, type SshConfigView } from './ssh-config.js';
 import { localTokens } from './ssh-tokens.js';
+import { unhonouredBySsh2 } from './ssh2-honoured.js';
 import { parseJumpHop } from './ssh-args.js';
 import { jumpFromProxyCommand } from '../inventory/connection.js';
 import ssh2Constants from './ssh2-algorithms.js';
@@ -77,6 +78,11 @@ export async function resolveConnection(
         `use --transport openssh (or auto), or ${TRANSPORT_VAR}=openssh for this host`,
     );
   const transport = choice === 'auto' ? (needs.length ? 'openssh' : 'ssh2') : choice;
+  if (transport === 'ssh2')
+    for (const opt of unhonouredBySsh2(spec.sshCommand.args))
+      o.warn?.(
+        `ssh ${opt.startsWith('-') ? 'flag' : 'option'} ${opt} in the inventory's ssh arguments is not honoured by the ssh2 transport: --transport openssh (or ${TRANSPORT_VAR}=openssh) runs ssh with it`,
+      );
   // ssh2 makes the jumps itself: each hop's name goes through the ssh config too, as ssh's would.
   if (transport === 'ssh2' && merged.jump?.length)
     merged.jump = await Promise.all(merged.jump.map((h) => resolveHop(h, o.ssh)));
