@@ -1,14 +1,16 @@
 /** `firebreak inventory list|graph`: what Ansible's `ansible-inventory --list/--graph` would print. */
 import type { Command } from 'commander';
 import { formatAnsibleJson, listHostsText, toAnsibleListJson, toGraph } from '../../inventory/index.js';
-import { collect, loadHosts, type InventoryOptions } from '../common.js';
+import { addVaultOptions, collect, loadHosts, type InventoryOptions } from '../common.js';
 
 export function registerInventory(program: Command): void {
   const inv = program.command('inventory').description('inspect an Ansible inventory');
-  inv
-    .command('list')
-    .description('list the selected hosts (or, with --json, the whole inventory like ansible-inventory --list)')
-    .option('-i, --inventory <path>', 'inventory file or directory (repeatable)', collect)
+  addVaultOptions(
+    inv
+      .command('list')
+      .description('list the selected hosts (or, with --json, the whole inventory like ansible-inventory --list)')
+      .option('-i, --inventory <path>', 'inventory file or directory (repeatable)', collect),
+  )
     .option('-l, --limit <pattern>', "Ansible host pattern, e.g. 'web:!web03' or @file")
     .option('--json', 'print the inventory in the shape of `ansible-inventory --list`')
     .action(async (opts: InventoryOptions & { json?: boolean }) => {
@@ -20,11 +22,13 @@ export function registerInventory(program: Command): void {
         process.stdout.write(listHostsText(hosts) + '\n');
       }
     });
-  inv
-    .command('graph')
-    .description('print the group tree like `ansible-inventory --graph`')
-    .argument('[group]', 'group to start at', 'all')
-    .option('-i, --inventory <path>', 'inventory file or directory (repeatable)', collect)
+  addVaultOptions(
+    inv
+      .command('graph')
+      .description('print the group tree like `ansible-inventory --graph`')
+      .argument('[group]', 'group to start at', 'all')
+      .option('-i, --inventory <path>', 'inventory file or directory (repeatable)', collect),
+  )
     .option('--vars', 'also print variables')
     .action(async (group: string, opts: InventoryOptions & { vars?: boolean }) => {
       const { inventory } = await loadHosts(opts);
