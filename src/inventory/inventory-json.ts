@@ -16,6 +16,11 @@ export interface ListedInventory {
   hostvars?: Record<string, unknown>;
 }
 
+/** JSON.parse's complaint without the text it quotes (an inventory's output can hold secrets). */
+export function jsonError(e: unknown): string {
+  return (e as Error).message.replace(/, ".*" is not valid JSON$/s, '');
+}
+
 function isMapping(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

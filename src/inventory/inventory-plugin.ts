@@ -8,7 +8,7 @@
  */
 import type { ValidationIssue } from '../core/errors.js';
 import { LIMITS } from '../core/limits.js';
-import { addHostVars, addListedGroups } from './inventory-json.js';
+import { addHostVars, addListedGroups, jsonError } from './inventory-json.js';
 import type { InventoryBuilder } from './model.js';
 import { ProgramError, runProgram } from './run-program.js';
 import { VaultedValue } from './vault-values.js';
@@ -64,7 +64,7 @@ export async function loadInventoryPlugin(
   try {
     data = fromAnsibleJson(JSON.parse(stdout), src.file);
   } catch (e) {
-    return issue(`ansible-inventory printed invalid JSON (${(e as Error).message})`);
+    return issue(`ansible-inventory printed invalid JSON (${jsonError(e)})`);
   }
   const listed = addListedGroups(b, data, src.file, issues);
   for (const h of listed.hosts) addHostVars(b, h, listed.hostvars?.[h], src.file, issues);

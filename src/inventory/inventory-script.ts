@@ -7,7 +7,7 @@
 import { dirname, resolve } from 'node:path';
 import type { ValidationIssue } from '../core/errors.js';
 import { LIMITS } from '../core/limits.js';
-import { addHostVars, addListedGroups } from './inventory-json.js';
+import { addHostVars, addListedGroups, jsonError } from './inventory-json.js';
 import type { InventoryBuilder } from './model.js';
 import { runProgram, stderrHead, type ProgramOutput } from './run-program.js';
 
@@ -60,7 +60,7 @@ function parseJson(out: ProgramOutput, file: string, args: string, issue: (m: st
   try {
     return JSON.parse(out.stdout) as unknown;
   } catch (e) {
-    issue(`\`${file} ${args}\` printed invalid JSON (${(e as Error).message})${stderrHead(out.stderr)}`);
+    issue(`\`${file} ${args}\` printed invalid JSON (${jsonError(e)})${stderrHead(out.stderr)}`);
     return undefined;
   }
 }

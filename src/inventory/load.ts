@@ -64,7 +64,6 @@ export async function loadInventory(paths: string[], opts: LoadOptions = {}): Pr
   for (const g of ctx.b.groups.values()) g.fileVars = await varsFor(vars, 'group_vars', g.name);
   const hostFileVars = new Map<string, Vars>();
   for (const h of ctx.b.hosts.values()) hostFileVars.set(h.name, await varsFor(vars, 'host_vars', h.name));
-  failOnErrors(ctx.issues);
   openVaulted(ctx.b, hostFileVars, opts.vaultPassword, ctx.issues);
   failOnErrors(ctx.issues);
 
