@@ -70,13 +70,16 @@ export async function loadInventory(paths: string[], opts: LoadOptions = {}): Pr
   for (const name of ctx.b.hosts.keys()) {
     if (ctx.b.groups.has(name)) ctx.warnings.push(`Found both group and host with same name: ${name}`);
   }
+  const vaultShown = new Map<string, Vars>();
   const hosts: Host[] = [...ctx.b.hosts.values()].map((h) => {
     const groups = h.groups.filter((g) => g !== 'all');
     const merged = mergeHostVars(ctx.b.groups, groups, h.vars, hostFileVars.get(h.name) ?? {});
-    return { name: h.name, ...revealHostVars(merged), groups: [...groups].sort() };
+    const { vars, vaultedVars, shown } = revealHostVars(merged);
+    if (shown) vaultShown.set(h.name, shown);
+    return { name: h.name, vars, groups: [...groups].sort(), ...(vaultedVars ? { vaultedVars } : {}) };
   });
   revealGroupVars(ctx.b.groups);
-  return { hosts, groups: ctx.b.groups, sources: [...paths], warnings: ctx.warnings };
+  return { hosts, groups: ctx.b.groups, sources: [...paths], warnings: ctx.warnings, vaultShown };
 }
 
 /** Ansible's default VARIABLE_PRECEDENCE for one host (hash_behaviour=replace: shallow merges). */

@@ -43,6 +43,11 @@ export interface Inventory {
   sources: string[];
   /** Things Ansible would warn about (not errors). */
   warnings: string[];
+  /**
+   * Host variables from vault as ansible-inventory prints them: inline `!vault` values as
+   * `{"__ansible_vault": ciphertext}` (never the clear value), values from vaulted files clear.
+   */
+  vaultShown?: Map<string, Vars>;
 }
 
 /** A host while the inventory is being built. */

@@ -27,13 +27,17 @@ export function openVaulted(
   }
 }
 
-/** A host's merged variables in clear, and which of them came from vault (none: no field). */
-export function revealHostVars(merged: Vars): { vars: Vars; vaultedVars?: string[] } {
+/** A host's merged variables in clear and which of them came from vault; and how ansible-inventory shows those. */
+export function revealHostVars(merged: Vars): { vars: Vars; vaultedVars?: string[]; shown?: Vars } {
   const vaulted = Object.keys(merged).filter((k) => vaultedIn(merged[k]).length > 0);
   if (vaulted.length === 0) return { vars: merged };
   const vars = { ...merged };
-  for (const k of vaulted) vars[k] = reveal(vars[k]);
-  return { vars, vaultedVars: vaulted };
+  const shown: Vars = {};
+  for (const k of vaulted) {
+    vars[k] = reveal(merged[k]);
+    shown[k] = reveal(merged[k], true);
+  }
+  return { vars, vaultedVars: vaulted, shown };
 }
 
 /** Group variables in clear, for what prints the inventory (`inventory list --json`, `--graph --vars`). */

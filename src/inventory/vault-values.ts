@@ -43,6 +43,11 @@ export class VaultedValue {
     this.clear = { value: decryptVault(this.ciphertext, password, this.file) };
   }
 
+  /** Inline vault text (not a value from a vaulted file), as Ansible's JSON shows it: `{"__ansible_vault": text}`. */
+  get ansibleJson(): { __ansible_vault: string } | undefined {
+    return this.ciphertext !== undefined ? { __ansible_vault: this.ciphertext } : undefined;
+  }
+
   /** The clear value; only after `open`. */
   get value(): unknown {
     if (!this.clear) throw new Error('vaulted value read before it was decrypted (this is a bug)');
@@ -69,12 +74,18 @@ export function vaultedIn(v: unknown, out: VaultedValue[] = []): VaultedValue[] 
   return out;
 }
 
-/** The value with every (opened) VaultedValue replaced by its clear value. */
-export function reveal(v: unknown): unknown {
-  if (v instanceof VaultedValue) return reveal(v.value);
-  if (Array.isArray(v)) return v.map(reveal);
+/**
+ * The value with every (opened) VaultedValue replaced by its clear value; with `asAnsible`, inline
+ * vault values become their ciphertext as ansible-inventory prints them (values from vaulted files
+ * stay clear, as there).
+ */
+export function reveal(v: unknown, asAnsible = false): unknown {
+  if (v instanceof VaultedValue) return (asAnsible && v.ansibleJson) || reveal(v.value, asAnsible);
+  if (Array.isArray(v)) return v.map((x) => reveal(x, asAnsible));
   if (v && typeof v === 'object')
-    return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, reveal(x)]));
+    return Object.fromEntries(
+      Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, reveal(x, asAnsible)]),
+    );
   return v;
 }
 

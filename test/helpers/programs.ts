@@ -9,6 +9,8 @@ export const TEST_PROGRAMS: ProgramPackages = {
   // ansible-compat: our inventory answers compared with Ansible's own
   ansible: 'ansible-core',
   'ansible-inventory': 'ansible-core',
+  // inventory-sources: vault texts made by the real ansible-vault
+  'ansible-vault': 'ansible-core',
   // report-html: the HTML report in a real headless browser
   chromium: 'chromium',
   // become tests: sudo with a password, the test user's hash
