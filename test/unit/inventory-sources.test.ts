@@ -126,6 +126,28 @@ describe('inventory sources: scripts and vault', function () {
     });
   });
 
+  describe('inventory plugin files', () => {
+    it('without ansible-inventory installed: an error naming the file and the fix', async () => {
+      const file = write('aws_ec2.yml', 'plugin: amazon.aws.aws_ec2\nregions: [eu-west-1]\n');
+      const path = process.env['PATH'];
+      process.env['PATH'] = join(dir, 'empty-bin');
+      try {
+        const msg = await loadError([file]);
+        assert.match(
+          msg,
+          /aws_ec2\.yml: inventory plugin configuration \(plugin: amazon\.aws\.aws_ec2\): .*not installed \(install ansible-core/,
+        );
+      } finally {
+        process.env['PATH'] = path;
+      }
+    });
+
+    it('a plugin configuration in a .json or extension-less file is refused as Ansible refuses it', async () => {
+      const file = write('inv.json', '{"plugin": "ansible.builtin.generator"}');
+      assert.match(await loadError([file]), /Plugin configuration YAML file, not YAML inventory/);
+    });
+  });
+
   describe('vault', () => {
     it('decrypts inline !vault values in a YAML inventory and marks them as vaulted', async () => {
       const inv = write(
