@@ -83,9 +83,7 @@ export function reveal(v: unknown, asAnsible = false): unknown {
   if (v instanceof VaultedValue) return (asAnsible && v.ansibleJson) || reveal(v.value, asAnsible);
   if (Array.isArray(v)) return v.map((x) => reveal(x, asAnsible));
   if (v && typeof v === 'object')
-    return Object.fromEntries(
-      Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, reveal(x, asAnsible)]),
-    );
+    return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, reveal(x, asAnsible)]));
   return v;
 }
 

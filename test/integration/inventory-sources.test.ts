@@ -8,12 +8,13 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadInventory, toAnsibleListJson } from '../../src/inventory/index.js';
 import { decryptVault } from '../../src/inventory/vault.js';
 import { needProgram } from '../helpers/programs.js';
+import { writeUnder } from '../helpers/write-file.js';
 import { runCli } from './run-cli.js';
 
 const PASSWORD = 'correct horse battery';
@@ -35,13 +36,7 @@ async function ansibleList(sources: string[], ...extra: string[]): Promise<unkno
   return JSON.parse(r.stdout) as unknown;
 }
 
-function write(rel: string, text: string, mode?: number): string {
-  const p = join(work, rel);
-  mkdirSync(join(p, '..'), { recursive: true });
-  writeFileSync(p, text);
-  if (mode !== undefined) chmodSync(p, mode);
-  return p;
-}
+const write = (rel: string, text: string, mode?: number): string => writeUnder(work, rel, text, mode);
 
 /** `ansible-vault encrypt_string` output (`!vault |` and the indented vault text), for a YAML value. */
 async function encryptString(value: string, vaultId = ''): Promise<string> {

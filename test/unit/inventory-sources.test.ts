@@ -5,24 +5,19 @@
  * test/integration/inventory-sources.test.ts.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../../src/core/errors.js';
 import { hostSnapshot, withSecretVars } from '../../src/engine/run-inputs.js';
 import { loadInventory, readVaultPasswordFile } from '../../src/inventory/index.js';
 import { runProgram } from '../../src/inventory/run-program.js';
+import { writeUnder } from '../helpers/write-file.js';
 import { encryptText, FILE, PASSWORD, V11, V12 } from '../fixtures/vault.js';
 
 let dir = '';
 
-function write(rel: string, text: string, mode?: number): string {
-  const p = join(dir, rel);
-  mkdirSync(join(p, '..'), { recursive: true });
-  writeFileSync(p, text);
-  if (mode !== undefined) chmodSync(p, mode);
-  return p;
-}
+const write = (rel: string, text: string, mode?: number): string => writeUnder(dir, rel, text, mode);
 
 /** A `!vault |` block scalar at the given indentation. */
 function inline(text: string, indent: number): string {
