@@ -8,6 +8,7 @@
  */
 import type { ValidationIssue } from '../core/errors.js';
 import type { InventoryBuilder, Vars } from './model.js';
+import { VaultedValue } from './vault-values.js';
 
 /** What reading the `--list` output found: the hosts it listed, and their variables if it gave them. */
 export interface ListedInventory {
@@ -117,4 +118,16 @@ export function addHostVars(
     return;
   }
   for (const [k, v] of Object.entries(vars as Vars)) b.setVariable(host, k, v);
+}
+
+/** Ansible's JSON tags back to values: `__ansible_unsafe` is a plain string, `__ansible_vault` still vaulted. */
+export function fromAnsibleJson(v: unknown, file: string): unknown {
+  if (Array.isArray(v)) return v.map((x) => fromAnsibleJson(x, file));
+  if (!v || typeof v !== 'object') return v;
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o);
+  if (keys.length === 1 && typeof o['__ansible_unsafe'] === 'string') return o['__ansible_unsafe'];
+  if (keys.length === 1 && typeof o['__ansible_vault'] === 'string')
+    return VaultedValue.encrypted(file, o['__ansible_vault']);
+  return Object.fromEntries(keys.map((k) => [k, fromAnsibleJson(o[k], file)]));
 }

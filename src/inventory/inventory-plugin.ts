@@ -8,10 +8,9 @@
  */
 import type { ValidationIssue } from '../core/errors.js';
 import { LIMITS } from '../core/limits.js';
-import { addHostVars, addListedGroups, jsonError } from './inventory-json.js';
+import { addHostVars, addListedGroups, fromAnsibleJson, jsonError } from './inventory-json.js';
 import type { InventoryBuilder } from './model.js';
 import { ProgramError, runProgram } from './run-program.js';
-import { VaultedValue } from './vault-values.js';
 
 /** How long `ansible-inventory` may take (a cloud plugin pages through an API). */
 export const PLUGIN_TIMEOUT_MS = 120_000;
@@ -68,16 +67,4 @@ export async function loadInventoryPlugin(
   }
   const listed = addListedGroups(b, data, src.file, issues);
   for (const h of listed.hosts) addHostVars(b, h, listed.hostvars?.[h], src.file, issues);
-}
-
-/** Ansible's JSON tags back to values: `__ansible_unsafe` is a plain string, `__ansible_vault` still vaulted. */
-function fromAnsibleJson(v: unknown, file: string): unknown {
-  if (Array.isArray(v)) return v.map((x) => fromAnsibleJson(x, file));
-  if (!v || typeof v !== 'object') return v;
-  const o = v as Record<string, unknown>;
-  const keys = Object.keys(o);
-  if (keys.length === 1 && typeof o['__ansible_unsafe'] === 'string') return o['__ansible_unsafe'];
-  if (keys.length === 1 && typeof o['__ansible_vault'] === 'string')
-    return VaultedValue.encrypted(file, o['__ansible_vault']);
-  return Object.fromEntries(keys.map((k) => [k, fromAnsibleJson(o[k], file)]));
 }

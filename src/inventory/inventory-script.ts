@@ -7,7 +7,7 @@
 import { dirname, resolve } from 'node:path';
 import type { ValidationIssue } from '../core/errors.js';
 import { LIMITS } from '../core/limits.js';
-import { addHostVars, addListedGroups, jsonError } from './inventory-json.js';
+import { addHostVars, addListedGroups, fromAnsibleJson, jsonError } from './inventory-json.js';
 import type { InventoryBuilder } from './model.js';
 import { runProgram, stderrHead, type ProgramOutput } from './run-program.js';
 
@@ -58,7 +58,7 @@ async function call(file: string, args: string[], issue: (m: string) => void): P
 
 function parseJson(out: ProgramOutput, file: string, args: string, issue: (m: string) => void): unknown {
   try {
-    return JSON.parse(out.stdout) as unknown;
+    return fromAnsibleJson(JSON.parse(out.stdout), file);
   } catch (e) {
     issue(`\`${file} ${args}\` printed invalid JSON (${jsonError(e)})${stderrHead(out.stderr)}`);
     return undefined;

@@ -81,6 +81,13 @@ describe('inventory sources: scripts and vault', function () {
       );
     });
 
+    it('reads vault values in the JSON the way Ansible decodes them ({"__ansible_vault": ...})', async () => {
+      write('out.json', JSON.stringify({ g: { hosts: ['h'], vars: { t: { __ansible_vault: V11 } } } }));
+      const script = write('inv.sh', '#!/bin/sh\n[ "$1" = --list ] && cat out.json || echo {}\n', 0o755);
+      const { hosts } = await loadInventory([script], { vaultPassword: PASSWORD });
+      assert.deepEqual([hosts[0]?.vars, hosts[0]?.vaultedVars], [{ t: 'incident-token-1.1' }, ['t']]);
+    });
+
     it('a failing script is an error naming it with its stderr, never a host named after a word in it', async () => {
       const script = write('inv.sh', '#!/bin/sh\necho "cannot reach the CMDB" >&2\nexit 4\n', 0o755);
       const msg = await loadError([script]);
