@@ -1,9 +1,10 @@
 /**
  * Loading inventory sources (`-i`, repeatable) into one resolved Inventory, as Ansible's
- * InventoryManager does: each source is a file (YAML or INI, chosen like Ansible's plugin order),
- * a directory of such files, or a comma-separated host list (`'h1,h2,'`); all sources feed one
- * inventory, then `group_vars/`/`host_vars/` beside each source are read and every host's
- * variables are merged with Ansible's precedence.
+ * InventoryManager does: each source is a file (an executable inventory script, a plugin
+ * configuration, YAML or INI, chosen like Ansible's plugin order; vault-encrypted or not), a
+ * directory of such files, or a comma-separated host list (`'h1,h2,'`); all sources feed one
+ * inventory, then `group_vars/`/`host_vars/` beside each source are read, vaulted values are
+ * decrypted, and every host's variables are merged with Ansible's precedence.
  */
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
