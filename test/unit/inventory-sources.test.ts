@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../../src/core/errors.js';
-import { hostSnapshot, withSecretVars } from '../../src/engine/run-inputs.js';
+import { hostSnapshot, runInputsSchema, withSecretVars } from '../../src/engine/run-inputs.js';
 import { loadInventory, readVaultPasswordFile } from '../../src/inventory/index.js';
 import { runProgram } from '../../src/inventory/run-program.js';
 import { writeUnder } from '../helpers/write-file.js';
@@ -230,6 +230,8 @@ describe('inventory sources: scripts and vault', function () {
       });
       assert.doesNotMatch(JSON.stringify(snap), /incident-token/);
       assert.equal(withSecretVars([snap], hosts)[0]?.vars['token'], 'incident-token-1.1');
+      // The names survive the journal's schema, so resume knows to ask for the inventory again.
+      assert.deepEqual(runInputsSchema.shape.hosts.parse([snap])[0]?.vaultedVars, ['token']);
     });
   });
 });
