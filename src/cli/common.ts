@@ -1,9 +1,17 @@
 /**
  * Option parsing and loading shared by the commands: inventories, host selection, params.
  */
+import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { InputError, TRANSPORT_CHOICES, type Host, type TransportChoice } from '../core/index.js';
-import { loadInventory, selectHosts, unhonouredVarWarnings, type Inventory } from '../inventory/index.js';
+import {
+  loadInventory,
+  readVaultPasswordFile,
+  selectHosts,
+  unhonouredVarWarnings,
+  type Inventory,
+} from '../inventory/index.js';
+import { askSecret } from './prompt.js';
 import { parseExtraVars, readParamsFile, resolveParams, type ParamOverride, type ParamSpec } from '../runbook/index.js';
 
 /** commander collector for repeatable options (`-i a -i b`). */
@@ -27,9 +35,38 @@ export function positiveInt(name: string): (value: string) => number {
   };
 }
 
-export interface InventoryOptions {
+export interface VaultOptions {
+  vaultPasswordFile?: string;
+  askVaultPass?: boolean;
+}
+
+export interface InventoryOptions extends VaultOptions {
   inventory?: string[];
   limit?: string;
+}
+
+/** The options that give the vault password for inventories, group_vars and `!vault` values. */
+export function addVaultOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      '--vault-password-file <file>',
+      'vault password file (an executable one is run); default $ANSIBLE_VAULT_PASSWORD_FILE',
+    )
+    .option('-J, --ask-vault-pass', 'ask for the vault password');
+}
+
+/**
+ * The vault password, as Ansible finds it: --vault-password-file, else --ask-vault-pass, else
+ * $ANSIBLE_VAULT_PASSWORD_FILE; none is fine until a vaulted value is met.
+ */
+export async function vaultPassword(opts: VaultOptions): Promise<string | undefined> {
+  const file = opts.vaultPasswordFile ?? (process.env['ANSIBLE_VAULT_PASSWORD_FILE'] || undefined);
+  if (opts.vaultPasswordFile === undefined && opts.askVaultPass) {
+    const typed = (await askSecret('Vault password: ')).trim();
+    if (typed === '') throw new InputError('empty vault password');
+    return typed;
+  }
+  return file !== undefined ? readVaultPasswordFile(file) : undefined;
 }
 
 /** Load every `-i` source and select hosts with Ansible's pattern + `--limit` semantics. */
@@ -41,7 +78,8 @@ export async function loadHosts(
     throw new InputError(
       'no inventory given: pass -i FILE (an Ansible INI or YAML inventory), or set inventory in ansible.cfg or $ANSIBLE_INVENTORY',
     );
-  const inventory = await loadInventory(opts.inventory);
+  const password = await vaultPassword(opts);
+  const inventory = await loadInventory(opts.inventory, password !== undefined ? { vaultPassword: password } : {});
   const warnings: string[] = [...inventory.warnings];
   const hosts = selectHosts(inventory, pattern, opts.limit, (w) => warnings.push(w));
   warnings.push(...unhonouredVarWarnings(hosts));

@@ -6,6 +6,8 @@ export interface Host {
   vars: Record<string, unknown>;
   /** Every group the host belongs to, directly or through children, excluding `all`. */
   groups: string[];
+  /** Variables whose values came from Ansible Vault: secrets, never journaled or shown. */
+  vaultedVars?: string[];
 }
 
 /** How to become another user (sudo) for a step. */

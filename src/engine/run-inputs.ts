@@ -2,8 +2,9 @@
  * What a run was started with, journaled as its second event (`run.inputs`) so that `resume` needs
  * nothing but the run directory: the runbook as loaded (and the SHA-256 of its file), the params, the
  * selected hosts as the inventory gave them, and the options that shape the plan and the connections.
- * Secrets are never in it: inventory passwords are dropped here, the become password and key
- * passphrases are asked again (or read from the same environment) by `resume`.
+ * Secrets are never in it: inventory passwords and variables that came from Ansible Vault are
+ * dropped here (the names of the vaulted ones are kept), the become password and key passphrases
+ * are asked again (or read from the same environment) by `resume`.
  */
 import { z } from 'zod';
 import type { Host, PhaseName } from '../core/index.js';
@@ -36,7 +37,15 @@ export const runInputsSchema = z.object({
     loaded: record,
   }),
   params: record,
-  hosts: z.array(z.object({ name: z.string(), vars: record, groups: z.array(z.string()) })),
+  hosts: z.array(
+    z.object({
+      name: z.string(),
+      vars: record,
+      groups: z.array(z.string()),
+      /** Names of variables left out because they came from vault. */
+      vaultedVars: z.array(z.string()).optional(),
+    }),
+  ),
   groups: z.record(z.string(), z.array(z.string())).optional(),
   options: z.object({
     forks: z.number().optional(),
@@ -66,10 +75,20 @@ export const runInputsSchema = z.object({
 
 export type RunInputs = z.infer<typeof runInputsSchema>;
 
-/** A host as journaled: its secret variables left out. */
+/** Whether a host variable is a secret: a password variable, or any variable whose value came from vault. */
+export function isSecretVar(host: Host, key: string): boolean {
+  return SECRET_HOST_VARS.includes(key) || (host.vaultedVars?.includes(key) ?? false);
+}
+
+/** A host as journaled: its secret variables left out (the vaulted ones named). */
 export function hostSnapshot(host: Host): Host {
-  const vars = Object.fromEntries(Object.entries(host.vars).filter(([k]) => !SECRET_HOST_VARS.includes(k)));
-  return { name: host.name, vars, groups: [...host.groups] };
+  const vars = Object.fromEntries(Object.entries(host.vars).filter(([k]) => !isSecretVar(host, k)));
+  return {
+    name: host.name,
+    vars,
+    groups: [...host.groups],
+    ...(host.vaultedVars?.length ? { vaultedVars: [...host.vaultedVars] } : {}),
+  };
 }
 
 /** The hosts with the secret variables of the same-named hosts of a freshly read inventory put back. */
@@ -78,7 +97,7 @@ export function withSecretVars(hosts: readonly Host[], inventory: readonly Host[
   return hosts.map((h) => {
     const from = byName.get(h.name);
     if (!from) return h;
-    const secrets = Object.fromEntries(Object.entries(from.vars).filter(([k]) => SECRET_HOST_VARS.includes(k)));
+    const secrets = Object.fromEntries(Object.entries(from.vars).filter(([k]) => isSecretVar(from, k)));
     return { ...h, vars: { ...h.vars, ...secrets } };
   });
 }

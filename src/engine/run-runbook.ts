@@ -123,11 +123,16 @@ export async function runRunbook(o: RunRunbookOptions): Promise<RunbookHandle> {
   return { ...handle, killsDispatched };
 }
 
-/** Inventory secrets (ssh and become passwords) a host carries, so the journal can redact them. */
+/** Inventory secrets (ssh and become passwords, vaulted values) a host carries, so the journal can redact them. */
 function secretVars(host: Host): string[] {
-  return SECRET_HOST_VARS.map((k) => host.vars[k])
-    .filter((v): v is string | number => typeof v === 'string' || typeof v === 'number')
-    .map(String);
+  return [...SECRET_HOST_VARS, ...(host.vaultedVars ?? [])].flatMap((k) => secretStrings(host.vars[k]));
+}
+
+/** The strings and numbers inside a secret value (a vaulted mapping holds several). */
+function secretStrings(v: unknown): string[] {
+  if (typeof v === 'string' || typeof v === 'number') return [String(v)];
+  if (v && typeof v === 'object') return Object.values(v).flatMap(secretStrings);
+  return [];
 }
 
 /** SHA-256 of the runbook file's bytes; none for a runbook given as an object (tests, the API). */

@@ -68,7 +68,7 @@ export function toAnsibleListJson(inv: Inventory): AnsibleListJson {
   const byName = new Map(inv.hosts.map((h) => [h.name, h]));
   for (const name of groupHosts(inv.groups, 'all')) {
     const h = byName.get(name);
-    const v = h ? removeInternal(h.vars) : {};
+    const v = h ? removeInternal({ ...h.vars, ...inv.vaultShown?.get(name) }) : {};
     if (Object.keys(v).length > 0) hostvars[name] = v;
   }
   return sortKeysDeep({ ...groups, _meta: { hostvars } }) as AnsibleListJson;

@@ -3,7 +3,8 @@
  * Ansible's patterns, derive connection specs, and print what ansible-inventory would print.
  */
 export type { Group, Inventory, Vars } from './model.js';
-export { loadInventory, mergeHostVars } from './load.js';
+export { loadInventory, mergeHostVars, type LoadOptions } from './load.js';
+export { readVaultPasswordFile, stripLineEnds } from './vault-password.js';
 export { selectHosts, splitHostPattern, limitPatterns } from './patterns.js';
 export { connectionSpec, becomeSpec, jumpFromSshArgs, ansibleBool, type ConnectionDefaults } from './connection.js';
 export {

@@ -1,9 +1,10 @@
 /**
  * Loading inventory sources (`-i`, repeatable) into one resolved Inventory, as Ansible's
- * InventoryManager does: each source is a file (YAML or INI, chosen like Ansible's plugin order),
- * a directory of such files, or a comma-separated host list (`'h1,h2,'`); all sources feed one
- * inventory, then `group_vars/`/`host_vars/` beside each source are read and every host's
- * variables are merged with Ansible's precedence.
+ * InventoryManager does: each source is a file (an executable inventory script, a plugin
+ * configuration, YAML or INI, chosen like Ansible's plugin order; vault-encrypted or not), a
+ * directory of such files, or a comma-separated host list (`'h1,h2,'`); all sources feed one
+ * inventory, then `group_vars/`/`host_vars/` beside each source are read, vaulted values are
+ * decrypted, and every host's variables are merged with Ansible's precedence.
  */
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
@@ -15,49 +16,71 @@ import { InventoryBuilder, type Group, type Inventory, type Vars } from './model
 import { parseAddress } from './ranges.js';
 import { findVarsFiles, loadVarsFiles } from './vars-files.js';
 import { readYaml } from './yaml-doc.js';
-import { parseYamlInventory } from './yaml.js';
+import { loadInventoryPlugin } from './inventory-plugin.js';
+import { loadInventoryScript } from './inventory-script.js';
+import { isRunnableFile } from './run-program.js';
+import { isVaultText } from './vault.js';
+import { openVaultFile } from './vault-values.js';
+import { openVaulted, revealGroupVars, revealHostVars } from './vault-open.js';
+import { parseYamlInventory, pluginName } from './yaml.js';
 
 const YAML_EXTS = ['.yml', '.yaml', '.json'];
+const PLUGIN_EXTS = ['.yml', '.yaml'];
 /** Directory entries Ansible never treats as inventory (INVENTORY_IGNORE_EXTS/PATTERNS defaults). */
 const IGNORED =
   /^\.|^host_vars$|^group_vars$|^vars_plugins$|(?:\.pyc|\.pyo|\.swp|\.bak|~|\.rpm|\.md|\.txt|\.rst|\.orig|\.ini|\.cfg|\.retry)$/;
 /** Bound on nested inventory directories. */
 const MAX_DIR_DEPTH = 16;
 
+/** How to load: the vault password decrypts vaulted files and `!vault` values (one password for all vault ids). */
+export interface LoadOptions {
+  vaultPassword?: string;
+}
+
 interface LoadCtx {
   b: InventoryBuilder;
   issues: ValidationIssue[];
   warnings: string[];
+  vaultPassword: string | undefined;
+  /** The files and host lists read before the current one (an inventory plugin may read their hosts). */
+  earlier: string[];
 }
 
 /** Loads and merges the inventory sources. Throws InputError listing every problem found. */
-export async function loadInventory(paths: string[]): Promise<Inventory> {
-  const ctx: LoadCtx = { b: new InventoryBuilder(), issues: [], warnings: [] };
+export async function loadInventory(paths: string[], opts: LoadOptions = {}): Promise<Inventory> {
+  const ctx: LoadCtx = {
+    b: new InventoryBuilder(),
+    issues: [],
+    warnings: [],
+    vaultPassword: opts.vaultPassword,
+    earlier: [],
+  };
   for (const source of paths) await loadSource(ctx, source, 0);
   failOnErrors(ctx.issues);
   ctx.b.reconcile();
 
   const varDirs = [...new Set(await Promise.all(paths.filter((p) => !isHostList(p)).map(varsBase)))];
   const dirsSeen: DirCache = new Map();
-  for (const g of ctx.b.groups.values())
-    g.fileVars = await varsFor(varDirs, 'group_vars', g.name, ctx.issues, dirsSeen);
+  const vars = { dirs: varDirs, issues: ctx.issues, seen: dirsSeen, vaultPassword: opts.vaultPassword };
+  for (const g of ctx.b.groups.values()) g.fileVars = await varsFor(vars, 'group_vars', g.name);
   const hostFileVars = new Map<string, Vars>();
-  for (const h of ctx.b.hosts.values())
-    hostFileVars.set(h.name, await varsFor(varDirs, 'host_vars', h.name, ctx.issues, dirsSeen));
+  for (const h of ctx.b.hosts.values()) hostFileVars.set(h.name, await varsFor(vars, 'host_vars', h.name));
+  openVaulted(ctx.b, hostFileVars, opts.vaultPassword, ctx.issues);
   failOnErrors(ctx.issues);
 
   for (const name of ctx.b.hosts.keys()) {
     if (ctx.b.groups.has(name)) ctx.warnings.push(`Found both group and host with same name: ${name}`);
   }
+  const vaultShown = new Map<string, Vars>();
   const hosts: Host[] = [...ctx.b.hosts.values()].map((h) => {
     const groups = h.groups.filter((g) => g !== 'all');
-    return {
-      name: h.name,
-      vars: mergeHostVars(ctx.b.groups, groups, h.vars, hostFileVars.get(h.name) ?? {}),
-      groups: [...groups].sort(),
-    };
+    const merged = mergeHostVars(ctx.b.groups, groups, h.vars, hostFileVars.get(h.name) ?? {});
+    const { vars, vaultedVars, shown } = revealHostVars(merged);
+    if (shown) vaultShown.set(h.name, shown);
+    return { name: h.name, vars, groups: [...groups].sort(), ...(vaultedVars ? { vaultedVars } : {}) };
   });
-  return { hosts, groups: ctx.b.groups, sources: [...paths], warnings: ctx.warnings };
+  revealGroupVars(ctx.b.groups);
+  return { hosts, groups: ctx.b.groups, sources: [...paths], warnings: ctx.warnings, vaultShown };
 }
 
 /** Ansible's default VARIABLE_PRECEDENCE for one host (hash_behaviour=replace: shallow merges). */
@@ -109,16 +132,17 @@ async function varsBase(source: string): Promise<string> {
   }
 }
 
-async function varsFor(
-  dirs: string[],
-  sub: string,
-  name: string,
-  issues: ValidationIssue[],
-  seen: DirCache,
-): Promise<Vars> {
+interface VarsLookup {
+  dirs: string[];
+  issues: ValidationIssue[];
+  seen: DirCache;
+  vaultPassword: string | undefined;
+}
+
+async function varsFor(v: VarsLookup, sub: string, name: string): Promise<Vars> {
   let out: Vars = {};
-  for (const d of await existingDirs(dirs, sub, seen))
-    out = { ...out, ...(await loadVarsFiles(await findVarsFiles(d, name), issues)) };
+  for (const d of await existingDirs(v.dirs, sub, v.seen))
+    out = { ...out, ...(await loadVarsFiles(await findVarsFiles(d, name), v.issues, v.vaultPassword)) };
   return out;
 }
 
@@ -150,7 +174,11 @@ async function loadSource(ctx: LoadCtx, source: string, depth: number): Promise<
   try {
     st = await stat(source);
   } catch {
-    if (isHostList(source)) return loadHostList(ctx, source);
+    if (isHostList(source)) {
+      loadHostList(ctx, source);
+      ctx.earlier.push(source);
+      return;
+    }
     ctx.issues.push({
       code: 'inventory_missing',
       path: '',
@@ -167,7 +195,24 @@ async function loadSource(ctx: LoadCtx, source: string, depth: number): Promise<
     }
     return;
   }
-  await loadFile(ctx, source, await readFile(source, 'utf8'));
+  await loadSourceFile(ctx, source);
+  ctx.earlier.push(source);
+}
+
+/** One file: run it (an inventory script), or read it, decrypting a vault-encrypted one. */
+async function loadSourceFile(ctx: LoadCtx, file: string): Promise<void> {
+  if (await isRunnableFile(file)) return loadInventoryScript(ctx.b, file, ctx.issues);
+  const text = await readFile(file, 'utf8');
+  if (!isVaultText(text)) return loadFile(ctx, file, text);
+  const clear = openVaultFile(text, file, ctx.vaultPassword, ctx.issues);
+  if (clear === undefined) return;
+  // Every variable of a vaulted inventory is a secret.
+  ctx.b.vaultFile = file;
+  try {
+    await loadFile(ctx, file, clear);
+  } finally {
+    ctx.b.vaultFile = undefined;
+  }
 }
 
 function loadHostList(ctx: LoadCtx, source: string): void {
@@ -183,7 +228,13 @@ function loadHostList(ctx: LoadCtx, source: string): void {
 async function loadFile(ctx: LoadCtx, file: string, text: string): Promise<void> {
   try {
     checkInputSize(text, file);
-    parseFile(ctx, file, text);
+    const plugin = parseFile(ctx, file, text);
+    if (plugin !== undefined)
+      await loadInventoryPlugin(
+        ctx.b,
+        { file, plugin, earlier: ctx.earlier, ...vaultOpt(ctx.vaultPassword) },
+        ctx.issues,
+      );
   } catch (err) {
     // The host limit and the input limits are the user's input, not a bug: name the file.
     if (err instanceof InputError && !err.message.startsWith(file)) throw new InputError(`${file}: ${err.message}`);
@@ -191,12 +242,16 @@ async function loadFile(ctx: LoadCtx, file: string, text: string): Promise<void>
   }
 }
 
-function parseFile(ctx: LoadCtx, file: string, text: string): void {
+/** Parses a text inventory into the builder; returns the `plugin:` name of a plugin configuration instead. */
+function parseFile(ctx: LoadCtx, file: string, text: string): string | undefined {
   const ext = extname(file);
   if (ext === '' || YAML_EXTS.includes(ext)) {
     const yamlIssues: ValidationIssue[] = [];
     const y = readYaml(text, file, yamlIssues);
-    if (y && parseYamlInventory(ctx.b, y, ctx.issues, ctx.warnings) === 'parsed') return;
+    // Ansible's `auto` plugin reads plugin configurations from .yml/.yaml files only.
+    const plugin = y && PLUGIN_EXTS.includes(ext) ? pluginName(y) : undefined;
+    if (plugin !== undefined) return plugin;
+    if (y && parseYamlInventory(ctx.b, y, ctx.issues, ctx.warnings) === 'parsed') return undefined;
     if (ext !== '') {
       ctx.issues.push(...yamlIssues);
       if (y)
@@ -209,8 +264,13 @@ function parseFile(ctx: LoadCtx, file: string, text: string): void {
           line: 1,
           col: 1,
         });
-      return;
+      return undefined;
     }
   }
   parseIni(ctx.b, text, file, ctx.issues);
+  return undefined;
+}
+
+function vaultOpt(password: string | undefined): { vaultPassword?: string } {
+  return password !== undefined ? { vaultPassword: password } : {};
 }

@@ -9,6 +9,7 @@
 import type { Host } from '../core/host.js';
 import { InputError } from '../core/errors.js';
 import { LIMITS } from '../core/limits.js';
+import { VaultedValue } from './vault-values.js';
 
 /** Variables as parsed: a plain mapping. */
 export type Vars = Record<string, unknown>;
@@ -42,6 +43,11 @@ export interface Inventory {
   sources: string[];
   /** Things Ansible would warn about (not errors). */
   warnings: string[];
+  /**
+   * Host variables from vault as ansible-inventory prints them: inline `!vault` values as
+   * `{"__ansible_vault": ciphertext}` (never the clear value), values from vaulted files clear.
+   */
+  vaultShown?: Map<string, Vars>;
 }
 
 /** A host while the inventory is being built. */
@@ -63,6 +69,8 @@ function newGroup(name: string): Group {
 export class InventoryBuilder {
   readonly groups = new Map<string, Group>();
   readonly hosts = new Map<string, HostRecord>();
+  /** While a vault-encrypted inventory file is parsed: its name, and every variable it sets is a secret. */
+  vaultFile: string | undefined;
 
   constructor() {
     this.addGroup('all');
@@ -96,11 +104,12 @@ export class InventoryBuilder {
     return h;
   }
 
-  setVariable(entity: string, key: string, value: unknown): void {
+  setVariable(entity: string, key: string, clear: unknown): void {
+    const value = this.vaultFile !== undefined ? VaultedValue.decrypted(this.vaultFile, clear) : clear;
     const g = this.groups.get(entity);
     if (g) {
       if (key === 'ansible_group_priority') {
-        const n = Number.parseInt(String(value), 10);
+        const n = Number.parseInt(String(clear), 10);
         if (Number.isFinite(n)) g.priority = n;
       } else g.vars[key] = value;
       return;

@@ -8,6 +8,8 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { ValidationIssue } from '../core/errors.js';
 import type { Vars } from './model.js';
+import { isVaultText } from './vault.js';
+import { openVaultFile, VaultedValue } from './vault-values.js';
 import { issueAt, readYaml, toPlain } from './yaml-doc.js';
 
 const EXTENSIONS = ['', '.yml', '.yaml', '.json'];
@@ -51,22 +53,19 @@ async function dirVarsFiles(dir: string, depth: number): Promise<string[]> {
   return out;
 }
 
-/** Reads and merges (shallowly, later files win) the vars files; problems go to `issues`. */
-export async function loadVarsFiles(files: string[], issues: ValidationIssue[]): Promise<Vars> {
+/**
+ * Reads and merges (shallowly, later files win) the vars files; problems go to `issues`. A
+ * vault-encrypted file is decrypted with `vaultPassword`; its values are VaultedValues (secrets).
+ */
+export async function loadVarsFiles(files: string[], issues: ValidationIssue[], vaultPassword?: string): Promise<Vars> {
   let out: Vars = {};
   for (const f of files) {
-    const text = await readFile(f, 'utf8');
-    if (text.startsWith('$ANSIBLE_VAULT')) {
-      issues.push({
-        code: 'vault',
-        path: '',
-        message: 'Ansible Vault encrypted files are not supported',
-        severity: 'error',
-        file: f,
-        line: 1,
-        col: 1,
-      });
-      continue;
+    let text = await readFile(f, 'utf8');
+    const vaulted = isVaultText(text);
+    if (vaulted) {
+      const clear = openVaultFile(text, f, vaultPassword, issues);
+      if (clear === undefined) continue;
+      text = clear;
     }
     const y = readYaml(text, f, issues);
     if (!y) continue;
@@ -84,7 +83,9 @@ export async function loadVarsFiles(files: string[], issues: ValidationIssue[]):
       );
       continue;
     }
-    out = { ...out, ...(v as Vars) };
+    const vars = v as Vars;
+    if (vaulted) for (const k of Object.keys(vars)) vars[k] = VaultedValue.decrypted(f, vars[k]);
+    out = { ...out, ...vars };
   }
   return out;
 }

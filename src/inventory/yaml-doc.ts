@@ -7,6 +7,7 @@ import { InputError } from '../core/errors.js';
 import { LIMITS, yamlGuard } from '../core/limits.js';
 import { checkAcyclic, parseYamlDocumentSafe } from '../core/yaml-safe.js';
 import type { ValidationIssue } from '../core/errors.js';
+import { vaultTag, VaultedValue } from './vault-values.js';
 
 /** A parsed YAML file plus what is needed to turn node offsets into line:col. */
 export interface YamlFile {
@@ -22,7 +23,13 @@ export function readYaml(text: string, file: string, issues: ValidationIssue[]):
   try {
     // A limit or too many syntax errors is an issue like any other: an extension-less INI file
     // read as YAML first still falls back to the INI parser.
-    doc = parseYamlDocumentSafe(text, file, { version: '1.1', uniqueKeys: false, lineCounter: lines, merge: true });
+    doc = parseYamlDocumentSafe(text, file, {
+      version: '1.1',
+      uniqueKeys: false,
+      lineCounter: lines,
+      merge: true,
+      customTags: [vaultTag(file)],
+    });
   } catch (err) {
     if (!(err instanceof InputError)) throw err;
     const line = /^[^\n]*?:(\d+): /.exec(err.message)?.[1];
@@ -54,7 +61,10 @@ export function readYaml(text: string, file: string, issues: ValidationIssue[]):
   return { doc, file, lines };
 }
 
-/** Plain JS value of a node; dates become ISO strings, roughly as Ansible's JSON encoder writes them. */
+/**
+ * Plain JS value of a node; dates become ISO strings, roughly as Ansible's JSON encoder writes them.
+ * An inline `!vault` value stays a VaultedValue, for the loader to decrypt.
+ */
 export function toPlain(y: YamlFile, node: unknown): unknown {
   if (node === null || node === undefined) return null;
   const v = (node as Node).toJS
@@ -70,7 +80,7 @@ function datesToStrings(v: unknown): unknown {
     return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso;
   }
   if (Array.isArray(v)) return v.map(datesToStrings);
-  if (v && typeof v === 'object') {
+  if (v && typeof v === 'object' && !(v instanceof VaultedValue)) {
     return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, datesToStrings(x)]));
   }
   return v;

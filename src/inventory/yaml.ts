@@ -28,13 +28,13 @@ export function parseYamlInventory(
     issues.push(issueAt(y, root, 'yaml_empty', 'Parsed empty YAML file'));
     return 'parsed';
   }
-  if (root.items.some((p) => keyOf(p) === 'plugin')) {
+  if (pluginName(y) !== undefined) {
     issues.push(
       issueAt(
         y,
         root,
         'yaml_plugin',
-        'Plugin configuration YAML file, not YAML inventory (inventory plugins are not supported)',
+        'Plugin configuration YAML file, not YAML inventory (Ansible reads plugin configurations only from .yml/.yaml files)',
       ),
     );
     return 'parsed';
@@ -42,6 +42,14 @@ export function parseYamlInventory(
   const ctx: Ctx = { b, y, issues, warnings };
   for (const pair of root.items) parseGroup(ctx, pair, '');
   return 'parsed';
+}
+
+/** The `plugin:` of an inventory plugin configuration (a top-level `plugin` key), else undefined. */
+export function pluginName(y: YamlFile): string | undefined {
+  const root = y.doc.contents;
+  if (!isMap(root)) return undefined;
+  const pair = root.items.find((p) => keyOf(p) === 'plugin');
+  return pair ? String(toPlain(y, pair.value)) : undefined;
 }
 
 interface Ctx {

@@ -11,6 +11,8 @@ export const TEST_PROGRAMS: ProgramPackages = {
   'ansible-inventory': 'ansible-core',
   // ansible-cfg-oracle: which ansible.cfg Ansible reads, and what it reads from it
   'ansible-config': 'ansible-core',
+  // inventory-sources: vault texts made by the real ansible-vault
+  'ansible-vault': 'ansible-core',
   // report-html: the HTML report in a real headless browser
   chromium: 'chromium',
   // become tests: sudo with a password, the test user's hash

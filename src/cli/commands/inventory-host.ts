@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { InputError, terminalSafe, type ConnectionSpec, type TransportChoice } from '../../core/index.js';
 import { hostConnections } from '../../engine/connections.js';
 import { SECRET_HOST_VARS } from '../../engine/run-inputs.js';
-import { collect, loadHosts, transportOption, type InventoryOptions } from '../common.js';
+import { addVaultOptions, collect, loadHosts, transportOption, type InventoryOptions } from '../common.js';
 
 interface HostOptions extends InventoryOptions {
   json?: boolean;
@@ -18,8 +18,7 @@ interface HostOptions extends InventoryOptions {
 }
 
 export function registerInventoryHost(inv: Command): void {
-  inv
-    .command('host')
+  addVaultOptions(inv.command('host'))
     .description("one host's merged variables and the connection firebreak will make to it (nothing connects)")
     .argument('<host>', 'inventory name of the host')
     .option('-i, --inventory <path>', 'inventory file or directory (repeatable)', collect)
@@ -30,7 +29,7 @@ export function registerInventoryHost(inv: Command): void {
     .option('--private-key <file>', 'as for run')
     .option('--jump <user@host[:port]>', 'as for run (repeatable)', collect)
     .action(async (name: string, opts: HostOptions) => {
-      const { hosts, warnings } = await loadHosts({ ...(opts.inventory ? { inventory: opts.inventory } : {}) });
+      const { hosts, warnings } = await loadHosts(opts);
       const host = hosts.find((h) => h.name === name);
       if (!host) throw new InputError(`no host named ${JSON.stringify(name)} in ${opts.inventory?.join(', ')}`);
       const warn = (w: string) => warnings.push(w);
@@ -47,16 +46,21 @@ export function registerInventoryHost(inv: Command): void {
       const view = {
         host: host.name,
         groups: host.groups,
-        vars: redacted(host.vars),
+        vars: redacted(host.vars, host.vaultedVars ?? []),
         connection: connectionView(specs.get(host.name) as ConnectionSpec),
       };
       process.stdout.write(opts.json ? JSON.stringify(view, null, 2) + '\n' : terminalSafe(hostText(view)));
     });
 }
 
-/** Secrets (passwords) never leave the process, not even to the responder's own terminal. */
-function redacted(vars: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, SECRET_HOST_VARS.includes(k) ? '<secret>' : v]));
+/** Secrets (passwords, vaulted values) never leave the process, not even to the responder's own terminal. */
+function redacted(vars: Record<string, unknown>, vaulted: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(vars).map(([k, v]) => [
+      k,
+      vaulted.includes(k) ? '<vaulted>' : SECRET_HOST_VARS.includes(k) ? '<secret>' : v,
+    ]),
+  );
 }
 
 /** The connection as a responder reads it: no secret, nothing undefined. */

@@ -2,17 +2,19 @@
 import type { Command } from 'commander';
 import { formatAnsibleJson, listHostsText, toAnsibleListJson, toGraph } from '../../inventory/index.js';
 import { useAnsibleConfig } from '../ansible-config.js';
-import { collect, loadHosts, type InventoryOptions } from '../common.js';
+import { addVaultOptions, collect, loadHosts, type InventoryOptions } from '../common.js';
 import { registerInventoryHost } from './inventory-host.js';
 
 export function registerInventory(program: Command): void {
   const inv = program.command('inventory').description('inspect an Ansible inventory');
   // A hook on the parent runs before each subcommand: both take -i from ansible.cfg.
   useAnsibleConfig(inv, ['inventory']);
-  inv
-    .command('list')
-    .description('list the selected hosts (or, with --json, the whole inventory like ansible-inventory --list)')
-    .option('-i, --inventory <path>', 'inventory file or directory (repeatable)', collect)
+  addVaultOptions(
+    inv
+      .command('list')
+      .description('list the selected hosts (or, with --json, the whole inventory like ansible-inventory --list)')
+      .option('-i, --inventory <path>', 'inventory file or directory (repeatable)', collect),
+  )
     .option('-l, --limit <pattern>', "Ansible host pattern, e.g. 'web:!web03' or @file")
     .option('--json', 'print the inventory in the shape of `ansible-inventory --list`')
     .action(async (opts: InventoryOptions & { json?: boolean }) => {
@@ -24,11 +26,13 @@ export function registerInventory(program: Command): void {
         process.stdout.write(listHostsText(hosts) + '\n');
       }
     });
-  inv
-    .command('graph')
-    .description('print the group tree like `ansible-inventory --graph`')
-    .argument('[group]', 'group to start at', 'all')
-    .option('-i, --inventory <path>', 'inventory file or directory (repeatable)', collect)
+  addVaultOptions(
+    inv
+      .command('graph')
+      .description('print the group tree like `ansible-inventory --graph`')
+      .argument('[group]', 'group to start at', 'all')
+      .option('-i, --inventory <path>', 'inventory file or directory (repeatable)', collect),
+  )
     .option('--vars', 'also print variables')
     .action(async (group: string, opts: InventoryOptions & { vars?: boolean }) => {
       const { inventory } = await loadHosts(opts);

@@ -5,7 +5,15 @@ import { formatPlan } from '../../engine/plan-format.js';
 import { planRun } from '../../engine/planner.js';
 import { loadRunbook } from '../../runbook/index.js';
 import { useAnsibleConfig } from '../ansible-config.js';
-import { collect, groupMap, loadHosts, resolveRunParams, type InventoryOptions, type ParamOptions } from '../common.js';
+import {
+  addVaultOptions,
+  collect,
+  groupMap,
+  loadHosts,
+  resolveRunParams,
+  type InventoryOptions,
+  type ParamOptions,
+} from '../common.js';
 
 export interface SelectionOptions extends InventoryOptions, ParamOptions {
   tags?: string[];
@@ -15,9 +23,11 @@ export interface SelectionOptions extends InventoryOptions, ParamOptions {
 
 /** The options `plan` and `run` share: inventory, params and step selection. */
 export function addSelectionOptions(cmd: Command): Command {
-  return cmd
-    .argument('<runbook>', 'runbook file (.yaml, .yml or .ts)')
-    .option('-i, --inventory <path>', 'inventory file or directory (repeatable)', collect)
+  return addVaultOptions(
+    cmd
+      .argument('<runbook>', 'runbook file (.yaml, .yml or .ts)')
+      .option('-i, --inventory <path>', 'inventory file or directory (repeatable)', collect),
+  )
     .option('-l, --limit <pattern>', "Ansible host pattern, e.g. 'web:!web03', 'web[0:2]' or @file")
     .option('-e, --extra-vars <key=value>', 'set a runbook param (repeatable; @file.yaml reads a file)', collect)
     .option('--params <file>', 'YAML file of runbook params (repeatable)', collect)

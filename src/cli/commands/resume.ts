@@ -14,11 +14,11 @@ import { writeRunReports } from '../run-report.js';
 import { withSecretVars } from '../../engine/run-inputs.js';
 import { runRunbook } from '../../engine/run-runbook.js';
 import { RecapCollector } from '../../render/index.js';
-import { loadHosts } from '../common.js';
+import { addVaultOptions, loadHosts, type VaultOptions } from '../common.js';
 import { askSecret, confirm } from '../prompt.js';
 import { renderers, superviseRun } from './run.js';
 
-interface ResumeOptions {
+interface ResumeOptions extends VaultOptions {
   yes?: boolean;
   json?: boolean;
   runbookChangedOk?: boolean;
@@ -28,8 +28,7 @@ interface ResumeOptions {
 }
 
 export function registerResume(program: Command): void {
-  program
-    .command('resume <run-dir>')
+  addVaultOptions(program.command('resume <run-dir>'))
     .description('continue a run whose controller died (SIGKILL, OOM, a reboot), where it stopped')
     .option('-y, --yes', 'answer yes to phase confirmations not yet given (needed without a terminal)')
     .option('--json', 'print events as NDJSON on stdout instead of progress')
@@ -54,7 +53,7 @@ export async function resumeCommand(runDir: string, opts: ResumeOptions): Promis
   const prepared = prepareResume(runDir, { runbookChangedOk: opts.runbookChangedOk ?? false });
   if (prepared.sealOnly) return sealOnly(prepared, opts);
   const { point, inputs, runbook } = prepared;
-  const hosts = await hostsWithSecrets(inputs.hosts, opts.inventory);
+  const hosts = await hostsWithSecrets(inputs.hosts, opts);
   const becomePassword = opts.askBecomePass
     ? await askSecret('BECOME password: ')
     : process.env[opts.becomePassEnv] || undefined;
@@ -102,10 +101,19 @@ async function sealOnly(prepared: PreparedSeal, opts: ResumeOptions): Promise<nu
   return typeof summary.exitCode === 'number' ? summary.exitCode : 0;
 }
 
-/** The journaled hosts, with the passwords an inventory gives them (the journal never holds them). */
-async function hostsWithSecrets(hosts: Host[], inventory: string[] | undefined): Promise<Host[]> {
-  if (!inventory?.length) return hosts;
-  const { hosts: fresh } = await loadHosts({ inventory });
+/** The journaled hosts, with the passwords and vaulted values an inventory gives them (the journal never holds them). */
+async function hostsWithSecrets(hosts: Host[], opts: ResumeOptions): Promise<Host[]> {
+  const inventory = opts.inventory;
+  if (!inventory?.length) {
+    const vaulted = hosts.filter((h) => h.vaultedVars?.length);
+    if (vaulted.length > 0)
+      throw new InputError(
+        `${vaulted.map((h) => `${h.name} (${(h.vaultedVars ?? []).join(', ')})`).join(', ')}: vault-encrypted ` +
+          'variables are not journaled; pass the inventory again with -i and the vault password (--vault-password-file or --ask-vault-pass)',
+      );
+    return hosts;
+  }
+  const { hosts: fresh } = await loadHosts({ ...opts, inventory });
   const missing = hosts.filter((h) => !fresh.some((f) => f.name === h.name)).map((h) => h.name);
   if (missing.length === hosts.length)
     throw new InputError(
