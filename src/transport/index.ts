@@ -36,3 +36,6 @@ export { fingerprint, parseKnownHosts, checkHostKey, type HostKeyVerdict, type K
 export { parseSshCommonArgs, parseJumpHop, type JumpHop } from './ssh-args.js';
 export { DEFAULT_MAX_IN_MEMORY_BYTES } from './capture.js';
 export { killsDispatched } from './kill-dispatch.js';
+// The second transport: the system OpenSSH client, one ControlMaster per host (see openssh/transport.ts).
+export { OpenSshTransport } from './openssh/transport.js';
+export type { OpenSshOptions, OpenSshSpec } from './openssh/options.js';
