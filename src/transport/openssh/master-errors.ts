@@ -5,9 +5,12 @@
  */
 import { ConnectionError } from '../../core/errors.js';
 
-/** `TYPE SHA256:...` from the master's "Server host key:" debug line, if it got that far. */
+/**
+ * `TYPE SHA256:...` of the key the master verified, from its debug line ("Server host key:", or
+ * "Server host certificate:" for a certified host key), if it got that far.
+ */
 export function serverHostKey(log: string): string | undefined {
-  const m = /^debug1: Server host key: (\S+) (SHA256:[A-Za-z0-9+/=]+)/m.exec(log);
+  const m = /^debug1: Server host (?:key|certificate): (\S+) (SHA256:[A-Za-z0-9+/=]+)/m.exec(log);
   return m ? `${m[1]} ${m[2]}` : undefined;
 }
 
