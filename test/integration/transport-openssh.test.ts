@@ -28,7 +28,8 @@ describe('openssh transport (real ssh and sshd)', function () {
   };
   const connected = async (name = 'host01', user = 'root') => {
     const t = ts.make(fleet.host(name), { knownHostsFiles: [fleet.knownHostsPath] }, fleet.clientKeyPath, { user });
-    await t.connect();
+    await Promise.all([t.connect(), t.connect()]); // concurrent calls share one attempt
+    await t.connect(); // and a call while connected is a no-op
     return t;
   };
   const keyOf = (name: string) => {
@@ -141,6 +142,30 @@ describe('openssh transport (real ssh and sshd)', function () {
     await t.exec('rm -f /tmp/fb-os-up.bin', { timeoutMs: 10_000 });
   });
 
+  it('an aborted put leaves the target as it was and no temporary file', async () => {
+    const t = await connected();
+    const big = path.join(fleet.dir, 'big.bin');
+    await fs.writeFile(big, randomBytes(64 * 1024 * 1024));
+    await t.exec("printf 'old' > /tmp/fb-os-target", { timeoutMs: 10_000 });
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 150);
+    await assert.rejects(t.put(big, '/tmp/fb-os-target', { signal: ac.signal }), { name: 'AbortError' });
+    // The remote side notices the closed channel a moment later: wait for its cleanup (bounded).
+    let left = '';
+    for (let i = 0; i < 50; i++) {
+      left = (await t.exec("cat /tmp/fb-os-target; ls -a /tmp | grep -c 'fb-os-target.part' || true", { timeoutMs: 10_000 }))
+        .stdout;
+      if (left === 'old0\n') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(left, 'old0\n');
+    await assert.rejects(t.get('/tmp/fb-os-target', path.join(fleet.dir, 'y'), { signal: ac.signal }), {
+      name: 'AbortError',
+    });
+    await t.exec('rm -f /tmp/fb-os-target', { timeoutMs: 10_000 });
+    await fs.rm(big);
+  });
+
   it('reconnects after its master is killed; a host drop mid-command is ConnectionError closed', async () => {
     const t = await connected('host03');
     const [pid] = masterPids('host03');
@@ -167,7 +192,10 @@ describe('openssh transport (real ssh and sshd)', function () {
 
   it('refuses an unknown host key (mentions --accept-new) and a changed one (man-in-the-middle)', async () => {
     const h = fleet.host('host01');
-    const unknown = ts.make(h, { knownHostsFiles: [await tmpFile('')] }, fleet.clientKeyPath);
+    // The inventory's words come after ours: its StrictHostKeyChecking=no cannot switch checking off.
+    const unknown = ts.make(h, { knownHostsFiles: [await tmpFile('')] }, fleet.clientKeyPath, {
+      args: ['-o', 'StrictHostKeyChecking=no'],
+    });
     await assert.rejects(unknown.connect(), isReason('hostkey-unknown', /--accept-new/));
     assert.equal(unknown.connected, false);
     const wrong = `[${h.address}]:${h.port} ${fleet.host('host02').hostPublicKey}\n`;
