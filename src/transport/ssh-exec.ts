@@ -56,6 +56,11 @@ function adapt(ch: ClientChannel): CommandChannel {
   };
 }
 
-export function runExec(client: ClientType, hostName: string, command: string, options: ExecOptions): Promise<ExecResult> {
+export function runExec(
+  client: ClientType,
+  hostName: string,
+  command: string,
+  options: ExecOptions,
+): Promise<ExecResult> {
   return runChannelExec((wrapped) => openChannel(client, hostName, wrapped), hostName, command, options);
 }

@@ -45,7 +45,19 @@ describe('openssh transport beyond ssh2: certificates and post-quantum kex (real
       fleets.push(fleet);
       // The host key exists only now: sign it, and restart sshd so it loads the certificate.
       const h = fleet.hosts[0]!;
-      await run('ssh-keygen', ['-q', '-s', f('host_ca'), '-I', 'fleet-host', '-h', '-n', h.address, '-V', '-5m:+1h', `${h.hostKeyPath}.pub`]);
+      await run('ssh-keygen', [
+        '-q',
+        '-s',
+        f('host_ca'),
+        '-I',
+        'fleet-host',
+        '-h',
+        '-n',
+        h.address,
+        '-V',
+        '-5m:+1h',
+        `${h.hostKeyPath}.pub`,
+      ]);
       await fs.copyFile(`${h.hostKeyPath}-cert.pub`, f('host-cert.pub'));
       await fleet.stopHost(h.name);
       await fleet.startHost(h.name);
@@ -54,7 +66,18 @@ describe('openssh transport beyond ssh2: certificates and post-quantum kex (real
     it('a user certificate authenticates over openssh; ssh2 is refused (auth)', async () => {
       const h = fleet.hosts[0]!;
       await keygen(f('user_key'), 'firebreak-test-user'); // not in authorized_keys
-      await run('ssh-keygen', ['-q', '-s', f('user_ca'), '-I', 'responder', '-n', 'root', '-V', '-5m:+1h', f('user_key.pub')]);
+      await run('ssh-keygen', [
+        '-q',
+        '-s',
+        f('user_ca'),
+        '-I',
+        'responder',
+        '-n',
+        'root',
+        '-V',
+        '-5m:+1h',
+        f('user_key.pub'),
+      ]);
       const certArgs = ['-o', `CertificateFile=${f('user_key-cert.pub')}`];
       const t = ts.make(h, { knownHostsFiles: [fleet.knownHostsPath] }, f('user_key'), { args: certArgs });
       await t.connect();
@@ -126,7 +149,8 @@ describe('openssh transport beyond ssh2: certificates and post-quantum kex (real
         (e: unknown) =>
           e instanceof ConnectionError &&
           e.reason === 'other' &&
-          e.message === `${h.name}: cannot connect to ${h.address}:${h.port}: Handshake failed: no matching key exchange algorithm`,
+          e.message ===
+            `${h.name}: cannot connect to ${h.address}:${h.port}: Handshake failed: no matching key exchange algorithm`,
       );
     });
   });

@@ -49,7 +49,12 @@ const cases: { name: string; log: string; reason: string; says: RegExp }[] = [
     reason: 'dns',
     says: /cannot resolve/,
   },
-  { name: 'timeout', log: 'ssh: connect to host 10.0.0.1 port 22: Connection timed out\n', reason: 'timeout', says: /timed out/ },
+  {
+    name: 'timeout',
+    log: 'ssh: connect to host 10.0.0.1 port 22: Connection timed out\n',
+    reason: 'timeout',
+    says: /timed out/,
+  },
   {
     name: 'ProxyCommand that exits',
     log: 'kex_exchange_identification: Connection closed by remote host\nConnection closed by UNKNOWN port 65535\n',
@@ -77,7 +82,8 @@ describe('openssh master failures', () => {
 
   it('reads the verified key from a plain or a certified host key line', () => {
     assert.equal(serverHostKey(KEY), 'ssh-ed25519 SHA256:6lZHFICgVHxFPkg1LGLPeNemfgTzlue8gYpQg6+bQEQ');
-    const cert = 'debug1: Server host certificate: ssh-ed25519-cert-v01@openssh.com SHA256:abc+/=, serial 0 ID "x" CA ...\n';
+    const cert =
+      'debug1: Server host certificate: ssh-ed25519-cert-v01@openssh.com SHA256:abc+/=, serial 0 ID "x" CA ...\n';
     assert.equal(serverHostKey(cert), 'ssh-ed25519-cert-v01@openssh.com SHA256:abc+/=');
     assert.equal(serverHostKey('debug1: Connecting to x\n'), undefined);
   });

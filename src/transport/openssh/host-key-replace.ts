@@ -29,7 +29,11 @@ export async function knownHostsTarget(
       timeout: 10_000,
     }));
   } catch (err) {
-    throw new ConnectionError(spec.name, `ssh -G cannot resolve ${spec.destination}: ${(err as Error).message}`, 'other');
+    throw new ConnectionError(
+      spec.name,
+      `ssh -G cannot resolve ${spec.destination}: ${(err as Error).message}`,
+      'other',
+    );
   }
   const value = (key: string) => new RegExp(`^${key} (.*)$`, 'm').exec(out)?.[1]?.trim();
   const alias = value('hostkeyalias');

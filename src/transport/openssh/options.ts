@@ -38,7 +38,8 @@ export const MAX_CONTROL_PATH = 90;
 export function knownHostsValue(files: string[]): string {
   return files
     .map((f) => {
-      if (/["\n]/.test(f)) throw new InputError(`known_hosts file name ${JSON.stringify(f)} contains a quote or newline`);
+      if (/["\n]/.test(f))
+        throw new InputError(`known_hosts file name ${JSON.stringify(f)} contains a quote or newline`);
       return `"${f.replace(/%/g, '%%')}"`;
     })
     .join(' ');
