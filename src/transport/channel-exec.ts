@@ -24,14 +24,21 @@ export interface ChannelExit {
   signal: string | null;
 }
 
+/**
+ * Why a channel closed without an exit status: its connection was lost; the host refused to open it
+ * (sshd `MaxSessions`); or it ran, but the carrier cannot report how it ended (a remote signal over
+ * an OpenSSH multiplexed channel).
+ */
+export type NoStatus = 'lost' | 'refused' | 'unreported';
+
 /** One running remote command, as the exec logic needs it from a carrier. */
 export interface CommandChannel {
   /** Resolves once the channel is closed and all its output was delivered. */
   readonly closed: Promise<void>;
   /** The exit status, once the channel reported one. */
   exit(): ChannelExit | undefined;
-  /** After `closed` without an exit status: was the connection lost (rather than the status not carried)? */
-  lost(): Promise<boolean>;
+  /** After `closed` without an exit status: why there is none. */
+  noStatus(): Promise<NoStatus>;
   onStdout(cb: (chunk: Buffer) => void): void;
   onStderr(cb: (chunk: Buffer) => void): void;
   pause(): void;
@@ -176,9 +183,10 @@ export async function runChannelExec(
   await Promise.all([out.finish(), err.finish()]);
 
   const exit = ch.exit();
-  if (!exit && !killing && (await ch.lost())) {
-    throw new ConnectionError(hostName, `connection lost while running \`${command}\``, 'closed');
-  }
+  const why = exit || killing ? undefined : await ch.noStatus();
+  if (why === 'lost') throw new ConnectionError(hostName, `connection lost while running \`${command}\``, 'closed');
+  if (why === 'refused')
+    throw new ConnectionError(hostName, `the host refused a channel for \`${command}\` (sshd MaxSessions?)`, 'other');
   return {
     command,
     code: exit?.code ?? null,

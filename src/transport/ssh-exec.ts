@@ -46,7 +46,7 @@ function adapt(ch: ClientChannel): CommandChannel {
     closed,
     exit: () => exit,
     // sshd always reports an exit status or signal: a channel closed without one lost its connection.
-    lost: () => Promise.resolve(true),
+    noStatus: () => Promise.resolve('lost'),
     onStdout: (cb) => ch.on('data', cb),
     onStderr: (cb) => ch.stderr.on('data', cb),
     pause: () => ch.pause(),

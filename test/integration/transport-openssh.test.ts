@@ -79,6 +79,15 @@ describe('openssh transport (real ssh and sshd)', function () {
     assert.equal(masterPids('host01').length, 1, 'one master per host');
   });
 
+  it('a channel the host refuses (sshd MaxSessions, 10) is a ConnectionError, not a result', async () => {
+    const t = await connected('host02');
+    const rs = await Promise.allSettled(Array.from({ length: 11 }, () => t.exec('sleep 4', { timeoutMs: 30_000 })));
+    const refused = rs.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+    assert.equal(refused.length, 1);
+    assert.ok(isReason('other', /refused a channel/)(refused[0]), String(refused[0]));
+    assert.equal(rs.filter((r) => r.status === 'fulfilled' && r.value.code === 0).length, 10);
+  });
+
   it('a timeout kills the whole remote tree; an abort too; an aborted signal runs nothing', async () => {
     const t = await connected();
     const tag = `fbos${randomBytes(4).toString('hex')}`;

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ConnectionError } from '../../core/errors.js';
-import type { ChannelExit, CommandChannel } from '../channel-exec.js';
+import type { ChannelExit, CommandChannel, NoStatus } from '../channel-exec.js';
 import { muxArgs } from './options.js';
 
 /** What every channel of one host needs. */
@@ -30,8 +30,8 @@ export interface MuxProcess {
   child: ChildProcess;
   /** Resolves when the process exited and its pipes closed, with the remote exit status if relayed. */
   ended: Promise<ChannelExit | undefined>;
-  /** After `ended` without a status: whether the master (the connection) was lost. */
-  lost: () => Promise<boolean>;
+  /** After `ended` without a status: why (see NoStatus). */
+  noStatus: () => Promise<NoStatus>;
 }
 
 /** Start `command` (a complete remote command line) on the master. Rejects with ConnectionError. */
@@ -61,8 +61,12 @@ export async function spawnMux(t: MuxTarget, command: string): Promise<MuxProces
       })();
     }),
   );
-  const lost = async () => /Control socket connect|mux_client_hello_exchange: read/.test(log) || t.masterGone();
-  return { child, ended, lost };
+  const noStatus = async (): Promise<NoStatus> => {
+    if (/session request failed/.test(log)) return 'refused';
+    if (/Control socket connect|mux_client_hello_exchange: read/.test(log) || (await t.masterGone())) return 'lost';
+    return 'unreported';
+  };
+  return { child, ended, noStatus };
 }
 
 /** The exec logic's view of a client process (see channel-exec.ts). */
@@ -76,7 +80,7 @@ export async function openMuxChannel(t: MuxTarget, command: string): Promise<Com
   return {
     closed,
     exit: () => exit,
-    lost: p.lost,
+    noStatus: p.noStatus,
     onStdout: (cb) => child.stdout?.on('data', cb),
     onStderr: (cb) => child.stderr?.on('data', cb),
     pause: () => {

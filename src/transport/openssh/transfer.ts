@@ -42,7 +42,8 @@ function stderrTail(p: MuxProcess): () => string {
 async function finished(t: MuxTarget, p: MuxProcess, what: string, stderr: () => string): Promise<void> {
   const exit = await p.ended;
   if (exit?.code === 0) return;
-  if (!exit && (await p.lost())) throw new ConnectionError(t.hostName, `connection lost during ${what}`, 'closed');
+  if (!exit && (await p.noStatus()) === 'lost')
+    throw new ConnectionError(t.hostName, `connection lost during ${what}`, 'closed');
   const why = stderr() || (exit ? `exit code ${exit.code}` : 'the channel ended without a status');
   throw new Error(`${t.hostName}: ${what} failed: ${why}`);
 }
