@@ -54,19 +54,22 @@ export type ChannelOpener = (command: string) => Promise<CommandChannel>;
 
 /**
  * Kill the remote tree rooted at `pid` (as the become user when there is one). Best effort, bounded.
- * `onDispatched` runs once the carrier has the kill script and its stdin is ended: from then on the
- * kill completes on the host without us.
+ * `onDispatched` runs once the kill script runs on the host (its PID marker, the first thing it prints,
+ * came back) and its stdin is ended: from then on the kill completes on the host without us. (Stdin
+ * handed over is not enough: an OpenSSH client may not yet have reached its master.)
  */
 async function killRemote(open: ChannelOpener, pid: number, options: ExecOptions, onDispatched: () => void) {
   const nonce = randomBytes(8).toString('hex');
   const ch = await open(wrapCommand(killTreeScript(pid), nonce, options.become));
+  let onStarted!: () => void;
+  const started = new Promise<void>((resolve) => (onStarted = resolve));
   ch.onStdout(() => undefined);
-  ch.onStderr(() => undefined);
+  ch.onStderr(() => onStarted());
   // sudo -S reads the password from the script's stdin; without become, stdin only gets its EOF.
-  await new Promise<void>((resolve) => {
-    void ch.closed.then(resolve);
-    ch.end(options.become?.password !== undefined ? `${options.become.password}\n` : undefined, resolve);
-  });
+  const ended = new Promise<void>((resolve) =>
+    ch.end(options.become?.password !== undefined ? `${options.become.password}\n` : undefined, resolve),
+  );
+  await Promise.race([Promise.all([started, ended]), ch.closed]);
   onDispatched();
   const t = setTimeout(() => ch.close(), 8000);
   await ch.closed;
