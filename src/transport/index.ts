@@ -28,6 +28,13 @@
  *   accept-new) and `UserKnownHostsFile`; `spec.jump` wins over ProxyJump when both are set.
  * - Jump hosts authenticate with the host's key file and the agent (never its password), and their
  *   host keys are checked against the same known_hosts file.
+ *
+ * `OpenSshTransport` (the system `ssh`, one ControlMaster per host, see openssh/transport.ts) keeps
+ * the same contract, except: a remote *signal* comes back as `code: null, signal: null` (OpenSSH's
+ * multiplexing protocol carries exit statuses only); jump hosts, ProxyCommand, certificates, agent
+ * and known_hosts are whatever ssh and its config make of them (BatchMode and strict or accept-new
+ * host-key checking are always forced); a channel the host refuses (MaxSessions) rejects with
+ * ConnectionError reason `other` as with ssh2.
  */
 export { SshSession, createSshTransport, hostKeyWeakening, type SshOptions } from './session.js';
 export type { PassphraseProvider } from './ssh-auth.js';
@@ -38,3 +45,6 @@ export { DEFAULT_MAX_IN_MEMORY_BYTES } from './capture.js';
 export { killsDispatched } from './kill-dispatch.js';
 export { resolveConnections, resolveConnection, opensshNeeds, type ResolveOptions } from './resolve-connection.js';
 export { KnownHostsSet, type HostKeyStore } from './known-hosts-set.js';
+// The second transport: the system OpenSSH client, one ControlMaster per host (see openssh/transport.ts).
+export { OpenSshTransport } from './openssh/transport.js';
+export type { OpenSshOptions, OpenSshSpec } from './openssh/options.js';

@@ -6,10 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Client as ClientType, SFTPWrapper } from 'ssh2';
 import { ConnectionError } from '../core/errors.js';
+import { ByteCounter } from './byte-counter.js';
 import type { TransferResult } from '../core/transport.js';
 
 export function openSftp(client: ClientType, hostName: string): Promise<SFTPWrapper> {
@@ -20,14 +20,6 @@ export function openSftp(client: ClientType, hostName: string): Promise<SFTPWrap
         : resolve(sftp),
     ),
   );
-}
-
-class Counter extends Transform {
-  bytes = 0;
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.bytes += chunk.length;
-    cb(null, chunk);
-  }
 }
 
 /** Resolve when a stream has emitted 'close' (ssh2's SFTP write stream closes its handle after 'finish'). */
@@ -43,7 +35,7 @@ export async function sftpPut(
   options: { mode?: number; signal?: AbortSignal } = {},
 ): Promise<TransferResult> {
   const t0 = performance.now();
-  const counter = new Counter();
+  const counter = new ByteCounter();
   const remote = sftp.createWriteStream(remotePath, { mode: options.mode ?? 0o644 });
   const remoteClosed = closedOf(remote);
   await pipeline(createReadStream(localPath), counter, remote, options.signal ? { signal: options.signal } : {});
@@ -64,7 +56,7 @@ export async function sftpGet(
   options: { signal?: AbortSignal } = {},
 ): Promise<TransferResult> {
   const t0 = performance.now();
-  const counter = new Counter();
+  const counter = new ByteCounter();
   const tmp = path.join(path.dirname(localPath), `.${path.basename(localPath)}.part-${randomBytes(6).toString('hex')}`);
   await fs.mkdir(path.dirname(localPath), { recursive: true });
   try {
