@@ -1,22 +1,16 @@
 /**
- * One command = one exec channel on the host's connection. Output is streamed to the callbacks and
- * captured with bounded memory (see capture.ts). On timeout or abort the remote process tree is
- * killed over a second channel (see remote-command.ts), then the channel is closed.
- * With a become password, the password is the first thing written to stdin, and nothing else is.
+ * One command = one exec channel on the host's connection; a kill = a second channel running the
+ * kill script. Capture, timeout, abort and the kill protocol are shared with every transport (see
+ * wrapped-exec.ts); this file only says how an ssh2 channel carries them.
  */
-import { randomBytes } from 'node:crypto';
 import type { Client as ClientType, ClientChannel } from 'ssh2';
-import { AbortError, ConnectionError } from '../core/errors.js';
+import { ConnectionError } from '../core/errors.js';
 import type { ExecResult } from '../core/exec.js';
 import type { ExecOptions } from '../core/transport.js';
-import { DEFAULT_MAX_IN_MEMORY_BYTES, StreamCapture } from './capture.js';
-import { beginKillDispatch } from './kill-dispatch.js';
-import { killTreeScript, PidMarkerParser, wrapCommand } from './remote-command.js';
+import { execWrapped, type CommandBackend, type ExitStatus, type StartedCommand } from './wrapped-exec.js';
 
-/** How long after the kill we still wait for the channel to close by itself. */
-const CLOSE_GRACE_MS = 3000;
-/** How long a kill waits for the command's PID marker when the abort came before it. */
-const PID_WAIT_MS = 3000;
+/** How long the kill script's channel may stay open before we close it. */
+const KILL_CHANNEL_MS = 8000;
 
 /**
  * Open an exec channel. `setup` runs synchronously inside ssh2's callback: the exit status can
@@ -48,166 +42,64 @@ function openChannel(
   });
 }
 
+async function startChannel(client: ClientType, hostName: string, commandLine: string): Promise<StartedCommand> {
+  let exit: ExitStatus | undefined;
+  let closed!: Promise<void>;
+  const ch = await openChannel(client, hostName, commandLine, (c) => {
+    c.on('exit', (n: number | null, sig?: string) => {
+      exit = { code: typeof n === 'number' ? n : null, signal: sig ?? null };
+    });
+    closed = new Promise<void>((resolve) => c.once('close', () => resolve()));
+  });
+  return {
+    onStdout: (listener) => ch.on('data', listener),
+    onStderr: (listener) => ch.stderr.on('data', listener),
+    pause: () => ch.pause(),
+    resume: () => ch.resume(),
+    end: (data) => ch.end(data),
+    closed,
+    exitStatus: () => exit,
+    close: () => ch.close(),
+  };
+}
+
 /**
- * Kill the remote tree rooted at `pid` (as the become user when there is one). Best effort, bounded.
- * `onDispatched` runs once sshd has accepted the kill script and its stdin is ended: from then on the
- * kill completes on the host without us.
+ * Run the kill script over a second channel. It is dispatched once sshd has accepted it and its
+ * stdin is ended: from then on the kill completes on the host without us.
  */
-async function killRemote(
+async function killOverChannel(
   client: ClientType,
   hostName: string,
-  pid: number,
-  options: ExecOptions,
+  commandLine: string,
+  stdin: string | undefined,
   onDispatched: () => void,
 ): Promise<void> {
-  const nonce = randomBytes(8).toString('hex');
   let closed!: Promise<void>;
-  const ch = await openChannel(client, hostName, wrapCommand(killTreeScript(pid), nonce, options.become), (c) => {
+  const ch = await openChannel(client, hostName, commandLine, (c) => {
     closed = new Promise((resolve) => c.once('close', () => resolve()));
     c.on('data', () => undefined);
     c.stderr.on('data', () => undefined);
   });
-  // sudo -S reads the password from the script's stdin; without become, stdin only gets its EOF.
   await new Promise<void>((resolve) => {
     void closed.then(resolve);
-    ch.end(options.become?.password !== undefined ? `${options.become.password}\n` : undefined, resolve);
+    ch.end(stdin, resolve);
   });
   onDispatched();
-  const t = setTimeout(() => ch.close(), 8000);
+  const t = setTimeout(() => ch.close(), KILL_CHANNEL_MS);
   await closed;
   clearTimeout(t);
 }
 
-export async function runExec(
+export function runExec(
   client: ClientType,
   hostName: string,
   command: string,
   options: ExecOptions,
 ): Promise<ExecResult> {
-  const startedAt = new Date();
-  const t0 = performance.now();
-  const nonce = randomBytes(8).toString('hex');
-  const max = options.maxInMemoryBytes ?? DEFAULT_MAX_IN_MEMORY_BYTES;
-  // Evidence: stdout goes to the file only, as raw bytes (binary files, any size), never to memory.
-  const out = new StreamCapture(
-    options.stdoutToFile ? 0 : max,
-    options.spillPrefix ? `${options.spillPrefix}.stdout` : undefined,
-  );
-  const err = new StreamCapture(max, options.spillPrefix ? `${options.spillPrefix}.stderr` : undefined);
-  const marker = new PidMarkerParser(nonce);
-  if (options.signal?.aborted) throw new AbortError(`${hostName}: aborted before \`${command}\` started`);
-
-  let code: number | null = null;
-  let signal: string | null = null;
-  let gotExit = false;
-  let timedOut = false;
-  let killing: Promise<void> | undefined;
-  let closed!: Promise<void>;
-  let onPid!: () => void;
-  const pidKnown = new Promise<void>((resolve) => (onPid = resolve));
-  const opening = openChannel(client, hostName, wrapCommand(command, nonce, options.become), (c) => {
-    c.on('exit', (n: number | null, sig?: string) => {
-      gotExit = true;
-      code = typeof n === 'number' ? n : null;
-      signal = sig ? (sig.startsWith('SIG') ? sig : `SIG${sig}`) : null;
-    });
-    closed = new Promise<void>((resolve) => c.once('close', () => resolve()));
-  });
-
-  const kill = () => {
-    if (killing) return;
-    // Tracked from the request on, so a second Ctrl-C also waits for a kill whose channel is still opening.
-    const dispatched = beginKillDispatch();
-    killing = (async () => {
-      const opened = await opening.catch(() => undefined);
-      if (!opened) return dispatched();
-      if (marker.pid === undefined) {
-        // Aborted before the PID marker came: closing the channel would not stop the command, so wait for it.
-        let t: NodeJS.Timeout | undefined;
-        await Promise.race([pidKnown, closed, new Promise<void>((resolve) => (t = setTimeout(resolve, PID_WAIT_MS)))]);
-        clearTimeout(t);
-      }
-      if (marker.pid !== undefined) {
-        try {
-          await killRemote(client, hostName, marker.pid, options, dispatched);
-        } catch {
-          /* connection gone: closing the channel below is all we can do */
-        }
-      }
-      dispatched();
-      const grace = setTimeout(() => opened.close(), marker.pid !== undefined ? CLOSE_GRACE_MS : 0);
-      await closed;
-      clearTimeout(grace);
-    })();
+  const backend: CommandBackend = {
+    hostName,
+    start: (line) => startChannel(client, hostName, line),
+    runKill: (line, stdin, onDispatched) => killOverChannel(client, hostName, line, stdin, onDispatched),
   };
-  // A spill file that cannot be written (a full disk) stops the command: its output would be lost.
-  out.onFileError = err.onFileError = () => kill();
-  // Listening before the channel is open: an abort while it opens must still kill the command.
-  const onAbort = () => kill();
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  let ch: ClientChannel;
-  try {
-    ch = await opening;
-  } catch (e) {
-    options.signal?.removeEventListener('abort', onAbort);
-    throw e;
-  }
-
-  const feed = (cap: StreamCapture, chunk: Buffer, cb?: (c: Buffer) => void) => {
-    if (!chunk.length) return;
-    cb?.(chunk);
-    if (!cap.write(chunk)) {
-      // The spill file is behind: stop reading from SSH until it drains (bounded memory).
-      ch.pause();
-      void cap.drain().then(() => ch.resume());
-    }
-  };
-  ch.on('data', (c: Buffer) => feed(out, c, options.onStdout));
-  ch.stderr.on('data', (c: Buffer) => {
-    feed(err, marker.push(c), options.onStderr);
-    if (marker.pid !== undefined) onPid();
-  });
-
-  const timer = setTimeout(() => {
-    timedOut = true;
-    kill();
-  }, options.timeoutMs);
-
-  if (options.become?.password !== undefined) {
-    // sudo -S reads the password from stdin; the command itself gets /dev/null (see wrapCommand).
-    ch.end(`${options.become.password}\n`);
-  } else if (options.stdin !== undefined) {
-    ch.end(options.stdin);
-  } else {
-    ch.end();
-  }
-
-  try {
-    await closed;
-    if (killing) await killing;
-  } finally {
-    clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onAbort);
-  }
-  const rest = marker.flush();
-  if (rest.length) feed(err, rest, options.onStderr);
-  await Promise.all([out.finish(), err.finish()]);
-
-  if (!gotExit && !killing) {
-    throw new ConnectionError(hostName, `connection lost while running \`${command}\``, 'closed');
-  }
-  return {
-    command,
-    code,
-    signal: signal ?? (killing && !gotExit ? 'SIGKILL' : null),
-    stdout: out.text(),
-    stderr: err.text(),
-    ...(out.spilled && out.spillFile ? { stdoutFile: out.spillFile } : {}),
-    ...(err.spilled && err.spillFile ? { stderrFile: err.spillFile } : {}),
-    stdoutBytes: out.bytes,
-    stderrBytes: err.bytes,
-    startedAt: startedAt.toISOString(),
-    durationMs: Math.round(performance.now() - t0),
-    timedOut,
-  };
+  return execWrapped(backend, command, options);
 }

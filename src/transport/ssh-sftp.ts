@@ -1,16 +1,14 @@
 /**
  * File transfer over SFTP, streamed in both directions with exact byte counts. A download goes to a
- * temporary file beside the target and is renamed into place only when complete, so a failed or
- * aborted transfer never leaves a half-written file under the real name.
+ * temporary file beside the target and is renamed into place only when complete (file-copy.ts), so
+ * a failed or aborted transfer never leaves a half-written file under the real name.
  */
-import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
-import path from 'node:path';
-import { Transform, type TransformCallback } from 'node:stream';
+import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Client as ClientType, SFTPWrapper } from 'ssh2';
 import { ConnectionError } from '../core/errors.js';
 import type { TransferResult } from '../core/transport.js';
+import { ByteCounter, streamIntoPlace } from './file-copy.js';
 
 export function openSftp(client: ClientType, hostName: string): Promise<SFTPWrapper> {
   return new Promise((resolve, reject) =>
@@ -20,14 +18,6 @@ export function openSftp(client: ClientType, hostName: string): Promise<SFTPWrap
         : resolve(sftp),
     ),
   );
-}
-
-class Counter extends Transform {
-  bytes = 0;
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.bytes += chunk.length;
-    cb(null, chunk);
-  }
 }
 
 /** Resolve when a stream has emitted 'close' (ssh2's SFTP write stream closes its handle after 'finish'). */
@@ -43,7 +33,7 @@ export async function sftpPut(
   options: { mode?: number; signal?: AbortSignal } = {},
 ): Promise<TransferResult> {
   const t0 = performance.now();
-  const counter = new Counter();
+  const counter = new ByteCounter();
   const remote = sftp.createWriteStream(remotePath, { mode: options.mode ?? 0o644 });
   const remoteClosed = closedOf(remote);
   await pipeline(createReadStream(localPath), counter, remote, options.signal ? { signal: options.signal } : {});
@@ -57,27 +47,15 @@ export async function sftpPut(
   return { bytes: counter.bytes, durationMs: Math.round(performance.now() - t0) };
 }
 
-export async function sftpGet(
+export function sftpGet(
   sftp: SFTPWrapper,
   remotePath: string,
   localPath: string,
   options: { signal?: AbortSignal } = {},
 ): Promise<TransferResult> {
-  const t0 = performance.now();
-  const counter = new Counter();
-  const tmp = path.join(path.dirname(localPath), `.${path.basename(localPath)}.part-${randomBytes(6).toString('hex')}`);
-  await fs.mkdir(path.dirname(localPath), { recursive: true });
-  try {
-    await pipeline(
-      sftp.createReadStream(remotePath),
-      counter,
-      createWriteStream(tmp, { mode: 0o600 }),
-      options.signal ? { signal: options.signal } : {},
-    );
-    await fs.rename(tmp, localPath);
-  } catch (err) {
-    await fs.rm(tmp, { force: true });
-    throw err;
-  }
-  return { bytes: counter.bytes, durationMs: Math.round(performance.now() - t0) };
+  return streamIntoPlace(() => sftp.createReadStream(remotePath), localPath, {
+    mode: 0o600,
+    createDir: true,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
 }
