@@ -31,4 +31,9 @@ export interface ConnectionSpec {
   /** Raw `ansible_ssh_common_args`, for options we understand (ProxyJump, StrictHostKeyChecking...). */
   sshCommonArgs?: string;
   become?: Become;
+  /**
+   * Which transport reaches the host: `ssh2` (default, the built-in client), `openssh` (the system
+   * `ssh` binary), or `local` (`ansible_connection=local`: commands run on the controller, no SSH).
+   */
+  transport?: 'ssh2' | 'openssh' | 'local';
 }

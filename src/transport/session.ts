@@ -11,6 +11,7 @@ import type { ConnectionSpec } from '../core/host.js';
 import type { ConnectOptions, Transport } from '../core/transport.js';
 import { defaultKnownHostsFile, KnownHostsStore } from './known-hosts-store.js';
 import { KeyedLimiter } from './limiter.js';
+import { LocalTransport } from './local-transport.js';
 import { parseJumpHop, parseSshCommonArgs, type JumpHop } from './ssh-args.js';
 import { authMethods, KeyLoader, type PassphraseProvider } from './ssh-auth.js';
 import { handshake } from './ssh-connect.js';
@@ -65,8 +66,9 @@ export class SshSession {
     this.keys = new KeyLoader(options.passphrase);
   }
 
-  /** The Transport for one host. Nothing connects until `connect()`. */
+  /** The Transport for one host (on the controller itself for `ansible_connection=local`). Nothing connects until `connect()`. */
   transport(spec: ConnectionSpec): Transport {
+    if (spec.transport === 'local') return new LocalTransport(spec.name);
     return new SshTransport(spec.name, (options) => this.connectHost(spec, options));
   }
 
