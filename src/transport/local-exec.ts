@@ -5,6 +5,7 @@
  * script runs the same way. Capture, timeout and abort are shared with SSH (wrapped-exec.ts).
  */
 import { spawn } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { ConnectionError } from '../core/errors.js';
 import type { ExecResult } from '../core/exec.js';
@@ -33,14 +34,24 @@ export function loginEnv(from: NodeJS.ProcessEnv = process.env): NodeJS.ProcessE
   return env;
 }
 
+/** Like sshd: the home directory, or `/` when there is none (a missing cwd would fail the spawn itself). */
+function startDir(env: NodeJS.ProcessEnv): string {
+  const home = env.HOME ?? homedir();
+  try {
+    if (statSync(home).isDirectory()) return home;
+  } catch {
+    /* no home: fall through */
+  }
+  return '/';
+}
+
 /** Spawn `/bin/sh -c commandLine` in its own session; `running` resolves once it runs. */
 function spawnShell(hostName: string, commandLine: string, stdout: 'pipe' | 'ignore', env: NodeJS.ProcessEnv) {
-  // Like sshd, start in the home directory.
   const child = spawn('/bin/sh', ['-c', commandLine], {
     detached: true,
     stdio: ['pipe', stdout, stdout],
     env,
-    cwd: env.HOME ?? homedir(),
+    cwd: startDir(env),
   });
   // A command that exits without reading its stdin makes our write fail with EPIPE: not an error.
   child.stdin?.on('error', () => undefined);

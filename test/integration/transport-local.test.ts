@@ -72,6 +72,9 @@ describe('local transport (ansible_connection=local)', function () {
     await local.connect();
     const r = await local.exec('echo "${FB_PROBE_SECRET:-unset} $LC_ALL $HOME"; pwd', { timeoutMs: 10_000 });
     assert.equal(r.stdout, `unset C ${os.homedir()}\n${os.homedir()}\n`);
+    const homeless = new LocalTransport('controller', { ...env, HOME: path.join(dir, 'no-such-home') });
+    await homeless.connect();
+    assert.equal((await homeless.exec('pwd', { timeoutMs: 10_000 })).stdout, '/\n', 'starts in / like sshd');
   });
 
   it('stdoutToFile streams stdout to the file only, none of it in memory', async () => {
