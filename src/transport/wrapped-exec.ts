@@ -11,7 +11,7 @@ import type { ExecResult } from '../core/exec.js';
 import type { ExecOptions } from '../core/transport.js';
 import { DEFAULT_MAX_IN_MEMORY_BYTES, StreamCapture } from './capture.js';
 import { beginKillDispatch } from './kill-dispatch.js';
-import { killTreeScript, PidMarkerParser, wrapCommand } from './remote-command.js';
+import { killCommand, PidMarkerParser, wrapCommand } from './remote-command.js';
 
 /** How long after the kill we still wait for the command to close by itself. */
 const CLOSE_GRACE_MS = 3000;
@@ -97,7 +97,7 @@ export async function execWrapped(backend: CommandBackend, command: string, opti
         clearTimeout(t);
       }
       if (marker.pid !== undefined) {
-        const script = wrapCommand(killTreeScript(marker.pid), randomBytes(8).toString('hex'), options.become);
+        const script = killCommand(marker.pid, randomBytes(8).toString('hex'), options.become);
         try {
           await backend.runKill(script, password, dispatched);
         } catch {

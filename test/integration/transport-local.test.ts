@@ -215,6 +215,9 @@ describe('local transport (ansible_connection=local)', function () {
     it("a timeout kills the become user's tree too", async () => {
       const r = await t.exec(TREE, { timeoutMs: 2000, become: { user: 'nobody', method: 'sudo' } });
       assert.equal(r.timedOut, true);
+      // sudo stopped itself with the frozen command; continued by the kill, it passes on the command's
+      // SIGTERM. SIGKILL would mean it stayed stopped until our last-resort kill after the grace time.
+      assert.equal(r.signal, 'SIGTERM');
       const pids = pidsOf(r.stdout);
       assert.equal(pids.length, TREE_PIDS, r.stdout);
       assert.deepEqual(await liveProcesses(pids[0]!, pids), []);

@@ -145,6 +145,18 @@ describe('ssh transport (real sshd)', function () {
     assert.equal(check.stdout.trim(), 'none');
   });
 
+  it('become timeout to a non-root user leaves no stopped sudo behind', async () => {
+    // The kill script runs as the become user: it freezes the command, sudo (root) stops itself along
+    // with it, and the become user may not continue sudo; the connecting user may.
+    const t = await connectTo('host13', { user: fleet.becomeUser.user });
+    const tag = `fbnobody${randomBytes(4).toString('hex')}`;
+    const become = { user: 'nobody', method: 'sudo' as const, password: fleet.becomeUser.password };
+    const r = await t.exec(`sh -c 'sleep 300; : ${tag}'`, { timeoutMs: 1500, become });
+    assert.equal(r.timedOut, true);
+    const check = await t.exec(`pgrep -af '[${tag[0]}]${tag.slice(1)}' || echo none`, { timeoutMs: 10_000 });
+    assert.equal(check.stdout.trim(), 'none');
+  });
+
   it('become without a password uses sudo -n and fails fast instead of prompting', async () => {
     const t = await connectTo('host11', { user: fleet.becomeUser.user });
     const r = await t.exec('id -un', { timeoutMs: 10_000, become: { user: 'root', method: 'sudo' } });
