@@ -135,27 +135,22 @@ describe('ssh transport (real sshd)', function () {
     assert.ok(!JSON.stringify(wrong).includes('wrong-password'));
   });
 
-  it('become timeout kills the root-owned remote process too', async () => {
-    const t = await connectTo('host10', { user: fleet.becomeUser.user });
-    const tag = `fbbecome${randomBytes(4).toString('hex')}`;
-    const become = { user: 'root', method: 'sudo' as const, password: fleet.becomeUser.password };
-    const r = await t.exec(`sh -c 'sleep 300; : ${tag}'`, { timeoutMs: 1500, become });
-    assert.equal(r.timedOut, true);
-    const check = await t.exec(`pgrep -f '[${tag[0]}]${tag.slice(1)}' || echo none`, { timeoutMs: 10_000 });
-    assert.equal(check.stdout.trim(), 'none');
-  });
-
-  it('become timeout to a non-root user leaves no stopped sudo behind', async () => {
-    // The kill script runs as the become user: it freezes the command, sudo (root) stops itself along
-    // with it, and the become user may not continue sudo; the connecting user may.
-    const t = await connectTo('host13', { user: fleet.becomeUser.user });
-    const tag = `fbnobody${randomBytes(4).toString('hex')}`;
-    const become = { user: 'nobody', method: 'sudo' as const, password: fleet.becomeUser.password };
-    const r = await t.exec(`sh -c 'sleep 300; : ${tag}'`, { timeoutMs: 1500, become });
-    assert.equal(r.timedOut, true);
-    const check = await t.exec(`pgrep -af '[${tag[0]}]${tag.slice(1)}' || echo none`, { timeoutMs: 10_000 });
-    assert.equal(check.stdout.trim(), 'none');
-  });
+  // To a non-root user the kill script runs as that user: it freezes the command, sudo (root) stops
+  // itself along with it, and only the connecting user may continue sudo (no stopped sudo may remain).
+  for (const [host, user, what] of [
+    ['host10', 'root', 'the root-owned remote process'],
+    ['host13', 'nobody', 'a non-root become user and leaves no stopped sudo behind'],
+  ] as const) {
+    it(`become timeout kills ${what}`, async () => {
+      const t = await connectTo(host, { user: fleet.becomeUser.user });
+      const tag = `fbbecome${randomBytes(4).toString('hex')}`;
+      const become = { user, method: 'sudo' as const, password: fleet.becomeUser.password };
+      const r = await t.exec(`sh -c 'sleep 300; : ${tag}'`, { timeoutMs: 1500, become });
+      assert.equal(r.timedOut, true);
+      const check = await t.exec(`pgrep -f '[${tag[0]}]${tag.slice(1)}' || echo none`, { timeoutMs: 10_000 });
+      assert.equal(check.stdout.trim(), 'none');
+    });
+  }
 
   it('become without a password uses sudo -n and fails fast instead of prompting', async () => {
     const t = await connectTo('host11', { user: fleet.becomeUser.user });
