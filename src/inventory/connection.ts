@@ -81,7 +81,28 @@ export function connectionSpec(host: Host, defaults: ConnectionDefaults = {}): C
     if (jump.length > 0) spec.jump = jump;
   }
   if (ansibleBool(first(v, 'ansible_become'))) spec.become = becomeSpec(host);
+  if (connectionType(host) === 'local') spec.transport = 'local';
   return spec;
+}
+
+/** `ansible_connection` values that mean SSH to us (paramiko and smart are Ansible's SSH variants). */
+const SSH_CONNECTIONS = new Set(['ssh', 'paramiko', 'paramiko_ssh', 'smart']);
+
+/**
+ * How `ansible_connection` says to reach the host: over SSH (also when unset), or `local` on the
+ * controller. Other connection plugins (winrm, docker, ...) are an InputError naming the host.
+ */
+export function connectionType(host: Host): 'ssh' | 'local' {
+  const raw = first(host.vars, 'ansible_connection');
+  if (raw === undefined) return 'ssh';
+  const name = String(raw).trim().toLowerCase();
+  // Fully qualified names, e.g. ansible.builtin.local, name the same plugins.
+  const short = name.replace(/^ansible\.(builtin|legacy)\./, '');
+  if (short === 'local') return 'local';
+  if (SSH_CONNECTIONS.has(short)) return 'ssh';
+  throw new InputError(
+    `${host.name}: ansible_connection=${String(raw)} is not supported (firebreak reaches hosts over ssh, or local for the controller itself)`,
+  );
 }
 
 /** Jump hosts named in ssh arguments, outermost first; [] when there are none. */

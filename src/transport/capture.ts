@@ -40,7 +40,11 @@ export class StreamCapture {
     }
     if (this.file) return this.file.write(chunk);
     if (this.bytes > this.maxInMemoryBytes && this.spillFile) {
-      mkdirSync(path.dirname(this.spillFile), { recursive: true });
+      try {
+        mkdirSync(path.dirname(this.spillFile), { recursive: true });
+      } catch {
+        // Not thrown from here (a data handler): the write stream below fails too and reports it.
+      }
       this.file = createWriteStream(this.spillFile, { flags: 'w', mode: 0o600 });
       this.file.on('error', (err) => {
         if (!this.fileError) this.onFileError?.(err);

@@ -11,7 +11,7 @@ import type { ExecResult } from '../core/exec.js';
 import type { ExecOptions } from '../core/transport.js';
 import { DEFAULT_MAX_IN_MEMORY_BYTES, StreamCapture } from './capture.js';
 import { beginKillDispatch } from './kill-dispatch.js';
-import { killTreeScript, PidMarkerParser, wrapCommand } from './remote-command.js';
+import { killCommand, PidMarkerParser, wrapCommand } from './remote-command.js';
 
 /** How long after the kill we still wait for the channel to close by itself. */
 const CLOSE_GRACE_MS = 3000;
@@ -53,14 +53,14 @@ export interface CommandChannel {
 export type ChannelOpener = (command: string) => Promise<CommandChannel>;
 
 /**
- * Kill the remote tree rooted at `pid` (as the become user when there is one). Best effort, bounded.
+ * Kill the remote tree rooted at `pid` (as the become user when there is one, see killCommand). Best effort, bounded.
  * `onDispatched` runs once the kill script runs on the host (its PID marker, the first thing it prints,
  * came back) and its stdin is ended: from then on the kill completes on the host without us. (Stdin
  * handed over is not enough: an OpenSSH client may not yet have reached its master.)
  */
 async function killRemote(open: ChannelOpener, pid: number, options: ExecOptions, onDispatched: () => void) {
   const nonce = randomBytes(8).toString('hex');
-  const ch = await open(wrapCommand(killTreeScript(pid), nonce, options.become));
+  const ch = await open(killCommand(pid, nonce, options.become));
   let onStarted!: () => void;
   const started = new Promise<void>((resolve) => (onStarted = resolve));
   ch.onStdout(() => undefined);

@@ -26,6 +26,8 @@
  *   `hostkey-changed` (possible man-in-the-middle, with the fingerprint). Never prompts.
  *   `ansible_ssh_common_args` may set `ProxyJump`/`-J`, `StrictHostKeyChecking` (`no` acts as
  *   accept-new) and `UserKnownHostsFile`; `spec.jump` wins over ProxyJump when both are set.
+ * - `ansible_connection=local` hosts get a LocalTransport (local-transport.ts): the same exec
+ *   semantics with `/bin/sh` spawned on the controller in its own session, put/get as local copies.
  * - Jump hosts authenticate with the host's key file and the agent (never its password), and their
  *   host keys are checked against the same known_hosts file.
  *
@@ -41,6 +43,7 @@ export type { PassphraseProvider } from './ssh-auth.js';
 export { KnownHostsStore, defaultKnownHostsFile } from './known-hosts-store.js';
 export { fingerprint, parseKnownHosts, checkHostKey, type HostKeyVerdict, type KnownHostEntry } from './known-hosts.js';
 export { parseSshCommonArgs, parseJumpHop, type JumpHop } from './ssh-args.js';
+export { LocalTransport } from './local-transport.js';
 export { DEFAULT_MAX_IN_MEMORY_BYTES } from './capture.js';
 export { killsDispatched } from './kill-dispatch.js';
 export { resolveConnections, resolveConnection, opensshNeeds, type ResolveOptions } from './resolve-connection.js';

@@ -7,8 +7,8 @@
  * (stripped again by the transport), and runs the user's command as the rest of that same script:
  * no second shell per command (it cost ~0.6 ms of host CPU each, a tenth of a fleet run's wall time
  * on a busy 2-core host). sh parses and runs a `-c` script one command at a time, so the marker is
- * printed even when the user's command has a syntax error. To kill, a second channel runs
- * `killTreeScript(pid)`: it freezes the tree (SIGSTOP, repeated so fork races are caught), sends
+ * printed even when the user's command has a syntax error. To kill, a second channel (or, on the
+ * local transport, a second process) runs `killCommand(pid)`, i.e. `killTreeScript(pid)`: it freezes the tree (SIGSTOP, repeated so fork races are caught), sends
  * SIGTERM, thaws, waits up to ~2 s, then SIGKILLs what is left. The tree is the process group plus
  * every descendant and the process groups of descendants (sudo with use_pty starts its own session).
  *
@@ -28,14 +28,29 @@ export function pidMarker(nonce: string): string {
  * the command itself then gets /dev/null as stdin. Without a password, `sudo -n` never prompts.
  */
 export function wrapCommand(command: string, nonce: string, become?: Become): string {
-  let body: string;
-  if (become) {
-    const sudo = become.password !== undefined ? "sudo -S -k -p ''" : 'sudo -n';
-    const inner = become.password !== undefined ? `exec </dev/null\n${command}` : command;
-    body = `exec ${sudo} -u ${quote(become.user)} -- /bin/sh -c ${quote(inner)}`;
-  } else {
-    body = command;
-  }
+  return withPidMarker(become ? `exec ${sudoCommand(command, become)}` : command, nonce);
+}
+
+/**
+ * The command line that kills tree `pid` (see killTreeScript). With `become` the script runs as the
+ * become user, who may signal the command's processes; then `kill -CONT pid` runs as the connecting
+ * user. Freezing the command makes sudo (`pid`, owned by root) stop itself along with it, the become
+ * user may not continue it, its invoking user may: continued, sudo reaps the dead command and exits.
+ */
+export function killCommand(pid: number, nonce: string, become?: Become): string {
+  const script = killTreeScript(pid);
+  if (!become) return withPidMarker(script, nonce);
+  // Like the script itself, finish even when the connection drops meanwhile.
+  return withPidMarker(`trap '' HUP PIPE\n${sudoCommand(script, become)}\nkill -CONT ${pid} 2>/dev/null\ntrue`, nonce);
+}
+
+function sudoCommand(command: string, become: Become): string {
+  const sudo = become.password !== undefined ? "sudo -S -k -p ''" : 'sudo -n';
+  const inner = become.password !== undefined ? `exec </dev/null\n${command}` : command;
+  return `${sudo} -u ${quote(become.user)} -- /bin/sh -c ${quote(inner)}`;
+}
+
+function withPidMarker(body: string, nonce: string): string {
   const script = `printf '%s%s\\n' ${quote(pidMarker(nonce))} "$$" >&2\n${body}`;
   return `exec /bin/sh -c ${quote(script)}`;
 }

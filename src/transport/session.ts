@@ -12,6 +12,8 @@ import type { ConnectOptions, Transport } from '../core/transport.js';
 import { defaultKnownHostsFile, KnownHostsStore } from './known-hosts-store.js';
 import { KnownHostsSet, type HostKeyStore } from './known-hosts-set.js';
 import { KeyedLimiter } from './limiter.js';
+import { OpenSshTransport } from './openssh/transport.js';
+import { LocalTransport } from './local-transport.js';
 import { parseJumpHop, parseSshCommonArgs, type JumpHop } from './ssh-args.js';
 import { authMethods, KeyLoader, type PassphraseProvider } from './ssh-auth.js';
 import { handshake } from './ssh-connect.js';
@@ -66,8 +68,10 @@ export class SshSession {
     this.keys = new KeyLoader(options.passphrase);
   }
 
-  /** The Transport for one host. Nothing connects until `connect()`. */
+  /** The Transport for one host (on the controller itself for `ansible_connection=local`). Nothing connects until `connect()`. */
   transport(spec: ConnectionSpec): Transport {
+    if (spec.transport === 'local') return new LocalTransport(spec.name);
+    if (spec.transport === 'openssh' && spec.sshCommand) return this.openssh(spec, spec.sshCommand);
     return new SshTransport(spec.name, (options) => this.connectHost(spec, options));
   }
 
@@ -100,11 +104,11 @@ export class SshSession {
   }
 
   /**
-   * Host-key policy and jumps of one host. A spec resolved through `ssh -G` carries its known_hosts
-   * files and StrictHostKeyChecking; one that was not (OpenSSH absent, the API) falls back to the
-   * inventory's ssh arguments.
+   * Host-key policy of one host, the same for both transports. A spec resolved through `ssh -G` carries
+   * its known_hosts files and StrictHostKeyChecking; one that was not (OpenSSH absent, the API) falls
+   * back to the inventory's ssh arguments.
    */
-  private policy(spec: ConnectionSpec) {
+  private hostKeyPolicy(spec: ConnectionSpec) {
     const args = parseSshCommonArgs(spec.sshCommonArgs);
     const resolved = spec.knownHostsFiles !== undefined;
     let strict = resolved ? spec.strictHostKeyChecking : args.strictHostKeyChecking;
@@ -124,6 +128,12 @@ export class SshSession {
           ? false
           : !!this.options.acceptNew;
     const global = (spec.globalKnownHostsFiles ?? []).filter((f) => !files.includes(f));
+    return { acceptNew, files, global };
+  }
+
+  /** Host-key store and jumps of one host on the ssh2 transport. */
+  private policy(spec: ConnectionSpec) {
+    const { acceptNew, files, global } = this.hostKeyPolicy(spec);
     const store: HostKeyStore =
       files.length === 1 && !global.length
         ? this.store(files[0] as string)
@@ -131,8 +141,23 @@ export class SshSession {
             files.map((f) => this.store(f)),
             global.map((f) => this.store(f)),
           );
-    const jump = spec.jump ?? args.proxyJump ?? [];
+    const jump = spec.jump ?? parseSshCommonArgs(spec.sshCommonArgs).proxyJump ?? [];
     return { acceptNew, store, jump: jump.map(parseJumpHop) };
+  }
+
+  /** The system OpenSSH client for this host: ssh runs Ansible's command line, with our host-key policy first. */
+  private openssh(spec: ConnectionSpec, command: NonNullable<ConnectionSpec['sshCommand']>): Transport {
+    const { acceptNew, files } = this.hostKeyPolicy(spec);
+    const o = this.options;
+    return new OpenSshTransport(
+      { name: spec.name, destination: command.destination, args: command.args },
+      {
+        acceptNew,
+        knownHostsFiles: files,
+        connectTimeoutMs: o.connectTimeoutMs ?? spec.connectTimeoutMs ?? 10_000,
+        keepaliveIntervalMs: o.keepaliveIntervalMs ?? spec.keepaliveIntervalMs ?? 15_000,
+      },
+    );
   }
 
   /** Timeouts: the session's options (the command line) first, then the host's ssh config, then ours. */

@@ -68,6 +68,12 @@ export function mapConnectError(hostName: string, err: SshError, target: string)
     return say(`cannot resolve ${target} (${msg})`, 'dns');
   if (code === 'ECONNRESET' || code === 'EPIPE' || /before handshake|closed|ended/i.test(msg))
     return say(`connection to ${target} closed during handshake (${msg})`, 'closed');
+  if (/no matching (key exchange|host key|cipher|mac)/i.test(msg))
+    return say(
+      `cannot connect to ${target}: ${msg}: the server offers only algorithms the ssh2 transport lacks ` +
+        `(e.g. post-quantum key exchange); --transport openssh (or firebreak_transport=openssh) reaches it through the system ssh`,
+      'other',
+    );
   return say(`cannot connect to ${target}: ${msg}`, 'other');
 }
 

@@ -1,16 +1,15 @@
 /**
  * File transfer over SFTP, streamed in both directions with exact byte counts. A download goes to a
- * temporary file beside the target and is renamed into place only when complete, so a failed or
- * aborted transfer never leaves a half-written file under the real name.
+ * temporary file beside the target and is renamed into place only when complete (file-copy.ts), so
+ * a failed or aborted transfer never leaves a half-written file under the real name.
  */
-import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
-import path from 'node:path';
+import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Client as ClientType, SFTPWrapper } from 'ssh2';
 import { ConnectionError } from '../core/errors.js';
 import { ByteCounter } from './byte-counter.js';
 import type { TransferResult } from '../core/transport.js';
+import { streamIntoPlace } from './file-copy.js';
 
 export function openSftp(client: ClientType, hostName: string): Promise<SFTPWrapper> {
   return new Promise((resolve, reject) =>
@@ -49,27 +48,15 @@ export async function sftpPut(
   return { bytes: counter.bytes, durationMs: Math.round(performance.now() - t0) };
 }
 
-export async function sftpGet(
+export function sftpGet(
   sftp: SFTPWrapper,
   remotePath: string,
   localPath: string,
   options: { signal?: AbortSignal } = {},
 ): Promise<TransferResult> {
-  const t0 = performance.now();
-  const counter = new ByteCounter();
-  const tmp = path.join(path.dirname(localPath), `.${path.basename(localPath)}.part-${randomBytes(6).toString('hex')}`);
-  await fs.mkdir(path.dirname(localPath), { recursive: true });
-  try {
-    await pipeline(
-      sftp.createReadStream(remotePath),
-      counter,
-      createWriteStream(tmp, { mode: 0o600 }),
-      options.signal ? { signal: options.signal } : {},
-    );
-    await fs.rename(tmp, localPath);
-  } catch (err) {
-    await fs.rm(tmp, { force: true });
-    throw err;
-  }
-  return { bytes: counter.bytes, durationMs: Math.round(performance.now() - t0) };
+  return streamIntoPlace(() => sftp.createReadStream(remotePath), localPath, {
+    mode: 0o600,
+    createDir: true,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
 }

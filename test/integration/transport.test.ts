@@ -10,6 +10,7 @@ import { ConnectionError } from '../../src/core/errors.js';
 import type { Transport } from '../../src/core/transport.js';
 import { SshSession } from '../../src/transport/index.js';
 import { startFleet, type Fleet } from '../helpers/fleet.js';
+import { execContract } from './exec-contract.js';
 
 describe('ssh transport (real sshd)', function () {
   this.timeout(30_000);
@@ -48,50 +49,10 @@ describe('ssh transport (real sshd)', function () {
     for (const r of rs) assert.equal(r.stdout, 'root@/root\n');
   });
 
-  it('reports exit code, stderr, byte counts and duration without the pid marker', async () => {
-    const t = await connectTo('host01');
-    const r = await t.exec("printf 'out'; printf 'bad thing\\n' >&2; exit 3", { timeoutMs: 10_000 });
-    assert.equal(r.code, 3);
-    assert.equal(r.signal, null);
-    assert.equal(r.stdout, 'out');
-    assert.equal(r.stderr, 'bad thing\n');
-    assert.equal(r.stdoutBytes, 3);
-    assert.equal(r.stderrBytes, 10);
-    assert.equal(r.timedOut, false);
-    assert.ok(r.durationMs >= 0 && r.durationMs < 10_000);
-  });
-
-  it('reports a remote signal', async () => {
-    const t = await connectTo('host02');
-    const r = await t.exec('kill -TERM $$', { timeoutMs: 10_000 });
-    assert.equal(r.code, null);
-    assert.equal(r.signal, 'SIGTERM');
-  });
-
-  it('passes stdin and streams output to callbacks', async () => {
-    const t = await connectTo('host03');
-    const seen: Buffer[] = [];
-    const r = await t.exec('tr a-z A-Z', { timeoutMs: 10_000, stdin: 'hello', onStdout: (c) => seen.push(c) });
-    assert.equal(r.stdout, 'HELLO');
-    assert.equal(Buffer.concat(seen).toString(), 'HELLO');
-  });
-
-  it('spills large output to disk with exact counts and bounded memory', async () => {
-    const t = await connectTo('host04');
-    const prefix = path.join(fleet.dir, 'spill', 'big');
-    const size = 10 * 1024 * 1024;
-    const r = await t.exec(`head -c ${size} /dev/zero | tr '\\0' x`, {
-      timeoutMs: 20_000,
-      spillPrefix: prefix,
-      maxInMemoryBytes: 64 * 1024,
-    });
-    assert.equal(r.code, 0);
-    assert.equal(r.stdoutBytes, size);
-    assert.equal(r.stdout.length, 64 * 1024);
-    assert.equal(r.stdoutFile, `${prefix}.stdout`);
-    assert.equal((await fs.stat(`${prefix}.stdout`)).size, size);
-    assert.equal(r.stderrFile, undefined);
-  });
+  execContract(
+    (n) => connectTo(`host0${n}`),
+    () => fleet.dir,
+  );
 
   it('timeout kills the remote command and its children (checked with pgrep on the host)', async () => {
     const t = await connectTo('host05');
@@ -174,15 +135,22 @@ describe('ssh transport (real sshd)', function () {
     assert.ok(!JSON.stringify(wrong).includes('wrong-password'));
   });
 
-  it('become timeout kills the root-owned remote process too', async () => {
-    const t = await connectTo('host10', { user: fleet.becomeUser.user });
-    const tag = `fbbecome${randomBytes(4).toString('hex')}`;
-    const become = { user: 'root', method: 'sudo' as const, password: fleet.becomeUser.password };
-    const r = await t.exec(`sh -c 'sleep 300; : ${tag}'`, { timeoutMs: 1500, become });
-    assert.equal(r.timedOut, true);
-    const check = await t.exec(`pgrep -f '[${tag[0]}]${tag.slice(1)}' || echo none`, { timeoutMs: 10_000 });
-    assert.equal(check.stdout.trim(), 'none');
-  });
+  // To a non-root user the kill script runs as that user: it freezes the command, sudo (root) stops
+  // itself along with it, and only the connecting user may continue sudo (no stopped sudo may remain).
+  for (const [host, user, what] of [
+    ['host10', 'root', 'the root-owned remote process'],
+    ['host13', 'nobody', 'a non-root become user and leaves no stopped sudo behind'],
+  ] as const) {
+    it(`become timeout kills ${what}`, async () => {
+      const t = await connectTo(host, { user: fleet.becomeUser.user });
+      const tag = `fbbecome${randomBytes(4).toString('hex')}`;
+      const become = { user, method: 'sudo' as const, password: fleet.becomeUser.password };
+      const r = await t.exec(`sh -c 'sleep 300; : ${tag}'`, { timeoutMs: 1500, become });
+      assert.equal(r.timedOut, true);
+      const check = await t.exec(`pgrep -f '[${tag[0]}]${tag.slice(1)}' || echo none`, { timeoutMs: 10_000 });
+      assert.equal(check.stdout.trim(), 'none');
+    });
+  }
 
   it('become without a password uses sudo -n and fails fast instead of prompting', async () => {
     const t = await connectTo('host11', { user: fleet.becomeUser.user });
