@@ -81,9 +81,9 @@ function tools(fleet: Fleet, tmp: string, forks: number): Record<string, () => P
       fleet.hosts.map((h) => ({ address: h.address, port: h.port, user: 'root', privateKeyFile: fleet.clientKeyPath })),
     ),
   );
-  const list: Record<string, () => Promise<Measure>> = {
-    floor: () => measure(process.execPath, ['--import', probe, 'bench/floor.mjs', hostsJson], {}, tmp),
-    firebreak: () =>
+  const firebreak =
+    (...extra: string[]) =>
+    () =>
       measure(
         process.execPath,
         [
@@ -100,10 +100,16 @@ function tools(fleet: Fleet, tmp: string, forks: number): Record<string, () => P
           String(forks),
           '--runs-dir',
           join(tmp, 'runs'),
+          ...extra,
         ],
         { CI: '1' },
         tmp,
-      ),
+      );
+  const list: Record<string, () => Promise<Measure>> = {
+    floor: () => measure(process.execPath, ['--import', probe, 'bench/floor.mjs', hostsJson], {}, tmp),
+    firebreak: firebreak(),
+    // The same run through the system OpenSSH client (one ControlMaster per host): its cost per command.
+    'firebreak-openssh': firebreak('--transport', 'openssh'),
   };
   if (has('ansible-playbook')) {
     const play = join(tmp, 'triage-play.yml');

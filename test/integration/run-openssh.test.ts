@@ -123,7 +123,7 @@ describe('firebreak run over the OpenSSH transport (real CLI, real ssh and sshd)
     const r = await runIn(fleet.inventoryPath, '--known-hosts', fleet.knownHostsPath, '--transport', 'openssh');
     assert.equal(r.code, 0, r.stdout + r.stderr);
     for (const h of fleet.hosts) assert.match(r.stdout, new RegExp(`${h.name} \\| collect \\| hello \\| OK`));
-    const inputs = readJournal(onlyRunDir(r.runs)).find((e) => e.type === 'run.inputs') as {
+    const inputs = readJournal(onlyRunDir(r.runs)).find((e) => e.type === 'run.inputs') as unknown as {
       inputs: { options?: { transport?: string } };
     };
     assert.equal(inputs.inputs.options?.transport, 'openssh', 'resume reconnects the same way');
