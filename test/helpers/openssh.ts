@@ -4,10 +4,11 @@
  */
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import type { OpenSshOptions, OpenSshSpec } from '../../src/transport/index.js';
 import { OpenSshTransport } from '../../src/transport/index.js';
-import type { FleetHost } from './fleet.js';
+import { startFleet, type Fleet, type FleetHost } from './fleet.js';
 
 export const run = promisify(execFile);
 
@@ -61,4 +62,47 @@ export class Transports {
   async closeAll(): Promise<void> {
     await Promise.all(this.open.splice(0).map((t) => t.close()));
   }
+}
+
+/**
+ * A one-host fleet whose sshd trusts a user CA and presents a host certificate, both made in `dir`
+ * (`user_ca`, `host_ca`, `host-cert.pub`): the host key exists only once the fleet started, so it is
+ * signed then and sshd restarted to load the certificate.
+ */
+export async function startCertFleet(dir: string): Promise<Fleet> {
+  const f = (name: string) => path.join(dir, name);
+  await keygen(f('user_ca'), 'firebreak-test-user-ca');
+  await keygen(f('host_ca'), 'firebreak-test-host-ca');
+  const fleet = await startFleet({
+    hosts: 1,
+    sshdConfigExtra: [`TrustedUserCAKeys ${f('user_ca.pub')}`, `HostCertificate ${f('host-cert.pub')}`],
+  });
+  try {
+    const h = fleet.hosts[0]!;
+    await signKey(f('host_ca'), `${h.hostKeyPath}.pub`, 'fleet-host', h.address, true);
+    await fs.copyFile(`${h.hostKeyPath}-cert.pub`, f('host-cert.pub'));
+    await fleet.stopHost(h.name);
+    await fleet.startHost(h.name);
+    return fleet;
+  } catch (err) {
+    await fleet.stop();
+    throw err;
+  }
+}
+
+/** Sign `pubFile` with `ca` for `principal`, valid from 5 minutes ago for an hour (`FILE-cert.pub`). */
+export async function signKey(ca: string, pubFile: string, id: string, principal: string, host = false) {
+  await run('ssh-keygen', [
+    '-q',
+    '-s',
+    ca,
+    '-I',
+    id,
+    ...(host ? ['-h'] : []),
+    '-n',
+    principal,
+    '-V',
+    '-5m:+1h',
+    pubFile,
+  ]);
 }

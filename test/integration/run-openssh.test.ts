@@ -9,7 +9,7 @@ import { promises as fs, mkdtempSync, readFileSync, writeFileSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { startFleet, type Fleet } from '../helpers/fleet.js';
-import { keygen, run as exec } from '../helpers/openssh.js';
+import { keygen, run as exec, signKey, startCertFleet } from '../helpers/openssh.js';
 import { E2E, onlyRunDir, readJournal, runCli } from './run-cli.js';
 
 const pqKex = async (): Promise<string> => {
@@ -36,43 +36,11 @@ describe('firebreak run over the OpenSSH transport (real CLI, real ssh and sshd)
 
   it('a certificate host known only through its CA: auto picks OpenSSH, the run succeeds', async function () {
     this.timeout(180_000);
-    await keygen(f('user_ca'), 'firebreak-test-user-ca');
-    await keygen(f('host_ca'), 'firebreak-test-host-ca');
-    const fleet = await startFleet({
-      hosts: 1,
-      sshdConfigExtra: [`TrustedUserCAKeys ${f('user_ca.pub')}`, `HostCertificate ${f('host-cert.pub')}`],
-    });
+    const fleet = await startCertFleet(work);
     fleets.push(fleet);
     const h = fleet.hosts[0]!;
-    await exec('ssh-keygen', [
-      '-q',
-      '-s',
-      f('host_ca'),
-      '-I',
-      'h',
-      '-h',
-      '-n',
-      h.address,
-      '-V',
-      '-5m:+1h',
-      `${h.hostKeyPath}.pub`,
-    ]);
-    await fs.copyFile(`${h.hostKeyPath}-cert.pub`, f('host-cert.pub'));
-    await fleet.stopHost(h.name);
-    await fleet.startHost(h.name);
     await keygen(f('responder'), 'firebreak-test-responder'); // in no authorized_keys: only its certificate lets it in
-    await exec('ssh-keygen', [
-      '-q',
-      '-s',
-      f('user_ca'),
-      '-I',
-      'responder',
-      '-n',
-      'root',
-      '-V',
-      '-5m:+1h',
-      f('responder.pub'),
-    ]);
+    await signKey(f('user_ca'), f('responder.pub'), 'responder', 'root');
     const caLine = `@cert-authority [${h.address}]:${h.port} ${readFileSync(f('host_ca.pub'), 'utf8').trim()}\n`;
     writeFileSync(f('known_hosts'), caLine);
     writeFileSync(

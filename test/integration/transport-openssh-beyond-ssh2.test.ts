@@ -13,7 +13,7 @@ import { ConnectionError } from '../../src/core/errors.js';
 import { createSshTransport } from '../../src/transport/index.js';
 import type { Transport } from '../../src/core/transport.js';
 import { startFleet, type Fleet } from '../helpers/fleet.js';
-import { keygen, run, Transports } from '../helpers/openssh.js';
+import { keygen, signKey, startCertFleet, Transports } from '../helpers/openssh.js';
 
 const isReason = (reason: string) => (e: unknown) => e instanceof ConnectionError && e.reason === reason;
 
@@ -36,48 +36,14 @@ describe('openssh transport beyond ssh2: certificates and post-quantum kex (real
     let fleet: Fleet;
     before(async function () {
       this.timeout(120_000);
-      await keygen(f('user_ca'), 'firebreak-test-user-ca');
-      await keygen(f('host_ca'), 'firebreak-test-host-ca');
-      fleet = await startFleet({
-        hosts: 1,
-        sshdConfigExtra: [`TrustedUserCAKeys ${f('user_ca.pub')}`, `HostCertificate ${f('host-cert.pub')}`],
-      });
+      fleet = await startCertFleet(dir);
       fleets.push(fleet);
-      // The host key exists only now: sign it, and restart sshd so it loads the certificate.
-      const h = fleet.hosts[0]!;
-      await run('ssh-keygen', [
-        '-q',
-        '-s',
-        f('host_ca'),
-        '-I',
-        'fleet-host',
-        '-h',
-        '-n',
-        h.address,
-        '-V',
-        '-5m:+1h',
-        `${h.hostKeyPath}.pub`,
-      ]);
-      await fs.copyFile(`${h.hostKeyPath}-cert.pub`, f('host-cert.pub'));
-      await fleet.stopHost(h.name);
-      await fleet.startHost(h.name);
     });
 
     it('a user certificate authenticates over openssh; ssh2 is refused (auth)', async () => {
       const h = fleet.hosts[0]!;
       await keygen(f('user_key'), 'firebreak-test-user'); // not in authorized_keys
-      await run('ssh-keygen', [
-        '-q',
-        '-s',
-        f('user_ca'),
-        '-I',
-        'responder',
-        '-n',
-        'root',
-        '-V',
-        '-5m:+1h',
-        f('user_key.pub'),
-      ]);
+      await signKey(f('user_ca'), f('user_key.pub'), 'responder', 'root');
       const certArgs = ['-o', `CertificateFile=${f('user_key-cert.pub')}`];
       const t = ts.make(h, { knownHostsFiles: [fleet.knownHostsPath] }, f('user_key'), { args: certArgs });
       await t.connect();
