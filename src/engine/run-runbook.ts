@@ -76,7 +76,9 @@ export async function runRunbook(o: RunRunbookOptions): Promise<RunbookHandle> {
     ...(o.ssh?.knownHostsFile ? { knownHostsFile: o.ssh.knownHostsFile } : {}),
     ...(o.onWarning ? { warn: o.onWarning } : {}),
   });
-  await session.preloadKeys([...specs.values()].flatMap((s) => (s.privateKeyFile ? [s.privateKeyFile] : [])));
+  // Only ssh2 reads key files itself (OpenSSH runs in BatchMode with the agent; local hosts need none).
+  const ssh2Keys = [...specs.values()].filter((s) => (s.transport ?? 'ssh2') === 'ssh2' && s.privateKeyFile);
+  await session.preloadKeys(ssh2Keys.map((s) => s.privateKeyFile as string));
   const phases: RunbookSpec<Step>['phases'] = {};
   for (const { name, phase } of selectPhases(runbook, o.phases)) phases[name] = phase;
   // A random nonce per host keeps remote temp paths unguessable and distinct across concurrent runs,
