@@ -170,10 +170,16 @@ export function joinProcesses(
 const KTHREAD_NAME =
   /^(?:kworker|kthreadd|ksoftirqd|kswapd|kdevtmpfs|kblockd|khugepaged|kcompactd|kauditd|khungtaskd|kintegrityd|ksmd|migration\/|rcu_|cpuhp\/|watchdog|jbd2\/|writeback|oom_reaper|kthrotld|kstrp|irq\/|idle_inject)/;
 
-/** Looks like a kernel thread: bracketed arguments (how `ps` shows threads), or a kernel thread's name. */
+/**
+ * Looks like a kernel thread: bracketed arguments (how `ps` shows threads), or a kernel thread's name.
+ * Brackets alone count only for a process the /proc walk saw too: one that `ps` alone caught with an
+ * empty command line, under another name, is one caught between fork and exec (the collector's own
+ * `| wc` pipeline, found high on a freshly rebuilt host in a crash trial), not a disguise.
+ */
 function looksLikeKernelThread(v: ProcessView): boolean {
+  const seenByWalk = v.comm !== undefined || v.exe !== undefined;
   return (
-    /^\[[^\]]+\]$/.test(v.args.trim()) ||
+    (seenByWalk && /^\[[^\]]+\]$/.test(v.args.trim())) ||
     KTHREAD_NAME.test(displayName(v.args)) ||
     (v.comm !== undefined && KTHREAD_NAME.test(v.comm))
   );

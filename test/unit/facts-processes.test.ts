@@ -24,6 +24,14 @@ const PS_COMMAND = psFact.command as string;
 const sha256 = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 describe('facts: process reasons', () => {
+  it('a process ps caught between fork and exec ([wc], seen by ps alone) is not a disguise; one the /proc walk saw is', () => {
+    assert.deepEqual(suspiciousReasons({ pid: 53, ppid: 51, args: '[wc]', deleted: false }), []);
+    assert.deepEqual(
+      suspiciousReasons({ pid: 54, ppid: 1, args: '[updater]', comm: 'updater', deleted: false }).map((r) => r.reason),
+      ['named like a kernel thread but its parent is PID 1, not kthreadd'],
+    );
+  });
+
   it('real kernel threads, zombies and sshd are not suspicious; an impostor without exe but the wrong parent is', () => {
     assert.deepEqual(
       suspiciousReasons({ pid: 30, ppid: 2, args: '[kworker/u8:0-ext4-rsv-conversion]', deleted: false }),
