@@ -6,14 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import {
-  firebreakVersion,
-  type ConnectionSpec,
-  type EventSink,
-  type Host,
-  type PhaseName,
-  type TransportChoice,
-} from '../core/index.js';
+import { firebreakVersion, type EventSink, type Host, type PhaseName, type TransportChoice } from '../core/index.js';
 import type { CaseRecord } from '../evidence/index.js';
 import type { LoadedRunbook, Step } from '../runbook/index.js';
 import { killsDispatched, SshSession, type SshOptions } from '../transport/index.js';
