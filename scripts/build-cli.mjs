@@ -2,9 +2,10 @@
 // 1. bundle the CLI into dist/bundle/ — one file per lazily loaded command instead of ~500 modules,
 //    which takes ~80 ms off every start (ESM loading is per file); ssh2 stays outside (native add-ons);
 // 2. precompile the report templates (see src/report/precompiled.ts).
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import { writePrecompiled } from '../dist/report/precompiled.js';
+import { buildInputsHash, STAMP } from './build-inputs.mjs';
 
 const outdir = new URL('../dist/bundle/', import.meta.url).pathname;
 
@@ -39,3 +40,5 @@ await build({
   plugins: [noZodLocales],
 });
 writePrecompiled();
+// Last: a build that failed above leaves no stamp, so the next `npm test` builds again.
+writeFileSync(STAMP, `${buildInputsHash()}\n`);
