@@ -157,10 +157,15 @@ describe('outbound-ssh-attack runbook on the drill lab', function () {
       'neighbours cannot reach the isolated host',
     );
 
-    // 2. collect and contain; the run stops at the rebuild confirmation (no --yes, no terminal).
-    const b = await run(['--phase', 'collect', '--phase', 'rebuild']);
-    assert.equal(b.code, 4, `stops before rebuild: ${b.out.slice(-500)}`);
-    const findings = b.journal.filter((e) => e.type === 'finding').map((e) => e.finding as Finding);
+    // 2.–3. collect and contain, rebuild and restore, confirmed, in one run. (Collecting costs most of
+    // this test: a run that stopped at the rebuild confirmation and a second one collecting again took
+    // twice as long. The confirm stop without a terminal is run-failures' test; lock_user and
+    // kill_process on a live host, before anything rebuilds it, are ir-respond's.)
+    const c = await run(['--yes', '--phase', 'collect', '--phase', 'rebuild', '--phase', 'restore']);
+    assert.equal(c.code, 0, c.out.slice(-2000));
+    // The rebuild step collects again on the fresh host: what the response found is the collect phase's.
+    const collected = c.journal.filter((e) => e.phase === 'collect');
+    const findings = collected.filter((e) => e.type === 'finding').map((e) => e.finding as Finding);
     const cov = scenarioCoverage(
       planted,
       findings.filter((f) => f.host === 'n001'),
@@ -176,22 +181,20 @@ describe('outbound-ssh-attack runbook on the drill lab', function () {
       [],
       'nothing alarming on the clean host',
     );
-    const artifacts = b.journal
+    const artifacts = collected
       .filter((e) => e.type === 'evidence.stored' && e.host === 'n001')
       .map((e) => e.artifact as StoredArtifact);
     const binary = artifacts.find((x) => x.label === `kill_process/${planted.facts.dropper_pid}/exe`);
     assert.equal(binary?.sha256, planted.facts.dropper_sha256, 'the preserved binary is the planted dropper');
     assert.equal(binary?.match, true);
-    assert.equal((await onHost(state, 'n001', `kill -0 ${planted.facts.dropper_pid}`)).code, 1, 'the dropper is gone');
-    assert.equal(
-      sshOk(state, 'sysupdate', attackerKey, n1!.address),
-      false,
-      'the locked backdoor user cannot log in (from the management address, which the firewall lets through)',
-    );
+    const contained = collected.filter((e) => e.type === 'step.finished' && e.host === 'n001');
+    for (const step of ['lock backdoor accounts', 'preserve and kill attacking processes'])
+      assert.equal(
+        (contained.find((e) => e.step === step)?.outcome as { status?: string } | undefined)?.status,
+        'changed',
+        `${step} changed n001`,
+      );
 
-    // 3. rebuild and restore, confirmed.
-    const c = await run(['--yes', '--phase', 'collect', '--phase', 'rebuild', '--phase', 'restore']);
-    assert.equal(c.code, 0, c.out.slice(-2000));
     state = readLabState(dir);
     const fresh = state.hosts[0]!;
     assert.equal(fresh.generation, 1, 'n001 was reinstalled');
