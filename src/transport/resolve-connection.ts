@@ -115,6 +115,16 @@ function transportChoice(host: string, hostVar: unknown, cli: TransportChoice | 
   return v as TransportChoice;
 }
 
+/**
+ * The connect timeout for a host: the inventory's own (`ansible_timeout`, or ConnectTimeout in its ssh
+ * args) beats the command line's, which beats the ssh config's, as Ansible's host variables beat its
+ * command line.
+ */
+export function connectTimeoutFor(spec: ConnectionSpec, commandLineMs: number | undefined): number {
+  const fromInventory = argsName(spec.sshCommand?.args ?? [], 'ConnectTimeout') ? spec.connectTimeoutMs : undefined;
+  return fromInventory ?? commandLineMs ?? spec.connectTimeoutMs ?? 10_000;
+}
+
 /** Does an ssh argument list name this option (`-o Name=…`, `-oName …`)? */
 function argsName(args: readonly string[], option: string): boolean {
   const re = new RegExp(`^(-o)?\\s*${option}\\s*[= ]`, 'i');

@@ -13,6 +13,7 @@ import { defaultKnownHostsFile, KnownHostsStore } from './known-hosts-store.js';
 import { KnownHostsSet, type HostKeyStore } from './known-hosts-set.js';
 import { KeyedLimiter } from './limiter.js';
 import { OpenSshTransport } from './openssh/transport.js';
+import { connectTimeoutFor } from './resolve-connection.js';
 import { LocalTransport } from './local-transport.js';
 import { parseJumpHop, parseSshCommonArgs, type JumpHop } from './ssh-args.js';
 import { authMethods, KeyLoader, type PassphraseProvider } from './ssh-auth.js';
@@ -154,7 +155,7 @@ export class SshSession {
       {
         acceptNew,
         knownHostsFiles: files,
-        connectTimeoutMs: o.connectTimeoutMs ?? spec.connectTimeoutMs ?? 10_000,
+        connectTimeoutMs: connectTimeoutFor(spec, o.connectTimeoutMs),
         keepaliveIntervalMs: o.keepaliveIntervalMs ?? spec.keepaliveIntervalMs ?? 15_000,
       },
     );
@@ -165,7 +166,7 @@ export class SshSession {
     const o = this.options;
     return {
       limiter: this.limiter,
-      connectTimeoutMs: o.connectTimeoutMs ?? spec?.connectTimeoutMs ?? 10_000,
+      connectTimeoutMs: spec ? connectTimeoutFor(spec, o.connectTimeoutMs) : (o.connectTimeoutMs ?? 10_000),
       keepaliveIntervalMs: o.keepaliveIntervalMs ?? spec?.keepaliveIntervalMs ?? 15_000,
       keepaliveCountMax: o.keepaliveCountMax ?? spec?.keepaliveCountMax ?? 3,
       retries: o.handshakeRetries ?? 6,

@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ansibleSshCommand } from '../../src/inventory/index.js';
+import { connectTimeoutFor } from '../../src/transport/resolve-connection.js';
 import { parseSshG, resolveSshConfig, sshConfigView } from '../../src/transport/ssh-config.js';
 import { expandTokens, localTokens } from '../../src/transport/ssh-tokens.js';
 
@@ -101,6 +102,31 @@ describe('ssh config resolution (ssh -G and ssh -v as the oracle)', function () 
     assert.equal(view.port, 2300, 'ansible_port comes before the common args and the config');
     assert.equal(view.user, 'cfg-user', 'ssh_args come first of all, as in Ansible');
     assert.equal(view.hostname, '10.9.web-01.1', 'the rest still comes from the config');
+  });
+
+  it("ansible_timeout beats --connect-timeout, which beats the ssh config's ConnectTimeout", async () => {
+    const spec = (vars: Record<string, unknown>) => {
+      const cmd = ansibleSshCommand({
+        name: 'web-01',
+        groups: [],
+        vars: { ansible_ssh_common_args: `-F ${config}`, ...vars },
+      });
+      return resolveSshConfig(cmd.destination, cmd.args, localTokens()).then((v) => ({
+        name: 'web-01',
+        address: v.hostname,
+        port: v.port,
+        user: v.user,
+        sshCommand: cmd,
+        ...(v.connectTimeout !== undefined ? { connectTimeoutMs: v.connectTimeout * 1000 } : {}),
+      }));
+    };
+    const fromInventory = await spec({ ansible_timeout: 3 });
+    assert.equal(connectTimeoutFor(fromInventory, 20_000), 3000, 'the host variable wins');
+    const fromConfig = await spec({});
+    assert.equal(fromConfig.connectTimeoutMs, 7000, "the config's ConnectTimeout 7");
+    assert.equal(connectTimeoutFor(fromConfig, 20_000), 20_000, 'the command line beats the config');
+    assert.equal(connectTimeoutFor(fromConfig, undefined), 7000, 'the config beats the default');
+    assert.equal(connectTimeoutFor({ ...fromConfig, connectTimeoutMs: undefined }, undefined), 10_000);
   });
 
   it('says so when there is no OpenSSH client, and when ssh refuses the arguments', async () => {
