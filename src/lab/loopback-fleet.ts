@@ -357,7 +357,13 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         }
       }
     };
-    for (let i = 0; i < hosts.length; i += 32) await Promise.all(hosts.slice(i, i + 32).map(startOne));
+    for (let i = 0; i < hosts.length; i += 32) {
+      // Every start of the batch settles before a failure is thrown: stop() must find each sshd that did
+      // start (one that finished after an early rejection was left running, its temp dir gone).
+      const started = await Promise.allSettled(hosts.slice(i, i + 32).map(startOne));
+      const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    }
 
     const knownHostsPath = path.join(dir, 'known_hosts');
     await fs.writeFile(knownHostsPath, hosts.map((h) => `[${h.address}]:${h.port} ${h.hostPublicKey}\n`).join(''), {
