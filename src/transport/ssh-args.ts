@@ -3,6 +3,7 @@
  * `-o ProxyJump=…` / `-J …`, `-o StrictHostKeyChecking=…`, `-o UserKnownHostsFile=…`.
  * Everything else is ignored on purpose: we are not ssh(1), and guessing would be worse.
  */
+import { shlexSplit } from '../inventory/shlex.js';
 
 /** One hop of a jump chain. */
 export interface JumpHop {
@@ -18,41 +19,15 @@ export interface CommonArgs {
   userKnownHostsFile?: string;
 }
 
-/** Split like a POSIX shell would for plain words and single/double quotes (no expansions). */
-export function shellWords(text: string): string[] {
-  const words: string[] = [];
-  let cur = '';
-  let inWord = false;
-  let q: "'" | '"' | null = null;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i] as string;
-    if (q) {
-      if (c === q) q = null;
-      else if (c === '\\' && q === '"' && i + 1 < text.length) cur += text[++i];
-      else cur += c;
-    } else if (c === "'" || c === '"') {
-      q = c;
-      inWord = true;
-    } else if (c === '\\' && i + 1 < text.length) {
-      cur += text[++i];
-      inWord = true;
-    } else if (/\s/.test(c)) {
-      if (inWord) words.push(cur);
-      cur = '';
-      inWord = false;
-    } else {
-      cur += c;
-      inWord = true;
-    }
-  }
-  if (inWord) words.push(cur);
-  return words;
-}
-
 export function parseSshCommonArgs(text: string | undefined): CommonArgs {
   const out: CommonArgs = {};
   if (!text) return out;
-  const words = shellWords(text);
+  let words: string[];
+  try {
+    words = shlexSplit(text);
+  } catch {
+    return out; // connectionSpec has already refused such arguments, naming the host
+  }
   const options: string[] = [];
   for (let i = 0; i < words.length; i++) {
     const w = words[i] as string;
