@@ -27,6 +27,8 @@ PACKAGES=(
   passwd dpkg tar gzip coreutils libc-bin perl-base cron sudo libcap2-bin e2fsprogs
   # the tests: become (sudo, openssl), Ansible's own answers, the HTML report in a real browser
   openssl ansible-core chromium ca-certificates
+  # distributed runs: the NATS JetStream server the tests start (hub and leaf nodes)
+  nats-server
 )
 apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" >/dev/null
 

@@ -24,6 +24,8 @@ export const TEST_PROGRAMS: ProgramPackages = {
   // special-files lab test: a capability and an immutable flag planted on a lab host
   setcap: 'libcap2-bin',
   chattr: 'e2fsprogs',
+  // distributed runs: a hub and leaf nodes of NATS JetStream
+  'nats-server': 'nats-server',
 };
 
 /**
