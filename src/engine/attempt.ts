@@ -17,7 +17,7 @@ import {
   type PhaseName,
   type StoredArtifact,
 } from '../core/index.js';
-import type { EvidenceStore } from '../evidence/index.js';
+import type { EvidenceTarget } from '../evidence/index.js';
 import type { Redactor } from '../journal/index.js';
 import type { EvidenceAction } from './evidence-action.js';
 import { runEvidenceBatch } from './evidence-batch.js';
@@ -47,7 +47,7 @@ export interface AttemptContext {
   onLine: OutputLine;
   becomePassword?: string;
   /** The run's evidence store, opened on first use. */
-  evidence: () => Promise<EvidenceStore>;
+  evidence: () => Promise<EvidenceTarget>;
   /** Journal an artifact as soon as it is stored. */
   onArtifact: (artifact: StoredArtifact) => void;
   /** Journal a host key a rebuild step accepted for its reinstalled host. */
@@ -313,7 +313,7 @@ async function writeCreatingDir(path: string, text: string): Promise<void> {
 async function localSource(ctx: AttemptContext, localPath: string): Promise<string> {
   const m = /^evidence:([0-9a-f]{64})$/.exec(localPath);
   if (!m) return localPath;
-  const file = (await ctx.evidence()).objectPath(m[1] as string);
+  const file = await (await ctx.evidence()).objectFile(m[1] as string);
   if (!existsSync(file)) throw new Error(`evidence object ${m[1]} is not in this run's evidence store`);
   return file;
 }

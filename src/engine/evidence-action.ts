@@ -12,7 +12,7 @@ import {
   type ExecResult,
   type StoredArtifact,
 } from '../core/index.js';
-import { freeBytes, freeSpaceReserve, type EvidenceStore } from '../evidence/index.js';
+import { freeBytes, freeSpaceReserve, type EvidenceTarget } from '../evidence/index.js';
 import type { CollectedOutput } from './executor-types.js';
 import type { HostSession } from './session.js';
 
@@ -23,7 +23,7 @@ export type EvidenceAction = Extract<Action, { kind: 'evidence' }>;
 
 export interface EvidenceRun {
   session: HostSession;
-  store: EvidenceStore;
+  store: EvidenceTarget;
   step: string;
   timeoutMs: number;
   become: import('../core/index.js').Become | undefined;

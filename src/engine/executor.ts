@@ -18,7 +18,6 @@ import { join } from 'node:path';
 import {
   ExitCode,
   JOURNAL_FILE,
-  PHASES,
   type EventSink,
   type Host,
   type PhaseName,
@@ -34,8 +33,8 @@ import {
   type EventInput,
   type HostPhaseResult,
   type HostRunContext,
-  type IndexedStep,
 } from './host-runner.js';
+import { numberedPhases } from './phase-steps.js';
 import { RecapTally } from './recap.js';
 import { batchKey } from './replay.js';
 import { createRunDir, SUMMARY_FILE, writeJsonAtomic } from './run-dir.js';
@@ -222,7 +221,8 @@ interface Engine {
 type PhaseCounts = Map<string, number> & { total: number };
 
 async function runPhases<S>(opts: RunOptions<S>, eng: Engine): Promise<PhaseCounts> {
-  const phases = PHASES.filter((p) => (opts.runbook.phases[p]?.steps.length ?? 0) > 0);
+  const numbered = numberedPhases(opts.runbook);
+  const phases = numbered.map((p) => p.phase);
   const forks = Math.max(1, Math.floor(opts.forks ?? DEFAULT_FORKS));
   const hostNames = opts.hosts.map((h) => h.name);
   const resume = opts.resume;
@@ -256,7 +256,6 @@ async function runPhases<S>(opts: RunOptions<S>, eng: Engine): Promise<PhaseCoun
   const registered = new Map(hostNames.map((h) => [h, {} as Record<string, unknown>]));
   const limit = pLimit(forks);
   let alive: Host[] = [...opts.hosts];
-  let index = 0;
   const hostContext = (host: Host): HostRunContext<S> => ({
     host,
     session: eng.sessions.get(host.name)!,
@@ -279,9 +278,7 @@ async function runPhases<S>(opts: RunOptions<S>, eng: Engine): Promise<PhaseCoun
     ...(pos?.hosts.get(host.name) ? { position: pos.hosts.get(host.name)! } : {}),
   });
 
-  for (const phase of phases) {
-    const spec = opts.runbook.phases[phase]!;
-    const steps: IndexedStep<S>[] = spec.steps.map((step) => ({ step, index: ++index }));
+  for (const { phase, spec, steps } of numbered) {
     if (eng.stopping() || alive.length === 0) break;
     // Resumed: a phase that had started was confirmed then.
     if (

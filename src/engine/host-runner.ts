@@ -13,14 +13,14 @@ import {
   type RunEvent,
   type StepOutcome,
 } from '../core/index.js';
-import type { EvidenceStore } from '../evidence/index.js';
+import type { EvidenceTarget } from '../evidence/index.js';
 import type { Redactor } from '../journal/index.js';
 import { runAttempt, toBecome, type AttemptResult, type Judge } from './attempt.js';
 import type { Clock, OutputLimits, PlanStepFn } from './executor-types.js';
 import type { AnalyzeFn, EvaluateFn, PlannedStep } from './planned-step.js';
 import { decideInFlight } from './in-flight.js';
 import { head } from './output.js';
-import { registeredOf, type HostPosition } from './replay.js';
+import { registeredOf, type FinishedStep, type HostPosition } from './replay.js';
 import { hostDir, stepFileBase } from './run-dir.js';
 import type { HostSession } from './session.js';
 
@@ -51,11 +51,24 @@ export interface HostRunContext<S> {
   runId: string;
   becomePassword?: string;
   /** The run's evidence store, opened on first use. */
-  evidence: () => Promise<EvidenceStore>;
+  evidence: () => Promise<EvidenceTarget>;
   /** Evidence commands run at once on one host's connection. */
   evidenceChannels: number;
   /** Resumed run: where the journal says this host stood when the controller died. */
   position?: HostPosition;
+  /**
+   * Step records kept outside the journal (a worker's, in the bus's KV bucket): told before a step
+   * starts and before its end is emitted, so a worker taking over knows what ran.
+   */
+  record?: StepRecorder;
+}
+
+/** A step's end as its record keeps it: finished (with what it registered) or skipped. */
+export type RecordedStep = FinishedStep | { index: number; phase: PhaseName; name: string; skipped: string };
+
+export interface StepRecorder {
+  started(index: number, name: string): Promise<void>;
+  ended(step: RecordedStep): Promise<void>;
 }
 
 /** A step of a phase with its 1-based index in the whole runbook. */
@@ -85,13 +98,15 @@ export async function runHostPhase<S>(
       planned = await planAt(ctx, step, phase, index);
     } catch (err) {
       const message = `${host}: cannot plan step "${fallbackName}": ${err instanceof Error ? err.message : String(err)}`;
+      const outcome: StepOutcome = { status: 'failed', durationMs: 0, message };
+      await ctx.record?.ended({ index, phase, name: fallbackName, outcome, artifacts: [], findings: [] });
       ctx.emit({
         type: 'step.finished',
         host,
         phase,
         step: fallbackName,
         index,
-        outcome: { status: 'failed', durationMs: 0, message },
+        outcome,
       });
       ctx.emit({ type: 'host.failed', host, phase, step: fallbackName, message });
       return end('failed');
@@ -108,6 +123,7 @@ export async function runHostPhase<S>(
     }
     if (planned.skip !== undefined) {
       if (planned.register) ctx.registered[planned.register] = skippedResult();
+      await ctx.record?.ended({ index, phase, name, skipped: planned.skip });
       ctx.emit({ type: 'step.skipped', host, phase, step: name, index, reason: planned.skip });
       continue;
     }
@@ -127,6 +143,7 @@ async function runStep<S>(
   resumed?: string,
 ): Promise<HostPhaseResult> {
   const host = ctx.host.name;
+  await ctx.record?.started(index, name);
   ctx.emit({
     type: 'step.started',
     host,
@@ -250,6 +267,14 @@ async function runStep<S>(
     ...(r.unreachable ? { unreachable: true } : {}),
     ...(resumed ? { resumed } : {}),
   };
+  await ctx.record?.ended({
+    index,
+    phase,
+    name,
+    outcome,
+    artifacts: r.result.artifacts ?? [],
+    findings: r.result.findings ?? [],
+  });
   ctx.emit({ type: 'step.finished', host, phase, step: name, index, outcome });
   if (r.unreachable) {
     ctx.emit({
@@ -360,26 +385,15 @@ async function resumeInFlight<S>(
   if (d.kind === 'done') {
     const result = { ...skippedResult(), rc: 0, stdout: d.output, skipped: false, changed: planned.changes };
     if (planned.register) ctx.registered[planned.register] = result;
-    const status = planned.changes ? 'changed' : 'ok';
-    ctx.emit({
-      type: 'step.finished',
-      host,
-      phase,
-      step: planned.name,
-      index,
-      outcome: { status, durationMs, resumed: d.why },
-    });
+    const outcome: StepOutcome = { status: planned.changes ? 'changed' : 'ok', durationMs, resumed: d.why };
+    await ctx.record?.ended({ index, phase, name: planned.name, outcome, artifacts: [], findings: [] });
+    ctx.emit({ type: 'step.finished', host, phase, step: planned.name, index, outcome });
     return 'done';
   }
-  const message = `${host}: step ${index} "${planned.name}" was running when the controller died; ${d.why}`;
-  ctx.emit({
-    type: 'step.finished',
-    host,
-    phase,
-    step: planned.name,
-    index,
-    outcome: { status: 'failed', durationMs, message, resumed: d.why },
-  });
+  const message = `${host}: step ${index} "${planned.name}" was running when ${ctx.record ? 'its worker died' : 'the controller died'}; ${d.why}`;
+  const outcome: StepOutcome = { status: 'failed', durationMs, message, resumed: d.why };
+  await ctx.record?.ended({ index, phase, name: planned.name, outcome, artifacts: [], findings: [] });
+  ctx.emit({ type: 'step.finished', host, phase, step: planned.name, index, outcome });
   ctx.emit({ type: 'host.failed', host, phase, step: planned.name, message });
   return 'failed';
 }

@@ -3,7 +3,7 @@
  * for steps and one ssh2 session for the transports. The CLI, the demo, the benchmark and the
  * integration tests all start runs through here, so they behave the same.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { firebreakVersion, type EventSink, type Host, type PhaseName, type TransportChoice } from '../core/index.js';
@@ -14,8 +14,8 @@ import { hostConnections, inventorySpec, type ConnectionFallbacks } from './conn
 import { startRun } from './executor.js';
 import type { OutputLimits, ResumePoint, RunHandle, RunbookSpec } from './executor-types.js';
 import { hostSnapshot, RUN_INPUTS_FORMAT, SECRET_HOST_VARS, type RunInputs } from './run-inputs.js';
-import { analyzeWithStepType, conditionEvaluator } from './plan-eval.js';
-import { planStep, remoteTmpPath, selectPhases, type TagFilter } from './planner.js';
+import { selectPhases, type TagFilter } from './planner.js';
+import { stepPlanning } from './step-planning.js';
 
 export interface RunRunbookOptions {
   loaded: LoadedRunbook;
@@ -74,15 +74,6 @@ export async function runRunbook(o: RunRunbookOptions): Promise<RunbookHandle> {
   await session.preloadKeys(ssh2Keys.map((s) => s.privateKeyFile as string));
   const phases: RunbookSpec<Step>['phases'] = {};
   for (const { name, phase } of selectPhases(runbook, o.phases)) phases[name] = phase;
-  // A random nonce per host keeps remote temp paths unguessable and distinct across concurrent runs,
-  // and across hosts of one run that share a filesystem (an NFS /tmp, two inventory names for one
-  // machine, the loopback test fleet): with one nonce per run, one host's cleanup removed another's script.
-  const nonces = new Map<string, string>();
-  const nonceFor = (host: string): string => {
-    let n = nonces.get(host);
-    if (n === undefined) nonces.set(host, (n = randomBytes(6).toString('hex')));
-    return n;
-  };
   const secrets = [o.becomePassword, ...o.hosts.flatMap((h) => secretVars(h))];
   const runbookSha256 = o.runbookSha256 ?? fileSha256(o.loaded.file);
   const handle = startRun<Step>({
@@ -101,18 +92,12 @@ export async function runRunbook(o: RunRunbookOptions): Promise<RunbookHandle> {
     ...(o.prepareRunDir ? { prepareRunDir: o.prepareRunDir } : {}),
     evidence: { caseRecord: caseRecordOf(o, runbookSha256) },
     transportFor: (host) => session.transport(specs.get(host.name) ?? inventorySpec(host, o.connection)),
-    evaluate: conditionEvaluator(o.params, o.groups),
-    analyze: analyzeWithStepType,
-    planStep: (step, ctx) =>
-      planStep(step, {
-        host: ctx.host,
-        params: o.params,
-        registered: { ...ctx.registered },
-        runbookDir: dir,
-        remoteTmp: remoteTmpPath(ctx.runId, ctx.phase, ctx.index, nonceFor(ctx.host.name)),
-        ...(o.groups ? { groups: o.groups } : {}),
-        ...(o.tags ? { tags: o.tags } : {}),
-      }),
+    ...stepPlanning({
+      params: o.params,
+      runbookDir: dir,
+      ...(o.groups ? { groups: o.groups } : {}),
+      ...(o.tags ? { tags: o.tags } : {}),
+    }),
   });
   handle.done.finally(() => session.close()).catch(() => {});
   return { ...handle, killsDispatched };

@@ -3,7 +3,7 @@
  * manifest that also seals the rest of the run directory, a keyring of trusted signers, and
  * verification. Layout and write order: see store.ts; what is sealed: run-files.ts.
  */
-export { EvidenceStore, type ArtifactInput, type EvidenceStoreOptions, type FinalizeResult } from './store.js';
+export { EvidenceStore, type ArtifactInput, type EvidenceTarget, type EvidenceStoreOptions, type FinalizeResult } from './store.js';
 export {
   verifyEvidence,
   type EvidenceProblem,
@@ -19,6 +19,7 @@ export {
   MANIFEST_FORMAT,
   MANIFEST_FORMAT_V1,
   type Acquisition,
+  type RelayHop,
   type Artifact,
   type ArtifactSource,
   type CaseRecord,

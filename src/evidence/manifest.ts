@@ -42,6 +42,24 @@ export interface Artifact {
   collector: Collector;
   /** How the command that produced it ran, when the engine collected it (absent for direct API use). */
   acquisition?: Acquisition;
+  /**
+   * Collected by a worker in another network segment and relayed over the bus: the custody path is
+   * host → worker → controller. The controller hashed the bytes again (`sha256AtRest`); the worker's
+   * hash of the same bytes is kept to show nothing changed on the way.
+   */
+  relay?: RelayHop;
+}
+
+/** The worker an artifact came through. */
+export interface RelayHop {
+  /** `user@machine` of the worker process. */
+  worker: string;
+  segment: string;
+  /** The SHA-256 the worker computed of what it received from the host. */
+  sha256AtWorker: string;
+  /** The bus it crossed, and the object's name there. */
+  via: 'nats-jetstream';
+  object: string;
 }
 
 /** How one artifact was acquired: what a court or an auditor asks beside the bytes. */

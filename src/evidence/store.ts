@@ -49,6 +49,7 @@ import {
   type CaseRecord,
   type Collector,
   type HostRecord,
+  type RelayHop,
   type Manifest,
 } from './manifest.js';
 import { sealRunFiles } from './run-files.js';
@@ -90,6 +91,8 @@ export interface ArtifactInput {
   sha256AtSource?: string | null | PromiseLike<string | null | undefined>;
   /** How the collecting command ran, and when it began (then `collectedAt`). */
   acquisition?: Acquisition & { startedAt?: string };
+  /** The worker that relayed it (distributed runs): the custody path goes through it. */
+  relay?: RelayHop;
 }
 
 export interface FinalizeResult {
@@ -105,6 +108,17 @@ export interface FinalizeResult {
 
 type Chunk = Buffer | Uint8Array | string;
 
+/** What a run's steps need of an evidence store; a worker's relays to the controller's store instead. */
+export interface EvidenceTarget {
+  readonly runDir: string;
+  hasHostRecord(host: string): boolean;
+  recordHost(record: HostRecord): void;
+  addFile(input: ArtifactInput, path: string): Promise<Artifact>;
+  addBytes(input: ArtifactInput, data: Chunk): Promise<Artifact>;
+  /** A local file holding the object with this SHA-256 (restore uploads a backup from it). */
+  objectFile(sha256: string): Promise<string>;
+}
+
 function ownerOnlyDir(path: string): void {
   mkdirSync(path, { recursive: true, mode: DIR_MODE });
   if (lstatSync(path).isSymbolicLink())
@@ -113,7 +127,7 @@ function ownerOnlyDir(path: string): void {
   chmodSync(path, DIR_MODE);
 }
 
-export class EvidenceStore {
+export class EvidenceStore implements EvidenceTarget {
   private readonly list: Artifact[];
   private seq: number;
   private readonly pending = new Set<Promise<unknown>>();
@@ -182,6 +196,10 @@ export class EvidenceStore {
   /** Absolute path of an artifact's object. */
   objectPath(sha256: string): string {
     return join(this.paths.root, objectRelPath(sha256));
+  }
+
+  async objectFile(sha256: string): Promise<string> {
+    return this.objectPath(sha256);
   }
 
   /** Store a stream (a command's stdout, a fetched file) with bounded memory. */
@@ -297,6 +315,7 @@ export class EvidenceStore {
         collectedAt,
         collector: this.collector,
         ...(input.acquisition ? { acquisition: acquisitionOf(input.acquisition) } : {}),
+        ...(input.relay ? { relay: { ...input.relay } } : {}),
       };
       // The object is in place before this line exists: no entry ever points at a missing object.
       this.custody.record({ action: 'stored', artifact, deduplicated });
