@@ -30,6 +30,8 @@ export class EnvelopePublisher {
     private readonly prefix: string,
     private readonly delivery: number,
     private readonly worker: WorkerId,
+    /** Secrets out of everything that leaves the worker (applied to the serialized envelope). */
+    private readonly redact: (text: string) => string,
   ) {}
 
   event(event: EventInput): void {
@@ -39,7 +41,7 @@ export class EnvelopePublisher {
   /** Anything but an event: evidence, files, the host record (delivery-scoped) or the result (once). */
   send(id: string | undefined, body: Body): void {
     const envelope = { id: id ?? `${this.prefix}/d${this.delivery}/${++this.seq}`, worker: this.worker, ...body };
-    const data = JSON.stringify(envelope);
+    const data = this.redact(JSON.stringify(envelope));
     this.chain = this.chain.then(() => (this.failure ? undefined : this.publish(envelope.id, data)));
   }
 

@@ -6,13 +6,42 @@
  * so unit tests drive it with tiny fake runbooks and an in-memory transport.
  */
 import type { CollectedOutput, EventSink, Host, PhaseName, RunEvent, Transport } from '../core/index.js';
-import type { CaseRecord } from '../evidence/index.js';
+import type { CaseRecord, EvidenceStore } from '../evidence/index.js';
 import type { AnalyzeFn, EvaluateFn, PlannedStep } from './planned-step.js';
 import type { RunPosition } from './replay.js';
 
 export type { CollectedOutput };
 export type { RegisteredResult } from '../core/index.js';
 export type { AnalyzeFn, Condition, ConditionField, ConditionScope, EvaluateFn, PlannedStep } from './planned-step.js';
+
+/** An event before the emitter stamps `at`. */
+export type EventInput = RunEvent extends infer E ? (E extends RunEvent ? Omit<E, 'at'> : never) : never;
+
+/** How a host ended a phase. */
+export type HostPhaseResult = 'ok' | 'failed' | 'unreachable' | 'aborted';
+
+/**
+ * Hosts whose phases run elsewhere: on a worker of their network segment, over the bus (src/bus).
+ * The executor keeps phases, batches, max-fail, confirmation and abort; only a host's phase moves.
+ */
+export interface RemotePhases {
+  /** Whether this host's phases run remotely. */
+  owns(host: Host): boolean;
+  runPhase(host: Host, phase: PhaseName, indexes: readonly number[], io: RemotePhaseIo): Promise<HostPhaseResult>;
+}
+
+/** What a remote host-phase reads from and gives back to the run. */
+export interface RemotePhaseIo {
+  runId: string;
+  emit: (event: EventInput) => void;
+  /** The host's registered values: sent with the work, replaced by what the worker registered. */
+  registered: Record<string, unknown>;
+  signal: AbortSignal;
+  stopping: () => boolean;
+  /** The run's evidence store, where relayed artifacts are stored (hashed again). */
+  evidence: () => Promise<EvidenceStore>;
+  runDir: string;
+}
 
 /** What `planStep` sees besides the step itself. */
 export interface StepContext {
@@ -113,6 +142,8 @@ export interface RunOptions<S> {
   inputs?: Record<string, unknown>;
   /** Continue a crashed run in its own directory (`firebreak resume`) instead of starting a new one. */
   resume?: ResumePoint;
+  /** Hosts whose phases run on workers in their network segments (distributed runs, src/bus). */
+  remote?: RemotePhases;
 }
 
 /** Where a crashed run stood, from its journal (resume.ts prepares it). */

@@ -26,7 +26,14 @@ import {
 import { Journal, createRedactor, setAsideTornTail, type TornTail } from '../journal/index.js';
 import { maxFailExceeded, splitBatches } from './batches.js';
 import { DEFAULT_EVIDENCE_CHANNELS } from './evidence-batch.js';
-import type { Clock, OutputLimits, RunHandle, RunOptions, RunSummary } from './executor-types.js';
+import type {
+  Clock,
+  OutputLimits,
+  RemotePhaseIo,
+  RunHandle,
+  RunOptions,
+  RunSummary,
+} from './executor-types.js';
 import {
   replayPhase,
   runHostPhase,
@@ -324,7 +331,14 @@ async function runPhases<S>(opts: RunOptions<S>, eng: Engine): Promise<PhaseCoun
               return before;
             }
             if (eng.stopping()) return 'aborted';
-            const r = await runHostPhase(hostContext(host), phase, steps);
+            const r = opts.remote?.owns(host)
+              ? await opts.remote.runPhase(
+                  host,
+                  phase,
+                  steps.map((s) => s.index),
+                  remoteIo(hostContext(host), eng.evidence.open),
+                )
+              : await runHostPhase(hostContext(host), phase, steps);
             if (r === 'failed' || r === 'unreachable') {
               failed++;
               if (maxFailExceeded(failed, batch.length, spec.max_fail_percentage)) {
@@ -353,6 +367,19 @@ async function runPhases<S>(opts: RunOptions<S>, eng: Engine): Promise<PhaseCoun
     alive = survivors;
   }
   return done;
+}
+
+/** What a remote host-phase needs of the host's context. */
+function remoteIo<S>(ctx: HostRunContext<S>, evidence: () => Promise<EvidenceStore>): RemotePhaseIo {
+  return {
+    runId: ctx.runId,
+    emit: ctx.emit,
+    registered: ctx.registered,
+    signal: ctx.signal,
+    stopping: ctx.stopping,
+    evidence,
+    runDir: ctx.runDir,
+  };
 }
 
 /** Ask before a phase; a refusal (or no way to ask) stops the run before the phase starts. */

@@ -16,7 +16,7 @@ import {
 import type { EvidenceTarget } from '../evidence/index.js';
 import type { Redactor } from '../journal/index.js';
 import { runAttempt, toBecome, type AttemptResult, type Judge } from './attempt.js';
-import type { Clock, OutputLimits, PlanStepFn } from './executor-types.js';
+import type { Clock, EventInput, HostPhaseResult, OutputLimits, PlanStepFn } from './executor-types.js';
 import type { AnalyzeFn, EvaluateFn, PlannedStep } from './planned-step.js';
 import { decideInFlight } from './in-flight.js';
 import { head } from './output.js';
@@ -24,11 +24,7 @@ import { registeredOf, type FinishedStep, type HostPosition } from './replay.js'
 import { hostDir, stepFileBase } from './run-dir.js';
 import type { HostSession } from './session.js';
 
-/** An event before the emitter stamps `at`. */
-export type EventInput = RunEvent extends infer E ? (E extends RunEvent ? Omit<E, 'at'> : never) : never;
-
-/** How a host ended a phase. */
-export type HostPhaseResult = 'ok' | 'failed' | 'unreachable' | 'aborted';
+export type { EventInput, HostPhaseResult } from './executor-types.js';
 
 export interface HostRunContext<S> {
   host: Host;
