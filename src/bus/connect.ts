@@ -27,6 +27,10 @@ export interface BusOptions {
   name?: string;
   /** First connection: give up after this long (default 10 s). Later drops reconnect without end. */
   connectTimeoutMs?: number;
+  /** The hub's JetStream domain: needed by clients of a leaf node (which has no JetStream of its own). */
+  domain?: string;
+  /** Replies come to subjects under this prefix (per-segment permissions allow only the segment's). */
+  inboxPrefix?: string;
 }
 
 /** The password environment variable the CLI reads (`--nats-user` gives the name). */
@@ -48,6 +52,7 @@ export async function connectBus(o: BusOptions): Promise<NatsConnection> {
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
     waitOnFirstConnect: false,
+    ...(o.inboxPrefix ? { inboxPrefix: o.inboxPrefix } : {}),
     ...(o.user !== undefined ? { user: o.user, pass: o.password ?? '' } : {}),
     ...(o.nkeySeedFile ? { authenticator: nkeyAuthenticator(readSecretFile(o.nkeySeedFile, 'NKEY seed')) } : {}),
     ...(o.credsFile ? { authenticator: credsAuthenticator(readSecretFile(o.credsFile, 'credentials')) } : {}),
@@ -71,3 +76,6 @@ function readSecretFile(path: string, what: string): Uint8Array {
     throw new InputError(`cannot read the NATS ${what} file ${path}: ${(err as Error).message}`);
   }
 }
+
+/** The inbox prefix of a segment's clients: per-segment permissions let each receive replies only there. */
+export const segmentInbox = (segment: string): string => `_INBOX_${segment}`;

@@ -49,7 +49,8 @@ export interface WorkerId {
   segment: string;
 }
 
-export type Envelope = { id: string; worker: WorkerId } & (
+/** Every envelope names its worker and the host-phase it belongs to. */
+export type Envelope = { id: string; worker: WorkerId; host: string; phase: PhaseName } & (
   | { kind: 'event'; event: EventInput }
   | {
       kind: 'evidence';
@@ -61,12 +62,14 @@ export type Envelope = { id: string; worker: WorkerId } & (
     }
   | { kind: 'file'; path: string; object: string; size: number }
   | { kind: 'host-record'; record: HostRecord }
-  | { kind: 'result'; host: string; phase: PhaseName; state: HostPhaseResult; registered: Record<string, unknown> }
+  | { kind: 'result'; state: HostPhaseResult; registered: Record<string, unknown> }
 );
 
 const envelopeHead = z.object({
   id: z.string().min(1),
   worker: z.object({ name: z.string(), user: z.string(), machine: z.string(), segment: z.string() }),
+  host: z.string().min(1),
+  phase: z.enum(PHASES),
   kind: z.enum(['event', 'evidence', 'file', 'host-record', 'result']),
 });
 

@@ -47,3 +47,5 @@ export const stepKey = (runId: string, host: string, index: number): string =>
 /** The claim on a host-phase: the worker running it, or the controller that gave up waiting. */
 export const claimKey = (runId: string, host: string, phase: string): string =>
   `${token(runId)}.${token(host)}.${phase}`;
+/** Core NATS (not stored): a worker's sign of life for each host-phase it runs. */
+export const beatSubject = (runId: string): string => `fb.beat.${token(runId)}`;

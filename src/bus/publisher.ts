@@ -6,6 +6,7 @@
  * beside what its successor sent (evidence is never thrown away).
  */
 import type { JetStreamClient } from '@nats-io/jetstream';
+import type { PhaseName } from '../core/index.js';
 import type { EventInput } from '../engine/host-runner.js';
 import type { Envelope, WorkerId } from './envelope.js';
 
@@ -14,7 +15,11 @@ const PUBLISH_TIMEOUT_MS = 10_000;
 /** A worker that cannot publish for this long gives the host-phase up (it is delivered again later). */
 const PUBLISH_GIVE_UP_MS = 5 * 60_000;
 
-type Body = Envelope extends infer E ? (E extends Envelope ? Omit<E, 'id' | 'worker'> : never) : never;
+type Body = Envelope extends infer E
+  ? E extends Envelope
+    ? Omit<E, 'id' | 'worker' | 'host' | 'phase'>
+    : never
+  : never;
 
 export class EnvelopePublisher {
   private chain: Promise<void> = Promise.resolve();
@@ -26,13 +31,19 @@ export class EnvelopePublisher {
   constructor(
     private readonly js: JetStreamClient,
     private readonly subject: string,
-    /** `<run>/<host>/<phase>`: every id of this host-phase starts with it. */
-    private readonly prefix: string,
+    private readonly runId: string,
+    private readonly host: string,
+    private readonly phase: PhaseName,
     private readonly delivery: number,
     private readonly worker: WorkerId,
     /** Secrets out of everything that leaves the worker (applied to the serialized envelope). */
     private readonly redact: (text: string) => string,
   ) {}
+
+  /** Every id of this host-phase starts with it. */
+  private get prefix(): string {
+    return `${this.runId}/${this.host}/${this.phase}`;
+  }
 
   event(event: EventInput): void {
     this.send(this.eventId(event), { kind: 'event', event });
@@ -40,7 +51,13 @@ export class EnvelopePublisher {
 
   /** Anything but an event: evidence, files, the host record (delivery-scoped) or the result (once). */
   send(id: string | undefined, body: Body): void {
-    const envelope = { id: id ?? `${this.prefix}/d${this.delivery}/${++this.seq}`, worker: this.worker, ...body };
+    const envelope = {
+      id: id ?? `${this.prefix}/d${this.delivery}/${++this.seq}`,
+      worker: this.worker,
+      host: this.host,
+      phase: this.phase,
+      ...body,
+    };
     const data = this.redact(JSON.stringify(envelope));
     this.chain = this.chain.then(() => (this.failure ? undefined : this.publish(envelope.id, data)));
   }
@@ -86,7 +103,9 @@ export class EnvelopePublisher {
         return;
       } catch (err) {
         if (Date.now() - start > PUBLISH_GIVE_UP_MS) {
-          this.failure = new Error(`cannot publish to the bus for ${PUBLISH_GIVE_UP_MS / 1000} s: ${(err as Error).message}`);
+          this.failure = new Error(
+            `cannot publish to the bus for ${PUBLISH_GIVE_UP_MS / 1000} s: ${(err as Error).message}`,
+          );
           return;
         }
         // The server is restarting or the link is down: the client reconnects; try again soon.

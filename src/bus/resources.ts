@@ -35,6 +35,7 @@ const KEEP_MS = 14 * 24 * 3600_000;
 
 export interface Bus {
   nc: NatsConnection;
+  domain?: string;
   js: JetStreamClient;
   steps: KV;
   runs: KV;
@@ -42,10 +43,11 @@ export interface Bus {
 }
 
 /** Create what is missing (controller), or open what is there. */
-export async function openBus(nc: NatsConnection, create: boolean): Promise<Bus> {
-  const js = jetstream(nc);
+export async function openBus(nc: NatsConnection, create: boolean, domain?: string): Promise<Bus> {
+  const jsOpts = domain ? { domain } : {};
+  const js = jetstream(nc, jsOpts);
   if (create) {
-    const jsm = await jetstreamManager(nc);
+    const jsm = await jetstreamManager(nc, jsOpts);
     await ensureStream(jsm, {
       name: WORK_STREAM,
       subjects: ['fb.work.>'],
@@ -73,12 +75,17 @@ export async function openBus(nc: NatsConnection, create: boolean): Promise<Bus>
         objm.create(EVIDENCE_BUCKET, { storage: StorageType.File, ttl: KEEP_MS }),
       ])
     : await Promise.all([kvm.open(STEPS_BUCKET), kvm.open(RUNS_BUCKET), objm.open(EVIDENCE_BUCKET)]);
-  return { nc, js, steps, runs, objects };
+  return { nc, js, steps, runs, objects, ...(domain ? { domain } : {}) };
 }
 
 /** The durable consumer a segment's workers share (created or brought to this ack wait). */
-export async function ensureWorkConsumer(nc: NatsConnection, segment: string, ackWaitMs: number): Promise<void> {
-  const jsm = await jetstreamManager(nc);
+export async function ensureWorkConsumer(
+  nc: NatsConnection,
+  segment: string,
+  ackWaitMs: number,
+  domain?: string,
+): Promise<void> {
+  const jsm = await jetstreamManager(nc, domain ? { domain } : {});
   const config = {
     durable_name: workConsumer(segment),
     filter_subject: workSubject(segment),

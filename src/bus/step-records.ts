@@ -102,9 +102,7 @@ export class HostStepRecords implements StepRecorder {
 
   /** The first failure among the steps that ended before: the host-phase ended there. */
   failedBefore(): FinishedStep | undefined {
-    return this.endedSteps().find(
-      (s): s is FinishedStep => 'outcome' in s && s.outcome.status === 'failed',
-    );
+    return this.endedSteps().find((s): s is FinishedStep => 'outcome' in s && s.outcome.status === 'failed');
   }
 
   /**

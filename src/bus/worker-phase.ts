@@ -31,7 +31,8 @@ export interface WorkUnitJob {
   /** Which delivery of the unit this is (1 = first). */
   delivery: number;
   worker: WorkerId;
-  transportFor: (host: Host) => Transport;
+  /** Makes a host's transport (resolving its connection may need the ssh config: async). */
+  transportFor: (host: Host) => Promise<Transport>;
   becomePassword?: string;
   /** The worker's scratch directory for this run. */
   workDir: string;
@@ -51,7 +52,9 @@ export async function runWorkUnit(job: WorkUnitJob): Promise<'done' | 'dropped'>
   const publisher = new EnvelopePublisher(
     bus.js,
     eventsSubject(unit.runId),
-    `${unit.runId}/${host.name}/${unit.phase}`,
+    unit.runId,
+    host.name,
+    unit.phase,
     job.delivery,
     job.worker,
     redact,
@@ -82,7 +85,8 @@ export async function runWorkUnit(job: WorkUnitJob): Promise<'done' | 'dropped'>
     publisher.event({ type: 'host.finished', host: host.name, phase: unit.phase, state: 'failed' });
     state = 'failed';
   } else {
-    const session = new HostSession(host, job.transportFor);
+    const transport = await job.transportFor(host);
+    const session = new HostSession(host, () => transport);
     const evidence = new RelayedEvidence(job.workDir, bus.objects, publisher, job.worker);
     const all = plan.steps.get(unit.phase) ?? [];
     const steps = all.filter((s) => unit.indexes.includes(s.index));
@@ -121,7 +125,7 @@ export async function runWorkUnit(job: WorkUnitJob): Promise<'done' | 'dropped'>
     }
     await relayOutputFiles(job, publisher, host.name);
   }
-  publisher.send(publisher.resultId(), { kind: 'result', host: host.name, phase: unit.phase, state, registered });
+  publisher.send(publisher.resultId(), { kind: 'result', state, registered });
   await publisher.flush();
   removeWorkDir(hostDir(job.workDir, host.name));
   return 'done';
@@ -160,9 +164,23 @@ async function claim(job: WorkUnitJob): Promise<boolean> {
 function republishEnded(publisher: EnvelopePublisher, records: HostStepRecords, unit: WorkUnit): void {
   for (const s of records.endedSteps()) {
     if ('skipped' in s)
-      publisher.event({ type: 'step.skipped', host: unit.host.name, phase: s.phase, step: s.name, index: s.index, reason: s.skipped });
+      publisher.event({
+        type: 'step.skipped',
+        host: unit.host.name,
+        phase: s.phase,
+        step: s.name,
+        index: s.index,
+        reason: s.skipped,
+      });
     else
-      publisher.event({ type: 'step.finished', host: unit.host.name, phase: s.phase, step: s.name, index: s.index, outcome: s.outcome });
+      publisher.event({
+        type: 'step.finished',
+        host: unit.host.name,
+        phase: s.phase,
+        step: s.name,
+        index: s.index,
+        outcome: s.outcome,
+      });
   }
 }
 
@@ -175,11 +193,13 @@ async function relayOutputFiles(job: WorkUnitJob, publisher: EnvelopePublisher, 
     for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
     const sha256 = hash.digest('hex');
     if (!(await job.bus.objects.info(sha256)))
-      await job.bus.objects.put(
-        { name: sha256 },
-        Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>,
-      );
-    publisher.send(undefined, { kind: 'file', path: relative(job.workDir, file), object: sha256, size: statSync(file).size });
+      await job.bus.objects.put({ name: sha256 }, Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>);
+    publisher.send(undefined, {
+      kind: 'file',
+      path: relative(job.workDir, file),
+      object: sha256,
+      size: statSync(file).size,
+    });
   }
 }
 

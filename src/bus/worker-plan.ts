@@ -37,9 +37,7 @@ export async function loadWorkerPlan(runs: KV, runId: string): Promise<WorkerPla
   const o = inputs.options;
   const phases: RunbookSpec<Step>['phases'] = {};
   for (const { name, phase } of selectPhases(runbook, o.phases as PhaseName[] | undefined)) phases[name] = phase;
-  const steps = new Map(
-    numberedPhases<Step>({ name: runbook.name, phases }).map((p) => [p.phase, p.steps]),
-  );
+  const steps = new Map(numberedPhases<Step>({ name: runbook.name, phases }).map((p) => [p.phase, p.steps]));
   const tags = { ...(o.tags ? { tags: o.tags } : {}), ...(o.skipTags ? { skipTags: o.skipTags } : {}) };
   return {
     runId,

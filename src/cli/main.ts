@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   report: async () => (await import('./commands/report.js')).registerReport,
   lab: async () => (await import('./commands/lab.js')).registerLab,
   drill: async () => (await import('./commands/drill.js')).registerDrill,
+  worker: async () => (await import('./commands/worker.js')).registerWorker,
 };
 
 /** The program with the command `argv` names, or with every command (help, version, a typo). */

@@ -74,6 +74,8 @@ export type RunEvent = Base &
     | { type: 'phase.finished'; phase: PhaseName; batch: number; batches: number; ok: string[]; failed: string[] }
     | { type: 'host.started'; host: string; phase: PhaseName }
     | { type: 'host.finished'; host: string; phase: PhaseName; state: HostState }
+    /** A distributed run: the host's phase waits for a worker of its network segment (none has taken it, or its worker went silent). */
+    | { type: 'host.waiting'; host: string; phase: PhaseName; segment: string; message: string }
     | { type: 'host.unreachable'; host: string; phase: PhaseName; step?: string; reason: string; message: string }
     | { type: 'host.failed'; host: string; phase: PhaseName; step: string; message: string }
     | {

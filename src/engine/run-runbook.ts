@@ -12,7 +12,7 @@ import type { LoadedRunbook, Step } from '../runbook/index.js';
 import { killsDispatched, SshSession, type SshOptions } from '../transport/index.js';
 import { hostConnections, inventorySpec, type ConnectionFallbacks } from './connections.js';
 import { startRun } from './executor.js';
-import type { OutputLimits, ResumePoint, RunHandle, RunbookSpec } from './executor-types.js';
+import type { OutputLimits, RemotePhases, ResumePoint, RunHandle, RunbookSpec } from './executor-types.js';
 import { hostSnapshot, RUN_INPUTS_FORMAT, SECRET_HOST_VARS, type RunInputs } from './run-inputs.js';
 import { selectPhases, type TagFilter } from './planner.js';
 import { stepPlanning } from './step-planning.js';
@@ -50,6 +50,8 @@ export interface RunRunbookOptions {
   resume?: ResumePoint;
   /** Resumed: the SHA-256 the runbook file had when the run started (the file may have changed since). */
   runbookSha256?: string;
+  /** Hosts whose phases run on workers of their network segments (`--nats`), given the run's inputs. */
+  remote?: (inputs: RunInputs) => RemotePhases;
 }
 
 /** A run over SSH. */
@@ -76,8 +78,10 @@ export async function runRunbook(o: RunRunbookOptions): Promise<RunbookHandle> {
   for (const { name, phase } of selectPhases(runbook, o.phases)) phases[name] = phase;
   const secrets = [o.becomePassword, ...o.hosts.flatMap((h) => secretVars(h))];
   const runbookSha256 = o.runbookSha256 ?? fileSha256(o.loaded.file);
+  const inputs = runInputs(o, runbookSha256);
   const handle = startRun<Step>({
-    ...(o.resume ? { resume: o.resume } : { inputs: runInputs(o, runbookSha256) }),
+    ...(o.resume ? { resume: o.resume } : { inputs }),
+    ...(o.remote ? { remote: o.remote(inputs) } : {}),
     runbook: { name: runbook.name, phases },
     hosts: o.hosts,
     forks: o.forks,

@@ -36,6 +36,8 @@ export function plainLine(e: RunEvent): string | undefined {
       return `${e.host} | ${e.phase} | ${e.step} | SKIPPED: ${e.reason}`;
     case 'host.unreachable':
       return `${e.host} | ${e.phase} | UNREACHABLE: ${e.message}`;
+    case 'host.waiting':
+      return `${e.host} | ${e.phase} | WAITING for a worker of segment ${e.segment}: ${e.message}`;
     case 'finding':
       // Info and low findings are in the journal and the report; the live view shows what needs eyes.
       return ['medium', 'high', 'critical'].includes(e.finding.severity)

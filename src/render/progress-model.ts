@@ -67,6 +67,9 @@ export class ProgressModel {
       case 'step.started':
         this.row(e.phase, e.host).step = e.step;
         return;
+      case 'host.waiting':
+        this.row(e.phase, e.host).step = `waiting for a worker of segment ${e.segment}`;
+        return;
       case 'host.failed':
         Object.assign(this.row(e.phase, e.host), { state: 'failed', message: e.message });
         return;

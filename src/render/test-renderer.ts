@@ -17,6 +17,8 @@ export function testLine(e: RunEvent): string {
       return `host.started ${e.host} ${e.phase}`;
     case 'host.finished':
       return `host.finished ${e.host} ${e.phase} ${e.state}`;
+    case 'host.waiting':
+      return `host.waiting ${e.host} ${e.phase} ${e.segment}`;
     case 'host.unreachable':
       return `host.unreachable ${e.host} ${e.phase} ${e.reason}`;
     case 'host.failed':

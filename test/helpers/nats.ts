@@ -534,6 +534,7 @@ export function segmentPermissions(
   const consumer = N.workConsumer(segment);
   const kvStream = `KV_${N.stepsBucket}`;
   const objStream = `OBJ_${N.evidenceBucket}`;
+  const runsStream = 'KV_FIREBREAK_RUNS';
   const api = (p: string) => [
     // the segment's work: consumer info (consumers.get) and pulls
     `${p}.INFO`,
@@ -551,6 +552,11 @@ export function segmentPermissions(
     `${p}.STREAM.MSG.GET.${objStream}`,
     `${p}.CONSUMER.CREATE.${objStream}`,
     `${p}.CONSUMER.CREATE.${objStream}.>`,
+    // run inputs: bucket info and reads
+    `${p}.STREAM.INFO.${runsStream}`,
+    `${p}.DIRECT.GET.${runsStream}`,
+    `${p}.DIRECT.GET.${runsStream}.>`,
+    `${p}.STREAM.MSG.GET.${runsStream}`,
   ];
   return {
     publish: [
@@ -561,8 +567,11 @@ export function segmentPermissions(
       `$KV.${N.stepsBucket}.>`,
       `$JS.${domain}.API.$KV.${N.stepsBucket}.>`,
       `$O.${N.evidenceBucket}.>`,
+      // liveness of running host-phases (core NATS, not stored)
+      'fb.beat.>',
     ],
-    subscribe: [`${segmentInboxPrefix(segment)}.>`],
+    // replies, and the controller's stop/abort of a run
+    subscribe: [`${segmentInboxPrefix(segment)}.>`, 'fb.control.>'],
   };
 }
 

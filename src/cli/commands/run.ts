@@ -20,6 +20,8 @@ import { connectionSpec } from '../../inventory/index.js';
 import { compressHosts, JsonRenderer, PlainRenderer, RecapCollector, formatRecap } from '../../render/index.js';
 import { hostKeyWeakening } from '../../transport/index.js';
 import { askSecret, confirm } from '../prompt.js';
+import { prepareBusRun, type BusRunOptions } from '../bus-run.js';
+import { addNatsOptions } from '../nats-options.js';
 import { collect, groupMap, loadHosts, positiveInt, resolveRunParams, transportOption } from '../common.js';
 import { configHostKeyPolicy, useAnsibleConfig, type AnsibleConfigOptions } from '../ansible-config.js';
 import { addSelectionOptions, phaseFilter, type SelectionOptions } from './plan.js';
@@ -32,7 +34,7 @@ import {
   prewarmReports,
 } from '../run-report.js';
 
-export interface RunOptions extends SelectionOptions, IncidentOptions, AnsibleConfigOptions {
+export interface RunOptions extends SelectionOptions, IncidentOptions, AnsibleConfigOptions, BusRunOptions {
   forks: number;
   evidenceChannels: number;
   yes?: boolean;
@@ -93,9 +95,24 @@ export function registerRun(program: Command): void {
     .option('-K, --ask-become-pass', 'ask for the sudo password before the run')
     .option('--become-pass-env <VAR>', 'environment variable holding the sudo password', 'FIREBREAK_BECOME_PASS')
     .option('--runs-dir <dir>', 'where run directories are written', 'runs')
-    .action(async (file: string, opts: RunOptions) => {
-      process.exitCode = await runCommand(file, opts);
-    });
+    .option(
+      '--segment-wait <seconds>',
+      'with --nats: a host-phase no worker of its segment answers for this long fails',
+      positiveInt('--segment-wait'),
+      120,
+    )
+    .option(
+      '--nats-ack-wait <seconds>',
+      'with --nats: a worker silent this long loses its host-phase to another worker of the segment',
+      positiveInt('--nats-ack-wait'),
+      30,
+    );
+  addNatsOptions(
+    cmd,
+    'run the phases of hosts with firebreak_segment on workers of that segment, through this NATS server',
+  ).action(async (file: string, opts: RunOptions) => {
+    process.exitCode = await runCommand(file, opts);
+  });
   useAnsibleConfig(cmd, ['inventory', 'user', 'privateKey', 'forks', 'connectTimeout']);
 }
 
@@ -133,45 +150,54 @@ export async function runCommand(file: string, opts: RunOptions): Promise<number
     ? await askSecret('BECOME password: ')
     : process.env[opts.becomePassEnv] || undefined;
 
+  const bus = await prepareBusRun(opts, hosts, (w) => process.stderr.write(`warning: ${terminalSafe(w)}\n`));
   const recap = new RecapCollector();
   const { sinks, finish } = await renderers(opts);
   const abort = new AbortController();
-  const handle = await runRunbook({
-    loaded,
-    hosts,
-    params,
-    groups: groupMap(inventory),
-    forks: opts.forks,
-    evidenceChannels: opts.evidenceChannels,
-    runsDir: opts.runsDir,
-    sinks: [...sinks, recap],
-    becomePassword,
-    tags: { tags: opts.tags, skipTags: opts.skipTags },
-    phases,
-    signal: abort.signal,
-    // incident.json and the notes copy go in before the first event, so the seal at the end covers them.
-    prepareRunDir: (dir) => recordIncident(dir, incident, opts),
-    caseRecord: { ...(opts.incident ? { caseId: opts.incident } : {}), examiner: opts.examiner ?? incident.startedBy },
-    confirm: (phase, message) =>
-      confirm(`${message || `Run the ${phase} phase on ${hosts.length} hosts?`}`, { yes: opts.yes ?? false }),
-    connection: {
-      user: opts.user,
-      privateKeyFile: opts.privateKey,
-      jump: opts.jump,
-      sshArgs: opts.ansibleConfig?.sshArgs?.value,
-    },
-    transport: opts.transport,
-    onWarning: (w) => process.stderr.write(`warning: ${terminalSafe(w)}\n`),
-    ssh: {
-      knownHostsFile: opts.knownHosts,
-      acceptNew: fromConfig.acceptNew,
-      inventoryMayWeakenHostKeys: trusted,
-      connectTimeoutMs: opts.connectTimeout * 1000,
-      maxHandshakesPerTarget: opts.maxHandshakes,
-      passphrase: process.stdin.isTTY ? (key) => askSecret(`Passphrase for ${key}: `) : undefined,
-    },
-  });
-  return superviseRun(handle, opts, recap, finish, abort);
+  try {
+    const handle = await runRunbook({
+      ...(bus.remote ? { remote: bus.remote } : {}),
+      loaded,
+      hosts,
+      params,
+      groups: groupMap(inventory),
+      forks: opts.forks,
+      evidenceChannels: opts.evidenceChannels,
+      runsDir: opts.runsDir,
+      sinks: [...sinks, recap],
+      becomePassword,
+      tags: { tags: opts.tags, skipTags: opts.skipTags },
+      phases,
+      signal: abort.signal,
+      // incident.json and the notes copy go in before the first event, so the seal at the end covers them.
+      prepareRunDir: (dir) => recordIncident(dir, incident, opts),
+      caseRecord: {
+        ...(opts.incident ? { caseId: opts.incident } : {}),
+        examiner: opts.examiner ?? incident.startedBy,
+      },
+      confirm: (phase, message) =>
+        confirm(`${message || `Run the ${phase} phase on ${hosts.length} hosts?`}`, { yes: opts.yes ?? false }),
+      connection: {
+        user: opts.user,
+        privateKeyFile: opts.privateKey,
+        jump: opts.jump,
+        sshArgs: opts.ansibleConfig?.sshArgs?.value,
+      },
+      transport: opts.transport,
+      onWarning: (w) => process.stderr.write(`warning: ${terminalSafe(w)}\n`),
+      ssh: {
+        knownHostsFile: opts.knownHosts,
+        acceptNew: fromConfig.acceptNew,
+        inventoryMayWeakenHostKeys: trusted,
+        connectTimeoutMs: opts.connectTimeout * 1000,
+        maxHandshakesPerTarget: opts.maxHandshakes,
+        passphrase: process.stdin.isTTY ? (key) => askSecret(`Passphrase for ${key}: `) : undefined,
+      },
+    });
+    return await superviseRun(handle, opts, recap, finish, abort);
+  } finally {
+    await bus.close();
+  }
 }
 
 /**
@@ -226,7 +252,7 @@ export async function renderers(opts: {
 }
 
 /** Call `handler` on SIGINT/SIGTERM with how many signals came so far; returns the unsubscribe. */
-function onSignals(handler: (signal: NodeJS.Signals, count: number) => void): () => void {
+export function onSignals(handler: (signal: NodeJS.Signals, count: number) => void): () => void {
   let count = 0;
   const listener = (signal: NodeJS.Signals): void => handler(signal, ++count);
   process.on('SIGINT', listener);

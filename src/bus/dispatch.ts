@@ -1,0 +1,302 @@
+/**
+ * The controller's side of the bus: the executor hands it the phases of hosts routed to a segment
+ * (`firebreak_segment`); it sends each host-phase as a work unit, folds the workers' envelopes back
+ * into the run (events journaled once each, evidence hashed again into the run's store, output files
+ * into the run directory) and resolves the host-phase with the worker's result. A host-phase no worker
+ * takes (or whose worker went silent with none to take over) is reported waiting, then failed.
+ */
+import { mkdirSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { ConsumerMessages } from '@nats-io/jetstream';
+import { jetstreamManager } from '@nats-io/jetstream';
+import type { Subscription } from '@nats-io/transport-node';
+import type { Host, PhaseName, StoredArtifact } from '../core/index.js';
+import type { HostPhaseResult, RemotePhaseIo, RemotePhases } from '../engine/executor-types.js';
+import { insideDir } from '../engine/attempt.js';
+import type { RunInputs } from '../engine/run-inputs.js';
+import { hostSnapshot } from '../engine/run-inputs.js';
+import { WORK_FORMAT, parseEnvelope, type Envelope, type WorkUnit } from './envelope.js';
+import {
+  beatSubject,
+  checkSegment,
+  claimKey,
+  controlSubject,
+  EVENTS_STREAM,
+  eventsSubject,
+  runKey,
+  SEGMENT_VAR,
+  WORK_STREAM,
+  workSubject,
+} from './names.js';
+import { DEFAULT_ACK_WAIT_MS, ensureWorkConsumer, type Bus } from './resources.js';
+
+export interface DispatchOptions {
+  /** A host-phase no worker answers for this long fails (default 120 s). */
+  segmentWaitMs?: number;
+  /** Ack wait of the segments' work consumers (default 30 s). */
+  ackWaitMs?: number;
+  /** Silence before a host-phase is reported waiting (default 5 s). */
+  waitingNoticeMs?: number;
+}
+
+/** The segment a host is routed to, or undefined: it runs on the controller. */
+export function segmentOf(host: Host): string | undefined {
+  const v = host.vars[SEGMENT_VAR];
+  if (v === undefined || v === null || v === '') return undefined;
+  return checkSegment(String(v), `host ${host.name} (${SEGMENT_VAR})`);
+}
+
+interface Waiter {
+  io: RemotePhaseIo;
+  segment: string;
+  lastActivity: number;
+  noticed: boolean;
+  resolve: (r: HostPhaseResult) => void;
+}
+
+export class BusDispatcher implements RemotePhases {
+  private readonly waiters = new Map<string, Waiter>();
+  private readonly seen = new Set<string>();
+  /** Worker artifact ids → the run store's. */
+  private readonly refs = new Map<string, Pick<StoredArtifact, 'id' | 'sha256' | 'match'>>();
+  private started: Promise<void> | undefined;
+  private messages: ConsumerMessages | undefined;
+  private beats: Subscription | undefined;
+  private readonly consumers = new Map<string, Promise<void>>();
+  private told: 'stop' | 'abort' | undefined;
+  private runId = '';
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly inputs: RunInputs,
+    private readonly o: DispatchOptions = {},
+  ) {}
+
+  owns(host: Host): boolean {
+    return segmentOf(host) !== undefined;
+  }
+
+  async runPhase(
+    host: Host,
+    phase: PhaseName,
+    indexes: readonly number[],
+    io: RemotePhaseIo,
+  ): Promise<HostPhaseResult> {
+    const segment = segmentOf(host)!;
+    await (this.started ??= this.start(io.runId));
+    await this.ensureConsumer(segment);
+    io.emit({ type: 'host.started', host: host.name, phase });
+    const key = waiterKey(host.name, phase);
+    const done = new Promise<HostPhaseResult>((resolve) =>
+      this.waiters.set(key, { io, segment, lastActivity: Date.now(), noticed: false, resolve }),
+    );
+    const unit: WorkUnit = {
+      format: WORK_FORMAT,
+      runId: io.runId,
+      segment,
+      host: hostSnapshot(host),
+      phase,
+      indexes: [...indexes],
+      registered: io.registered,
+    };
+    const ack = await this.bus.js.publish(workSubject(segment), JSON.stringify(unit), {
+      msgID: `${io.runId}/${host.name}/${phase}/work`,
+    });
+    const watch = setInterval(() => void this.watch(key, host.name, phase, ack.seq), 1000);
+    try {
+      return await done;
+    } finally {
+      clearInterval(watch);
+      this.waiters.delete(key);
+    }
+  }
+
+  /** Stop following the run's events (the connection is the caller's). */
+  async close(): Promise<void> {
+    this.beats?.unsubscribe();
+    await this.messages?.close().catch(() => undefined);
+  }
+
+  private async start(runId: string): Promise<void> {
+    this.runId = runId;
+    await this.bus.runs.put(runKey(runId), JSON.stringify(this.inputs));
+    this.beats = this.bus.nc.subscribe(beatSubject(runId), {
+      callback: (_err, m) => {
+        const b = m.json<{ host: string; phase: PhaseName }>();
+        this.activity(b.host, b.phase);
+      },
+    });
+    const consumer = await this.bus.js.consumers.get(EVENTS_STREAM, { filter_subjects: [eventsSubject(runId)] });
+    this.messages = await consumer.consume();
+    const messages = this.messages;
+    void (async () => {
+      for await (const m of messages) {
+        try {
+          await this.receive(parseEnvelope(m.data));
+        } catch (err) {
+          process.emitWarning(`firebreak: an envelope from the bus could not be used: ${(err as Error).message}`);
+        }
+      }
+    })();
+  }
+
+  private ensureConsumer(segment: string): Promise<void> {
+    let p = this.consumers.get(segment);
+    if (!p) {
+      p = ensureWorkConsumer(this.bus.nc, segment, this.o.ackWaitMs ?? DEFAULT_ACK_WAIT_MS, this.bus.domain);
+      this.consumers.set(segment, p);
+    }
+    return p;
+  }
+
+  private activity(host: string, phase: PhaseName): Waiter | undefined {
+    const w = this.waiters.get(waiterKey(host, phase));
+    if (w) {
+      w.lastActivity = Date.now();
+      w.noticed = false;
+    }
+    return w;
+  }
+
+  /** One envelope, in stream order; each id once. */
+  private async receive(e: Envelope): Promise<void> {
+    if (this.seen.has(e.id)) return;
+    this.seen.add(e.id);
+    const w = this.activity(e.host, e.phase);
+    if (!w) return; // a host-phase this controller is not waiting for (an old run's leftovers)
+    switch (e.kind) {
+      case 'event': {
+        const ev = e.event;
+        if (ev.type === 'host.started') return; // announced when the work was sent
+        if (ev.type === 'evidence.stored') {
+          const real = this.refs.get(ev.artifact.id);
+          w.io.emit(real ? { ...ev, artifact: { ...ev.artifact, ...real } } : ev);
+          return;
+        }
+        w.io.emit(ev);
+        return;
+      }
+      case 'evidence': {
+        const store = await w.io.evidence();
+        const stream = await this.objectStream(e.object);
+        const stored = await store.addStream(
+          {
+            host: e.input.host,
+            step: e.input.step,
+            source: e.input.source as StoredArtifact['source'],
+            sha256AtSource: e.input.sha256AtSource,
+            ...(e.input.acquisition ? { acquisition: e.input.acquisition as never } : {}),
+            relay: {
+              worker: `${e.worker.user}@${e.worker.machine}`,
+              segment: e.worker.segment,
+              sha256AtWorker: e.object,
+              via: 'nats-jetstream',
+              object: e.object,
+            },
+          },
+          stream,
+        );
+        this.refs.set(e.ref, { id: stored.id, sha256: stored.sha256AtRest, match: stored.match });
+        return;
+      }
+      case 'file': {
+        const target = insideDir(w.io.runDir, e.path);
+        mkdirSync(dirname(target), { recursive: true });
+        const out = await open(target, 'w', 0o600);
+        try {
+          for await (const chunk of await this.objectStream(e.object)) await out.write(chunk as Buffer);
+        } finally {
+          await out.close();
+        }
+        return;
+      }
+      case 'host-record': {
+        const store = await w.io.evidence();
+        if (!store.hasHostRecord(e.record.host)) store.recordHost(e.record);
+        return;
+      }
+      case 'result':
+        for (const [k, v] of Object.entries(e.registered)) w.io.registered[k] = this.withRealIds(v);
+        w.resolve(e.state);
+        return;
+    }
+  }
+
+  private async objectStream(name: string): Promise<Readable> {
+    const r = await this.bus.objects.get(name);
+    if (!r) throw new Error(`object ${name} is not in the bus's object store`);
+    return Readable.fromWeb(r.data as WebReadableStream<Uint8Array>);
+  }
+
+  /** A registered result whose artifacts carry worker ids gets the run store's ids and hashes. */
+  private withRealIds(v: unknown): unknown {
+    const r = v as { artifacts?: StoredArtifact[] };
+    if (!r || typeof r !== 'object' || !Array.isArray(r.artifacts)) return v;
+    return {
+      ...r,
+      artifacts: r.artifacts.map((a) => {
+        const real = this.refs.get(a.id);
+        return real ? { ...a, ...real } : a;
+      }),
+    };
+  }
+
+  /** Once a second per waiting host-phase: pass on stop/abort, report silence, give up after the wait. */
+  private async watch(key: string, host: string, phase: PhaseName, workSeq: number): Promise<void> {
+    const w = this.waiters.get(key);
+    if (!w) return;
+    if (w.io.signal.aborted) this.tell('abort', String(w.io.signal.reason ?? 'aborted'));
+    else if (w.io.stopping()) this.tell('stop', 'the run is stopping');
+    const silent = Date.now() - w.lastActivity;
+    const waitMs = this.o.segmentWaitMs ?? 120_000;
+    if (!w.noticed && silent >= (this.o.waitingNoticeMs ?? 5000)) {
+      w.noticed = true;
+      w.io.emit({
+        type: 'host.waiting',
+        host,
+        phase,
+        segment: w.segment,
+        message: `no worker of segment ${w.segment} has answered for ${Math.round(silent / 1000)} s; giving up after ${Math.round(waitMs / 1000)} s`,
+      });
+    }
+    if (silent < waitMs && !(w.io.signal.aborted && silent > 15_000)) return;
+    // Take the claim for the controller: a worker that turns up later drops the unit.
+    if (!(await this.claimForController(host, phase))) {
+      w.lastActivity = Date.now(); // a worker claimed it just now
+      return;
+    }
+    const jsm = await jetstreamManager(this.bus.nc, this.bus.domain ? { domain: this.bus.domain } : {});
+    await jsm.streams.deleteMessage(WORK_STREAM, workSeq).catch(() => undefined);
+    const message = w.io.signal.aborted
+      ? `${host}: aborted while its worker did not answer`
+      : `${host}: no worker of segment ${w.segment} answered for ${Math.round(waitMs / 1000)} s (is \`firebreak worker --segment ${w.segment}\` running and connected to the bus?)`;
+    w.io.emit({ type: 'host.failed', host, phase, step: `(waiting for segment ${w.segment})`, message });
+    const state: HostPhaseResult = w.io.signal.aborted ? 'aborted' : 'failed';
+    w.io.emit({ type: 'host.finished', host, phase, state });
+    w.resolve(state);
+  }
+
+  private async claimForController(host: string, phase: PhaseName): Promise<boolean> {
+    const key = claimKey(this.runId, host, phase);
+    const mine = JSON.stringify({ by: 'controller', at: new Date().toISOString() });
+    const entry = await this.bus.steps.get(key);
+    try {
+      if (!entry || entry.operation !== 'PUT') await this.bus.steps.create(key, mine);
+      else await this.bus.steps.update(key, mine, entry.revision);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private tell(action: 'stop' | 'abort', reason: string): void {
+    if (this.told === 'abort' || this.told === action) return;
+    this.told = action;
+    this.bus.nc.publish(controlSubject(this.runId), JSON.stringify({ action, reason }));
+  }
+}
+
+const waiterKey = (host: string, phase: PhaseName): string => `${phase}\u0000${host}`;

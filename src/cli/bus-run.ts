@@ -1,0 +1,59 @@
+/**
+ * `run --nats`: the controller's connection to the bus, and the dispatcher the executor hands the
+ * phases of segment-routed hosts to. Without `--nats` nothing changes: every host runs from here.
+ */
+import { BusDispatcher, segmentOf } from '../bus/dispatch.js';
+import { connectBus } from '../bus/connect.js';
+import { SEGMENT_VAR } from '../bus/names.js';
+import { openBus } from '../bus/resources.js';
+import { compressHosts } from '../render/index.js';
+import type { Host } from '../core/index.js';
+import type { RemotePhases } from '../engine/executor-types.js';
+import type { RunInputs } from '../engine/run-inputs.js';
+import { busOptionsFrom, type NatsCliOptions } from './nats-options.js';
+
+export interface BusRunOptions extends NatsCliOptions {
+  segmentWait?: number;
+  natsAckWait?: number;
+}
+
+export interface BusRun {
+  remote?: (inputs: RunInputs) => RemotePhases;
+  close(): Promise<void>;
+}
+
+export async function prepareBusRun(
+  opts: BusRunOptions,
+  hosts: readonly Host[],
+  warn: (message: string) => void,
+): Promise<BusRun> {
+  // Checked before anything connects: a bad segment name is the inventory's error.
+  const routed = hosts.filter((h) => segmentOf(h) !== undefined);
+  if (!opts.nats) {
+    if (routed.length)
+      warn(
+        `${compressHosts(routed.map((h) => h.name))}: ${SEGMENT_VAR} is set but there is no --nats: they run from this controller`,
+      );
+    return { close: async () => undefined };
+  }
+  if (routed.length === 0) warn(`--nats given but no host has ${SEGMENT_VAR}: every host runs from this controller`);
+  const nc = await connectBus(busOptionsFrom({ ...opts, nats: opts.nats }, 'firebreak-controller'));
+  let dispatcher: BusDispatcher | undefined;
+  try {
+    const bus = await openBus(nc, true, opts.natsDomain);
+    return {
+      remote: (inputs) =>
+        (dispatcher = new BusDispatcher(bus, inputs, {
+          segmentWaitMs: (opts.segmentWait ?? 120) * 1000,
+          ackWaitMs: (opts.natsAckWait ?? 30) * 1000,
+        })),
+      close: async () => {
+        await dispatcher?.close();
+        await nc.drain().catch(() => nc.close());
+      },
+    };
+  } catch (err) {
+    await nc.close();
+    throw err;
+  }
+}
