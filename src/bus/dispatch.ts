@@ -129,7 +129,7 @@ export class BusDispatcher implements RemotePhases {
         this.activity(b.host, b.phase);
       },
     });
-    const consumer = await this.bus.js.consumers.get(EVENTS_STREAM, { filter_subjects: [eventsSubject(runId)] });
+    const consumer = await this.bus.js.consumers.get(EVENTS_STREAM, { filter_subjects: eventsSubject(runId) });
     this.messages = await consumer.consume();
     const messages = this.messages;
     void (async () => {
@@ -252,7 +252,7 @@ export class BusDispatcher implements RemotePhases {
     else if (w.io.stopping()) this.tell('stop', 'the run is stopping');
     const silent = Date.now() - w.lastActivity;
     const waitMs = this.o.segmentWaitMs ?? 120_000;
-    if (!w.noticed && silent >= (this.o.waitingNoticeMs ?? 5000)) {
+    if (!w.noticed && silent >= (this.o.waitingNoticeMs ?? Math.min(5000, waitMs / 2))) {
       w.noticed = true;
       w.io.emit({
         type: 'host.waiting',

@@ -1,0 +1,250 @@
+/**
+ * Distributed runs end to end: a real nats-server hub with authorization, a leaf node per network
+ * segment (each logged in as its segment's user), `firebreak worker` processes on the leaves and
+ * `firebreak run --nats` on the hub, over real sshd hosts. Checked: hosts run where their segment
+ * says (and the others on the controller), every step is journaled exactly once, evidence comes home
+ * re-hashed with its custody path and the sealed run verifies, a worker SIGKILLed mid-step is taken
+ * over by another of its segment without the step being lost or repeated, and a segment with no
+ * worker is reported waiting, then failed, without hanging.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, promises as fs, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startFleet, type Fleet } from '../helpers/fleet.js';
+import {
+  segmentAuthConfig,
+  startNatsHub,
+  startNatsLeaf,
+  stopAllNats,
+  type NatsHub,
+  type NatsLeaf,
+} from '../helpers/nats.js';
+import { needProgram } from '../helpers/programs.js';
+import { onlyRunDir, readJournal, runCli, startCli, until, type RunningCli } from './run-cli.js';
+
+const CONTROLLER = { user: 'controller', password: 'ctl-pw-3f9a' };
+const SEGMENTS = { a: { user: 'seg-a', password: 'a-pw-81c2' }, b: { user: 'seg-b', password: 'b-pw-77d0' } };
+
+describe('distributed runs: firebreak worker per segment over NATS JetStream (real hub, leaf nodes, sshd)', function () {
+  this.timeout(120_000);
+  let fleet: Fleet;
+  let hub: NatsHub;
+  const leaves: Record<string, NatsLeaf> = {};
+  let work: string;
+  let inventory: string;
+  const workers: RunningCli[] = [];
+
+  before(async function () {
+    needProgram(this, 'nats-server');
+    this.timeout(60_000);
+    work = mkdtempSync(path.join(os.tmpdir(), 'fb-nats-'));
+    fleet = await startFleet({ hosts: 4 });
+    hub = await startNatsHub({
+      leafnodes: true,
+      extraConfig: segmentAuthConfig({ controller: CONTROLLER, segments: SEGMENTS }),
+    });
+    leaves.a = await startNatsLeaf(hub, { credentials: SEGMENTS.a, name: 'leaf-a' });
+    leaves.b = await startNatsLeaf(hub, { credentials: SEGMENTS.b, name: 'leaf-b' });
+    // Hosts 1-2 in segment a, host 3 in b, host 4 on the controller.
+    const [h1, h2, h3, h4] = fleet.hosts.map((h) => h.name) as [string, string, string, string];
+    inventory = path.join(work, 'inventory.ini');
+    writeFileSync(
+      inventory,
+      `${readFileSync(fleet.inventoryPath, 'utf8')}\n[seg_a]\n${h1}\n${h2}\n[seg_a:vars]\nfirebreak_segment=a\n` +
+        `[seg_b]\n${h3}\n[seg_b:vars]\nfirebreak_segment=b\n[here]\n${h4}\n`,
+    );
+  });
+  afterEach(async () => {
+    for (const w of workers.splice(0)) {
+      if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
+      await w.done.catch(() => undefined);
+    }
+  });
+  after(async () => {
+    await stopAllNats();
+    await fleet?.stop();
+    if (work) await fs.rm(work, { recursive: true, force: true });
+  });
+
+  const startWorker = (segment: 'a' | 'b', extra: string[] = []): RunningCli => {
+    const w = startCli(
+      [
+        'worker',
+        '--nats',
+        leaves[segment]!.url,
+        '--nats-domain',
+        hub.domain,
+        '--nats-user',
+        SEGMENTS[segment].user,
+        '--segment',
+        segment,
+        '--known-hosts',
+        fleet.knownHostsPath,
+        '--work-dir',
+        path.join(work, `worker-${segment}-${workers.length}`),
+        ...extra,
+      ],
+      { env: { FIREBREAK_NATS_PASSWORD: SEGMENTS[segment].password }, timeoutMs: 300_000 },
+    );
+    workers.push(w);
+    return w;
+  };
+  const run = (runbook: string, runs: string, ...extra: string[]) =>
+    startCli(
+      [
+        'run',
+        runbook,
+        '-i',
+        inventory,
+        '--known-hosts',
+        fleet.knownHostsPath,
+        '--runs-dir',
+        runs,
+        '--nats',
+        hub.url,
+        '--nats-domain',
+        hub.domain,
+        '--nats-user',
+        CONTROLLER.user,
+        '--yes',
+        ...extra,
+      ],
+      { env: { FIREBREAK_NATS_PASSWORD: CONTROLLER.password }, timeoutMs: 110_000 },
+    );
+  const write = (name: string, runbook: object): string => {
+    const file = path.join(work, `${name}.json`);
+    writeFileSync(file, JSON.stringify(runbook));
+    return file;
+  };
+  /** (host, index) → how many step.finished the journal has. */
+  const finishedCounts = (runDir: string): Map<string, number> => {
+    const counts = new Map<string, number>();
+    for (const e of readJournal(runDir))
+      if (e.type === 'step.finished') counts.set(`${e.host}#${e.index}`, (counts.get(`${e.host}#${e.index}`) ?? 0) + 1);
+    return counts;
+  };
+
+  it('runs each host where its segment says: events journaled once, evidence re-hashed with its relay hop, sealed run verifies', async () => {
+    startWorker('a');
+    startWorker('b');
+    const runbook = write('nats-basic', {
+      name: 'nats-basic',
+      phases: {
+        collect: [
+          { name: 'where', shell: 'printf "%s on %s" "$(id -un)" {{inventory_hostname}}', register: 'where' },
+          {
+            name: 'evidence',
+            collect: { sets: [], commands: [{ label: 'extra/uname', command: 'uname -a' }], files: ['/etc/hostname'] },
+          },
+        ],
+        restore: [{ name: 'registered reaches a later phase', shell: 'echo "{{where.stdout}}"' }],
+      },
+    });
+    const runs = path.join(work, 'runs-basic');
+    const r = await run(runbook, runs).done;
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const runDir = onlyRunDir(runs);
+    const journal = readJournal(runDir);
+    // Every (host, step) exactly once, for all 4 hosts and 3 steps.
+    const counts = finishedCounts(runDir);
+    assert.equal(counts.size, 12, JSON.stringify([...counts]));
+    for (const [k, n] of counts) assert.equal(n, 1, `${k} finished ${n} times`);
+    // Registered values crossed phases on the workers too.
+    for (const h of fleet.hosts) {
+      const last = journal.find((e) => e.type === 'step.finished' && e.host === h.name && e.index === 3) as
+        { outcome: { stdout?: string } } | undefined;
+      assert.match(last?.outcome.stdout ?? '', new RegExp(`root on ${h.name}`), h.name);
+    }
+    // Evidence of segment hosts came through a worker of their segment; the local host's did not.
+    const manifest = JSON.parse(readFileSync(path.join(runDir, 'evidence/manifest.json'), 'utf8')) as {
+      artifacts: Array<{ host: string; sha256AtRest: string; relay?: { segment: string; sha256AtWorker: string } }>;
+    };
+    const segmentOf: Record<string, string | undefined> = {
+      [fleet.hosts[0]!.name]: 'a',
+      [fleet.hosts[1]!.name]: 'a',
+      [fleet.hosts[2]!.name]: 'b',
+      [fleet.hosts[3]!.name]: undefined,
+    };
+    assert.equal(manifest.artifacts.length, 8, 'two artifacts per host');
+    for (const a of manifest.artifacts) {
+      assert.equal(a.relay?.segment, segmentOf[a.host], `${a.host}: relay hop`);
+      if (a.relay) assert.equal(a.relay.sha256AtWorker, a.sha256AtRest, `${a.host}: hash at the worker = hash at rest`);
+    }
+    // The artifacts' journal ids are the run store's.
+    const ids = new Set(
+      journal.filter((e) => e.type === 'evidence.stored').map((e) => (e.artifact as { id: string }).id),
+    );
+    assert.equal(ids.size, 8);
+    for (const id of ids) assert.match(id, /^ev-\d{6}$/);
+    // Step output files came home too.
+    assert.ok(existsSync(path.join(runDir, 'hosts', fleet.hosts[0]!.name)), 'host dir of a segment host');
+    // No secret on the bus reached the journal; the sealed run verifies.
+    const raw = readFileSync(path.join(runDir, 'journal.jsonl'), 'utf8');
+    for (const s of [CONTROLLER.password, SEGMENTS.a.password, SEGMENTS.b.password]) assert.ok(!raw.includes(s));
+    const v = await runCli(['evidence', 'verify', runDir]);
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+  });
+
+  it('a worker SIGKILLed mid-step: another worker of the segment takes the host-phase over; the step ends once', async () => {
+    const gate = path.join(work, 'gate');
+    const runbook = write('nats-takeover', {
+      name: 'nats-takeover',
+      phases: {
+        collect: [
+          { name: 'before', shell: `echo before >> ${work}/takeover-{{inventory_hostname}}.log` },
+          {
+            name: 'hold',
+            idempotent: true,
+            shell: `echo hold >> ${work}/takeover-{{inventory_hostname}}.log; while [ ! -e ${gate} ]; do sleep 0.2; done`,
+          },
+          { name: 'after', shell: `echo after >> ${work}/takeover-{{inventory_hostname}}.log` },
+        ],
+      },
+    });
+    const runs = path.join(work, 'runs-takeover');
+    const first = startWorker('a');
+    startWorker('b');
+    const cli = run(runbook, runs, '--limit', fleet.hosts[0]!.name, '--nats-ack-wait', '2');
+    const log = path.join(work, `takeover-${fleet.hosts[0]!.name}.log`);
+    await until(() => existsSync(log) && readFileSync(log, 'utf8').includes('hold'), 40_000, 'the step to start');
+    first.child.kill('SIGKILL');
+    await first.done.catch(() => undefined);
+    const second = startWorker('a');
+    await second
+      .waitFor((_o, e) => /taken over \(delivery \d+\)/.test(e), 40_000, 'the takeover')
+      .catch((err: Error) => {
+        throw new Error(`${err.message}\nkilled worker:\n${first.out.stderr}\ncontroller:\n${cli.out.stdout}`);
+      });
+    writeFileSync(gate, '');
+    const r = await cli.done;
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const runDir = onlyRunDir(runs);
+    for (const [k, n] of finishedCounts(runDir)) assert.equal(n, 1, `${k} finished ${n} times`);
+    const hold = readJournal(runDir).find((e) => e.type === 'step.finished' && e.index === 2) as unknown as {
+      outcome: { status: string; resumed?: string };
+    };
+    assert.notEqual(hold.outcome.status, 'failed');
+    assert.match(hold.outcome.resumed ?? '', /safe to repeat: run again/);
+    // "before" ran once (its record said it ended), "hold" twice (the kill, the takeover), "after" once.
+    assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), ['before', 'hold', 'hold', 'after']);
+  });
+
+  it('a segment with no worker: its host is reported waiting, then failed after --segment-wait; the others finish', async () => {
+    startWorker('a');
+    const runbook = write('nats-nobody', {
+      name: 'nats-nobody',
+      phases: { collect: [{ name: 'one', shell: 'true' }] },
+    });
+    const runs = path.join(work, 'runs-nobody');
+    const r = await run(runbook, runs, '--segment-wait', '4').done;
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    assert.match(r.stdout, /WAITING for a worker of segment b/);
+    assert.match(r.stdout + r.stderr, /no worker of segment b answered for 4 s/);
+    const journal = readJournal(onlyRunDir(runs));
+    const failed = journal.filter((e) => e.type === 'host.failed').map((e) => e.host);
+    assert.deepEqual(failed, [fleet.hosts[2]!.name]);
+    const ok = journal.filter((e) => e.type === 'host.finished' && e.state === 'ok').map((e) => e.host);
+    assert.equal(ok.length, 3);
+  });
+});
