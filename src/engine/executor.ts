@@ -15,25 +15,11 @@
 import pLimit from 'p-limit';
 import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
-import {
-  ExitCode,
-  JOURNAL_FILE,
-  type EventSink,
-  type Host,
-  type PhaseName,
-  type RunEvent,
-} from '../core/index.js';
+import { ExitCode, JOURNAL_FILE, type EventSink, type Host, type PhaseName, type RunEvent } from '../core/index.js';
 import { Journal, createRedactor, setAsideTornTail, type TornTail } from '../journal/index.js';
 import { maxFailExceeded, splitBatches } from './batches.js';
 import { DEFAULT_EVIDENCE_CHANNELS } from './evidence-batch.js';
-import type {
-  Clock,
-  OutputLimits,
-  RemotePhaseIo,
-  RunHandle,
-  RunOptions,
-  RunSummary,
-} from './executor-types.js';
+import type { Clock, OutputLimits, RemotePhaseIo, RunHandle, RunOptions, RunSummary } from './executor-types.js';
 import {
   replayPhase,
   runHostPhase,

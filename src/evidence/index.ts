@@ -3,7 +3,13 @@
  * manifest that also seals the rest of the run directory, a keyring of trusted signers, and
  * verification. Layout and write order: see store.ts; what is sealed: run-files.ts.
  */
-export { EvidenceStore, type ArtifactInput, type EvidenceTarget, type EvidenceStoreOptions, type FinalizeResult } from './store.js';
+export {
+  EvidenceStore,
+  type ArtifactInput,
+  type EvidenceTarget,
+  type EvidenceStoreOptions,
+  type FinalizeResult,
+} from './store.js';
 export {
   verifyEvidence,
   type EvidenceProblem,
