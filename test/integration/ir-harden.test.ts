@@ -66,10 +66,17 @@ describe('harden on the drill lab', function () {
     assert.match(r.out, /dead-man disarmed/);
     assert.match(r.out, /sshd: listening on 2222 only/);
     assert.match(r.out, /WARNING: nf_conntrack_max could not be raised/);
-    assert.equal(await sshWorks(lab!, 'n001', 2222), true, 'a fresh login on the new port works');
-    assert.equal(await sshWorks(lab!, 'n001', 22), false, 'the old port is closed');
-    assert.equal(await reaches(lab!, 'n001', addr('n002'), 22), false, 'outbound TCP/22 is dropped');
-    assert.equal(await reaches(lab!, 'n002', addr('n001'), 2222), true, 'inbound SSH on the new port is open');
+    // Independent probes, side by side (a dropped connection waits out its connect timeout).
+    const seen = await Promise.all([
+      sshWorks(lab!, 'n001', 2222),
+      sshWorks(lab!, 'n001', 22),
+      reaches(lab!, 'n001', addr('n002'), 22),
+      reaches(lab!, 'n002', addr('n001'), 2222),
+    ]);
+    assert.equal(seen[0], true, 'a fresh login on the new port works');
+    assert.equal(seen[1], false, 'the old port is closed');
+    assert.equal(seen[2], false, 'outbound TCP/22 is dropped');
+    assert.equal(seen[3], true, 'inbound SSH on the new port is open');
     const host = await onHost(
       lab!,
       'n001',

@@ -112,11 +112,19 @@ describe('isolate / unisolate on the drill lab', function () {
       JSON.stringify(outbound),
     );
 
-    assert.equal(await reaches(lab!, 'n001', addr('n002'), 22), false, 'n001 cannot reach another lab host');
-    assert.equal(await reaches(lab!, 'n001', n002v6, 8081), false, 'nor over IPv6');
-    assert.equal(await reaches(lab!, 'n002', addr('n001'), 22), false, 'another lab host cannot reach n001');
-    assert.equal(await reaches(lab!, 'n003', addr('n002'), 22), true, 'the rest of the lab is untouched');
-    assert.equal(await sshWorks(lab!, 'n001'), true, 'a fresh management login still works');
+    // Independent probes, side by side: each blocked one waits out its 2 s connect timeout.
+    const seen = await Promise.all([
+      reaches(lab!, 'n001', addr('n002'), 22),
+      reaches(lab!, 'n001', n002v6, 8081),
+      reaches(lab!, 'n002', addr('n001'), 22),
+      reaches(lab!, 'n003', addr('n002'), 22),
+      sshWorks(lab!, 'n001'),
+    ]);
+    assert.equal(seen[0], false, 'n001 cannot reach another lab host');
+    assert.equal(seen[1], false, 'nor over IPv6');
+    assert.equal(seen[2], false, 'another lab host cannot reach n001');
+    assert.equal(seen[3], true, 'the rest of the lab is untouched');
+    assert.equal(seen[4], true, 'a fresh management login still works');
     // `[d]eadman`: the pattern must not match the shell running pgrep, whose argv holds it.
     const state = await onHost(
       lab!,
@@ -188,11 +196,18 @@ describe('isolate / unisolate on the drill lab', function () {
       /^done: isolated, .*rules loaded: iptables chains firebreak_isolate_\*/,
     );
     assert.match(r.out, /backend iptables/);
-    assert.equal(await reaches(lab!, 'n001', addr('n002'), 22), false, 'outbound :22 is dropped');
-    assert.equal(await reaches(lab!, 'n001', addr('n002'), 8080), true, 'other outbound traffic passes');
-    assert.equal(await reaches(lab!, 'n001', addr('n003'), 22), true, 'the allow-list passes');
-    assert.equal(await reaches(lab!, 'n002', addr('n001'), 22), true, 'inbound SSH is untouched');
-    assert.equal(await sshWorks(lab!, 'n001'), true);
+    const seen = await Promise.all([
+      reaches(lab!, 'n001', addr('n002'), 22),
+      reaches(lab!, 'n001', addr('n002'), 8080),
+      reaches(lab!, 'n001', addr('n003'), 22),
+      reaches(lab!, 'n002', addr('n001'), 22),
+      sshWorks(lab!, 'n001'),
+    ]);
+    assert.equal(seen[0], false, 'outbound :22 is dropped');
+    assert.equal(seen[1], true, 'other outbound traffic passes');
+    assert.equal(seen[2], true, 'the allow-list passes');
+    assert.equal(seen[3], true, 'inbound SSH is untouched');
+    assert.equal(seen[4], true);
     const u = await run('unisolate', {});
     assert.equal(u.code, 0, u.stdout + u.stderr);
     assert.equal(await firewallOf(lab!, 'n001'), before);

@@ -13,7 +13,7 @@ import { startNamespaceProcess, stopNamespaceProcess, type NamespaceProcess } fr
 import { isRoot, labLeftovers, labTempDir, onHost, removeLab } from '../helpers/lab.js';
 import { runCli } from './run-cli.js';
 
-function ssh(state: LabState, name: string, command: string, tty = false): string {
+function ssh(state: LabState, name: string, command: string, tty = false, connectTimeout = 5): string {
   const host = state.hosts.find((h) => h.name === name)!;
   return execFileSync(
     'ssh',
@@ -30,7 +30,7 @@ function ssh(state: LabState, name: string, command: string, tty = false): strin
       '-o',
       'BatchMode=yes',
       '-o',
-      'ConnectTimeout=5',
+      `ConnectTimeout=${connectTimeout}`,
       `root@${host.address}`,
       command,
     ],
@@ -167,7 +167,8 @@ describe('drill lab (real namespaces)', function () {
     assert.equal(ssh(state, 'n003', 'hostname').trim(), 'n003');
 
     await applyFault(dir, 'n003', { kind: 'flaky', pct: 100 });
-    assert.throws(() => ssh(state, 'n003', 'true'), 'all packets dropped');
+    // With every packet dropped no connection ever completes: waiting 2 s for one shows that as well as 5.
+    assert.throws(() => ssh(state, 'n003', 'true', false, 2), 'all packets dropped');
     assert.deepEqual(labStatus(readLabState(dir)).find((h) => h.name === 'n003')!.faults, ['flaky 100%']);
     await applyFault(dir, 'n003', { kind: 'heal' });
     assert.equal(ssh(state, 'n003', 'hostname').trim(), 'n003');
