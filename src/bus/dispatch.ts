@@ -13,7 +13,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { ConsumerMessages } from '@nats-io/jetstream';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { Subscription } from '@nats-io/transport-node';
-import type { Host, PhaseName, StoredArtifact } from '../core/index.js';
+import type { Host, PhaseName, RunEvent, StoredArtifact } from '../core/index.js';
 import type { HostPhaseResult, RemotePhaseIo, RemotePhases } from '../engine/executor-types.js';
 import { insideDir } from '../engine/attempt.js';
 import type { RunInputs } from '../engine/run-inputs.js';
@@ -34,6 +34,8 @@ import {
 import { DEFAULT_ACK_WAIT_MS, ensureWorkConsumer, type Bus } from './resources.js';
 
 export interface DispatchOptions {
+  /** Resumed run: what the journal already has (bus ids of relayed events are skipped). */
+  journaled?: readonly RunEvent[];
   /** A host-phase no worker answers for this long fails (default 120 s). */
   segmentWaitMs?: number;
   /** Ack wait of the segments' work consumers (default 30 s). */
@@ -68,12 +70,20 @@ export class BusDispatcher implements RemotePhases {
   private readonly consumers = new Map<string, Promise<void>>();
   private told: 'stop' | 'abort' | undefined;
   private runId = '';
+  /** Envelopes of host-phases not (yet) waited for: a re-attached controller meets them before it asks. */
+  private readonly pending = new Map<string, Envelope[]>();
+  /** One envelope at a time, in stream order. */
+  private queue: Promise<void> = Promise.resolve();
+  /** Evidence envelopes already in the run's store (a re-attached controller must not store them twice). */
+  private ingested: Set<string> | undefined;
 
   constructor(
     private readonly bus: Bus,
     private readonly inputs: RunInputs,
     private readonly o: DispatchOptions = {},
-  ) {}
+  ) {
+    for (const e of o.journaled ?? []) if (e.bus) this.seen.add(e.bus);
+  }
 
   owns(host: Host): boolean {
     return segmentOf(host) !== undefined;
@@ -88,11 +98,15 @@ export class BusDispatcher implements RemotePhases {
     const segment = segmentOf(host)!;
     await (this.started ??= this.start(io.runId));
     await this.ensureConsumer(segment);
-    io.emit({ type: 'host.started', host: host.name, phase });
+    // Resumed: the host-phase was announced (and its work sent) before the controller died.
+    if (!io.entered) io.emit({ type: 'host.started', host: host.name, phase });
     const key = waiterKey(host.name, phase);
     const done = new Promise<HostPhaseResult>((resolve) =>
       this.waiters.set(key, { io, segment, lastActivity: Date.now(), noticed: false, resolve }),
     );
+    // What the workers sent while this controller was away, in the order they sent it.
+    for (const e of this.pending.get(key) ?? []) void this.enqueue(e);
+    this.pending.delete(key);
     const unit: WorkUnit = {
       format: WORK_FORMAT,
       runId: io.runId,
@@ -134,11 +148,14 @@ export class BusDispatcher implements RemotePhases {
     const messages = this.messages;
     void (async () => {
       for await (const m of messages) {
+        let e: Envelope;
         try {
-          await this.receive(parseEnvelope(m.data));
+          e = parseEnvelope(m.data);
         } catch (err) {
-          process.emitWarning(`firebreak: an envelope from the bus could not be used: ${(err as Error).message}`);
+          process.emitWarning(`firebreak: a malformed envelope on the bus was skipped: ${(err as Error).message}`);
+          continue;
         }
+        await this.enqueue(e);
       }
     })();
   }
@@ -161,15 +178,28 @@ export class BusDispatcher implements RemotePhases {
     return w;
   }
 
-  /** One envelope, in stream order; each id once. */
+  private enqueue(e: Envelope): Promise<void> {
+    this.queue = this.queue
+      .then(() => this.receive(e))
+      .catch((err: unknown) => {
+        process.emitWarning(`firebreak: an envelope from the bus could not be used: ${(err as Error).message}`);
+      });
+    return this.queue;
+  }
+
+  /** One envelope; each id once. */
   private async receive(e: Envelope): Promise<void> {
     if (this.seen.has(e.id)) return;
-    this.seen.add(e.id);
     const w = this.activity(e.host, e.phase);
-    if (!w) return; // a host-phase this controller is not waiting for (an old run's leftovers)
+    if (!w) {
+      const key = waiterKey(e.host, e.phase);
+      this.pending.set(key, [...(this.pending.get(key) ?? []), e]);
+      return;
+    }
+    this.seen.add(e.id);
     switch (e.kind) {
       case 'event': {
-        const ev = e.event;
+        const ev = { ...e.event, bus: e.id };
         if (ev.type === 'host.started') return; // announced when the work was sent
         if (ev.type === 'evidence.stored') {
           const real = this.refs.get(ev.artifact.id);
@@ -181,6 +211,12 @@ export class BusDispatcher implements RemotePhases {
       }
       case 'evidence': {
         const store = await w.io.evidence();
+        this.ingested ??= new Set(store.artifacts.flatMap((a) => (a.relay?.envelope ? [a.relay.envelope] : [])));
+        const before = this.ingested.has(e.id) && store.artifacts.find((a) => a.relay?.envelope === e.id);
+        if (before) {
+          this.refs.set(e.ref, { id: before.id, sha256: before.sha256AtRest, match: before.match });
+          return;
+        }
         const stream = await this.objectStream(e.object);
         const stored = await store.addStream(
           {
@@ -195,6 +231,7 @@ export class BusDispatcher implements RemotePhases {
               sha256AtWorker: e.object,
               via: 'nats-jetstream',
               object: e.object,
+              envelope: e.id,
             },
           },
           stream,

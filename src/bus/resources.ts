@@ -53,7 +53,8 @@ export async function openBus(nc: NatsConnection, create: boolean, domain?: stri
       subjects: ['fb.work.>'],
       retention: RetentionPolicy.Workqueue,
       storage: StorageType.File,
-      duplicate_window: nanos(120_000),
+      // Long: a controller re-attaching hours later sends its in-flight units again under the same ids.
+      duplicate_window: nanos(6 * 3600_000),
       max_age: nanos(KEEP_MS),
     });
     await ensureStream(jsm, {

@@ -7,7 +7,7 @@ import { connectBus } from '../bus/connect.js';
 import { SEGMENT_VAR } from '../bus/names.js';
 import { openBus } from '../bus/resources.js';
 import { compressHosts } from '../render/index.js';
-import type { Host } from '../core/index.js';
+import type { Host, RunEvent } from '../core/index.js';
 import type { RemotePhases } from '../engine/executor-types.js';
 import type { RunInputs } from '../engine/run-inputs.js';
 import { busOptionsFrom, type NatsCliOptions } from './nats-options.js';
@@ -18,7 +18,7 @@ export interface BusRunOptions extends NatsCliOptions {
 }
 
 export interface BusRun {
-  remote?: (inputs: RunInputs) => RemotePhases;
+  remote?: (inputs: RunInputs, journaled?: readonly RunEvent[]) => RemotePhases;
   close(): Promise<void>;
 }
 
@@ -42,8 +42,9 @@ export async function prepareBusRun(
   try {
     const bus = await openBus(nc, true, opts.natsDomain);
     return {
-      remote: (inputs) =>
+      remote: (inputs, journaled) =>
         (dispatcher = new BusDispatcher(bus, inputs, {
+          ...(journaled ? { journaled } : {}),
           segmentWaitMs: (opts.segmentWait ?? 120) * 1000,
           ackWaitMs: (opts.natsAckWait ?? 30) * 1000,
         })),

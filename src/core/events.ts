@@ -57,6 +57,8 @@ export interface HostRecap {
 
 interface Base {
   at: string;
+  /** Relayed by a worker (distributed runs): the envelope's id on the bus, so a re-attached controller skips it. */
+  bus?: string;
 }
 
 export type RunEvent = Base &

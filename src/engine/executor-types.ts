@@ -41,6 +41,8 @@ export interface RemotePhaseIo {
   /** The run's evidence store, where relayed artifacts are stored (hashed again). */
   evidence: () => Promise<EvidenceStore>;
   runDir: string;
+  /** Resumed: the journal says the host entered this phase (its work was sent) before the crash. */
+  entered: boolean;
 }
 
 /** What `planStep` sees besides the step itself. */

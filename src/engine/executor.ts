@@ -322,7 +322,7 @@ async function runPhases<S>(opts: RunOptions<S>, eng: Engine): Promise<PhaseCoun
                   host,
                   phase,
                   steps.map((s) => s.index),
-                  remoteIo(hostContext(host), eng.evidence.open),
+                  remoteIo(hostContext(host), phase, eng.evidence.open),
                 )
               : await runHostPhase(hostContext(host), phase, steps);
             if (r === 'failed' || r === 'unreachable') {
@@ -356,7 +356,11 @@ async function runPhases<S>(opts: RunOptions<S>, eng: Engine): Promise<PhaseCoun
 }
 
 /** What a remote host-phase needs of the host's context. */
-function remoteIo<S>(ctx: HostRunContext<S>, evidence: () => Promise<EvidenceStore>): RemotePhaseIo {
+function remoteIo<S>(
+  ctx: HostRunContext<S>,
+  phase: PhaseName,
+  evidence: () => Promise<EvidenceStore>,
+): RemotePhaseIo {
   return {
     runId: ctx.runId,
     emit: ctx.emit,
@@ -365,6 +369,7 @@ function remoteIo<S>(ctx: HostRunContext<S>, evidence: () => Promise<EvidenceSto
     stopping: ctx.stopping,
     evidence,
     runDir: ctx.runDir,
+    entered: ctx.position?.entered.includes(phase) ?? false,
   };
 }
 

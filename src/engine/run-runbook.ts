@@ -6,7 +6,14 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { firebreakVersion, type EventSink, type Host, type PhaseName, type TransportChoice } from '../core/index.js';
+import {
+  firebreakVersion,
+  type EventSink,
+  type Host,
+  type PhaseName,
+  type RunEvent,
+  type TransportChoice,
+} from '../core/index.js';
 import type { CaseRecord } from '../evidence/index.js';
 import type { LoadedRunbook, Step } from '../runbook/index.js';
 import { killsDispatched, SshSession, type SshOptions } from '../transport/index.js';
@@ -51,7 +58,7 @@ export interface RunRunbookOptions {
   /** Resumed: the SHA-256 the runbook file had when the run started (the file may have changed since). */
   runbookSha256?: string;
   /** Hosts whose phases run on workers of their network segments (`--nats`), given the run's inputs. */
-  remote?: (inputs: RunInputs) => RemotePhases;
+  remote?: (inputs: RunInputs, journaled?: readonly RunEvent[]) => RemotePhases;
 }
 
 /** A run over SSH. */
@@ -81,7 +88,7 @@ export async function runRunbook(o: RunRunbookOptions): Promise<RunbookHandle> {
   const inputs = runInputs(o, runbookSha256);
   const handle = startRun<Step>({
     ...(o.resume ? { resume: o.resume } : { inputs }),
-    ...(o.remote ? { remote: o.remote(inputs) } : {}),
+    ...(o.remote ? { remote: o.remote(inputs, o.resume?.events) } : {}),
     runbook: { name: runbook.name, phases },
     hosts: o.hosts,
     forks: o.forks,

@@ -60,6 +60,8 @@ export interface RelayHop {
   /** The bus it crossed, and the object's name there. */
   via: 'nats-jetstream';
   object: string;
+  /** The envelope that announced it (a re-attached controller does not store it twice). */
+  envelope?: string;
 }
 
 /** How one artifact was acquired: what a court or an auditor asks beside the bytes. */

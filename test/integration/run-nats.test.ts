@@ -230,6 +230,50 @@ describe('distributed runs: firebreak worker per segment over NATS JetStream (re
     assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), ['before', 'hold', 'hold', 'after']);
   });
 
+  it('the controller SIGKILLed mid-run: workers carry on; resume --nats re-attaches, journals what they did once, finishes', async () => {
+    startWorker('a');
+    startWorker('b');
+    const gate = path.join(work, 'gate-controller');
+    const log = (h: string) => path.join(work, `reattach-${h}.log`);
+    const runbook = write('nats-reattach', {
+      name: 'nats-reattach',
+      phases: {
+        collect: [
+          { name: 'first', shell: `echo first >> ${work}/reattach-{{inventory_hostname}}.log`, register: 'first' },
+          {
+            name: 'hold',
+            shell: `echo hold >> ${work}/reattach-{{inventory_hostname}}.log; while [ ! -e ${gate} ]; do sleep 0.2; done`,
+          },
+          { name: 'after', shell: `echo after >> ${work}/reattach-{{inventory_hostname}}.log` },
+        ],
+        restore: [{ name: 'last', shell: `echo last rc={{first.rc}} >> ${work}/reattach-{{inventory_hostname}}.log` }],
+      },
+    });
+    const runs = path.join(work, 'runs-reattach');
+    const [h1, , h3] = fleet.hosts.map((h) => h.name) as [string, string, string];
+    const cli = run(runbook, runs, '--limit', `${h1},${h3}`);
+    const has = (h: string, what: string) => existsSync(log(h)) && readFileSync(log(h), 'utf8').includes(what);
+    await until(() => has(h1, 'hold') && has(h3, 'hold'), 40_000, 'both hosts inside the held step');
+    cli.child.kill('SIGKILL');
+    await cli.done.catch(() => undefined);
+    // With no controller, the workers finish the phase on their own.
+    writeFileSync(gate, '');
+    await until(() => has(h1, 'after') && has(h3, 'after'), 40_000, 'the workers to finish the phase');
+    const runDir = onlyRunDir(runs);
+    const r = await runCli(
+      ['resume', runDir, '--nats', hub.url, '--nats-domain', hub.domain, '--nats-user', CONTROLLER.user, '--yes'],
+      { env: { FIREBREAK_NATS_PASSWORD: CONTROLLER.password }, timeoutMs: 90_000 },
+    );
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const counts = finishedCounts(runDir);
+    assert.equal(counts.size, 8, JSON.stringify([...counts]));
+    for (const [k, n] of counts) assert.equal(n, 1, `${k} finished ${n} times`);
+    for (const h of [h1, h3])
+      assert.deepEqual(readFileSync(log(h), 'utf8').trim().split('\n'), ['first', 'hold', 'after', 'last rc=0'], h);
+    const v = await runCli(['evidence', 'verify', runDir]);
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+  });
+
   it('a segment with no worker: its host is reported waiting, then failed after --segment-wait; the others finish', async () => {
     startWorker('a');
     const runbook = write('nats-nobody', {

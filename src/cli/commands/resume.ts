@@ -14,11 +14,13 @@ import { writeRunReports } from '../run-report.js';
 import { withSecretVars } from '../../engine/run-inputs.js';
 import { runRunbook } from '../../engine/run-runbook.js';
 import { RecapCollector } from '../../render/index.js';
-import { addVaultOptions, loadHosts, type VaultOptions } from '../common.js';
+import { addVaultOptions, loadHosts, positiveInt, type VaultOptions } from '../common.js';
+import { prepareBusRun, type BusRunOptions } from '../bus-run.js';
+import { addNatsOptions } from '../nats-options.js';
 import { askSecret, confirm } from '../prompt.js';
 import { renderers, superviseRun } from './run.js';
 
-interface ResumeOptions extends VaultOptions {
+interface ResumeOptions extends VaultOptions, BusRunOptions {
   yes?: boolean;
   json?: boolean;
   runbookChangedOk?: boolean;
@@ -28,7 +30,7 @@ interface ResumeOptions extends VaultOptions {
 }
 
 export function registerResume(program: Command): void {
-  addVaultOptions(program.command('resume <run-dir>'))
+  const cmd = addVaultOptions(program.command('resume <run-dir>'))
     .description('continue a run whose controller died (SIGKILL, OOM, a reboot), where it stopped')
     .option('-y, --yes', 'answer yes to phase confirmations not yet given (needed without a terminal)')
     .option('--json', 'print events as NDJSON on stdout instead of progress')
@@ -43,9 +45,14 @@ export function registerResume(program: Command): void {
     )
     .option('-K, --ask-become-pass', 'ask for the sudo password before resuming')
     .option('--become-pass-env <VAR>', 'environment variable holding the sudo password', 'FIREBREAK_BECOME_PASS')
-    .action(async (runDir: string, opts: ResumeOptions) => {
-      process.exitCode = await resumeCommand(runDir, opts);
-    });
+    .option('--segment-wait <seconds>', 'with --nats: as for run', positiveInt('--segment-wait'), 120)
+    .option('--nats-ack-wait <seconds>', 'with --nats: as for run', positiveInt('--nats-ack-wait'), 30);
+  addNatsOptions(
+    cmd,
+    're-attach to the workers of a distributed run through this NATS server (what they did meanwhile is journaled)',
+  ).action(async (runDir: string, opts: ResumeOptions) => {
+    process.exitCode = await resumeCommand(runDir, opts);
+  });
 }
 
 export async function resumeCommand(runDir: string, opts: ResumeOptions): Promise<number> {
@@ -57,37 +64,43 @@ export async function resumeCommand(runDir: string, opts: ResumeOptions): Promis
   const becomePassword = opts.askBecomePass
     ? await askSecret('BECOME password: ')
     : process.env[opts.becomePassEnv] || undefined;
+  const bus = await prepareBusRun(opts, hosts, (w) => process.stderr.write(`warning: ${terminalSafe(w)}\n`));
   const recap = new RecapCollector();
   const { sinks, finish } = await renderers(opts);
   const o = inputs.options;
   const abort = new AbortController();
-  const handle = await runRunbook({
-    loaded: { runbook, file: inputs.runbook.file, dir: inputs.runbook.dir },
-    hosts,
-    params: inputs.params,
-    ...(inputs.groups ? { groups: inputs.groups } : {}),
-    ...(o.forks !== undefined ? { forks: o.forks } : {}),
-    ...(o.evidenceChannels !== undefined ? { evidenceChannels: o.evidenceChannels } : {}),
-    sinks: [...sinks, recap],
-    becomePassword,
-    tags: { ...(o.tags ? { tags: o.tags } : {}), ...(o.skipTags ? { skipTags: o.skipTags } : {}) },
-    ...(o.phases ? { phases: o.phases as PhaseName[] } : {}),
-    ...(o.outputLimits ? { outputLimits: o.outputLimits } : {}),
-    signal: abort.signal,
-    ...(o.caseRecord ? { caseRecord: o.caseRecord } : {}),
-    confirm: (phase, message) =>
-      confirm(`${message || `Run the ${phase} phase on ${hosts.length} hosts?`}`, { yes: opts.yes ?? false }),
-    connection: o.connection,
-    ...(o.transport ? { transport: o.transport } : {}),
-    onWarning: (w) => process.stderr.write(`warning: ${terminalSafe(w)}\n`),
-    ssh: {
-      ...o.ssh,
-      passphrase: process.stdin.isTTY ? (key) => askSecret(`Passphrase for ${key}: `) : undefined,
-    },
-    resume: point,
-    ...(inputs.runbook.sha256 ? { runbookSha256: inputs.runbook.sha256 } : {}),
-  });
-  return superviseRun(handle, opts, recap, finish, abort);
+  try {
+    const handle = await runRunbook({
+      ...(bus.remote ? { remote: bus.remote } : {}),
+      loaded: { runbook, file: inputs.runbook.file, dir: inputs.runbook.dir },
+      hosts,
+      params: inputs.params,
+      ...(inputs.groups ? { groups: inputs.groups } : {}),
+      ...(o.forks !== undefined ? { forks: o.forks } : {}),
+      ...(o.evidenceChannels !== undefined ? { evidenceChannels: o.evidenceChannels } : {}),
+      sinks: [...sinks, recap],
+      becomePassword,
+      tags: { ...(o.tags ? { tags: o.tags } : {}), ...(o.skipTags ? { skipTags: o.skipTags } : {}) },
+      ...(o.phases ? { phases: o.phases as PhaseName[] } : {}),
+      ...(o.outputLimits ? { outputLimits: o.outputLimits } : {}),
+      signal: abort.signal,
+      ...(o.caseRecord ? { caseRecord: o.caseRecord } : {}),
+      confirm: (phase, message) =>
+        confirm(`${message || `Run the ${phase} phase on ${hosts.length} hosts?`}`, { yes: opts.yes ?? false }),
+      connection: o.connection,
+      ...(o.transport ? { transport: o.transport } : {}),
+      onWarning: (w) => process.stderr.write(`warning: ${terminalSafe(w)}\n`),
+      ssh: {
+        ...o.ssh,
+        passphrase: process.stdin.isTTY ? (key) => askSecret(`Passphrase for ${key}: `) : undefined,
+      },
+      resume: point,
+      ...(inputs.runbook.sha256 ? { runbookSha256: inputs.runbook.sha256 } : {}),
+    });
+    return await superviseRun(handle, opts, recap, finish, abort);
+  } finally {
+    await bus.close();
+  }
 }
 
 /** The run had ended but was not sealed: seal it, write its reports; its exit code is the run's. */
