@@ -356,11 +356,7 @@ async function runPhases<S>(opts: RunOptions<S>, eng: Engine): Promise<PhaseCoun
 }
 
 /** What a remote host-phase needs of the host's context. */
-function remoteIo<S>(
-  ctx: HostRunContext<S>,
-  phase: PhaseName,
-  evidence: () => Promise<EvidenceStore>,
-): RemotePhaseIo {
+function remoteIo<S>(ctx: HostRunContext<S>, phase: PhaseName, evidence: () => Promise<EvidenceStore>): RemotePhaseIo {
   return {
     runId: ctx.runId,
     emit: ctx.emit,

@@ -10,7 +10,6 @@ import {
   type ExitCode,
   type Host,
   type PhaseName,
-  type RunEvent,
   type StepOutcome,
 } from '../core/index.js';
 import type { EvidenceTarget } from '../evidence/index.js';
