@@ -3,7 +3,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHAIN_GENESIS, lineHash, type RunEvent } from '../../src/core/index.js';
-import { Journal, createRedactor, readJournal } from '../../src/journal/index.js';
+import { Journal, createRedactor, readJournal, readJournalAround } from '../../src/journal/index.js';
 
 let dir: string;
 beforeEach(() => {
@@ -81,6 +81,20 @@ describe('journal', () => {
     const path = join(dir, 'journal.jsonl');
     appendFileSync(path, `${JSON.stringify(out('a'))}\nnot json\n${JSON.stringify(out('b'))}\n`);
     assert.throws(() => readJournal(path), /journal.jsonl:2: not a journal line/);
+  });
+
+  it('reads around corrupt middle lines when asked to (a report), naming each; a torn last line is not one', () => {
+    const path = join(dir, 'journal.jsonl');
+    appendFileSync(path, `${JSON.stringify(out('a'))}\nnot json\n42\n${JSON.stringify(out('b'))}\n{"torn`);
+    const { events, unreadable } = readJournalAround(path);
+    assert.deepEqual(
+      events.map((e) => (e as { text?: string }).text),
+      ['a', 'b'],
+    );
+    assert.deepEqual(
+      unreadable.map((u) => u.line),
+      [2, 3],
+    );
   });
 });
 
