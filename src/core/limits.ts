@@ -4,7 +4,7 @@
  * file and line, instead of hanging the controller or eating its memory. Each limit can be raised by
  * an environment variable, for the rare fleet or file that really needs more.
  */
-import { InputError } from './errors.js';
+import { InputError, type ValidationIssue } from './errors.js';
 
 function limit(variable: string, fallback: number): number {
   const raw = process.env[variable];
@@ -43,6 +43,24 @@ export const LIMITS = {
 
 /** Problems listed one by one; past this many, the rest are counted in one line (a file of 16,000 bad keys). */
 export const MAX_LISTED_ISSUES = 100;
+
+/** The line that stands for the `more` problems left out after the first `listed`. */
+export function moreIssues(more: number, listed: number, file?: string): ValidationIssue {
+  return {
+    code: 'more_issues',
+    path: '',
+    message: `… and ${more} more problem${more === 1 ? '' : 's'} (only the first ${listed} are listed)`,
+    severity: 'error',
+    ...(file ? { file } : {}),
+  };
+}
+
+/** The first MAX_LISTED_ISSUES problems, and one line counting the rest. */
+export function capIssues(issues: readonly ValidationIssue[], file?: string): ValidationIssue[] {
+  const listed = issues.slice(0, MAX_LISTED_ISSUES);
+  const more = issues.length - listed.length;
+  return more > 0 ? [...listed, moreIssues(more, listed.length, file)] : listed;
+}
 
 /** Refuse input text over the size limit. */
 export function checkInputSize(text: string | Buffer, file: string): void {

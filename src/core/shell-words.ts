@@ -1,8 +1,9 @@
 /**
  * Word-level rules of one shell command line, for the shell lexer (shell-lexer.ts): which word is the
  * command name, where a `[ ]` / `[[ ]]` test starts and ends, and which words a command runs as code
- * (`sh -c SCRIPT`, `eval`, `su -c`, `ssh HOST CMD`, `watch`). Quoting a value delivers it byte for
- * byte to the command; these rules catch the commands that would then run or evaluate it.
+ * (`sh -c SCRIPT`, `eval`, `su -c`, `ssh HOST CMD`, `watch`) or evaluates as arithmetic (`let`,
+ * `declare -i`, the name of `printf -v`). Quoting a value delivers it byte for byte to the command;
+ * these rules catch the commands that would then run or evaluate it.
  */
 
 /** A word as the lexer saw it: its text after quote removal, whether any of it was quoted or expanded. */
@@ -42,6 +43,10 @@ const ARITHMETIC_TESTS = new Set(['-eq', '-ne', '-lt', '-le', '-gt', '-ge']);
 /** bash reads the operand of these as a variable name, whose array subscript it evaluates. */
 const NAME_TESTS = new Set(['-v', '-R']);
 const SSH_OPTIONS_WITH_ARG = new Set('BbcDEeFIiJLlmOoPpQRSWw'.split(''));
+/** bash builtins that take `-i` to make a variable an integer, whose assigned values it then evaluates. */
+const DECLARERS = new Set(['declare', 'typeset', 'local']);
+/** Run the next word as the command: `builtin printf -v …`, `command -p let …`. */
+const WRAPPERS = new Set(['builtin', 'command']);
 
 const INTEGER = /^[+-]?[0-9]+$/;
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -51,7 +56,14 @@ type Interpreter =
   | { kind: 'shell'; name: string; sawC: boolean; skipNext: boolean }
   | { kind: 'all'; name: string }
   | { kind: 'su'; sawC: boolean }
-  | { kind: 'ssh'; skipNext: boolean; host: boolean };
+  | { kind: 'ssh'; skipNext: boolean; host: boolean }
+  /** Every later word is evaluated as arithmetic (`let`, `declare -i`): `what` names the command. */
+  | { kind: 'arithmetic'; what: string }
+  /** `declare`/`typeset`/`local` before any name: an `-i` among the options makes it arithmetic. */
+  | { kind: 'declare'; name: string }
+  /** `printf` before its format: the word after `-v` is a variable name. */
+  | { kind: 'printf'; nameNext: boolean }
+  | { kind: 'wrapper' };
 
 /** The simple commands of one command-list level (the top, or one `$( )`). */
 export class CommandWords {
@@ -98,8 +110,9 @@ export class CommandWords {
         this.test = { kind: w.text === '[[' ? '[[' : '[', words: [] };
         return;
       }
+      return this.interpret(w, true);
     }
-    this.interpret(w);
+    this.interpret(w, false);
   }
 
   /** End of a simple command (`;`, `&`, `|`, newline, `(`, `)`). */
@@ -144,7 +157,8 @@ export class CommandWords {
     for (const id of w.values) this.report(id, message);
   }
 
-  private interpret(w: Word): void {
+  /** `commandName`: `w` is the word the shell runs (a builtin such as `let` counts only there). */
+  private interpret(w: Word, commandName: boolean): void {
     const it = this.interpreter;
     const name = w.plain ? basename(w.text) : '';
     if (!it) {
@@ -153,10 +167,37 @@ export class CommandWords {
       else if (name === 'eval' || name === 'watch') this.interpreter = { kind: 'all', name };
       else if (name === 'su' || name === 'runuser') this.interpreter = { kind: 'su', sawC: false };
       else if (name === 'ssh') this.interpreter = { kind: 'ssh', skipNext: false, host: false };
+      else if (commandName) this.interpreter = builtinInterpreter(w);
       return;
     }
     const option = w.plain && /^[-+]/.test(w.text);
     switch (it.kind) {
+      case 'wrapper':
+        if (option) return;
+        this.interpreter = undefined;
+        return this.interpret(w, true);
+      case 'arithmetic':
+        return this.check(
+          w,
+          INTEGER,
+          `an argument of \`${it.what}\`, which bash evaluates as arithmetic (running any $(…) in an array subscript): it must be an integer`,
+        );
+      case 'declare':
+        if (option && /^-[A-Za-z]*i[A-Za-z]*$/.test(w.text))
+          this.interpreter = { kind: 'arithmetic', what: `${it.name} -i` };
+        else if (!option || w.text === '--') this.interpreter = undefined;
+        return;
+      case 'printf':
+        if (it.nameNext) {
+          this.check(
+            w,
+            NAME,
+            'the variable name of `printf -v`, whose array subscript bash evaluates as arithmetic: it must be a name',
+          );
+          this.interpreter = undefined;
+        } else if (w.plain && w.text === '-v') it.nameNext = true;
+        else this.interpreter = undefined;
+        return;
       case 'shell':
         if (it.skipNext) it.skipNext = false;
         else if (option && /^[-+]o$/.test(w.text)) it.skipNext = true;
@@ -196,4 +237,14 @@ export class CommandWords {
         return;
     }
   }
+}
+
+/** What a command name makes of the words after it: bash builtins that evaluate their arguments. */
+function builtinInterpreter(w: Word): Interpreter | undefined {
+  if (!w.plain) return undefined;
+  if (w.text === 'let') return { kind: 'arithmetic', what: 'let' };
+  if (DECLARERS.has(w.text)) return { kind: 'declare', name: w.text };
+  if (w.text === 'printf') return { kind: 'printf', nameNext: false };
+  if (WRAPPERS.has(w.text)) return { kind: 'wrapper' };
+  return undefined;
 }

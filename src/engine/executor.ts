@@ -17,6 +17,7 @@ import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import { ExitCode, JOURNAL_FILE, type EventSink, type Host, type PhaseName, type RunEvent } from '../core/index.js';
 import { Journal, createRedactor, setAsideTornTail, type TornTail } from '../journal/index.js';
+import { becomePasswordOf } from '../inventory/index.js';
 import { maxFailExceeded, splitBatches } from './batches.js';
 import { DEFAULT_EVIDENCE_CHANNELS } from './evidence-batch.js';
 import type { Clock, OutputLimits, RemotePhaseIo, RunHandle, RunOptions, RunSummary } from './executor-types.js';
@@ -265,7 +266,7 @@ async function runPhases<S>(opts: RunOptions<S>, eng: Engine): Promise<PhaseCoun
     redact,
     runDir: eng.runDir,
     runId: eng.runId,
-    ...(opts.becomePassword !== undefined ? { becomePassword: opts.becomePassword } : {}),
+    ...hostBecomePassword(host, opts.becomePassword),
     evidence: eng.evidence.open,
     evidenceChannels: Math.max(1, Math.floor(opts.evidenceChannels ?? DEFAULT_EVIDENCE_CHANNELS)),
     ...(pos?.hosts.get(host.name) ? { position: pos.hosts.get(host.name)! } : {}),
@@ -436,4 +437,13 @@ async function closeAll(sessions: HostSession[], timeoutMs: number): Promise<voi
   });
   await Promise.race([Promise.allSettled(sessions.map((s) => s.close())), bound]);
   clearTimeout(timer);
+}
+
+/**
+ * A host's sudo password: the inventory's ansible_become_password beats the run-wide one (-K, the
+ * environment), as in Ansible.
+ */
+function hostBecomePassword(host: Host, runWide: string | undefined): { becomePassword?: string } {
+  const password = becomePasswordOf(host) ?? runWide;
+  return password !== undefined ? { becomePassword: password } : {};
 }

@@ -43,10 +43,19 @@ export function becomeSpec(host: Host): Become {
   if (method !== undefined && method !== 'sudo') {
     throw new InputError(`${host.name}: ansible_become_method=${String(method)} is not supported (only sudo)`);
   }
-  const password = first(v, 'ansible_become_password', 'ansible_become_pass');
+  const password = becomePasswordOf(host);
   const b: Become = { user: String(first(v, 'ansible_become_user') ?? 'root'), method: 'sudo' };
-  if (password !== undefined) b.password = String(password);
+  if (password !== undefined) b.password = password;
   return b;
+}
+
+/**
+ * The sudo password the inventory gives a host, if any. As in Ansible, this host variable beats the
+ * password given on the command line (`-K`, the environment), which is only the run-wide default.
+ */
+export function becomePasswordOf(host: Host): string | undefined {
+  const password = first(host.vars, 'ansible_become_password', 'ansible_become_pass');
+  return password === undefined ? undefined : String(password);
 }
 
 /** Everything the transport needs to reach `host`. Throws InputError for an unusable port or ssh args. */

@@ -6,7 +6,14 @@ export type { Group, Inventory, Vars } from './model.js';
 export { loadInventory, mergeHostVars, type LoadOptions } from './load.js';
 export { readVaultPasswordFile, stripLineEnds } from './vault-password.js';
 export { selectHosts, splitHostPattern, limitPatterns } from './patterns.js';
-export { connectionSpec, becomeSpec, jumpFromSshArgs, ansibleBool, type ConnectionDefaults } from './connection.js';
+export {
+  connectionSpec,
+  becomeSpec,
+  becomePasswordOf,
+  jumpFromSshArgs,
+  ansibleBool,
+  type ConnectionDefaults,
+} from './connection.js';
 export {
   toAnsibleListJson,
   formatAnsibleJson,

@@ -10,7 +10,7 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 import type { Host } from '../core/host.js';
 import { InputError, type ValidationIssue } from '../core/errors.js';
-import { checkInputSize, MAX_LISTED_ISSUES } from '../core/limits.js';
+import { capIssues, checkInputSize } from '../core/limits.js';
 import { parseIni } from './ini.js';
 import { InventoryBuilder, type Group, type Inventory, type Vars } from './model.js';
 import { parseAddress } from './ranges.js';
@@ -108,16 +108,10 @@ function failOnErrors(issues: ValidationIssue[]): void {
       (a.line ?? 0) - (b.line ?? 0) ||
       (a.col ?? 0) - (b.col ?? 0),
   );
-  const listed = sorted.slice(0, MAX_LISTED_ISSUES);
-  const more = sorted.length - listed.length;
-  if (more > 0)
-    listed.push({
-      code: 'more_issues',
-      path: '',
-      message: `… and ${more} more problem${more === 1 ? '' : 's'} (only the first ${MAX_LISTED_ISSUES} are listed)`,
-      severity: 'error',
-    });
-  throw new InputError(`Invalid inventory: ${errors.length} problem${errors.length === 1 ? '' : 's'}`, listed);
+  throw new InputError(
+    `Invalid inventory: ${errors.length} problem${errors.length === 1 ? '' : 's'}`,
+    capIssues(sorted),
+  );
 }
 
 function isHostList(source: string): boolean {

@@ -9,6 +9,7 @@ import type { Host } from '../core/host.js';
 import { InputError } from '../core/errors.js';
 import { compileGlob, globMatch } from '../core/glob.js';
 import { LIMITS } from '../core/limits.js';
+import { hostRegExp } from './host-regex.js';
 import { groupHosts, type Inventory } from './model.js';
 import { parseAddress } from './ranges.js';
 
@@ -79,13 +80,7 @@ function compile(pattern: string): NameTest {
     }
     return (name) => globMatch(tokens, name);
   }
-  let re: RegExp;
-  try {
-    // `~regex` is Python's re.match: anchored at the start only.
-    re = new RegExp(pattern.slice(1), 'y');
-  } catch {
-    throw invalid();
-  }
+  const re = hostRegExp(pattern);
   return (name) => {
     re.lastIndex = 0;
     try {

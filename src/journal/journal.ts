@@ -130,19 +130,42 @@ export class Journal implements EventSink {
  * because lines are written whole, in order.
  */
 export function readJournal(path: string): RunEvent[] {
+  const { events, unreadable } = readJournalAround(path);
+  const bad = unreadable[0];
+  if (bad) throw new Error(`${path}:${bad.line}: not a journal line: ${bad.message}`);
+  return events;
+}
+
+/** A line of the journal that is not an event (damaged, tampered with). */
+export interface UnreadableLine {
+  /** 1-based line number. */
+  line: number;
+  message: string;
+}
+
+/**
+ * The journal's events, reading around lines that are not events instead of stopping at them: for a
+ * report, which should tell what can still be told. (Whether the journal was tampered with is for
+ * `evidence verify`, which checks its hash chain.) A torn last line, a crash's, is not counted.
+ */
+export function readJournalAround(path: string): { events: RunEvent[]; unreadable: UnreadableLine[] } {
   const lines = readFileSync(path, 'utf8').split('\n');
   const events: RunEvent[] = [];
+  const unreadable: UnreadableLine[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
     if (!line) continue;
     try {
-      events.push(withoutLink(JSON.parse(line) as RunEvent));
+      const parsed: unknown = JSON.parse(line);
+      if (typeof parsed !== 'object' || parsed === null || typeof (parsed as RunEvent).type !== 'string')
+        throw new Error('not an event object');
+      events.push(withoutLink(parsed as RunEvent));
     } catch (err) {
       if (i >= lines.length - 2) break; // the last (possibly torn) line
-      throw new Error(`${path}:${i + 1}: not a journal line: ${(err as Error).message}`);
+      unreadable.push({ line: i + 1, message: (err as Error).message });
     }
   }
-  return events;
+  return { events, unreadable };
 }
 
 /** A torn last line, moved out of the journal so that appending continues from its last whole line. */

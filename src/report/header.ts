@@ -86,5 +86,6 @@ export function buildHeader(data: RunData, summary: ReportSummary, version: stri
     abortReason: fold.aborted?.reason ?? data.summary?.aborted ?? null,
     startedBy: incident?.startedBy ?? null,
     generatedAt: now.toISOString(),
+    journalUnreadableLines: data.journalUnreadable.length,
   };
 }

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { readValidated } from './yaml-file.js';
+import { readValidated } from '../core/yaml-validated.js';
 
 export const INCIDENT_FILE = 'incident.json';
 export const INCIDENT_FORMAT = 'firebreak-incident/1';

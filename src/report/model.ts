@@ -28,11 +28,13 @@ export interface BuildReportOptions {
   drill?: DrillSection;
   /** Keys to trust when re-verifying the evidence, as `evidence verify` takes them (a run made elsewhere). */
   trust?: { publicKeyFile?: string; trustedKeysFile?: string };
+  /** Told of what the report had to read around (an unreadable journal line, with file and line). */
+  onWarning?: (message: string) => void;
 }
 
 export async function buildReportModel(runDir: string, options: BuildReportOptions = {}): Promise<ReportModel> {
   const now = options.now ?? new Date();
-  const data = loadRunData(runDir, options.notesFile);
+  const data = loadRunData(runDir, options.notesFile, options.onWarning);
   const evidence = await buildEvidence(data, now, options.trust);
   const summary = buildSummary(data, evidence.status);
   const drill = options.drill ?? readDrillSection(runDir);

@@ -15,7 +15,7 @@
  */
 import { z } from 'zod';
 import type { ActionItem, LessonsSection } from './types.js';
-import { readValidated } from './yaml-file.js';
+import { readValidated } from '../core/yaml-validated.js';
 
 /** The copy of the notes `firebreak run --notes` keeps in the run directory. */
 export const NOTES_FILE = 'notes.yaml';

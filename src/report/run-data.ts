@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { InputError, type HostRecap, type RunEvent } from '../core/index.js';
-import { readJournal } from '../journal/index.js';
+import { readJournalAround, type UnreadableLine } from '../journal/index.js';
 import { foldEvents, type RunFold } from './fold.js';
 import { readIncident, type Incident } from './incident.js';
 import { NOTES_FILE, readNotes, type Notes } from './notes.js';
@@ -33,12 +33,17 @@ export interface RunData {
   notes: { notes: Notes; source: string } | undefined;
   /** Host name → unique anchor (`host-n001`). */
   anchors: Map<string, string>;
+  /** Journal lines that were not events: the report is built around them and says how many. */
+  journalUnreadable: UnreadableLine[];
 }
 
-export function loadRunData(runDir: string, notesFile?: string): RunData {
+/** `onWarning` hears of each journal line the report skipped, with the file and line number. */
+export function loadRunData(runDir: string, notesFile?: string, onWarning?: (message: string) => void): RunData {
   const journal = join(runDir, 'journal.jsonl');
   if (!existsSync(journal)) throw new InputError(`${runDir} is not a run directory: it has no journal.jsonl`);
-  const events = readJournal(journal);
+  const { events, unreadable } = readJournalAround(journal);
+  for (const u of unreadable)
+    onWarning?.(`${journal}:${u.line}: unreadable journal line skipped, the report is built around it (${u.message})`);
   const fold = foldEvents(events);
   const summary = readSummary(join(runDir, 'summary.json'));
   const incident = readIncident(runDir);
@@ -51,6 +56,7 @@ export function loadRunData(runDir: string, notesFile?: string): RunData {
     incident,
     notes: loadNotes(runDir, notesFile, incident),
     anchors: hostAnchors([...fold.hosts.keys()]),
+    journalUnreadable: unreadable,
   };
 }
 

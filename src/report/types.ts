@@ -59,6 +59,8 @@ const reportHeaderSchema = z.strictObject({
   abortReason: z.string().nullable(),
   startedBy: z.string().nullable(),
   generatedAt: time,
+  /** Journal lines that were not events (damaged or tampered with): the report is built around them. */
+  journalUnreadableLines: count,
 });
 export type ReportHeader = z.infer<typeof reportHeaderSchema>;
 

@@ -5,6 +5,7 @@
  */
 import { LineCounter, type Document } from 'yaml';
 import { InputError, type ValidationIssue } from '../core/index.js';
+import { moreIssues } from '../core/limits.js';
 import { duplicateKeyOffsets, parseYamlDocumentSafe, yamlValue } from '../core/yaml-safe.js';
 import { MAX_LISTED_ISSUES, type RawIssue } from './issues.js';
 import { formatPath, locate } from './positions.js';
@@ -67,15 +68,6 @@ export function placeIssues(all: readonly RawIssue[], file?: string, yaml?: Posi
     };
   });
   issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
-  if (all.length > raw.length) {
-    const more = all.length - raw.length;
-    issues.push({
-      code: 'more_issues',
-      path: '',
-      message: `… and ${more} more problem${more === 1 ? '' : 's'} (only the first ${raw.length} are listed)`,
-      severity: 'error',
-      ...(file ? { file } : {}),
-    });
-  }
+  if (all.length > raw.length) issues.push(moreIssues(all.length - raw.length, raw.length, file));
   return issues;
 }

@@ -106,6 +106,36 @@ describe('firebreak report (real CLI, recorded run)', function () {
     }
   });
 
+  it('a damaged line in the middle of the journal: the report is made around it and says so; evidence verify still fails', async () => {
+    const damaged = copyRunFixture('run-basic');
+    try {
+      const journal = path.join(damaged.dir, 'journal.jsonl');
+      const lines = readFileSync(journal, 'utf8').split('\n');
+      lines[49] = '{"type": "step.finished", this is not JSON';
+      writeFileSync(journal, lines.join('\n'));
+      const r = await runCli(['report', damaged.dir]);
+      assert.match(r.stdout, /^# INC-0001: Outbound SSH from lab hosts\n/);
+      assert.match(r.stdout, /^\| Journal \| \*\*1 unreadable line\(s\)\*\*, left out of this report/m);
+      assert.match(
+        r.stderr,
+        new RegExp(`warning: ${journal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:50: unreadable journal line skipped`),
+      );
+      assert.doesNotMatch(r.stderr, /internal error/);
+      const json = await runCli(['report', damaged.dir, '--format', 'json']);
+      assert.equal(
+        (JSON.parse(json.stdout) as { header: { journalUnreadableLines: number } }).header.journalUnreadableLines,
+        1,
+      );
+      // The tampering is still found: by the report's own re-verification and by evidence verify.
+      assert.equal(r.code, 5, r.stderr);
+      const v = await runCli(['evidence', 'verify', damaged.dir]);
+      assert.notEqual(v.code, 0, v.stdout + v.stderr);
+      assert.match(v.stdout + v.stderr, /journal/i);
+    } finally {
+      damaged.cleanup();
+    }
+  });
+
   it('firebreak run refuses bad --severity and bad --notes before anything starts', async () => {
     const inv = path.join(work, 'inv.ini');
     writeFileSync(inv, 'h1 ansible_host=127.0.0.254 ansible_port=1\n');

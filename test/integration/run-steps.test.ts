@@ -35,6 +35,18 @@ describe('firebreak run: step types on 20 hosts (real CLI, real sshd)', function
   let work: string;
   const names = () => fleet.hosts.map((h) => h.name);
   const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+  /** `firebreak run` of the sudo runbook on the fleet, with this inventory. */
+  const becomeRun = (inventory: string, runs: string, ...extra: string[]) => [
+    'run',
+    path.join(E2E, 'runbooks', 'become.yaml'),
+    '-i',
+    inventory,
+    '--known-hosts',
+    fleet.knownHostsPath,
+    '--runs-dir',
+    runs,
+    ...extra,
+  ];
 
   before(async function () {
     this.timeout(60_000);
@@ -285,19 +297,7 @@ describe('firebreak run: step types on 20 hosts (real CLI, real sshd)', function
       (await fs.readFile(fleet.inventoryPath, 'utf8')).replace(/ansible_user=root/g, `ansible_user=${user}`),
     );
     const runs = path.join(work, 'runs-become');
-    const cli = startCli(
-      [
-        'run',
-        path.join(E2E, 'runbooks', 'become.yaml'),
-        '-i',
-        inventory,
-        '--known-hosts',
-        fleet.knownHostsPath,
-        '--runs-dir',
-        runs,
-      ],
-      { env: { FIREBREAK_BECOME_PASS: password } },
-    );
+    const cli = startCli(becomeRun(inventory, runs), { env: { FIREBREAK_BECOME_PASS: password } });
 
     // Watch every process command line on the machine (the hosts' pid namespaces are inside ours)
     // while the sudo step runs. Seeing the sudo processes proves we looked at the right moment.
@@ -339,6 +339,50 @@ describe('firebreak run: step types on 20 hosts (real CLI, real sshd)', function
       'the scan reads the journal',
     );
     assert.ok(files.length >= 2 * HOSTS + 2, `scanned ${files.length} files`);
+    assert.deepEqual(
+      files.filter((f) => f.bytes.includes(password)).map((f) => f.file),
+      [],
+    );
+    assert.equal((r.stdout + r.stderr).includes(password), false, 'password in the CLI output');
+  });
+
+  it('become: the inventory’s ansible_become_pass / ansible_become_password is that host’s sudo password, beats the environment’s, and is in no file', async function () {
+    this.timeout(45_000);
+    const { user, password } = fleet.becomeUser;
+    // host01 and host02 carry the right password in the inventory (one under each name); host03
+    // has none and gets the run-wide one from the environment, which is wrong.
+    const perHost: Record<string, string> = {
+      host01: ` ansible_become_pass=${password}`,
+      host02: ` ansible_become_password=${password}`,
+    };
+    const inventory = path.join(work, 'inventory-become-vars.ini');
+    await fs.writeFile(
+      inventory,
+      (await fs.readFile(fleet.inventoryPath, 'utf8'))
+        .replace(/ansible_user=root/g, `ansible_user=${user}`)
+        .replace(/^(host0[12]) .*$/gm, (line, h: string) => line + perHost[h]),
+    );
+    const runs = path.join(work, 'runs-become-vars');
+    const r = await runCli(becomeRun(inventory, runs, '--limit', 'host01,host02,host03'), {
+      env: { FIREBREAK_BECOME_PASS: 'not-the-sudo-password' },
+    });
+    const runDir = onlyRunDir(runs);
+    assert.deepEqual(
+      readSummary(runDir).recap.map((h) => [h.host, h.state]),
+      [
+        ['host01', 'ok'],
+        ['host02', 'ok'],
+        ['host03', 'failed'],
+      ],
+      r.stdout + r.stderr,
+    );
+    for (const h of ['host01', 'host02'])
+      assert.equal(readFileSync(path.join(runDir, `hosts/${h}/02-collect-as-root.stdout`), 'utf8'), '0\n');
+    const files = await allFiles(runDir);
+    assert.ok(
+      files.some((f) => f.file.endsWith('journal.jsonl')),
+      'the scan reads the journal',
+    );
     assert.deepEqual(
       files.filter((f) => f.bytes.includes(password)).map((f) => f.file),
       [],

@@ -12,6 +12,7 @@ import { LIMITS } from '../../src/core/limits.js';
 import { checkYamlDepth } from '../../src/core/yaml-shape.js';
 import { parseYamlSafe } from '../../src/core/yaml-safe.js';
 import { loadInventory, selectHosts, splitHostPattern } from '../../src/inventory/index.js';
+import { loadScenarioFile } from '../../src/lab/scenarios/load.js';
 import { parseExtraVars, parseRunbookYaml } from '../../src/runbook/index.js';
 
 /** `a9` holds 9^10 nodes once every alias is expanded. */
@@ -201,6 +202,28 @@ describe('input limits: found by the fuzz harness', () => {
 
   it('an alias inside its own anchor is an InputError, not a stack overflow later', () => {
     assert.throws(() => parseYamlSafe('x: &a [*a, *a]\n', 'cycle.yaml'), isInputError(/^cycle\.yaml: a YAML alias/));
+  });
+
+  it('a scenario with 1,000 bad indicators lists the first 100 problems and counts the rest', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'fb-scenario-'));
+    try {
+      const file = path.join(dir, 'many.yaml');
+      const bad = Array.from(
+        { length: 1000 },
+        (_, i) => `  - {id: i${i}, kind: nope, description: x, match: {}, check: 'true'}`,
+      );
+      writeFileSync(file, `name: many\ndescription: x\nplant: 'true'\ntruth:\n${bad.join('\n')}\n`);
+      assert.throws(
+        () => loadScenarioFile(file),
+        (e: unknown) =>
+          e instanceof InputError &&
+          /not a valid scenario, 1000 problems\n/.test(e.message) &&
+          e.issues?.length === 101 &&
+          /… and 900 more problems \(only the first 100 are listed\)/.test(e.issues.at(-1)!.message),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('duplicate keys are still found with the library check off (it was quadratic)', () => {

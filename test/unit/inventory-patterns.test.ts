@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { InputError } from '../../src/core/errors.js';
+import { hostRegExp, nestedRepetition } from '../../src/inventory/host-regex.js';
 import { loadInventory, selectHosts, splitHostPattern } from '../../src/inventory/index.js';
 import { FIXTURES } from '../fixtures/inventory/cases.js';
 
@@ -29,6 +30,51 @@ describe('inventory patterns: errors and splitting', () => {
     assert.throws(
       () => selectHosts(inv, '~web(', undefined),
       (e: unknown) => e instanceof InputError && /Invalid host list pattern/.test(e.message),
+    );
+  });
+
+  it('a ~regex that backtracks catastrophically, ~(a+)+$ or ~a*a*a*a*a*$, matches a long name at once', async () => {
+    const long = `${'a'.repeat(20_000)}b`;
+    const inv = await loadInventory([`${long},web1,`]);
+    const started = performance.now();
+    for (const p of ['~(a+)+$', '~a*a*a*a*a*a*$', '~(a|aa)*$', '~(.*a){12}$'])
+      assert.deepEqual(
+        selectHosts(inv, 'all', p).map((h) => h.name),
+        [],
+        p,
+      );
+    assert.deepEqual(
+      selectHosts(inv, 'all', '~(a+)+b$').map((h) => h.name),
+      [long],
+    );
+    assert.ok(performance.now() - started < 1000, `took ${Math.round(performance.now() - started)} ms`);
+  });
+
+  it('a ~regex no linear-time engine can run (backreference, lookaround, {1000}) is a clear InputError', async () => {
+    const inv = await basic();
+    for (const p of ['~(a*)*\\1$', '~(?=a)web', '~(?<!x)web', '~a{1000}'])
+      assert.throws(
+        () => selectHosts(inv, 'all', p),
+        (e: unknown) => e instanceof InputError && /not supported in a ~regex.*exponential time/.test(e.message),
+        p,
+      );
+  });
+
+  it('without the linear engine, a repeated group that repeats or alternates is refused', () => {
+    assert.throws(
+      () => hostRegExp('~(a+)+$', 'backtracking'),
+      /the group \(a\+\) repeats something that itself repeats/,
+    );
+    assert.equal(hostRegExp('~web0[12]', 'backtracking').source, 'web0[12]');
+    const nested = ['(a+)+', '(a|aa)*', '(?:x*)+', '((ab)*c){2,}', '(a?){3}', '(?<n>a+)*'];
+    const fine = ['(web|db)[0-9]+', 'web0[12]', '[(+*]+', '\\(a+\\)+', '(a+)?', '(ab)+', '(a+){1}', '(?:web)+x*'];
+    assert.deepEqual(
+      nested.map((p) => nestedRepetition(p) !== undefined),
+      nested.map(() => true),
+    );
+    assert.deepEqual(
+      fine.map((p) => nestedRepetition(p)),
+      fine.map(() => undefined),
     );
   });
 

@@ -3,7 +3,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHAIN_GENESIS, lineHash, type RunEvent } from '../../src/core/index.js';
-import { Journal, createRedactor, readJournal } from '../../src/journal/index.js';
+import { Journal, createRedactor, readJournal, readJournalAround } from '../../src/journal/index.js';
 
 let dir: string;
 beforeEach(() => {
@@ -82,11 +82,61 @@ describe('journal', () => {
     appendFileSync(path, `${JSON.stringify(out('a'))}\nnot json\n${JSON.stringify(out('b'))}\n`);
     assert.throws(() => readJournal(path), /journal.jsonl:2: not a journal line/);
   });
+
+  it('reads around corrupt middle lines when asked to (a report), naming each; a torn last line is not one', () => {
+    const path = join(dir, 'journal.jsonl');
+    appendFileSync(path, `${JSON.stringify(out('a'))}\nnot json\n42\n${JSON.stringify(out('b'))}\n{"torn`);
+    const { events, unreadable } = readJournalAround(path);
+    assert.deepEqual(
+      events.map((e) => (e as { text?: string }).text),
+      ['a', 'b'],
+    );
+    assert.deepEqual(
+      unreadable.map((u) => u.line),
+      [2, 3],
+    );
+  });
 });
 
 describe('redactor', () => {
   it('replaces longer secrets first and ignores too-short ones', () => {
     const r = createRedactor(['abc', 'abcdef', 'ab']);
     assert.equal(r('xx abcdef abc ab'), 'xx *** *** ab');
+  });
+
+  // Base64 with `+` and padding, so that every base64 form differs; a space and `?>` to URL-encode.
+  const SECRET = 'hunter2?>~ pw';
+  const forms: Array<[string, string]> = [
+    ['reversed', 'wp ~>?2retnuh'],
+    ['base64', 'aHVudGVyMj8+fiBwdw=='],
+    ['base64 without padding', 'aHVudGVyMj8+fiBwdw'],
+    ['url-safe base64', 'aHVudGVyMj8-fiBwdw'],
+    ['url-safe base64 with padding', 'aHVudGVyMj8-fiBwdw=='],
+    ['hex', '68756e746572323f3e7e207077'],
+    ['upper-case hex', '68756E746572323F3E7E207077'],
+    ['URL-encoded', 'hunter2%3F%3E~%20pw'],
+    ['form-encoded', 'hunter2%3F%3E~+pw'],
+  ];
+  for (const [what, form] of forms)
+    it(`redacts the secret ${what}`, () => {
+      assert.equal(createRedactor([SECRET])(`token=${form};`), 'token=***;');
+    });
+
+  it('redacts a secret read with its surrounding whitespace (a file with a newline) when it appears trimmed', () => {
+    assert.equal(createRedactor(['  s3cret-pass\n'])('pw=s3cret-pass end'), 'pw=*** end');
+  });
+
+  it('hunts no 1–3-character transform everywhere: a 3-character secret, but not its reversal or a trimmed stub', () => {
+    assert.equal(createRedactor(['abc', ' xy '])('abc cba xy'), '*** cba xy');
+  });
+
+  it('stays linear in the text: 4 MB against 20 secrets and their forms in well under two seconds', () => {
+    const secrets = Array.from({ length: 20 }, (_, i) => `secret-number-${i}-${'x'.repeat(i)}`);
+    const r = createRedactor(secrets);
+    const text = `${'lorem ipsum dolor sit amet '.repeat(150_000)}${Buffer.from(secrets[7]!).toString('base64')}`;
+    const start = performance.now();
+    const out = r(text);
+    assert.ok(performance.now() - start < 2000, `took ${Math.round(performance.now() - start)} ms`);
+    assert.ok(out.endsWith(' ***'));
   });
 });

@@ -98,6 +98,11 @@ interface Context {
 const isInteger = (v: string): boolean => /^\s*[+-]?[0-9]+\s*$/.test(v);
 const hasLine = (v: string, line: string, stripTabs = false): boolean =>
   v.split('\n').some((l) => (stripTabs ? l.replace(/^\t+/, '') : l) === line);
+/** An integer as bash's arithmetic reads it: a leading 0 means octal. */
+const bashInteger = (v: string): string => {
+  const t = v.trim();
+  return /^[+-]?0[0-7]+$/.test(t) ? String(parseInt(t, 8)) : String(BigInt(t));
+};
 /** Command substitution strips trailing newlines. */
 const cmdsub = (v: string): string => v.replace(/\n+$/, '');
 
@@ -202,6 +207,60 @@ const CONTEXTS: Context[] = [
     template: `(( {{x}} == V )) && printf ok`,
     expect: () => 'ok',
     refuses: (v) => !isInteger(v),
+    shells: ['bash'],
+  },
+  {
+    name: 'an argument of let',
+    template: `let R={{x}}; printf '%s' "$R"`,
+    expect: bashInteger,
+    refuses: (v) => !isInteger(v),
+    shells: ['bash'],
+  },
+  {
+    name: 'let in double quotes, after builtin',
+    template: `builtin let "R = {{x}} + 0"; printf '%s' "$R"`,
+    expect: bashInteger,
+    refuses: (v) => !isInteger(v),
+    shells: ['bash'],
+  },
+  {
+    name: 'a declare -i assignment',
+    template: `declare -ix R={{x}}; printf '%s' "$R"`,
+    expect: bashInteger,
+    refuses: (v) => !isInteger(v),
+    shells: ['bash'],
+  },
+  {
+    name: 'a typeset -i assignment',
+    template: `typeset -i R='{{x}}'; printf '%s' "$R"`,
+    expect: bashInteger,
+    refuses: (v) => !isInteger(v),
+    shells: ['bash'],
+  },
+  {
+    name: 'a local -i assignment',
+    template: `f() { local -i R="{{x}}"; printf '%s' "$R"; }; f`,
+    expect: bashInteger,
+    refuses: (v) => !isInteger(v),
+    shells: ['bash'],
+  },
+  {
+    name: 'a declare without -i (text, not arithmetic)',
+    template: `declare -x R={{x}}; printf '%s' "$R"`,
+    expect: (v) => v,
+    shells: ['bash'],
+  },
+  {
+    name: 'the variable name of printf -v',
+    template: `printf -v {{x}} '%s' ok && printf ok`,
+    expect: () => 'ok',
+    refuses: (v) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(v),
+    shells: ['bash'],
+  },
+  {
+    name: 'the value of printf -v (text)',
+    template: `printf -v R '%s' {{x}}; printf '%s' "$R"`,
+    expect: (v) => v,
     shells: ['bash'],
   },
   { name: 'case word', template: `case {{x}} in "$V") printf ok;; esac`, expect: () => 'ok' },

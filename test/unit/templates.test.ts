@@ -105,6 +105,25 @@ describe('templates: quoting for where the value stands (see shell-contexts.test
     assert.throws(() => r('echo {{x}}', 'a\0b'), /NUL/);
   });
 
+  it('bash builtins that evaluate arithmetic take only integers: let, declare/typeset/local -i, printf -v NAME', () => {
+    const evil = 'a[$(id)]';
+    assert.throws(
+      () => r('let n={{x}}', evil),
+      /argument of `let`, which bash evaluates as arithmetic.*must be an integer/,
+    );
+    assert.throws(() => r('command let "n = {{x}}"', evil), /argument of `let`/);
+    assert.throws(() => r('declare -ri n={{x}}', evil), /argument of `declare -i`.*must be an integer/);
+    assert.throws(() => r('typeset -i n={{x}}', evil), /argument of `typeset -i`/);
+    assert.throws(() => r('f() { local -i n={{x}}; }', evil), /argument of `local -i`/);
+    assert.throws(() => r("printf -v {{x}} '%s' y", evil), /variable name of `printf -v`.*must be a name/);
+    assert.equal(r('let n={{x}}', '-42'), 'let n=-42');
+    assert.equal(r("printf -v {{x}} '%s' y", 'out_1'), "printf -v out_1 '%s' y");
+    // Not arithmetic: a declare without -i, printf's arguments, and `let` as a mere word.
+    assert.equal(r('declare -x n={{x}}', evil), "declare -x n='a[$(id)]'");
+    assert.equal(r("printf -v n '%s' {{x}}", evil), "printf -v n '%s' 'a[$(id)]'");
+    assert.equal(r('echo let {{x}}', evil), "echo let 'a[$(id)]'");
+  });
+
   it('refuses places no quoting makes safe, naming the template and the fix', () => {
     assert.throws(() => r('echo `echo {{x}}`', 'a'), /\{\{x\}\}: it is inside backticks.*write \$\( … \) instead/);
     assert.throws(() => r("sh -c 'echo {{x}}'", 'a'), /script of `sh -c`.*sh -c '… "\$1" …' sh \{\{x\}\}/);

@@ -5,7 +5,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { ExitCode, InputError } from '../../core/index.js';
+import { ExitCode, InputError, terminalSafe } from '../../core/index.js';
 import { buildReportModel, renderReport, REPORT_FORMATS, type ReportFormat } from '../../report/index.js';
 
 interface ReportCliOptions {
@@ -58,7 +58,11 @@ export function registerReport(program: Command): void {
     .option('--trusted-keys <file>', 'PEM public keys to trust as signers, for a run signed on another controller')
     .action(async (run: string, opts: ReportCliOptions) => {
       const trust = { publicKeyFile: opts.publicKey, trustedKeysFile: opts.trustedKeys };
-      const model = await buildReportModel(runDirOf(run), { notesFile: opts.notes, trust });
+      const model = await buildReportModel(runDirOf(run), {
+        notesFile: opts.notes,
+        trust,
+        onWarning: (w) => process.stderr.write(`warning: ${terminalSafe(w)}\n`),
+      });
       const text = renderReport(model, opts.format, { templatesDir: opts.templates });
       if (opts.out) {
         writeFileSync(opts.out, text);

@@ -1,8 +1,8 @@
 /** Find and validate scenario files: the shipped `scenarios/` directory, or a path. */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { InputError, packagePath, type ValidationIssue } from '../../core/index.js';
-import { parseYamlDocumentSafe, yamlValue } from '../../core/yaml-safe.js';
+import { InputError, packagePath } from '../../core/index.js';
+import { readValidated } from '../../core/yaml-validated.js';
 import { scenarioSpec, type ScenarioSpec } from './schema.js';
 
 export const SCENARIO_DIR = packagePath('scenarios');
@@ -15,35 +15,13 @@ export function scenarioNames(dir = SCENARIO_DIR): string[] {
 }
 
 export function loadScenarioFile(file: string): ScenarioSpec {
-  const doc = parseYamlDocumentSafe(readFileSync(file, 'utf8'), file);
-  if (doc.errors.length)
-    throw new InputError(
-      `${file}: not valid YAML`,
-      doc.errors.map((e) => ({
-        code: 'yaml',
-        path: '',
-        message: e.message,
-        severity: 'error',
-        file,
-        line: e.linePos?.[0].line,
-        col: e.linePos?.[0].col,
-      })),
-    );
-  const parsed = scenarioSpec.safeParse(yamlValue(doc, file));
-  if (!parsed.success) {
-    const issues: ValidationIssue[] = parsed.error.issues.map((i) => ({
-      code: i.code,
-      path: i.path.join('.'),
-      message: i.message,
-      severity: 'error',
-      file,
-    }));
-    throw new InputError(`${file}: not a valid scenario`, issues);
+  const spec = readValidated(file, scenarioSpec, 'scenario');
+  const seen = new Set<string>();
+  for (const { id } of spec.truth) {
+    if (seen.has(id)) throw new InputError(`${file}: indicator id ${id} appears twice`);
+    seen.add(id);
   }
-  const ids = parsed.data.truth.map((t) => t.id);
-  const dup = ids.find((id, k) => ids.indexOf(id) !== k);
-  if (dup) throw new InputError(`${file}: indicator id ${dup} appears twice`);
-  return parsed.data;
+  return spec;
 }
 
 /** A shipped scenario by name, or a scenario file by path. */

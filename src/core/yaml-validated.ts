@@ -1,11 +1,13 @@
 /**
- * Reading a small YAML or JSON file the user wrote (notes, incident.json) against a zod schema, with
- * every problem reported as an InputError issue naming the file and the path inside it.
+ * Reading a YAML or JSON file the user wrote (notes, incident.json, a lab scenario) against a zod
+ * schema, with each problem reported as an InputError issue naming the file and the path inside it:
+ * the first MAX_LISTED_ISSUES of them, the rest counted.
  */
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
-import { InputError, type ValidationIssue } from '../core/index.js';
-import { parseYamlDocumentSafe, yamlValue } from '../core/yaml-safe.js';
+import { InputError, type ValidationIssue } from './errors.js';
+import { capIssues } from './limits.js';
+import { parseYamlDocumentSafe, yamlValue } from './yaml-safe.js';
 
 /** Parse `file` (YAML, which includes JSON) and validate it; throws InputError listing every issue. */
 export function readValidated<T extends z.ZodType>(file: string, schema: T, what: string): z.output<T> {
@@ -26,7 +28,7 @@ export function readValidated<T extends z.ZodType>(file: string, schema: T, what
       line: e.linePos?.[0].line,
       col: e.linePos?.[0].col,
     }));
-    throw new InputError(`${file}: ${what} is not valid YAML`, issues);
+    throw new InputError(`${file}: ${what} is not valid YAML`, capIssues(issues, file));
   }
   const parsed = schema.safeParse(yamlValue(doc, file) ?? {});
   if (!parsed.success) {
@@ -37,7 +39,8 @@ export function readValidated<T extends z.ZodType>(file: string, schema: T, what
       severity: 'error',
       file,
     }));
-    throw new InputError(`${file}: not a valid ${what}`, issues);
+    const n = `${issues.length} problem${issues.length === 1 ? '' : 's'}`;
+    throw new InputError(`${file}: not a valid ${what}, ${n}`, capIssues(issues, file));
   }
   return parsed.data;
 }
