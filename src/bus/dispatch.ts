@@ -32,6 +32,7 @@ import {
   workSubject,
 } from './names.js';
 import { DEFAULT_ACK_WAIT_MS, ensureWorkConsumer, type Bus } from './resources.js';
+import { retryBus } from './retry.js';
 
 export interface DispatchOptions {
   /** Resumed run: what the journal already has (bus ids of relayed events are skipped). */
@@ -56,6 +57,8 @@ interface Waiter {
   segment: string;
   lastActivity: number;
   noticed: boolean;
+  /** A watch tick is still running (a claim tried against a restarting server takes a while). */
+  watching?: boolean;
   resolve: (r: HostPhaseResult) => void;
 }
 
@@ -116,10 +119,17 @@ export class BusDispatcher implements RemotePhases {
       indexes: [...indexes],
       registered: io.registered,
     };
-    const ack = await this.bus.js.publish(workSubject(segment), JSON.stringify(unit), {
-      msgID: `${io.runId}/${host.name}/${phase}/work`,
-    });
-    const watch = setInterval(() => void this.watch(key, host.name, phase, ack.seq), 1000);
+    const ack = await retryBus(`sending the work of ${host.name}/${phase}`, () =>
+      this.bus.js.publish(workSubject(segment), JSON.stringify(unit), {
+        msgID: `${io.runId}/${host.name}/${phase}/work`,
+      }),
+    );
+    const watch = setInterval(() => {
+      const w = this.waiters.get(key);
+      if (!w || w.watching) return;
+      w.watching = true;
+      void this.watch(key, host.name, phase, ack.seq).finally(() => (w.watching = false));
+    }, 1000);
     try {
       return await done;
     } finally {
@@ -136,7 +146,7 @@ export class BusDispatcher implements RemotePhases {
 
   private async start(runId: string): Promise<void> {
     this.runId = runId;
-    await this.bus.runs.put(runKey(runId), JSON.stringify(this.inputs));
+    await retryBus('publishing the run inputs', () => this.bus.runs.put(runKey(runId), JSON.stringify(this.inputs)));
     this.beats = this.bus.nc.subscribe(beatSubject(runId), {
       callback: (_err, m) => {
         const b = m.json<{ host: string; phase: PhaseName }>();
@@ -319,13 +329,19 @@ export class BusDispatcher implements RemotePhases {
   private async claimForController(host: string, phase: PhaseName): Promise<boolean> {
     const key = claimKey(this.runId, host, phase);
     const mine = JSON.stringify({ by: 'controller', at: new Date().toISOString() });
-    const entry = await this.bus.steps.get(key);
     try {
-      if (!entry || entry.operation !== 'PUT') await this.bus.steps.create(key, mine);
-      else await this.bus.steps.update(key, mine, entry.revision);
+      const entry = await retryBus('reading a claim', () => this.bus.steps.get(key), 30_000);
+      await retryBus(
+        'claiming a host-phase',
+        () =>
+          !entry || entry.operation !== 'PUT'
+            ? this.bus.steps.create(key, mine)
+            : this.bus.steps.update(key, mine, entry.revision),
+        30_000,
+      );
       return true;
     } catch {
-      return false;
+      return false; // a worker claimed it, or the bus is down: look again on the next tick
     }
   }
 

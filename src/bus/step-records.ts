@@ -10,6 +10,7 @@ import type { PhaseName } from '../core/index.js';
 import type { RecordedStep, StepRecorder } from '../engine/host-runner.js';
 import type { FinishedStep, HostPosition } from '../engine/replay.js';
 import { stepKey } from './names.js';
+import { isConflict, retryBus } from './retry.js';
 
 export type StepRecord =
   | { state: 'started'; name: string; worker: string; delivery: number; at: string; stepType?: string }
@@ -47,7 +48,8 @@ export class HostStepRecords implements StepRecorder {
   }): Promise<HostStepRecords> {
     const r = new HostStepRecords(o.kv, o.runId, o.host, o.phase, o.worker, o.delivery, o.flush);
     for (const index of o.indexes) {
-      const entry = await o.kv.get(stepKey(o.runId, o.host, index));
+      const key = stepKey(o.runId, o.host, index);
+      const entry = await retryBus(`reading step record ${index} of ${o.host}`, () => o.kv.get(key));
       if (entry && entry.operation === 'PUT' && entry.value.length > 0)
         r.held.set(index, { record: entry.json<StepRecord>(), revision: entry.revision });
     }
@@ -115,7 +117,17 @@ export class HostStepRecords implements StepRecorder {
     const key = stepKey(this.runId, this.host, index);
     const data = JSON.stringify(record);
     const held = this.held.get(index);
-    const revision = held ? await this.kv.update(key, data, held.revision) : await this.kv.create(key, data);
+    let revision: number;
+    try {
+      revision = await retryBus(`recording step ${index} of ${this.host}`, () =>
+        held ? this.kv.update(key, data, held.revision) : this.kv.create(key, data),
+      );
+    } catch (err) {
+      // A write that reached the server before its answer was lost looks like a conflict when tried again.
+      const now = isConflict(err) ? await retryBus('reading a step record', () => this.kv.get(key)) : null;
+      if (!now || Buffer.from(now.value).toString('utf8') !== data) throw err;
+      revision = now.revision;
+    }
     this.held.set(index, { record, revision });
   }
 }

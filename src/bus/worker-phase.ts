@@ -21,6 +21,7 @@ import type { WorkerId, WorkUnit } from './envelope.js';
 import { claimKey, eventsSubject } from './names.js';
 import { EnvelopePublisher } from './publisher.js';
 import { RelayedEvidence, removeWorkDir } from './relay-evidence.js';
+import { isConflict, retryBus } from './retry.js';
 import { HostStepRecords } from './step-records.js';
 import type { WorkerPlan } from './worker-plan.js';
 
@@ -139,22 +140,19 @@ async function claim(job: WorkUnitJob): Promise<boolean> {
   const key = claimKey(job.unit.runId, job.unit.host.name, job.unit.phase);
   const mine = JSON.stringify({ by: 'worker', worker: job.worker.name, delivery: job.delivery });
   for (let tries = 0; tries < 5; tries++) {
-    const entry = await job.bus.steps.get(key);
-    if (!entry || entry.operation !== 'PUT') {
-      try {
-        await job.bus.steps.create(key, mine);
-        return true;
-      } catch {
-        continue; // someone claimed it in between: read again
-      }
-    }
-    const held = entry.json<{ by: string }>();
-    if (held.by === 'controller') return false;
+    const entry = await retryBus('reading a claim', () => job.bus.steps.get(key));
+    const held = entry && entry.operation === 'PUT' ? entry.json<{ by: string }>() : undefined;
+    if (held?.by === 'controller') return false;
     try {
-      await job.bus.steps.update(key, mine, entry.revision);
+      await retryBus('claiming a host-phase', () =>
+        entry && held ? job.bus.steps.update(key, mine, entry.revision) : job.bus.steps.create(key, mine),
+      );
       return true;
-    } catch {
-      continue;
+    } catch (err) {
+      if (!isConflict(err)) throw err;
+      // someone claimed it in between (or our own write's answer was lost): read again
+      const now = await retryBus('reading a claim', () => job.bus.steps.get(key));
+      if (now && Buffer.from(now.value).toString('utf8') === mine) return true;
     }
   }
   throw new Error(`cannot claim ${job.unit.host.name}/${job.unit.phase}: its claim keeps changing`);

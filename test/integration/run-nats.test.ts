@@ -274,6 +274,40 @@ describe('distributed runs: firebreak worker per segment over NATS JetStream (re
     assert.equal(v.code, 0, v.stdout + v.stderr);
   });
 
+  it('the NATS hub restarted mid-run (file storage): work continues and every step is journaled once', async () => {
+    startWorker('a');
+    startWorker('b');
+    const gate = path.join(work, 'gate-restart');
+    const log = (h: string) => path.join(work, `restart-${h}.log`);
+    const runbook = write('nats-restart', {
+      name: 'nats-restart',
+      phases: {
+        collect: [
+          { name: 'first', shell: `echo first >> ${work}/restart-{{inventory_hostname}}.log` },
+          {
+            name: 'hold',
+            shell: `echo hold >> ${work}/restart-{{inventory_hostname}}.log; while [ ! -e ${gate} ]; do sleep 0.2; done`,
+          },
+        ],
+        restore: [{ name: 'last', shell: `echo last >> ${work}/restart-{{inventory_hostname}}.log` }],
+      },
+    });
+    const runs = path.join(work, 'runs-restart');
+    const [h1, , h3] = fleet.hosts.map((h) => h.name) as [string, string, string];
+    const cli = run(runbook, runs, '--limit', `${h1},${h3}`);
+    const has = (h: string, what: string) => existsSync(log(h)) && readFileSync(log(h), 'utf8').includes(what);
+    await until(() => has(h1, 'hold') && has(h3, 'hold'), 40_000, 'both hosts inside the held step');
+    await hub.restart();
+    writeFileSync(gate, '');
+    const r = await cli.done;
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const counts = finishedCounts(onlyRunDir(runs));
+    assert.equal(counts.size, 6, JSON.stringify([...counts]));
+    for (const [k, n] of counts) assert.equal(n, 1, `${k} finished ${n} times`);
+    for (const h of [h1, h3])
+      assert.deepEqual(readFileSync(log(h), 'utf8').trim().split('\n'), ['first', 'hold', 'last'], h);
+  });
+
   it('a segment with no worker: its host is reported waiting, then failed after --segment-wait; the others finish', async () => {
     startWorker('a');
     const runbook = write('nats-nobody', {
