@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   lab: async () => (await import('./commands/lab.js')).registerLab,
   drill: async () => (await import('./commands/drill.js')).registerDrill,
   worker: async () => (await import('./commands/worker.js')).registerWorker,
+  bus: async () => (await import('./commands/bus.js')).registerBus,
 };
 
 /** The program with the command `argv` names, or with every command (help, version, a typo). */

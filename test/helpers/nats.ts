@@ -33,6 +33,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { findProgram } from '../../src/lab/index.js';
+import { authConfig } from '../../src/bus/auth-config.js';
+import { segmentInbox } from '../../src/bus/connect.js';
+import { EVIDENCE_BUCKET, STEPS_BUCKET, WORK_STREAM, workConsumer, workSubject } from '../../src/bus/names.js';
 
 export interface NatsUserPass {
   user: string;
@@ -495,18 +498,18 @@ export async function startNatsLeaf(hub: NatsHub, opts: NatsLeafOptions = {}): P
 // ---------------------------------------------------------------------------------------------------
 // per-segment authorization
 
-/** Names the distributed mode uses (the lead's design): one work stream, per-segment consumers. */
+/** Names the distributed mode uses (src/bus/names.ts): one work stream, per-segment consumers. */
 export const FIREBREAK_NATS = {
-  workStream: 'FIREBREAK_WORK',
-  workSubject: (segment: string) => `fb.work.${segment}`,
-  workConsumer: (segment: string) => `work-${segment}`,
+  workStream: WORK_STREAM,
+  workSubject,
+  workConsumer,
   eventsSubjects: 'fb.events.>',
-  stepsBucket: 'FIREBREAK_STEPS',
-  evidenceBucket: 'FIREBREAK_EVIDENCE',
+  stepsBucket: STEPS_BUCKET,
+  evidenceBucket: EVIDENCE_BUCKET,
 } as const;
 
 /** The inbox prefix a segment's clients must use (`connect({ inboxPrefix })`): only it is subscribable. */
-export const segmentInboxPrefix = (segment: string) => `_INBOX_${segment}`;
+export const segmentInboxPrefix = segmentInbox;
 
 export interface SegmentAuthSpec {
   controller: NatsUserPass;
@@ -515,83 +518,7 @@ export interface SegmentAuthSpec {
   domain?: string;
 }
 
-/**
- * The subjects a segment's user may publish to and subscribe to: its own work consumer (info, pull,
- * ack), events, the steps KV bucket and the evidence object store, each under `$JS.API` (clients on
- * the hub) and `$JS.<domain>.API` (clients on a leaf that logs in as this user); replies only to the
- * segment's inbox prefix. Measured with nats.js 3.3.1 on nats-server 2.9.10 (trace of test b): KV reads
- * use STREAM.MSG.GET there (DIRECT.GET is for buckets with allow_direct, newer servers); an object get
- * creates an ordered consumer on the bucket's stream. Not granted: purging or deleting anything
- * (so a segment cannot replace an object: putting an existing name purges the old chunks).
- */
-export function segmentPermissions(
-  segment: string,
-  domain = DEFAULT_NATS_DOMAIN,
-): { publish: string[]; subscribe: string[] } {
-  if (!/^[A-Za-z0-9_-]+$/.test(segment)) throw new Error(`segment name ${JSON.stringify(segment)}: use [A-Za-z0-9_-]`);
-  const N = FIREBREAK_NATS;
-  const work = N.workStream;
-  const consumer = N.workConsumer(segment);
-  const kvStream = `KV_${N.stepsBucket}`;
-  const objStream = `OBJ_${N.evidenceBucket}`;
-  const runsStream = 'KV_FIREBREAK_RUNS';
-  const api = (p: string) => [
-    // the segment's work: consumer info (consumers.get) and pulls
-    `${p}.INFO`,
-    `${p}.CONSUMER.INFO.${work}.${consumer}`,
-    `${p}.CONSUMER.MSG.NEXT.${work}.${consumer}`,
-    // step records: bucket info, reads (direct get and message get)
-    `${p}.STREAM.INFO.${kvStream}`,
-    `${p}.DIRECT.GET.${kvStream}`,
-    `${p}.DIRECT.GET.${kvStream}.>`,
-    `${p}.STREAM.MSG.GET.${kvStream}`,
-    // evidence: bucket info, meta reads, the ordered consumer an object get reads its chunks with
-    `${p}.STREAM.INFO.${objStream}`,
-    `${p}.DIRECT.GET.${objStream}`,
-    `${p}.DIRECT.GET.${objStream}.>`,
-    `${p}.STREAM.MSG.GET.${objStream}`,
-    `${p}.CONSUMER.CREATE.${objStream}`,
-    `${p}.CONSUMER.CREATE.${objStream}.>`,
-    // run inputs: bucket info and reads
-    `${p}.STREAM.INFO.${runsStream}`,
-    `${p}.DIRECT.GET.${runsStream}`,
-    `${p}.DIRECT.GET.${runsStream}.>`,
-    `${p}.STREAM.MSG.GET.${runsStream}`,
-  ];
-  return {
-    publish: [
-      ...api('$JS.API'),
-      ...api(`$JS.${domain}.API`),
-      `$JS.ACK.${work}.${consumer}.>`,
-      N.eventsSubjects,
-      `$KV.${N.stepsBucket}.>`,
-      `$JS.${domain}.API.$KV.${N.stepsBucket}.>`,
-      `$O.${N.evidenceBucket}.>`,
-      // liveness of running host-phases (core NATS, not stored)
-      'fb.beat.>',
-    ],
-    // replies, and the controller's stop/abort of a run
-    subscribe: [`${segmentInboxPrefix(segment)}.>`, 'fb.control.>'],
-  };
-}
-
-/**
- * `authorization { users = [...] }` for the hub: the controller may do everything; each segment's
- * user only what segmentPermissions() lists. Append to the hub with `startNatsHub({ extraConfig })`.
- */
+/** The hub's authorization block: the product's own (src/bus/auth-config.ts), so tests run what users get. */
 export function segmentAuthConfig(spec: SegmentAuthSpec): string {
-  const user = (u: NatsUserPass) => `user: ${q(u.user)}, password: ${q(u.password)}`;
-  const list = (xs: string[]) => `[${xs.map(q).join(', ')}]`;
-  const lines = ['authorization {', '  users = [', `    { ${user(spec.controller)} }`];
-  for (const [segment, u] of Object.entries(spec.segments)) {
-    const perms = segmentPermissions(segment, spec.domain);
-    lines.push(
-      `    { ${user(u)}, permissions: {`,
-      `        publish: { allow: ${list(perms.publish)} }`,
-      `        subscribe: { allow: ${list(perms.subscribe)} }`,
-      '    } }',
-    );
-  }
-  lines.push('  ]', '}');
-  return lines.join('\n');
+  return authConfig({ ...spec, ...(spec.domain ? { domain: spec.domain } : {}) });
 }

@@ -21,7 +21,9 @@ import {
   type NatsLeaf,
 } from '../helpers/nats.js';
 import { needProgram } from '../helpers/programs.js';
-import { onlyRunDir, readJournal, runCli, startCli, until, type RunningCli } from './run-cli.js';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { allFiles, onlyRunDir, readJournal, runCli, startCli, until, type RunningCli } from './run-cli.js';
 
 const CONTROLLER = { user: 'controller', password: 'ctl-pw-3f9a' };
 const SEGMENTS = { a: { user: 'seg-a', password: 'a-pw-81c2' }, b: { user: 'seg-b', password: 'b-pw-77d0' } };
@@ -67,7 +69,7 @@ describe('distributed runs: firebreak worker per segment over NATS JetStream (re
     if (work) await fs.rm(work, { recursive: true, force: true });
   });
 
-  const startWorker = (segment: 'a' | 'b', extra: string[] = []): RunningCli => {
+  const startWorker = (segment: 'a' | 'b', extra: string[] = [], env: Record<string, string> = {}): RunningCli => {
     const w = startCli(
       [
         'worker',
@@ -85,7 +87,7 @@ describe('distributed runs: firebreak worker per segment over NATS JetStream (re
         path.join(work, `worker-${segment}-${workers.length}`),
         ...extra,
       ],
-      { env: { FIREBREAK_NATS_PASSWORD: SEGMENTS[segment].password }, timeoutMs: 300_000 },
+      { env: { FIREBREAK_NATS_PASSWORD: SEGMENTS[segment].password, ...env }, timeoutMs: 300_000 },
     );
     workers.push(w);
     return w;
@@ -308,8 +310,88 @@ describe('distributed runs: firebreak worker per segment over NATS JetStream (re
       assert.deepEqual(readFileSync(log(h), 'utf8').trim().split('\n'), ['first', 'hold', 'last'], h);
   });
 
+  it('secrets stay where they are: the become password a worker holds is in no bus message, stream, record or run file', async () => {
+    const { user, password } = fleet.becomeUser;
+    // Segment a's hosts log in as the sudo user; only the worker of segment a knows the sudo password.
+    const fbInventory = path.join(work, 'inventory-become.ini');
+    writeFileSync(fbInventory, readFileSync(inventory, 'utf8').replace(/ansible_user=root/g, `ansible_user=${user}`));
+    startWorker('a', [], { FIREBREAK_BECOME_PASS: password });
+    const runbook = write('nats-become', {
+      name: 'nats-become',
+      phases: { collect: [{ name: 'as root', shell: 'id -u', become: true }] },
+    });
+    const runs = path.join(work, 'runs-become');
+    const [h1, h2] = fleet.hosts.map((h) => h.name) as [string, string];
+    const r = await run(runbook, runs, '-i', fbInventory, '--limit', `${h1},${h2}`).done;
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const runDir = onlyRunDir(runs);
+    for (const h of [h1, h2])
+      assert.equal(readFileSync(path.join(runDir, `hosts/${h}/01-collect-as-root.stdout`), 'utf8'), '0\n');
+    // Every message the bus holds: events, work units, step records, run inputs, object metadata.
+    const nc = await connect({ servers: hub.url, user: CONTROLLER.user, pass: CONTROLLER.password });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const streams = [
+        'FIREBREAK_EVENTS',
+        'FIREBREAK_WORK',
+        'KV_FIREBREAK_STEPS',
+        'KV_FIREBREAK_RUNS',
+        'OBJ_FIREBREAK_EVIDENCE',
+      ];
+      let messages = 0;
+      for (const stream of streams) {
+        const info = await jsm.streams.info(stream);
+        for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
+          const m = await jsm.streams.getMessage(stream, { seq }).catch(() => null);
+          if (!m) continue;
+          messages++;
+          const text = Buffer.from(m.data).toString('utf8');
+          for (const secret of [password, CONTROLLER.password, SEGMENTS.a.password])
+            assert.ok(!text.includes(secret), `${stream} #${seq} holds a secret`);
+        }
+      }
+      assert.ok(messages > 10, `read ${messages} messages: the check looked at nothing`);
+    } finally {
+      await nc.close();
+    }
+    for (const { file, bytes } of await allFiles(runDir))
+      assert.ok(!bytes.includes(Buffer.from(password)), `${file} holds the become password`);
+  });
+
+  it('a worker verifies host keys as the controller does: a host its known_hosts does not vouch for is refused', async () => {
+    const empty = path.join(work, 'known_hosts-empty');
+    writeFileSync(empty, '');
+    startWorker('b', ['--known-hosts', empty]);
+    const runbook = write('nats-hostkey', {
+      name: 'nats-hostkey',
+      phases: { collect: [{ name: 'one', shell: 'true' }] },
+    });
+    const runs = path.join(work, 'runs-hostkey');
+    const h3 = fleet.hosts[2]!.name;
+    const r = await run(runbook, runs, '--limit', h3).done;
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    const unreachable = readJournal(onlyRunDir(runs)).find((e) => e.type === 'host.unreachable');
+    assert.equal(unreachable?.reason, 'hostkey-unknown', JSON.stringify(unreachable));
+  });
+
   it('a segment with no worker: its host is reported waiting, then failed after --segment-wait; the others finish', async () => {
     startWorker('a');
+    // A worker that claims segment b with segment a's credentials gets none of b's work.
+    const rogue = startCli(
+      [
+        'worker',
+        '--nats',
+        leaves.a!.url,
+        '--nats-domain',
+        hub.domain,
+        '--nats-user',
+        SEGMENTS.a.user,
+        '--segment',
+        'b',
+      ],
+      { env: { FIREBREAK_NATS_PASSWORD: SEGMENTS.a.password }, timeoutMs: 300_000 },
+    );
+    workers.push(rogue);
     const runbook = write('nats-nobody', {
       name: 'nats-nobody',
       phases: { collect: [{ name: 'one', shell: 'true' }] },
@@ -324,5 +406,6 @@ describe('distributed runs: firebreak worker per segment over NATS JetStream (re
     assert.deepEqual(failed, [fleet.hosts[2]!.name]);
     const ok = journal.filter((e) => e.type === 'host.finished' && e.state === 'ok').map((e) => e.host);
     assert.equal(ok.length, 3);
+    assert.doesNotMatch(rogue.out.stderr, /started|taken over/, rogue.out.stderr);
   });
 });
