@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { ObjectStore } from '@nats-io/obj';
-import type { ArtifactInput, EvidenceTarget, HostRecord } from '../evidence/index.js';
+import { hashFile, type ArtifactInput, type EvidenceTarget, type HostRecord } from '../evidence/index.js';
 import type { Artifact } from '../evidence/index.js';
 import type { EnvelopePublisher } from './publisher.js';
 import type { WorkerId } from './envelope.js';
@@ -117,17 +117,6 @@ export class RelayedEvidence implements EvidenceTarget {
       collector: { user: this.worker.user, machine: this.worker.machine },
     };
   }
-}
-
-/** SHA-256 and size of a file, streamed. */
-async function hashFile(path: string): Promise<{ sha256: string; size: number }> {
-  const hash = createHash('sha256');
-  let size = 0;
-  for await (const chunk of createReadStream(path)) {
-    hash.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
-  }
-  return { sha256: hash.digest('hex'), size };
 }
 
 /** Remove a worker's directory for a run when the host-phase is done (its files went to the controller). */

@@ -4,10 +4,8 @@
  * is dropped), the step records (steps that ended are not run again, the one a dead worker left
  * running is decided by its verify), deterministic ids on what may be published twice.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { Host, Transport } from '../core/index.js';
 import { DEFAULT_EVIDENCE_CHANNELS } from '../engine/evidence-batch.js';
@@ -15,6 +13,7 @@ import { DEFAULT_OUTPUT_LIMITS, systemClock } from '../engine/executor.js';
 import { runHostPhase, type HostPhaseResult, type HostRunContext } from '../engine/host-runner.js';
 import { hostDir } from '../engine/run-dir.js';
 import { HostSession } from '../engine/session.js';
+import { hashFile } from '../evidence/index.js';
 import { createRedactor } from '../journal/index.js';
 import type { Bus } from './resources.js';
 import type { WorkerId, WorkUnit } from './envelope.js';
@@ -187,16 +186,14 @@ async function relayOutputFiles(job: WorkUnitJob, publisher: EnvelopePublisher, 
   const dir = hostDir(job.workDir, host);
   if (!existsSync(dir)) return;
   for (const file of walk(dir)) {
-    const hash = createHash('sha256');
-    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-    const sha256 = hash.digest('hex');
+    const { sha256, size } = await hashFile(file);
     if (!(await job.bus.objects.info(sha256)))
       await job.bus.objects.put({ name: sha256 }, Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>);
     publisher.send(undefined, {
       kind: 'file',
       path: relative(job.workDir, file),
       object: sha256,
-      size: statSync(file).size,
+      size,
     });
   }
 }

@@ -118,3 +118,25 @@ export function readTextFile(path: string, what: string): string {
     throw new InputError(`cannot read ${what} ${path}: ${(e as Error).message}`);
   }
 }
+
+/** How hosts are reached and verified: the options `run` and `worker` share. */
+export function addSshOptions(cmd: Command): Command {
+  return cmd
+    .option('--known-hosts <file>', 'OpenSSH known_hosts file to verify host keys against (default ~/.ssh/known_hosts)')
+    .option('--accept-new', 'trust unknown host keys on first use and record them (changed keys are always refused)')
+    .option(
+      '--transport <auto|ssh2|openssh>',
+      'how hosts are reached: ssh2 in-process, or the system OpenSSH client (auto: ssh2 unless the host needs OpenSSH; a host var firebreak_transport beats it)',
+      transportOption,
+      'auto',
+    )
+    .option('--jump <user@host[:port]>', 'reach hosts through this jump host (repeatable for a chain)', collect)
+    .option('-u, --user <user>', 'remote user when the inventory sets none')
+    .option('--private-key <file>', 'private key when the inventory sets none')
+    .option(
+      '--connect-timeout <seconds>',
+      'TCP + SSH handshake timeout per attempt',
+      positiveInt('--connect-timeout'),
+      10,
+    );
+}

@@ -38,5 +38,5 @@ export {
 export { addToKeyring, defaultKeyringDir, KEYRING_ENV, readKeyring } from './keyring.js';
 export { DERIVED_FILES, listRunFiles } from './run-files.js';
 export { readCustody, type CustodyEvent } from './custody.js';
-export { evidencePaths, objectRelPath, type EvidencePaths } from './layout.js';
+export { evidencePaths, hashFile, objectRelPath, type EvidencePaths } from './layout.js';
 export { checkFreeSpace, freeBytes, freeSpaceReserve } from './free-space.js';

@@ -22,7 +22,7 @@ import { hostKeyWeakening } from '../../transport/index.js';
 import { askSecret, confirm } from '../prompt.js';
 import { prepareBusRun, type BusRunOptions } from '../bus-run.js';
 import { addNatsOptions } from '../nats-options.js';
-import { collect, groupMap, loadHosts, positiveInt, resolveRunParams, transportOption } from '../common.js';
+import { addSshOptions, groupMap, loadHosts, positiveInt, resolveRunParams } from '../common.js';
 import { configHostKeyPolicy, useAnsibleConfig, type AnsibleConfigOptions } from '../ansible-config.js';
 import { addSelectionOptions, phaseFilter, type SelectionOptions } from './plan.js';
 import {
@@ -54,8 +54,10 @@ export interface RunOptions extends SelectionOptions, IncidentOptions, AnsibleCo
 }
 
 export function registerRun(program: Command): void {
-  const cmd = addIncidentOptions(
-    addSelectionOptions(program.command('run').description('run a runbook across the inventory over SSH')),
+  const cmd = addSshOptions(
+    addIncidentOptions(
+      addSelectionOptions(program.command('run').description('run a runbook across the inventory over SSH')),
+    ),
   )
     .option('-f, --forks <n>', 'hosts worked on at once', positiveInt('--forks'), DEFAULT_FORKS)
     .option(
@@ -66,26 +68,9 @@ export function registerRun(program: Command): void {
     )
     .option('-y, --yes', 'answer yes to phase confirmations (needed without a terminal)')
     .option('--json', 'print events as NDJSON on stdout instead of progress')
-    .option('--known-hosts <file>', 'OpenSSH known_hosts file to verify host keys against (default ~/.ssh/known_hosts)')
-    .option('--accept-new', 'trust unknown host keys on first use and record them (changed keys are always refused)')
     .option(
       '--trust-inventory-host-key-options',
       "honour an inventory's StrictHostKeyChecking=no / UserKnownHostsFile=/dev/null (host keys then go unverified); ansible.cfg's host_key_checking=False as --accept-new",
-    )
-    .option(
-      '--transport <auto|ssh2|openssh>',
-      'how hosts are reached: ssh2 in-process, or the system OpenSSH client (auto: ssh2 unless the host needs OpenSSH; a host var firebreak_transport beats it)',
-      transportOption,
-      'auto',
-    )
-    .option('--jump <user@host[:port]>', 'reach hosts through this jump host (repeatable for a chain)', collect)
-    .option('-u, --user <user>', 'remote user when the inventory sets none')
-    .option('--private-key <file>', 'private key when the inventory sets none')
-    .option(
-      '--connect-timeout <seconds>',
-      'TCP + SSH handshake timeout per attempt',
-      positiveInt('--connect-timeout'),
-      10,
     )
     .option(
       '--max-handshakes <n>',

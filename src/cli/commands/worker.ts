@@ -12,7 +12,7 @@ import { runWorker } from '../../bus/worker.js';
 import { InputError, terminalSafe, type TransportChoice } from '../../core/index.js';
 import { hostConnections, inventorySpec } from '../../engine/connections.js';
 import { SshSession } from '../../transport/index.js';
-import { collect, positiveInt, transportOption } from '../common.js';
+import { addSshOptions, positiveInt } from '../common.js';
 import { busOptionsFrom, addNatsOptions, type NatsCliOptions } from '../nats-options.js';
 import { askSecret } from '../prompt.js';
 import { onSignals } from './run.js';
@@ -33,23 +33,10 @@ interface WorkerCliOptions extends NatsCliOptions {
 }
 
 export function registerWorker(program: Command): void {
-  const cmd = program
-    .command('worker')
+  const cmd = addSshOptions(program.command('worker'))
     .description("run the host-phases of one network segment's hosts, sent by a controller over NATS JetStream")
     .option('--segment <name>', 'the segment whose hosts this worker reaches (inventory var firebreak_segment)')
     .option('-f, --forks <n>', 'host-phases worked on at once', positiveInt('--forks'), 20)
-    .option('--known-hosts <file>', 'OpenSSH known_hosts file to verify host keys against (default ~/.ssh/known_hosts)')
-    .option('--accept-new', 'trust unknown host keys on first use and record them (changed keys are always refused)')
-    .option('--transport <auto|ssh2|openssh>', 'how hosts are reached (as for run)', transportOption, 'auto')
-    .option('--jump <user@host[:port]>', 'reach hosts through this jump host (repeatable for a chain)', collect)
-    .option('-u, --user <user>', 'remote user when the inventory sets none')
-    .option('--private-key <file>', 'private key when the inventory sets none')
-    .option(
-      '--connect-timeout <seconds>',
-      'TCP + SSH handshake timeout per attempt',
-      positiveInt('--connect-timeout'),
-      10,
-    )
     .option('-K, --ask-become-pass', 'ask for the sudo password when the worker starts')
     .option('--become-pass-env <VAR>', 'environment variable holding the sudo password', 'FIREBREAK_BECOME_PASS')
     .option(
