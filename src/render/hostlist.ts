@@ -51,3 +51,16 @@ function ranges(nums: string[]): string {
   }
   return out.join(',');
 }
+
+/**
+ * `compressHosts`, cut to about `maxChars` for a live view where a line must not wrap:
+ * `web[0008,0039,…]`. The cut falls after a whole name or number, and an open bracket is closed.
+ */
+export function compressHostsWithin(names: readonly string[], maxChars: number): string {
+  const full = compressHosts(names);
+  if (full.length <= maxChars) return full;
+  const cut = full.lastIndexOf(',', maxChars - 3);
+  const head = cut > 0 ? full.slice(0, cut + 1) : '';
+  const open = head.lastIndexOf('[') > head.lastIndexOf(']');
+  return `${head}…${open ? ']' : ''}`;
+}

@@ -1,6 +1,6 @@
 /**
  * TTY progress on listr2: one task per phase, whose output is a row per host (state, current step,
- * elapsed) or, above ~30 hosts, counts per state plus the failing hosts. listr2 drives tasks it runs
+ * elapsed) or, above ~30 hosts, a bounded fleet view (fleet-view.ts). listr2 drives tasks it runs
  * itself, so each phase task here is a promise that resolves when the engine's events say the phase
  * ended; a timer copies the pure ProgressModel's view into task.title/task.output a few times a second
  * (setting them on every event would re-render 500 hosts × every output line).
@@ -82,7 +82,8 @@ export class ListrProgressRenderer implements EventSink {
         exitOnError: false,
         renderer: this.opts.renderer ?? 'default',
         fallbackRenderer: 'simple',
-        rendererOptions: {},
+        // A line longer than the terminal is cut, not wrapped: wrapping would unbound the frame's height.
+        rendererOptions: { formatOutput: 'truncate' },
       } as never,
     );
     this.running = listr.run().catch(() => undefined);

@@ -1,21 +1,13 @@
 /**
  * The progress state behind the TTY renderer, as a pure fold over events plus pure views, so what the
- * screen shows is unit-tested without a terminal. Above `collapseAbove` hosts a phase collapses to
- * counts per state plus the failing hosts, so 500 hosts stay on one screen.
+ * screen shows is unit-tested without a terminal. Above `collapseAbove` hosts a phase collapses to a
+ * bounded fleet view (fleet-view.ts), so 1,000 hosts stay on one screen.
  */
 import type { HostState, PhaseName, RunEvent } from '../core/index.js';
-import { compressHosts } from './hostlist.js';
+import { fleetLines, type FleetViewOptions } from './fleet-view.js';
+import { BAD, formatHostRows, type HostRow } from './host-row.js';
 
-export interface HostRow {
-  host: string;
-  state: HostState;
-  /** Step running now, or the last one that ran. */
-  step?: string;
-  startedMs?: number;
-  endedMs?: number;
-  /** Why it failed or was unreachable. */
-  message?: string;
-}
+export type { HostRow } from './host-row.js';
 
 export interface PhaseProgress {
   phase: PhaseName;
@@ -36,7 +28,6 @@ const STATE_ORDER: readonly HostState[] = [
   'unreachable',
   'aborted',
 ];
-const BAD: ReadonlySet<HostState> = new Set<HostState>(['failed', 'unreachable']);
 
 export class ProgressModel {
   readonly phases = new Map<PhaseName, PhaseProgress>();
@@ -130,45 +121,14 @@ export function phaseTitle(p: PhaseProgress): string {
   return `${p.phase}${batch}${counts ? `: ${counts}` : ''}`;
 }
 
-export interface ViewOptions {
-  /** Above this many hosts, collapse to counts (default 30). */
+export interface ViewOptions extends FleetViewOptions {
+  /** Above this many hosts, show the bounded fleet view instead of a row per host (default 30). */
   collapseAbove?: number;
-  /** Failing hosts listed when collapsed (default 10). */
-  maxFailuresListed?: number;
 }
 
-/** Lines under a phase: a row per host, or counts plus failing hosts when the phase is large. */
+/** Lines under a phase: a row per host, or the bounded fleet view when the phase is large. */
 export function phaseLines(p: PhaseProgress, nowMs: number, opts: ViewOptions = {}): string[] {
   const rows = [...p.rows.values()];
-  if (rows.length <= (opts.collapseAbove ?? 30)) {
-    const width = Math.max(...rows.map((r) => r.host.length), 4);
-    return rows.map((r) => {
-      const elapsed = r.startedMs !== undefined ? ` ${seconds((r.endedMs ?? nowMs) - r.startedMs)}` : '';
-      const detail = BAD.has(r.state) ? firstLine(r.message) : r.step;
-      return `${r.host.padEnd(width)}  ${r.state.padEnd(11)}${detail ? ` ${detail}` : ''}${elapsed}`.trimEnd();
-    });
-  }
-  const lines = [
-    stateCounts(p)
-      .map(([s, n]) => `${s} ${n}`)
-      .join(' · '),
-  ];
-  const running = rows.filter((r) => r.state === 'running' && r.step);
-  const bySteps = new Map<string, string[]>();
-  for (const r of running) bySteps.set(r.step!, [...(bySteps.get(r.step!) ?? []), r.host]);
-  for (const [step, hs] of [...bySteps].slice(0, 3)) lines.push(`running "${step}": ${hs.length}`);
-  const bad = rows.filter((r) => BAD.has(r.state));
-  const max = opts.maxFailuresListed ?? 10;
-  for (const r of bad.slice(0, max)) lines.push(`✖ ${r.host} ${r.state}: ${firstLine(r.message) ?? ''}`.trimEnd());
-  if (bad.length > max)
-    lines.push(`✖ … and ${bad.length - max} more: ${compressHosts(bad.slice(max).map((r) => r.host))}`);
-  return lines;
-}
-
-function seconds(ms: number): string {
-  return `${(Math.max(0, ms) / 1000).toFixed(1)}s`;
-}
-
-function firstLine(s: string | undefined): string | undefined {
-  return s?.split('\n')[0];
+  if (rows.length <= (opts.collapseAbove ?? 30)) return formatHostRows(rows, nowMs);
+  return fleetLines(rows, nowMs, opts);
 }

@@ -1,6 +1,7 @@
 /**
- * The end-of-run recap, as pure functions from data to text: one row per host (failures first) and,
- * like `dshbak -c`, identical step outputs grouped across hosts under a compressed host list.
+ * The end-of-run recap, as pure functions from data to text: one row per host (failures first; in a big
+ * fleet one row per outcome) and, like `dshbak -c`, identical step outputs grouped across hosts under a
+ * compressed host list.
  * Grouping uses the captured head of stdout that `step.finished` carries (the full output is in the
  * run directory); it covers every step that printed something (shell, script, wait_for).
  */
@@ -13,6 +14,7 @@ import {
   type RunEvent,
 } from '../core/index.js';
 import { compressHosts } from './hostlist.js';
+import { countsOf, formatGroupedHostRecap, groupHostRecap } from './recap-groups.js';
 
 /** One host's output of one step. */
 export interface StepOutputRecord {
@@ -37,6 +39,8 @@ export interface RecapOptions {
   maxGroupsPerStep?: number;
   /** Leave out the grouped outputs. */
   outputs?: boolean;
+  /** Above this many hosts, hosts with the same outcome share one row (default 20). */
+  groupAbove?: number;
 }
 
 const RANK: Record<HostState, number> = {
@@ -69,14 +73,20 @@ export function recapInputFromEvents(events: Iterable<RunEvent>): RecapInput {
   return c.data;
 }
 
-/** The host table: failures first (failed, unreachable, aborted), then the rest, inventory order kept within. */
-export function formatHostRecap(recap: readonly HostRecap[]): string[] {
-  const rows = recap.map((r, i) => ({ r, i })).sort((a, b) => RANK[a.r.state] - RANK[b.r.state] || a.i - b.i);
+/**
+ * The host table: failures first (failed, unreachable, aborted), then the rest, inventory order kept
+ * within. A row per host up to `groupAbove` hosts; above, a row per outcome (see recap-groups.ts).
+ */
+export function formatHostRecap(recap: readonly HostRecap[], opts: Pick<RecapOptions, 'groupAbove'> = {}): string[] {
+  const rows = recap
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => RANK[a.r.state] - RANK[b.r.state] || a.i - b.i)
+    .map(({ r }) => r);
+  if (recap.length > (opts.groupAbove ?? 20)) return formatGroupedHostRecap(groupHostRecap(rows));
   const w = Math.max(4, ...recap.map((r) => r.host.length));
-  return rows.map(({ r }) => {
-    const counts = `ok=${r.ok} changed=${r.changed} failed=${r.failed} unreachable=${r.unreachable ? 1 : 0} skipped=${r.skipped} ignored=${r.ignored}`;
+  return rows.map((r) => {
     const why = r.message && r.state !== 'ok' ? `  ${r.message.split('\n')[0]}` : '';
-    return `${r.host.padEnd(w)}  ${r.state.padEnd(11)}  ${counts}${why}`;
+    return `${r.host.padEnd(w)}  ${r.state.padEnd(11)}  ${countsOf(r)}${why}`;
   });
 }
 
@@ -141,7 +151,7 @@ export function formatOutputGroups(groups: readonly OutputGroup[], opts: RecapOp
 /** The whole recap text. */
 export function formatRecap(input: RecapInput, opts: RecapOptions = {}): string {
   const lines = ['RECAP'];
-  lines.push(...formatHostRecap(input.recap).map((l) => `  ${l}`));
+  lines.push(...formatHostRecap(input.recap, opts).map((l) => `  ${l}`));
   const bad = input.recap.filter((r) => r.state === 'failed' || r.state === 'unreachable');
   const count = (s: HostState): number => input.recap.filter((r) => r.state === s).length;
   lines.push(
