@@ -11,11 +11,8 @@
 import { segmentInbox } from './connect.js';
 import { EVIDENCE_BUCKET, RUNS_BUCKET, STEPS_BUCKET, WORK_STREAM, workConsumer, checkSegment } from './names.js';
 
-export interface NatsUser {
-  user: string;
-  /** A literal password, or `$VAR` to let nats-server read it from its environment. */
-  password: string;
-}
+/** A user with a password (a literal, or `$VAR` for nats-server to read from its environment), or an NKEY. */
+export type NatsUser = { user: string; password: string } | { nkey: string };
 
 export interface AuthConfigSpec {
   controller: NatsUser;
@@ -75,7 +72,8 @@ export function segmentPermissions(
 /** The hub's `authorization { users = [...] }` block. */
 export function authConfig(spec: AuthConfigSpec): string {
   const q = (s: string): string => (s.startsWith('$') ? s : JSON.stringify(s));
-  const user = (u: NatsUser): string => `user: ${JSON.stringify(u.user)}, password: ${q(u.password)}`;
+  const user = (u: NatsUser): string =>
+    'nkey' in u ? `nkey: ${JSON.stringify(u.nkey)}` : `user: ${JSON.stringify(u.user)}, password: ${q(u.password)}`;
   const list = (xs: string[]): string => `[${xs.map((x) => JSON.stringify(x)).join(', ')}]`;
   const lines = ['authorization {', '  users = [', `    { ${user(spec.controller)} }`];
   for (const [segment, u] of Object.entries(spec.segments)) {

@@ -33,7 +33,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { findProgram } from '../../src/lab/index.js';
-import { authConfig } from '../../src/bus/auth-config.js';
+import { authConfig, type NatsUser } from '../../src/bus/auth-config.js';
 import { segmentInbox } from '../../src/bus/connect.js';
 import { EVIDENCE_BUCKET, STEPS_BUCKET, WORK_STREAM, workConsumer, workSubject } from '../../src/bus/names.js';
 
@@ -512,8 +512,8 @@ export const FIREBREAK_NATS = {
 export const segmentInboxPrefix = segmentInbox;
 
 export interface SegmentAuthSpec {
-  controller: NatsUserPass;
-  segments: Record<string, NatsUserPass>;
+  controller: NatsUser;
+  segments: Record<string, NatsUser>;
   /** The hub's JetStream domain (default `hub`): segment users get both `$JS.API` and `$JS.<domain>.API`. */
   domain?: string;
 }

@@ -8,7 +8,8 @@
  * worker is reported waiting, then failed, without hanging.
  */
 import assert from 'node:assert/strict';
-import { existsSync, promises as fs, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, promises as fs, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startFleet, type Fleet } from '../helpers/fleet.js';
@@ -22,7 +23,7 @@ import {
 } from '../helpers/nats.js';
 import { needProgram } from '../helpers/programs.js';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
+import { connect, nkeys } from '@nats-io/transport-node';
 import { allFiles, onlyRunDir, readJournal, runCli, startCli, until, type RunningCli } from './run-cli.js';
 
 const CONTROLLER = { user: 'controller', password: 'ctl-pw-3f9a' };
@@ -407,5 +408,78 @@ describe('distributed runs: firebreak worker per segment over NATS JetStream (re
     const ok = journal.filter((e) => e.type === 'host.finished' && e.state === 'ok').map((e) => e.host);
     assert.equal(ok.length, 3);
     assert.doesNotMatch(rogue.out.stderr, /started|taken over/, rogue.out.stderr);
+  });
+
+  it('TLS and NKEY authentication: a hub that only speaks TLS, controller and worker known by their NKEYs', async function () {
+    needProgram(this, 'openssl');
+    const dir = path.join(work, 'tls');
+    mkdirSync(dir);
+    const sh = (cmd: string) => execFileSync('sh', ['-c', cmd], { cwd: dir, stdio: 'pipe' });
+    sh('openssl req -x509 -newkey ed25519 -nodes -keyout ca.key -out ca.pem -days 1 -subj /CN=test-ca');
+    sh('openssl req -newkey ed25519 -nodes -keyout server.key -out server.csr -subj /CN=127.0.0.1');
+    writeFileSync(path.join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+    sh(
+      'openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 1 -extfile san.ext',
+    );
+    const [controllerKey, workerKey] = [nkeys.createUser(), nkeys.createUser()];
+    const seed = (name: string, kp: typeof controllerKey) => {
+      const file = path.join(dir, `${name}.nk`);
+      writeFileSync(file, Buffer.from(kp.getSeed()), { mode: 0o600 });
+      return file;
+    };
+    const tlsHub = await startNatsHub({
+      extraConfig: [
+        `tls { cert_file: "${dir}/server.pem", key_file: "${dir}/server.key" }`,
+        segmentAuthConfig({
+          controller: { nkey: controllerKey.getPublicKey() },
+          segments: { a: { nkey: workerKey.getPublicKey() } },
+        }),
+      ].join('\n'),
+    });
+    const url = `tls://127.0.0.1:${tlsHub.port}`;
+    const tls = ['--nats-tls-ca', path.join(dir, 'ca.pem')];
+    const worker = startCli(
+      [
+        'worker',
+        '--nats',
+        url,
+        ...tls,
+        '--nats-nkey',
+        seed('worker', workerKey),
+        '--segment',
+        'a',
+        '--known-hosts',
+        fleet.knownHostsPath,
+      ],
+      { timeoutMs: 300_000 },
+    );
+    workers.push(worker);
+    const runbook = write('nats-tls', { name: 'nats-tls', phases: { collect: [{ name: 'one', shell: 'hostname' }] } });
+    const runs = path.join(work, 'runs-tls');
+    const h1 = fleet.hosts[0]!.name;
+    const args = [
+      'run',
+      runbook,
+      '-i',
+      inventory,
+      '--known-hosts',
+      fleet.knownHostsPath,
+      '--runs-dir',
+      runs,
+      '--yes',
+      '--limit',
+      h1,
+    ];
+    const r = await runCli([...args, '--nats', url, ...tls, '--nats-nkey', seed('controller', controllerKey)], {
+      timeoutMs: 60_000,
+    });
+    assert.equal(r.code, 0, r.stdout + r.stderr + worker.out.stderr);
+    assert.match(worker.out.stderr, /started/);
+    // Without the CA the controller cannot verify the hub: a clear environment error (exit 6), nothing run.
+    const untrusted = await runCli([...args, '--nats', url, '--nats-nkey', seed('controller2', controllerKey)], {
+      timeoutMs: 60_000,
+    });
+    assert.equal(untrusted.code, 6, untrusted.stdout + untrusted.stderr);
+    assert.match(untrusted.stderr, /cannot connect to NATS at tls:\/\/127\.0\.0\.1/);
   });
 });
