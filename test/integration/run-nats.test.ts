@@ -24,7 +24,16 @@ import {
 import { needProgram } from '../helpers/programs.js';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, nkeys } from '@nats-io/transport-node';
-import { allFiles, onlyRunDir, readJournal, runCli, startCli, until, type RunningCli } from './run-cli.js';
+import {
+  allFiles,
+  onlyRunDir,
+  readJournal,
+  remoteProcesses,
+  runCli,
+  startCli,
+  until,
+  type RunningCli,
+} from './run-cli.js';
 
 const CONTROLLER = { user: 'controller', password: 'ctl-pw-3f9a' };
 const SEGMENTS = { a: { user: 'seg-a', password: 'a-pw-81c2' }, b: { user: 'seg-b', password: 'b-pw-77d0' } };
@@ -373,6 +382,37 @@ describe('distributed runs: firebreak worker per segment over NATS JetStream (re
     assert.equal(r.code, 3, r.stdout + r.stderr);
     const unreachable = readJournal(onlyRunDir(runs)).find((e) => e.type === 'host.unreachable');
     assert.equal(unreachable?.reason, 'hostkey-unknown', JSON.stringify(unreachable));
+  });
+
+  it('SIGINT on the controller aborts the run on the workers too: the remote command is killed, exit 4', async () => {
+    startWorker('a');
+    const runbook = write('nats-abort', {
+      name: 'nats-abort',
+      phases: {
+        collect: [
+          { name: 'long', shell: 'sleep 7771' },
+          { name: 'never', shell: 'true' },
+        ],
+      },
+    });
+    const runs = path.join(work, 'runs-abort');
+    const h1 = fleet.hosts[0]!.name;
+    const cli = run(runbook, runs, '--limit', h1);
+    await until(
+      async () => (await remoteProcesses(fleet, h1, '[s]leep 7771')).length > 0,
+      40_000,
+      'the sleep on the host',
+    );
+    cli.child.kill('SIGINT');
+    const r = await cli.done;
+    assert.equal(r.code, 4, r.stdout + r.stderr);
+    await until(
+      async () => (await remoteProcesses(fleet, h1, '[s]leep 7771')).length === 0,
+      15_000,
+      'the sleep to be killed',
+    );
+    const journal = readJournal(onlyRunDir(runs));
+    assert.ok(!journal.some((e) => e.type === 'step.started' && e.step === 'never'), 'no step after the abort');
   });
 
   it('a segment with no worker: its host is reported waiting, then failed after --segment-wait; the others finish', async () => {
