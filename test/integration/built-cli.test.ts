@@ -1,7 +1,7 @@
 /**
  * The built CLI (`bin/firebreak.js` → the esbuild bundle in dist/bundle/, made by `npm run build`,
- * which `npm test` runs first): what users and the benchmark run. The other end-to-end tests run the
- * sources through tsx, so this one checks what bundling could break: files found relative to the
+ * which `npm test` runs first): what users and the benchmark run, and what the other end-to-end tests
+ * start too (run-cli.ts); this one checks what bundling could break: files found relative to the
  * package (templates, scenarios, runbooks, package.json), TypeScript runbooks loaded through tsx, the
  * precompiled report templates, and a whole run on real sshd.
  */

@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Finding, StoredArtifact } from '../../src/core/index.js';
 import { checkTruth, labUp, readLabState, scenarioCoverage, type LabState } from '../../src/lab/index.js';
 import { isRoot, labTempDir, onHost, removeLab } from '../helpers/lab.js';
-import { readJournal, REPO, runCli, type JournalEvent } from './run-cli.js';
+import { readJournal, runCli, type JournalEvent, FIREBREAK_BIN } from './run-cli.js';
 
 const RUNBOOK = 'runbooks/outbound-ssh-attack.yaml';
 
@@ -54,8 +54,7 @@ describe('outbound-ssh-attack runbook on the drill lab', function () {
   let state: LabState;
   let dir = '';
   let work = '';
-  const rebuild = () =>
-    `rebuild_command=${process.execPath} --import tsx ${path.join(REPO, 'src/cli/main.ts')} lab reset --dir ${dir}`;
+  const rebuild = () => `rebuild_command=${process.execPath} ${FIREBREAK_BIN} lab reset --dir ${dir}`;
   const run = async (args: string[]): Promise<{ code: number | null; journal: JournalEvent[]; out: string }> => {
     const runs = path.join(work, `runs-${Date.now()}`);
     const r = await runCli(

@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { labUp, readLabState, type LabState } from '../../src/lab/index.js';
 import { isRoot, labTempDir, onHost, removeLab } from '../helpers/lab.js';
-import { onlyRunDir, readJournal, REPO, runCli } from './run-cli.js';
+import { onlyRunDir, readJournal, runCli, FIREBREAK_BIN } from './run-cli.js';
 
 describe('rebuild step on the drill lab', function () {
   this.timeout(120_000);
@@ -34,7 +34,7 @@ describe('rebuild step on the drill lab', function () {
     writeFileSync(knownHosts, readFileSync(lab.files.knownHosts));
     const inventory = path.join(work, 'inventory.ini');
     writeFileSync(inventory, readFileSync(lab.files.inventory, 'utf8').replace(lab.files.knownHosts, knownHosts));
-    const hook = `${process.execPath} --import tsx ${path.join(REPO, 'src/cli/main.ts')} lab reset {{inventory_hostname}} --dir ${dir}`;
+    const hook = `${process.execPath} ${FIREBREAK_BIN} lab reset {{inventory_hostname}} --dir ${dir}`;
     const runbook = path.join(work, 'rebuild.yaml');
     writeFileSync(
       runbook,

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { labDown, labUp, readLabState, type LabHostState, type LabState } from '../../src/lab/index.js';
 import { isRoot, labLeftovers, labTempDir, onHost, verdictOn } from '../helpers/lab.js';
-import { onlyRunDir, readJournal, REPO, runCli, until, type JournalEvent } from './run-cli.js';
+import { onlyRunDir, readJournal, runCli, until, type JournalEvent, FIREBREAK_BIN } from './run-cli.js';
 
 interface Artifact {
   label: string;
@@ -335,7 +335,7 @@ phases:
     writeFileSync(knownHosts, readFileSync(state!.files.knownHosts));
     const inventory = path.join(work, 'restore.ini');
     writeFileSync(inventory, readFileSync(state!.files.inventory, 'utf8').replace(state!.files.knownHosts, knownHosts));
-    const hook = `${process.execPath} --import tsx ${path.join(REPO, 'src/cli/main.ts')} lab reset {{inventory_hostname}} --dir ${dir}`;
+    const hook = `${process.execPath} ${FIREBREAK_BIN} lab reset {{inventory_hostname}} --dir ${dir}`;
     const yaml = `name: backup-restore
 phases:
   collect:
