@@ -30,7 +30,7 @@ export async function decideInFlight(
   if (planned.verify === undefined)
     return {
       kind: 'stop',
-      why: `a ${planned.type} step changes the host in ways firebreak cannot check, and it was running when the controller died: check the host, then run what is left in a new run (a step that is safe to run twice says \`idempotent: true\`)`,
+      why: `a ${planned.type} step changes the host in ways firebreak cannot check, and it was cut off while running: check the host, then run what is left in a new run (a step that is safe to run twice says \`idempotent: true\`)`,
     };
   // `wait`: the host's state changes by itself soon (a dead-man timer); ask again then, a bounded number of times.
   for (let asked = 1; ; asked++) {
