@@ -12,7 +12,8 @@ import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { Host, Transport } from '../core/index.js';
 import { connectBus, type BusOptions } from './connect.js';
 import { parseWorkUnit, type WorkerId, type WorkUnit } from './envelope.js';
-import { beatSubject, controlSubject, token, WORK_STREAM, workConsumer } from './names.js';
+import { beatSubject, controlSubject, eventsSubject, token, WORK_STREAM, workConsumer } from './names.js';
+import { EnvelopePublisher } from './publisher.js';
 import { DEFAULT_ACK_WAIT_MS, openBus, type Bus } from './resources.js';
 import { runWorkUnit } from './worker-phase.js';
 import { loadWorkerPlan, type WorkerPlan } from './worker-plan.js';
@@ -123,7 +124,17 @@ async function handle(l: Loop, msg: JsMsg): Promise<void> {
   const delivery = msg.info.deliveryCount;
   l.o.log(`${what}: ${delivery > 1 ? `taken over (delivery ${delivery})` : 'started'}`);
   try {
-    const plan = await run.plan;
+    let plan: WorkerPlan;
+    try {
+      plan = await run.plan;
+    } catch (err) {
+      // This worker cannot run the run at all (another version, a runbook it cannot validate): say so
+      // on the host-phase and drop the unit, rather than pass it round until it is given up.
+      await failUnit(l, unit, delivery, `worker ${l.worker.name} cannot run it: ${(err as Error).message}`);
+      msg.term();
+      l.o.log(`${what}: refused: ${(err as Error).message}`);
+      return;
+    }
     const workDir = join(l.o.workDir, token(unit.runId));
     mkdirSync(workDir, { recursive: true, mode: 0o700 });
     const stopped = AbortSignal.any([run.abort.signal, l.o.signal]);
@@ -153,6 +164,25 @@ async function handle(l: Loop, msg: JsMsg): Promise<void> {
   } finally {
     clearInterval(keep);
   }
+}
+
+/** End a host-phase this worker cannot run as failed, with the reason, through the usual envelopes. */
+async function failUnit(l: Loop, unit: WorkUnit, delivery: number, message: string): Promise<void> {
+  const p = new EnvelopePublisher(
+    l.bus.js,
+    eventsSubject(unit.runId),
+    unit.runId,
+    unit.host.name,
+    unit.phase,
+    delivery,
+    l.worker,
+    (t) => t,
+  );
+  const host = unit.host.name;
+  p.event({ type: 'host.failed', host, phase: unit.phase, step: '(worker)', message: `${host}: ${message}` });
+  p.event({ type: 'host.finished', host, phase: unit.phase, state: 'failed' });
+  p.send(p.resultId(), { kind: 'result', state: 'failed', registered: unit.registered });
+  await p.flush();
 }
 
 function control(l: Loop, runId: string): RunControl {

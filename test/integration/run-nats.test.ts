@@ -23,6 +23,9 @@ import {
 } from '../helpers/nats.js';
 import { needProgram } from '../helpers/programs.js';
 import { jetstreamManager } from '@nats-io/jetstream';
+import { WORK_FORMAT } from '../../src/bus/envelope.js';
+import { eventsSubject, runKey, workSubject } from '../../src/bus/names.js';
+import { ensureWorkConsumer, openBus } from '../../src/bus/resources.js';
 import { connect, nkeys } from '@nats-io/transport-node';
 import {
   allFiles,
@@ -413,6 +416,47 @@ describe('distributed runs: firebreak worker per segment over NATS JetStream (re
     );
     const journal = readJournal(onlyRunDir(runs));
     assert.ok(!journal.some((e) => e.type === 'step.started' && e.step === 'never'), 'no step after the abort');
+  });
+
+  it('a worker that cannot run a run (inputs of another firebreak) fails the host-phase with the reason instead of passing it round', async () => {
+    const w = startWorker('a');
+    const nc = await connect({ servers: hub.url, user: CONTROLLER.user, pass: CONTROLLER.password });
+    try {
+      // The bus as a controller sets it up; then run inputs no firebreak of this version would write.
+      const bus = await openBus(nc, true);
+      await ensureWorkConsumer(nc, 'a', 30_000);
+      const js = bus.js;
+      await bus.runs.put(runKey('fake-run'), JSON.stringify({ format: 1, firebreakVersion: '0.0.0-other' }));
+      const events = nc.subscribe(eventsSubject('fake-run'));
+      const unit = {
+        format: WORK_FORMAT,
+        runId: 'fake-run',
+        segment: 'a',
+        host: { name: 'h-x', vars: {}, groups: [] },
+        phase: 'collect',
+        indexes: [1],
+        registered: {},
+      };
+      await js.publish(workSubject('a'), JSON.stringify(unit), { msgID: 'fake-run/h-x/collect/work' });
+      const seen: string[] = [];
+      for await (const m of events) {
+        const e = m.json<{ kind: string; event?: { type: string; message?: string }; state?: string }>();
+        seen.push(
+          e.kind === 'event'
+            ? `${e.event!.type}${e.event!.message ? `: ${e.event!.message}` : ''}`
+            : `${e.kind} ${e.state}`,
+        );
+        if (e.kind === 'result') break;
+      }
+      assert.match(
+        seen[0]!,
+        /^host\.failed: h-x: worker .* cannot run it: .*started by firebreak 0\.0\.0-other|other firebreak/,
+      );
+      assert.deepEqual(seen.slice(1), ['host.finished', 'result failed']);
+      await w.waitFor((_o, e) => /refused/.test(e), 10_000, 'the worker to log the refusal');
+    } finally {
+      await nc.close();
+    }
   });
 
   it('a segment with no worker: its host is reported waiting, then failed after --segment-wait; the others finish', async () => {
