@@ -140,6 +140,35 @@ describe('distributed runs: firebreak worker per segment over NATS JetStream (re
     return counts;
   };
 
+  /**
+   * A run of hosts 1 and 3 (segments a and b) whose collect phase holds in a step until `gate` exists;
+   * each step appends its name to the host's log, and a restore step runs after. Resolves once both
+   * hosts are inside the held step.
+   */
+  const heldRun = async (name: string) => {
+    const gate = path.join(work, `gate-${name}`);
+    const log = (h: string) => path.join(work, `${name}-${h}.log`);
+    const append = (what: string) => `echo ${what} >> ${work}/${name}-{{inventory_hostname}}.log`;
+    const runbook = write(name, {
+      name,
+      phases: {
+        collect: [
+          { name: 'first', shell: append('first'), register: 'first' },
+          { name: 'hold', shell: `${append('hold')}; while [ ! -e ${gate} ]; do sleep 0.2; done` },
+          { name: 'after', shell: append('after') },
+        ],
+        restore: [{ name: 'last', shell: append('last-rc={{first.rc}}') }],
+      },
+    });
+    const runs = path.join(work, `runs-${name}`);
+    const hosts = [fleet.hosts[0]!.name, fleet.hosts[2]!.name];
+    const cli = run(runbook, runs, '--limit', hosts.join(','));
+    const has = (h: string, what: string) => existsSync(log(h)) && readFileSync(log(h), 'utf8').includes(what);
+    await until(() => hosts.every((h) => has(h, 'hold')), 40_000, 'both hosts inside the held step');
+    const lines = (h: string) => readFileSync(log(h), 'utf8').trim().split('\n');
+    return { cli, runs, hosts, has, lines, release: () => writeFileSync(gate, '') };
+  };
+
   it('runs each host where its segment says: events journaled once, evidence re-hashed with its relay hop, sealed run verifies', async () => {
     startWorker('a');
     startWorker('b');
@@ -248,32 +277,12 @@ describe('distributed runs: firebreak worker per segment over NATS JetStream (re
   it('the controller SIGKILLed mid-run: workers carry on; resume --nats re-attaches, journals what they did once, finishes', async () => {
     startWorker('a');
     startWorker('b');
-    const gate = path.join(work, 'gate-controller');
-    const log = (h: string) => path.join(work, `reattach-${h}.log`);
-    const runbook = write('nats-reattach', {
-      name: 'nats-reattach',
-      phases: {
-        collect: [
-          { name: 'first', shell: `echo first >> ${work}/reattach-{{inventory_hostname}}.log`, register: 'first' },
-          {
-            name: 'hold',
-            shell: `echo hold >> ${work}/reattach-{{inventory_hostname}}.log; while [ ! -e ${gate} ]; do sleep 0.2; done`,
-          },
-          { name: 'after', shell: `echo after >> ${work}/reattach-{{inventory_hostname}}.log` },
-        ],
-        restore: [{ name: 'last', shell: `echo last rc={{first.rc}} >> ${work}/reattach-{{inventory_hostname}}.log` }],
-      },
-    });
-    const runs = path.join(work, 'runs-reattach');
-    const [h1, , h3] = fleet.hosts.map((h) => h.name) as [string, string, string];
-    const cli = run(runbook, runs, '--limit', `${h1},${h3}`);
-    const has = (h: string, what: string) => existsSync(log(h)) && readFileSync(log(h), 'utf8').includes(what);
-    await until(() => has(h1, 'hold') && has(h3, 'hold'), 40_000, 'both hosts inside the held step');
+    const { cli, runs, hosts, has, lines, release } = await heldRun('reattach');
     cli.child.kill('SIGKILL');
     await cli.done.catch(() => undefined);
     // With no controller, the workers finish the phase on their own.
-    writeFileSync(gate, '');
-    await until(() => has(h1, 'after') && has(h3, 'after'), 40_000, 'the workers to finish the phase');
+    release();
+    await until(() => hosts.every((h) => has(h, 'after')), 40_000, 'the workers to finish the phase');
     const runDir = onlyRunDir(runs);
     const r = await runCli(
       ['resume', runDir, '--nats', hub.url, '--nats-domain', hub.domain, '--nats-user', CONTROLLER.user, '--yes'],
@@ -283,8 +292,7 @@ describe('distributed runs: firebreak worker per segment over NATS JetStream (re
     const counts = finishedCounts(runDir);
     assert.equal(counts.size, 8, JSON.stringify([...counts]));
     for (const [k, n] of counts) assert.equal(n, 1, `${k} finished ${n} times`);
-    for (const h of [h1, h3])
-      assert.deepEqual(readFileSync(log(h), 'utf8').trim().split('\n'), ['first', 'hold', 'after', 'last rc=0'], h);
+    for (const h of hosts) assert.deepEqual(lines(h), ['first', 'hold', 'after', 'last-rc=0'], h);
     const v = await runCli(['evidence', 'verify', runDir]);
     assert.equal(v.code, 0, v.stdout + v.stderr);
   });
@@ -292,35 +300,15 @@ describe('distributed runs: firebreak worker per segment over NATS JetStream (re
   it('the NATS hub restarted mid-run (file storage): work continues and every step is journaled once', async () => {
     startWorker('a');
     startWorker('b');
-    const gate = path.join(work, 'gate-restart');
-    const log = (h: string) => path.join(work, `restart-${h}.log`);
-    const runbook = write('nats-restart', {
-      name: 'nats-restart',
-      phases: {
-        collect: [
-          { name: 'first', shell: `echo first >> ${work}/restart-{{inventory_hostname}}.log` },
-          {
-            name: 'hold',
-            shell: `echo hold >> ${work}/restart-{{inventory_hostname}}.log; while [ ! -e ${gate} ]; do sleep 0.2; done`,
-          },
-        ],
-        restore: [{ name: 'last', shell: `echo last >> ${work}/restart-{{inventory_hostname}}.log` }],
-      },
-    });
-    const runs = path.join(work, 'runs-restart');
-    const [h1, , h3] = fleet.hosts.map((h) => h.name) as [string, string, string];
-    const cli = run(runbook, runs, '--limit', `${h1},${h3}`);
-    const has = (h: string, what: string) => existsSync(log(h)) && readFileSync(log(h), 'utf8').includes(what);
-    await until(() => has(h1, 'hold') && has(h3, 'hold'), 40_000, 'both hosts inside the held step');
+    const { cli, runs, hosts, lines, release } = await heldRun('restart');
     await hub.restart();
-    writeFileSync(gate, '');
+    release();
     const r = await cli.done;
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const counts = finishedCounts(onlyRunDir(runs));
-    assert.equal(counts.size, 6, JSON.stringify([...counts]));
+    assert.equal(counts.size, 8, JSON.stringify([...counts]));
     for (const [k, n] of counts) assert.equal(n, 1, `${k} finished ${n} times`);
-    for (const h of [h1, h3])
-      assert.deepEqual(readFileSync(log(h), 'utf8').trim().split('\n'), ['first', 'hold', 'last'], h);
+    for (const h of hosts) assert.deepEqual(lines(h), ['first', 'hold', 'after', 'last-rc=0'], h);
   });
 
   it('secrets stay where they are: the become password a worker holds is in no bus message, stream, record or run file', async () => {
