@@ -105,24 +105,18 @@ describe('distributed runs: firebreak worker per segment over NATS JetStream (re
     workers.push(w);
     return w;
   };
+  /** `firebreak run` of a runbook on the test inventory, into `runs`, without the bus options. */
+  const runArgs = (runbook: string, runs: string): string[] => [
+    'run',
+    runbook,
+    ...['-i', inventory, '--known-hosts', fleet.knownHostsPath, '--runs-dir', runs, '--yes'],
+  ];
+  /** The same, on the hub as the controller user. */
   const run = (runbook: string, runs: string, ...extra: string[]) =>
     startCli(
       [
-        'run',
-        runbook,
-        '-i',
-        inventory,
-        '--known-hosts',
-        fleet.knownHostsPath,
-        '--runs-dir',
-        runs,
-        '--nats',
-        hub.url,
-        '--nats-domain',
-        hub.domain,
-        '--nats-user',
-        CONTROLLER.user,
-        '--yes',
+        ...runArgs(runbook, runs),
+        ...['--nats', hub.url, '--nats-domain', hub.domain, '--nats-user', CONTROLLER.user],
         ...extra,
       ],
       { env: { FIREBREAK_NATS_PASSWORD: CONTROLLER.password }, timeoutMs: 110_000 },
@@ -529,19 +523,7 @@ describe('distributed runs: firebreak worker per segment over NATS JetStream (re
     const runbook = write('nats-tls', { name: 'nats-tls', phases: { collect: [{ name: 'one', shell: 'hostname' }] } });
     const runs = path.join(work, 'runs-tls');
     const h1 = fleet.hosts[0]!.name;
-    const args = [
-      'run',
-      runbook,
-      '-i',
-      inventory,
-      '--known-hosts',
-      fleet.knownHostsPath,
-      '--runs-dir',
-      runs,
-      '--yes',
-      '--limit',
-      h1,
-    ];
+    const args = [...runArgs(runbook, runs), '--limit', h1];
     const r = await runCli([...args, '--nats', url, ...tls, '--nats-nkey', seed('controller', controllerKey)], {
       timeoutMs: 60_000,
     });
