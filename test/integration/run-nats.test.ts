@@ -464,10 +464,10 @@ describe('distributed runs: firebreak worker per segment over NATS JetStream (re
       phases: { collect: [{ name: 'one', shell: 'true' }] },
     });
     const runs = path.join(work, 'runs-nobody');
-    const r = await run(runbook, runs, '--segment-wait', '4').done;
+    const r = await run(runbook, runs, '--segment-wait', '8').done;
     assert.equal(r.code, 3, r.stdout + r.stderr);
     assert.match(r.stdout, /WAITING for a worker of segment b/);
-    assert.match(r.stdout + r.stderr, /no worker of segment b answered for 4 s/);
+    assert.match(r.stdout + r.stderr, /no worker of segment b answered for 8 s/);
     const journal = readJournal(onlyRunDir(runs));
     const failed = journal.filter((e) => e.type === 'host.failed').map((e) => e.host);
     assert.deepEqual(failed, [fleet.hosts[2]!.name]);
