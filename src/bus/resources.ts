@@ -73,7 +73,8 @@ export async function openBus(nc: NatsConnection, create: boolean, domain?: stri
     ? await Promise.all([
         kvm.create(STEPS_BUCKET, kvOpts),
         kvm.create(RUNS_BUCKET, kvOpts),
-        objm.create(EVIDENCE_BUCKET, { storage: StorageType.File, ttl: KEEP_MS }),
+        // The object store's ttl is in nanoseconds (the KV's is in milliseconds): 14 days, not 1.2 s.
+        objm.create(EVIDENCE_BUCKET, { storage: StorageType.File, ttl: nanos(KEEP_MS) }),
       ])
     : await Promise.all([kvm.open(STEPS_BUCKET), kvm.open(RUNS_BUCKET), objm.open(EVIDENCE_BUCKET)]);
   return { nc, js, steps, runs, objects, ...(domain ? { domain } : {}) };
