@@ -4,10 +4,13 @@
  *
  * Plain JavaScript on purpose: no TypeScript loader, so its start-up cost is the real minimum.
  * Usage: node bench/floor.mjs HOSTS_JSON   (a JSON array of {address, port, user, privateKeyFile})
+ * FIREBREAK_BENCH_READY_TIMEOUT_MS: how long a connection may take to be ready (default 30000).
  */
 import { readFileSync } from 'node:fs';
 import { Client } from 'ssh2';
 import { TRIAGE_COMMANDS } from './workload.mjs';
+
+const READY_TIMEOUT_MS = Number(process.env.FIREBREAK_BENCH_READY_TIMEOUT_MS) || 30000;
 
 function runOn(target, key) {
   return new Promise((resolve, reject) => {
@@ -38,7 +41,7 @@ function runOn(target, key) {
       port: target.port,
       username: target.user,
       privateKey: key,
-      readyTimeout: 30000,
+      readyTimeout: READY_TIMEOUT_MS,
     });
   });
 }
