@@ -272,10 +272,13 @@ export class BusDispatcher implements RemotePhases {
     }
   }
 
-  private async objectStream(name: string): Promise<Readable> {
-    const r = await this.bus.objects.get(name);
+  /** An object's bytes; a bus that stops sending them for a minute fails the read instead of hanging the run. */
+  private async objectStream(name: string): Promise<AsyncIterable<Buffer>> {
+    const r = await within(OBJECT_IDLE_MS, `object ${name}: no answer from the bus`, () =>
+      retryBus(`reading object ${name}`, () => this.bus.objects.get(name), OBJECT_IDLE_MS),
+    );
     if (!r) throw new Error(`object ${name} is not in the bus's object store`);
-    return Readable.fromWeb(r.data as WebReadableStream<Uint8Array>);
+    return idleBounded(Readable.fromWeb(r.data as WebReadableStream<Uint8Array>), name);
   }
 
   /** A registered result whose artifacts carry worker ids gets the run store's ids and hashes. */
@@ -353,3 +356,27 @@ export class BusDispatcher implements RemotePhases {
 }
 
 const waiterKey = (host: string, phase: PhaseName): string => `${phase}\u0000${host}`;
+
+/** Without a chunk for this long, an object read from the bus fails. */
+const OBJECT_IDLE_MS = 60_000;
+
+function within<T>(ms: number, message: string, fn: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([fn(), late]).finally(() => clearTimeout(timer));
+}
+
+async function* idleBounded(stream: Readable, name: string): AsyncGenerator<Buffer> {
+  const chunks = stream[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const next = await within(OBJECT_IDLE_MS, `object ${name}: the bus stopped sending it`, () => chunks.next());
+      if (next.done) return;
+      yield next.value as Buffer;
+    }
+  } finally {
+    stream.destroy();
+  }
+}

@@ -72,8 +72,13 @@ export interface RunbookHandle extends RunHandle {
 
 export async function runRunbook(o: RunRunbookOptions): Promise<RunbookHandle> {
   const { runbook, dir } = o.loaded;
+  const runbookSha256 = o.runbookSha256 ?? fileSha256(o.loaded.file);
+  const inputs = runInputs(o, runbookSha256);
+  const remote = o.remote?.(inputs, o.resume?.events);
+  // Hosts a worker of their segment runs are connected to from there, not from here: no ssh -G for them.
+  const local = remote ? o.hosts.filter((h) => !remote.owns(h)) : o.hosts;
   const session = new SshSession(o.ssh);
-  const specs = await hostConnections(o.hosts, o.connection, {
+  const specs = await hostConnections(local, o.connection, {
     ...(o.transport ? { transport: o.transport } : {}),
     ...(o.ssh?.knownHostsFile ? { knownHostsFile: o.ssh.knownHostsFile } : {}),
     ...(o.onWarning ? { warn: o.onWarning } : {}),
@@ -84,11 +89,9 @@ export async function runRunbook(o: RunRunbookOptions): Promise<RunbookHandle> {
   const phases: RunbookSpec<Step>['phases'] = {};
   for (const { name, phase } of selectPhases(runbook, o.phases)) phases[name] = phase;
   const secrets = [o.becomePassword, ...o.hosts.flatMap((h) => secretVars(h))];
-  const runbookSha256 = o.runbookSha256 ?? fileSha256(o.loaded.file);
-  const inputs = runInputs(o, runbookSha256);
   const handle = startRun<Step>({
     ...(o.resume ? { resume: o.resume } : { inputs }),
-    ...(o.remote ? { remote: o.remote(inputs, o.resume?.events) } : {}),
+    ...(remote ? { remote } : {}),
     runbook: { name: runbook.name, phases },
     hosts: o.hosts,
     forks: o.forks,

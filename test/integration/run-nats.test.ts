@@ -401,25 +401,41 @@ describe('distributed runs: firebreak worker per segment over NATS JetStream (re
   });
 
   it('a worker that cannot run a run (inputs of another firebreak) fails the host-phase with the reason instead of passing it round', async () => {
-    const w = startWorker('a');
+    // Its own segment (c), on the hub as the controller user: no earlier test's killed worker was ever on
+    // it (see the note on issue 14: a unit published right after a worker of the segment was killed).
+    const w = startCli(
+      [
+        'worker',
+        '--nats',
+        hub.url,
+        '--nats-user',
+        CONTROLLER.user,
+        '--segment',
+        'c',
+        '--known-hosts',
+        fleet.knownHostsPath,
+      ],
+      { env: { FIREBREAK_NATS_PASSWORD: CONTROLLER.password }, timeoutMs: 300_000 },
+    );
+    workers.push(w);
     const nc = await connect({ servers: hub.url, user: CONTROLLER.user, pass: CONTROLLER.password });
     try {
       // The bus as a controller sets it up; then run inputs no firebreak of this version would write.
       const bus = await openBus(nc, true);
-      await ensureWorkConsumer(nc, 'a', 30_000);
+      await ensureWorkConsumer(nc, 'c', 30_000);
       const js = bus.js;
       await bus.runs.put(runKey('fake-run'), JSON.stringify({ format: 1, firebreakVersion: '0.0.0-other' }));
       const events = nc.subscribe(eventsSubject('fake-run'));
       const unit = {
         format: WORK_FORMAT,
         runId: 'fake-run',
-        segment: 'a',
+        segment: 'c',
         host: { name: 'h-x', vars: {}, groups: [] },
         phase: 'collect',
         indexes: [1],
         registered: {},
       };
-      await js.publish(workSubject('a'), JSON.stringify(unit), { msgID: 'fake-run/h-x/collect/work' });
+      await js.publish(workSubject('c'), JSON.stringify(unit), { msgID: 'fake-run/h-x/collect/work' });
       const seen: string[] = [];
       for await (const m of events) {
         const e = m.json<{ kind: string; event?: { type: string; message?: string }; state?: string }>();
