@@ -59,6 +59,9 @@ interface Waiter {
   noticed: boolean;
   /** A watch tick is still running (a claim tried against a restarting server takes a while). */
   watching?: boolean;
+  unit: WorkUnit;
+  /** Copies of the unit sent so far. */
+  sent: number;
   resolve: (r: HostPhaseResult) => void;
 }
 
@@ -104,12 +107,6 @@ export class BusDispatcher implements RemotePhases {
     // Resumed: the host-phase was announced (and its work sent) before the controller died.
     if (!io.entered) io.emit({ type: 'host.started', host: host.name, phase });
     const key = waiterKey(host.name, phase);
-    const done = new Promise<HostPhaseResult>((resolve) =>
-      this.waiters.set(key, { io, segment, lastActivity: Date.now(), noticed: false, resolve }),
-    );
-    // What the workers sent while this controller was away, in the order they sent it.
-    for (const e of this.pending.get(key) ?? []) void this.enqueue(e);
-    this.pending.delete(key);
     const unit: WorkUnit = {
       format: WORK_FORMAT,
       runId: io.runId,
@@ -119,6 +116,12 @@ export class BusDispatcher implements RemotePhases {
       indexes: [...indexes],
       registered: io.registered,
     };
+    const done = new Promise<HostPhaseResult>((resolve) =>
+      this.waiters.set(key, { io, segment, lastActivity: Date.now(), noticed: false, resolve, unit, sent: 1 }),
+    );
+    // What the workers sent while this controller was away, in the order they sent it.
+    for (const e of this.pending.get(key) ?? []) void this.enqueue(e);
+    this.pending.delete(key);
     const ack = await retryBus(`sending the work of ${host.name}/${phase}`, () =>
       this.bus.js.publish(workSubject(segment), JSON.stringify(unit), {
         msgID: `${io.runId}/${host.name}/${phase}/work`,
@@ -311,6 +314,7 @@ export class BusDispatcher implements RemotePhases {
         segment: w.segment,
         message: `no worker of segment ${w.segment} has answered for ${Math.round(silent / 1000)} s; giving up after ${Math.round(waitMs / 1000)} s`,
       });
+      await this.sendAgainIfUnclaimed(w, host, phase);
     }
     if (silent < waitMs && !(w.io.signal.aborted && silent > 15_000)) return;
     // Take the claim for the controller: a worker that turns up later drops the unit.
@@ -327,6 +331,26 @@ export class BusDispatcher implements RemotePhases {
     const state: HostPhaseResult = w.io.signal.aborted ? 'aborted' : 'failed';
     w.io.emit({ type: 'host.finished', host, phase, state });
     w.resolve(state);
+  }
+
+  /**
+   * No worker claimed the unit yet: send a copy. JetStream can lose track of a unit it handed to a pull
+   * request of a worker that died (seen on nats-server 2.9 after a restart): the copy gets to a live one.
+   * Two copies are harmless: the second finds the claim and the step records of the first.
+   */
+  private async sendAgainIfUnclaimed(w: Waiter, host: string, phase: PhaseName): Promise<void> {
+    const claim = await retryBus(
+      'reading a claim',
+      () => this.bus.steps.get(claimKey(this.runId, host, phase)),
+      10_000,
+    ).catch(() => undefined);
+    if (claim === undefined || (claim && claim.operation === 'PUT')) return;
+    w.sent++;
+    await this.bus.js
+      .publish(workSubject(w.segment), JSON.stringify(w.unit), {
+        msgID: `${this.runId}/${host}/${phase}/work/${w.sent}`,
+      })
+      .catch(() => undefined);
   }
 
   private async claimForController(host: string, phase: PhaseName): Promise<boolean> {

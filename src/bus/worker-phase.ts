@@ -140,8 +140,10 @@ async function claim(job: WorkUnitJob): Promise<boolean> {
   const mine = JSON.stringify({ by: 'worker', worker: job.worker.name, delivery: job.delivery });
   for (let tries = 0; tries < 5; tries++) {
     const entry = await retryBus('reading a claim', () => job.bus.steps.get(key));
-    const held = entry && entry.operation === 'PUT' ? entry.json<{ by: string }>() : undefined;
+    const held = entry && entry.operation === 'PUT' ? entry.json<{ by: string; worker?: string }>() : undefined;
     if (held?.by === 'controller') return false;
+    // A copy arriving first-hand while another worker holds the claim: the original got through.
+    if (held && job.unit.copy && job.delivery === 1 && held.worker !== job.worker.name) return false;
     try {
       await retryBus('claiming a host-phase', () =>
         entry && held ? job.bus.steps.update(key, mine, entry.revision) : job.bus.steps.create(key, mine),
