@@ -3,7 +3,7 @@
  * that file in the run's evidence store (hashed again on the controller), compare with the hash the
  * host reported, and journal the artifact. The spill file is removed once the store has its copy.
  */
-import { closeSync, fstatSync, openSync, readSync, rmSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import {
   EnvironmentError,
   isDiskFullError,
@@ -107,16 +107,31 @@ export async function acquireEvidence(run: EvidenceRun, action: EvidenceAction):
   } finally {
     clearInterval(watch);
   }
-  if (!result || full.signal.aborted) {
-    for (const f of ['stdout', 'stderr']) rmSync(`${run.spillPrefix}.${f}`, { force: true });
-    const mib = Math.floor(freeBytes(run.store.runDir) / 2 ** 20);
-    throw new EnvironmentError(
-      `the controller's disk filled while ${action.label} was being collected (${mib} MiB free on the filesystem of ${run.store.runDir}, below the reserve of ${Math.floor(reserve / 2 ** 20)} MiB): ` +
-        `the command was stopped and its partial output removed; what is stored so far is sealed with the run. ` +
-        `Free space there or give --runs-dir on another filesystem (FIREBREAK_MIN_FREE_MB sets the reserve)`,
-    );
-  }
+  // A command quicker than the watch leaves its whole output spilled: it must still fit with the
+  // store's copy of it above the reserve, or storing it would eat the reserve (or hit ENOSPC).
+  const copyBytes = result?.stdoutFile ? fileSize(result.stdoutFile) : 0;
+  if (!result || full.signal.aborted || freeBytes(run.store.runDir) - copyBytes < reserve)
+    throw diskFilled(run, action, reserve);
   return { startedAt, result };
+}
+
+function fileSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** The run stops (exit 6) like any full disk; the artifact's partial spill files go. */
+function diskFilled(run: EvidenceRun, action: EvidenceAction, reserve: number): EnvironmentError {
+  for (const f of ['stdout', 'stderr']) rmSync(`${run.spillPrefix}.${f}`, { force: true });
+  const mib = Math.floor(freeBytes(run.store.runDir) / 2 ** 20);
+  return new EnvironmentError(
+    `the controller's disk filled while ${action.label} was being collected (${mib} MiB free on the filesystem of ${run.store.runDir}, below the reserve of ${Math.floor(reserve / 2 ** 20)} MiB): ` +
+      `the command was stopped and its partial output removed; what is stored so far is sealed with the run. ` +
+      `Free space there or give --runs-dir on another filesystem (FIREBREAK_MIN_FREE_MB sets the reserve)`,
+  );
 }
 
 /** Store what was acquired (hashed again here), compare with the host's hash. The local, quick half. */
@@ -141,9 +156,16 @@ export async function storeEvidence(
     ...(trailer.file ? { file: trailer.file } : {}),
   };
   const input = { host, step: run.step, source: action.source, sha256AtSource: trailer.sha256, acquisition };
-  const stored = r.stdoutFile
-    ? await run.store.addFile(input, r.stdoutFile)
-    : await run.store.addBytes(input, Buffer.alloc(0));
+  let stored;
+  try {
+    stored = r.stdoutFile
+      ? await run.store.addFile(input, r.stdoutFile)
+      : await run.store.addBytes(input, Buffer.alloc(0));
+  } catch (e) {
+    // Other artifacts streaming in at the same time can take what this one's copy needed.
+    if (isDiskFullError(e)) throw diskFilled(run, action, freeSpaceReserve());
+    throw e;
+  }
   if (r.stdoutFile) rmSync(r.stdoutFile, { force: true });
   if (r.stderrFile) rmSync(r.stderrFile, { force: true });
   const artifact: StoredArtifact = {

@@ -223,6 +223,14 @@ describe('firebreak run: the controller disk nearly full (real sshd, a small tmp
     await stoppedMidArtifact(r, runs);
   });
 
+  it('an artifact that streamed in whole but whose stored copy would eat the reserve is the same stop', async () => {
+    await fs.rm(path.join(work, 'small', 'runs'), { recursive: true, force: true });
+    // 10 MiB into 24 MiB with an 8 MiB reserve: the spill never goes below it (no watch can fire),
+    // the store's copy of it would.
+    const { r, runs } = await run(1, 10 * 1024 * 1024, '8');
+    await stoppedMidArtifact(r, runs);
+  });
+
   it('without a reserve, the write that hits the full disk is the same stop: exit 6, the command killed, nothing partial left', async () => {
     await fs.rm(path.join(work, 'small', 'runs'), { recursive: true, force: true });
     // 40 MiB into 24 MiB and no reserve: no free-space check can fire, only the failed write (ENOSPC).
