@@ -88,6 +88,7 @@ export class EnvelopePublisher {
       }
       case 'host.failed':
       case 'host.unreachable':
+      case 'host.ended':
       case 'host.finished':
         return `${this.prefix}/${e.type}`;
       default:

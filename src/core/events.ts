@@ -4,7 +4,7 @@
  * and never contain secrets.
  */
 import type { PhaseName, StepStatus, HostState } from './phases.js';
-import type { Finding } from './finding.js';
+import type { Finding, FindingSeverity } from './finding.js';
 
 /** An artifact as the journal records it (the evidence manifest has the full entry). */
 export interface StoredArtifact {
@@ -53,6 +53,9 @@ export interface HostRecap {
   unreachable: boolean;
   /** Message of the failure or unreachability. */
   message?: string;
+  /** An `end_host` step ended the host's run early (it stays ok): why, and what that rests on. */
+  ended?: string;
+  endedBasis?: string;
 }
 
 interface Base {
@@ -80,6 +83,21 @@ export type RunEvent = Base &
     | { type: 'host.waiting'; host: string; phase: PhaseName; segment: string; message: string }
     | { type: 'host.unreachable'; host: string; phase: PhaseName; step?: string; reason: string; message: string }
     | { type: 'host.failed'; host: string; phase: PhaseName; step: string; message: string }
+    /**
+     * An `end_host` step ended the host's part of the run (it is not failed: no later step or phase runs
+     * on it). `evidence`: the artifacts the decision rests on; `highest`: the worst finding among them.
+     */
+    | {
+        type: 'host.ended';
+        host: string;
+        phase: PhaseName;
+        step: string;
+        index: number;
+        reason: string;
+        evidence: string[];
+        findings: number;
+        highest: FindingSeverity | null;
+      }
     | {
         type: 'step.started';
         host: string;

@@ -2,6 +2,8 @@
  * What a step plans: the exact actions the engine will perform on one host.
  * Steps build these purely; only the engine applies them. `firebreak plan` prints them.
  */
+import type { FindingSeverity } from './finding.js';
+
 export type Action =
   /** Run a shell command on the host. */
   | {
@@ -47,6 +49,38 @@ export type Action =
    * us out. `onFailure` tells the responder what happens next (the host rolls itself back).
    */
   | { kind: 'fresh-connection'; onFailure?: string };
+
+/** Why a host's run ends (an `end_host` step), and the evidence that decision rests on. */
+export interface HostEnd {
+  reason: string;
+  /** Ids of the artifacts behind the decision (of the registered results the step names in `from`). */
+  evidence: string[];
+  /** How many findings those results had, and the worst. */
+  findings: number;
+  highest: FindingSeverity | null;
+}
+
+/**
+ * One line: the reason and what it rests on, e.g. `no finding above medium (evidence ev-000001…ev-000090,
+ * 90 artifacts; 3 findings, worst medium)`. Artifact ids are sequential within a run, so a range names them.
+ */
+export function describeHostEnd(e: HostEnd): string {
+  return `${e.reason} (${hostEndBasis(e)})`;
+}
+
+/** What an early end rests on: `evidence ev-000001…ev-000090, 90 artifacts; 3 findings, worst medium`. */
+export function hostEndBasis(e: Omit<HostEnd, 'reason'>): string {
+  const ids = e.evidence;
+  const evidence =
+    ids.length === 0
+      ? 'no evidence named'
+      : ids.length === 1
+        ? `evidence ${ids[0]}`
+        : `evidence ${ids[0]}…${ids[ids.length - 1]}, ${ids.length} artifacts`;
+  const findings =
+    e.findings === 0 ? 'no findings' : `${e.findings} finding${e.findings === 1 ? '' : 's'}, worst ${e.highest}`;
+  return `${evidence}; ${findings}`;
+}
 
 /** Render an action as one human-readable line (for `firebreak plan`). */
 export function describeAction(a: Action): string {

@@ -138,6 +138,7 @@ export function startRun<S>(opts: RunOptions<S>): RunHandle {
         signal: controller.signal,
         stopping: () => stopReason !== undefined,
         stop,
+        ended: (host) => tally.hasEnded(host),
         sessions,
         runId,
         runDir: dir,
@@ -204,6 +205,8 @@ interface Engine {
   signal: AbortSignal;
   stopping: () => boolean;
   stop: (reason: string, kill: boolean, exitCode?: ExitCode) => void;
+  /** An `end_host` step ended this host's run (journaled, or relayed by a worker): no later phase takes it. */
+  ended: (host: string) => boolean;
   sessions: Map<string, HostSession>;
   runId: string;
   runDir: string;
@@ -302,7 +305,7 @@ async function runPhases<S>(opts: RunOptions<S>, eng: Engine): Promise<PhaseCoun
         for (const h of batch) await replayPhase(hostContext(h), phase, steps);
         const ok = batch.filter((h) => journaled(h) === 'ok');
         for (const h of ok) done.set(h.name, (done.get(h.name) ?? 0) + 1);
-        survivors.push(...ok);
+        survivors.push(...ok.filter((h) => !eng.ended(h.name)));
         continue;
       }
       const names = batch.map((h) => h.name);
@@ -341,7 +344,7 @@ async function runPhases<S>(opts: RunOptions<S>, eng: Engine): Promise<PhaseCoun
       );
       const ok = batch.filter((_, i) => results[i] === 'ok');
       for (const h of ok) done.set(h.name, (done.get(h.name) ?? 0) + 1);
-      survivors.push(...ok);
+      survivors.push(...ok.filter((h) => !eng.ended(h.name)));
       eng.emit({
         type: 'phase.finished',
         phase,

@@ -9,6 +9,7 @@ import {
   skippedResult,
   type ExitCode,
   type Host,
+  type HostEnd,
   type PhaseName,
   type StepOutcome,
 } from '../core/index.js';
@@ -108,7 +109,12 @@ export async function runHostPhase<S>(
     }
     const name = planned.name;
     // Resumed: what the journal says happened is not done again; it is registered as it was.
-    if (restoreRegistered(ctx, planned, index)) continue;
+    if (restoreRegistered(ctx, planned, index)) {
+      if (!planned.endHost || !pos?.finished.has(index)) continue;
+      // It ended the host before the crash (the crash may have come before `host.ended` was written).
+      if (!pos.ended) emitEnded(ctx, phase, name, index, planned.endHost);
+      return end('ok');
+    }
     let resumed: string | undefined;
     if (pos?.inFlight?.index === index && planned.skip === undefined) {
       const decided = await resumeInFlight(ctx, phase, index, planned);
@@ -124,8 +130,17 @@ export async function runHostPhase<S>(
     }
     const verdict = await runStep(ctx, phase, name, index, planned, resumed);
     if (verdict !== 'ok') return end(verdict);
+    if (planned.endHost) {
+      emitEnded(ctx, phase, name, index, planned.endHost);
+      return end('ok');
+    }
   }
   return end('ok');
+}
+
+/** An `end_host` step ran: the host's run ends here, with the reason and the evidence behind it. */
+function emitEnded<S>(ctx: HostRunContext<S>, phase: PhaseName, step: string, index: number, e: HostEnd): void {
+  ctx.emit({ type: 'host.ended', host: ctx.host.name, phase, step, index, ...e });
 }
 
 async function runStep<S>(

@@ -5,7 +5,15 @@
  * run by functions the executor is given (`RunOptions.evaluate`, `RunOptions.analyze`).
  * The planner produces this type and the executor consumes it; this module imports neither.
  */
-import type { Action, CollectedOutput, Finding, FindingSeverity, Host, RegisteredResult } from '../core/index.js';
+import type {
+  Action,
+  CollectedOutput,
+  Finding,
+  FindingSeverity,
+  Host,
+  HostEnd,
+  RegisteredResult,
+} from '../core/index.js';
 
 /** A runbook condition as written there: an expression or template, or a literal boolean. */
 export type Condition = string | boolean;
@@ -48,6 +56,8 @@ export interface PlannedStep {
    * is in place. Its last line of output is `done: <what it saw>`, `absent: <why>` or `unknown: <why>`.
    */
   verify?: string;
+  /** An `end_host` step: once it ran, the host's part of the run ends here (not failed). */
+  endHost?: HostEnd;
 }
 
 /** Which condition of a step is being evaluated (for error messages). */

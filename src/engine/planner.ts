@@ -173,6 +173,7 @@ export function planStep(step: Step, ctx: StepContext): PlannedStep {
     ...(step.until !== undefined ? { until: step.until } : {}),
     ...(type.rerunSafe || step.idempotent ? { rerunSafe: true } : {}),
     ...(type.verify ? { verify: type.verify(parsed.data, ctx) } : {}),
+    ...(type.ends ? { endHost: type.ends(parsed.data, ctx) } : {}),
   };
 }
 

@@ -2,7 +2,7 @@
  * Per-host recap counts as a fold over events, so the same numbers come out of a live run and of a
  * journal read back later. Pure apart from the map it fills.
  */
-import type { HostRecap, HostState, RunEvent } from '../core/index.js';
+import { hostEndBasis, type HostRecap, type HostState, type RunEvent } from '../core/index.js';
 
 /** States a host keeps once reached: a later `host.finished` cannot turn them back into ok. */
 const STICKY: ReadonlySet<HostState> = new Set<HostState>(['failed', 'unreachable', 'aborted']);
@@ -63,6 +63,9 @@ export class RecapTally {
         if (!STICKY.has(r.state)) r.state = e.state;
         return;
       }
+      case 'host.ended':
+        Object.assign(this.get(e.host), { ended: e.reason, endedBasis: hostEndBasis(e) });
+        return;
       default:
         return;
     }
@@ -71,7 +74,12 @@ export class RecapTally {
   /** Mark a host that did not finish every phase (abort, max-fail) as aborted, unless it already failed. */
   markAborted(host: string): void {
     const r = this.get(host);
-    if (r.state !== 'failed' && r.state !== 'unreachable') r.state = 'aborted';
+    if (r.state !== 'failed' && r.state !== 'unreachable' && r.ended === undefined) r.state = 'aborted';
+  }
+
+  /** An `end_host` step ended this host's run: no later phase takes it. */
+  hasEnded(host: string): boolean {
+    return this.hosts.get(host)?.ended !== undefined;
   }
 
   /** Recap rows in inventory order. */

@@ -41,6 +41,8 @@ export interface HostPosition {
   inFlight?: InFlightStep;
   /** Out of the run for good: failed or unreachable in some phase. */
   out?: 'failed' | 'unreachable';
+  /** An `end_host` step ended its run (`host.ended` is journaled). */
+  ended?: boolean;
 }
 
 /** What the journal says about the run as a whole. */
@@ -141,6 +143,9 @@ export function replayJournal(events: readonly RunEvent[]): RunPosition {
         break;
       case 'host.unreachable':
         get(e.host).out = 'unreachable';
+        break;
+      case 'host.ended':
+        get(e.host).ended = true;
         break;
       case 'host.finished':
         get(e.host).phases[e.phase] = e.state === 'ok' ? 'ok' : (e.state as 'failed' | 'unreachable' | 'aborted');

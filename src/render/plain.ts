@@ -3,7 +3,7 @@
  * each step's end per host, retries, skips, unreachable hosts, abort, end of run. Never step output
  * (that is in the run directory) and no cursor movement.
  */
-import { terminalSafe, type EventSink, type RunEvent } from '../core/index.js';
+import { describeHostEnd, terminalSafe, type EventSink, type RunEvent } from '../core/index.js';
 import { compressHosts } from './hostlist.js';
 
 export interface PlainOptions {
@@ -36,6 +36,8 @@ export function plainLine(e: RunEvent): string | undefined {
       return `${e.host} | ${e.phase} | ${e.step} | SKIPPED: ${e.reason}`;
     case 'host.unreachable':
       return `${e.host} | ${e.phase} | UNREACHABLE: ${e.message}`;
+    case 'host.ended':
+      return `${e.host} | ${e.phase} | ${e.step} | ENDED: ${describeHostEnd(e)}`;
     case 'host.waiting':
       return `${e.host} | ${e.phase} | WAITING for a worker of segment ${e.segment}: ${e.message}`;
     case 'finding':

@@ -61,6 +61,9 @@ export class ProgressModel {
       case 'host.waiting':
         this.row(e.phase, e.host).step = `waiting for a worker of segment ${e.segment}`;
         return;
+      case 'host.ended':
+        this.row(e.phase, e.host).step = `ended: ${e.reason}`;
+        return;
       case 'host.failed':
         Object.assign(this.row(e.phase, e.host), { state: 'failed', message: e.message });
         return;

@@ -11,7 +11,7 @@ import { sharedReason } from './reason.js';
 export interface HostRecapGroup {
   /** The rows of the group, in the order given (inventory order). */
   rows: HostRecap[];
-  /** The failure reason shared by the group; undefined for ok hosts (their message is not shown). */
+  /** The failure (or early end) reason shared by the group; undefined for hosts that just finished. */
   reason?: string;
 }
 
@@ -20,11 +20,22 @@ export function countsOf(r: HostRecap): string {
   return `ok=${r.ok} changed=${r.changed} failed=${r.failed} unreachable=${r.unreachable ? 1 : 0} skipped=${r.skipped} ignored=${r.ignored}`;
 }
 
+/**
+ * What a row says after its counts: why it failed, or why its run ended early (`end_host`), with the
+ * evidence that rests on in a host's own row (a group shares the reason, not the artifact ids).
+ */
+export function recapNote(r: HostRecap, basis = true): string | undefined {
+  if (r.message && r.state !== 'ok') return r.message.split('\n')[0];
+  if (r.ended === undefined) return undefined;
+  return `ended: ${r.ended}${basis && r.endedBasis ? ` (${r.endedBasis})` : ''}`;
+}
+
 /** Group rows by state, counts and shared reason; groups in order of first appearance. */
 export function groupHostRecap(recap: readonly HostRecap[]): HostRecapGroup[] {
   const groups = new Map<string, HostRecapGroup>();
   for (const r of recap) {
-    const reason = r.message && r.state !== 'ok' ? sharedReason(r.host, r.message) : undefined;
+    const note = recapNote(r, false);
+    const reason = note !== undefined ? sharedReason(r.host, note) : undefined;
     const key = `${r.state}\u0000${countsOf(r)}\u0000${reason ?? ''}`;
     const g = groups.get(key);
     if (g) g.rows.push(r);
@@ -44,8 +55,7 @@ export function formatGroupedHostRecap(groups: readonly HostRecapGroup[]): strin
   const cells = groups.map((g) => {
     const first = g.rows[0]!;
     if (g.rows.length === 1) {
-      const why = first.message && first.state !== 'ok' ? first.message.split('\n')[0] : undefined;
-      return { hosts: first.host, state: first.state, counts: countsOf(first), why };
+      return { hosts: first.host, state: first.state, counts: countsOf(first), why: recapNote(first) };
     }
     const hosts = compressHosts(g.rows.map((r) => r.host));
     return { hosts, state: `${first.state} (${g.rows.length} hosts)`, counts: countsOf(first), why: g.reason };

@@ -14,7 +14,7 @@ import {
   type RunEvent,
 } from '../core/index.js';
 import { compressHosts } from './hostlist.js';
-import { countsOf, formatGroupedHostRecap, groupHostRecap } from './recap-groups.js';
+import { countsOf, formatGroupedHostRecap, groupHostRecap, recapNote } from './recap-groups.js';
 
 /** One host's output of one step. */
 export interface StepOutputRecord {
@@ -85,8 +85,8 @@ export function formatHostRecap(recap: readonly HostRecap[], opts: Pick<RecapOpt
   if (recap.length > (opts.groupAbove ?? 20)) return formatGroupedHostRecap(groupHostRecap(rows));
   const w = Math.max(4, ...recap.map((r) => r.host.length));
   return rows.map((r) => {
-    const why = r.message && r.state !== 'ok' ? `  ${r.message.split('\n')[0]}` : '';
-    return `${r.host.padEnd(w)}  ${r.state.padEnd(11)}  ${countsOf(r)}${why}`;
+    const note = recapNote(r);
+    return `${r.host.padEnd(w)}  ${r.state.padEnd(11)}  ${countsOf(r)}${note !== undefined ? `  ${note}` : ''}`;
   });
 }
 
@@ -154,8 +154,9 @@ export function formatRecap(input: RecapInput, opts: RecapOptions = {}): string 
   lines.push(...formatHostRecap(input.recap, opts).map((l) => `  ${l}`));
   const bad = input.recap.filter((r) => r.state === 'failed' || r.state === 'unreachable');
   const count = (s: HostState): number => input.recap.filter((r) => r.state === s).length;
+  const ended = input.recap.filter((r) => r.ended !== undefined).length;
   lines.push(
-    `${input.recap.length} host(s): ${count('ok')} ok, ${count('failed')} failed, ${count('unreachable')} unreachable, ${count('aborted')} aborted` +
+    `${input.recap.length} host(s): ${count('ok')} ok${ended ? ` (${ended} ended early by end_host)` : ''}, ${count('failed')} failed, ${count('unreachable')} unreachable, ${count('aborted')} aborted` +
       (input.exitCode !== undefined ? `; exit code ${input.exitCode}` : ''),
   );
   if (bad.length) lines.push(`failed or unreachable: ${compressHosts(bad.map((r) => r.host))}`);

@@ -23,6 +23,8 @@ export function testLine(e: RunEvent): string {
       return `host.unreachable ${e.host} ${e.phase} ${e.reason}`;
     case 'host.failed':
       return `host.failed ${e.host} ${e.phase} ${e.step}`;
+    case 'host.ended':
+      return `host.ended ${e.host} ${e.phase} ${e.step}: ${e.reason}`;
     case 'step.started':
       return `step.started ${e.host} ${e.phase}/${e.step}`;
     case 'step.output':

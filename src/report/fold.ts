@@ -47,6 +47,8 @@ export interface HostTrack {
   phases: Map<PhaseName, PhaseSpan>;
   failed: EventOf<'host.failed'>[];
   unreachable: EventOf<'host.unreachable'>[];
+  /** An `end_host` step ended its run early (it stayed in service). */
+  ended: EventOf<'host.ended'> | null;
 }
 
 export interface RunFold {
@@ -93,7 +95,7 @@ export function foldEvents(events: readonly RunEvent[]): RunFold {
   };
   const host = (name: string): HostTrack => {
     let t = fold.hosts.get(name);
-    if (!t) fold.hosts.set(name, (t = { host: name, steps: [], phases: new Map(), failed: [], unreachable: [] }));
+    if (!t) fold.hosts.set(name, (t = { host: name, steps: [], phases: new Map(), failed: [], unreachable: [], ended: null }));
     return t;
   };
   // Steps of one host run one after the other: outputs, artifacts and findings belong to its last started step.
@@ -143,6 +145,10 @@ export function foldEvents(events: readonly RunEvent[]): RunFold {
       }
       case 'host.failed':
         host(e.host).failed.push(e);
+        fold.notable.push(e);
+        break;
+      case 'host.ended':
+        host(e.host).ended = e;
         fold.notable.push(e);
         break;
       case 'host.unreachable': {

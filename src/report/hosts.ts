@@ -2,13 +2,13 @@
  * The per-host part of the report: one row per host (state per phase, findings by severity, evidence
  * count, response times) with its steps for the host's own section.
  */
-import type { HostRecap, HostState } from '../core/index.js';
+import { hostEndBasis, type HostRecap, type HostState } from '../core/index.js';
 import { type HostTrack, type StepRecord } from './fold.js';
 import { hostTimes, runStartOf } from './metrics.js';
 import type { RunData } from './run-data.js';
 import { between } from './stats.js';
 import { countBySeverity } from './severity.js';
-import type { HostPhaseView, HostRow, StepView } from './types.js';
+import type { EndedHost, HostPhaseView, HostRow, StepView } from './types.js';
 
 export function stepView(r: StepRecord, runStart: string | null): StepView {
   const o = r.outcome;
@@ -96,5 +96,27 @@ export function buildHostRows(data: RunData): HostRow[] {
       collectMs: times.collectMs,
       recoverMs: times.recoverMs,
     };
+  });
+}
+
+/** Hosts an `end_host` step took out of the run, in host order: the decision and what it rests on. */
+export function buildEndedHosts(data: RunData): EndedHost[] {
+  return [...data.fold.hosts.values()].flatMap((t) => {
+    const e = t.ended;
+    if (!e) return [];
+    return [
+      {
+        host: t.host,
+        hostAnchor: data.anchors.get(t.host)!,
+        phase: e.phase,
+        step: e.step,
+        at: e.at,
+        reason: e.reason,
+        basis: hostEndBasis(e),
+        evidenceIds: e.evidence,
+        findings: e.findings,
+        highest: e.highest,
+      },
+    ];
   });
 }

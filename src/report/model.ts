@@ -10,7 +10,7 @@ import { buildEvidence } from './evidence.js';
 import { buildFailures } from './failures.js';
 import { buildFindings } from './findings.js';
 import { buildHeader, buildSummary } from './header.js';
-import { buildHostRows } from './hosts.js';
+import { buildEndedHosts, buildHostRows } from './hosts.js';
 import { buildMetrics } from './metrics.js';
 import { lessonsFrom } from './notes.js';
 import { loadRunData } from './run-data.js';
@@ -45,6 +45,7 @@ export async function buildReportModel(runDir: string, options: BuildReportOptio
     phases: buildPhaseTimings(data),
     timeline: buildTimeline(data),
     hosts: buildHostRows(data),
+    ended: buildEndedHosts(data),
     findings: buildFindings(data),
     evidence,
     actions: buildActions(data),

@@ -4,7 +4,7 @@
  * key changes, the abort. Each host's own steps are in its section (hosts.ts), so the fleet timeline
  * stays readable at 500 hosts.
  */
-import type { PhaseName, RunEvent } from '../core/index.js';
+import { describeHostEnd, type PhaseName, type RunEvent } from '../core/index.js';
 import { runStartOf } from './metrics.js';
 import type { RunData } from './run-data.js';
 import { between } from './stats.js';
@@ -62,6 +62,14 @@ function describe(e: RunEvent): Omit<TimelineEntry, 'at' | 'offsetMs' | 'event'>
         phase: e.phase,
         step: e.step,
         text: `failed at step "${e.step}": ${e.message}`,
+      };
+    case 'host.ended':
+      return {
+        level: 'info',
+        host: e.host,
+        phase: e.phase,
+        step: e.step,
+        text: `run ended by step "${e.step}": ${describeHostEnd(e)}`,
       };
     case 'host.unreachable':
       return {

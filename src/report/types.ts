@@ -390,6 +390,21 @@ const lessonsSectionSchema = z.strictObject({
 });
 export type LessonsSection = z.infer<typeof lessonsSectionSchema>;
 
+const endedHostSchema = z.strictObject({
+  host: z.string(),
+  hostAnchor: z.string(),
+  phase,
+  step: z.string(),
+  at: time,
+  /** The runbook's reason (templated), and what it rests on in one line. */
+  reason: z.string(),
+  basis: z.string(),
+  evidenceIds: z.array(z.string()),
+  findings: count,
+  highest: severity.nullable(),
+});
+export type EndedHost = z.infer<typeof endedHostSchema>;
+
 export const reportModelSchema = z.strictObject({
   format: z.literal(REPORT_FORMAT),
   header: reportHeaderSchema,
@@ -397,6 +412,8 @@ export const reportModelSchema = z.strictObject({
   phases: z.array(phaseTimingSchema),
   timeline: z.array(timelineEntrySchema),
   hosts: z.array(hostRowSchema),
+  /** Hosts whose part of the run an `end_host` step ended (left in service), with why. */
+  ended: z.array(endedHostSchema),
   findings: findingsSectionSchema,
   evidence: evidenceRegisterSchema,
   actions: actionsSectionSchema,

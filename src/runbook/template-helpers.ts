@@ -36,6 +36,55 @@ function num(v: unknown): number {
   return n;
 }
 
+const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'];
+
+/** What Handlebars passes a helper last: `kind=…` arguments and the template's root context. */
+interface HelperOptions {
+  hash?: Record<string, unknown>;
+  data?: { root?: unknown };
+}
+
+/** The findings of a registered result (a plan-time stand-in has none, and marks the condition run-time). */
+function findingsOf(value: unknown): { kind: string; severity: string }[] {
+  if (value === null || typeof value !== 'object' || !('findings' in value)) return [];
+  const list = (value as { findings: unknown }).findings;
+  return Array.isArray(list) ? (list as { kind: string; severity: string }[]) : [];
+}
+
+/**
+ * `has_findings "high"`: a result registered on this host so far has a finding at least this severe;
+ * `has_findings triage "high"`: the result registered as `triage` has; `kind="persistence"` keeps
+ * findings of that kind or its sub-kinds (`persistence.cron`). The severity may be a template value
+ * (`has_findings triage params.contain_at`); an unknown one is an error, never a silent false.
+ */
+function hasFindings(...a: unknown[]): boolean {
+  const options = a[a.length - 1] as HelperOptions;
+  const given = args(a);
+  if (given.length < 1 || given.length > 2)
+    throw new Error('has_findings takes a severity, or a registered result and a severity: has_findings triage "high"');
+  const severity = String(given[given.length - 1])
+    .trim()
+    .toLowerCase();
+  const bar = SEVERITIES.indexOf(severity);
+  if (bar < 0)
+    throw new Error(
+      `has_findings: unknown severity "${String(given[given.length - 1])}" (one of ${SEVERITIES.join(', ')})`,
+    );
+  if (given.length === 2 && (given[0] === null || typeof given[0] !== 'object'))
+    throw new Error(
+      'has_findings: the first of two arguments must be a registered result (has_findings triage "high")',
+    );
+  const kind = options.hash?.kind === undefined ? undefined : String(options.hash.kind);
+  const results = given.length === 2 ? [given[0]] : Object.values((options.data?.root ?? {}) as object);
+  return results.some((r) =>
+    findingsOf(r).some(
+      (f) =>
+        SEVERITIES.indexOf(f.severity) >= bar &&
+        (kind === undefined || f.kind === kind || f.kind.startsWith(`${kind}.`)),
+    ),
+  );
+}
+
 /** Helpers registered on every template environment (besides Handlebars' own `if`, `each`, `with`...). */
 export function conditionHelpers(makeRaw: (v: unknown) => unknown): Record<string, HelperDelegate> {
   return {
@@ -55,6 +104,7 @@ export function conditionHelpers(makeRaw: (v: unknown) => unknown): Record<strin
     },
     /** `{{match value "regex"}}`: JavaScript regular expression test. */
     match: (...a: unknown[]) => new RegExp(String(a[1])).test(String(a[0] ?? '')),
+    has_findings: hasFindings,
     /** `{{raw x}}`: insert `x` without shell quoting (inside shell fields; a no-op elsewhere). */
     raw: (...a: unknown[]) => makeRaw(a.length > 1 ? a[0] : ''),
   };

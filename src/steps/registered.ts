@@ -49,13 +49,19 @@ export function findingsFrom(
   step: string,
   minSeverity: FindingSeverity = 'medium',
 ): FromResult<Finding> {
-  const value = lookup(registered, name, step);
-  if (isPlaceholder(value)) return { planTime: true, items: [] };
-  const findings = Array.isArray(value.findings) ? (value.findings as Finding[]) : [];
+  const all = allFindingsFrom(registered, name, step);
+  if (all.planTime) return all;
   return {
     planTime: false,
-    items: findings.filter((f) => kinds.includes(f.kind) && severityRank(f.severity) >= severityRank(minSeverity)),
+    items: all.items.filter((f) => kinds.includes(f.kind) && severityRank(f.severity) >= severityRank(minSeverity)),
   };
+}
+
+/** Every finding of the registered result `name`. */
+export function allFindingsFrom(registered: Record<string, unknown>, name: string, step: string): FromResult<Finding> {
+  const value = lookup(registered, name, step);
+  if (isPlaceholder(value)) return { planTime: true, items: [] };
+  return { planTime: false, items: Array.isArray(value.findings) ? (value.findings as Finding[]) : [] };
 }
 
 export const minSeveritySchema = z

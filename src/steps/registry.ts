@@ -19,6 +19,7 @@ import { lockUser } from './lock_user.js';
 import { killProcess } from './kill_process.js';
 import { backup } from './backup.js';
 import { restore } from './restore.js';
+import { endHost } from './end_host.js';
 
 /** All step types, in the order `firebreak schema` and suggestions list them. */
 export const STEP_TYPES = [
@@ -38,6 +39,7 @@ export const STEP_TYPES = [
   isolate,
   unisolate,
   harden,
+  endHost,
 ] as const;
 
 export type StepTypeName = (typeof STEP_TYPES)[number]['type'];

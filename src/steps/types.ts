@@ -4,7 +4,7 @@
  * plus fixtures in test/fixtures/steps/<type>/.
  */
 import type { z } from 'zod';
-import type { Action, CollectedOutput, Finding, FindingSeverity, Host } from '../core/index.js';
+import type { Action, CollectedOutput, Finding, FindingSeverity, Host, HostEnd } from '../core/index.js';
 
 /** What plan() may look at. Everything here is plain data; plan() never performs I/O. */
 export interface PlanContext {
@@ -52,6 +52,8 @@ export interface StepType<Schema extends z.ZodType = z.ZodType> {
    * (the step counts as done), `absent: <why>` (it runs again) or `unknown: <why>` (the host stops).
    */
   verify?(params: z.output<Schema>, ctx: PlanContext): string;
+  /** Pure: the step ends the host's part of the run (`end_host`), for this reason, on this evidence. */
+  ends?(params: z.output<Schema>, ctx: PlanContext): HostEnd;
 }
 
 /** Is the param at `path` (`['health', 0, 'command']`) one of `shellFields` (`health[].command`)? */

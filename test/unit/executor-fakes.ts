@@ -228,6 +228,8 @@ export interface FakeStep {
   /** What resume may do with it when a crash caught it running (see PlannedStep). */
   rerunSafe?: boolean;
   verify?: string;
+  /** An `end_host` step: the host's run ends once it ran. */
+  endHost?: PlannedStep['endHost'];
 }
 
 export const fakePlanStep: PlanStepFn<FakeStep> = (s, ctx) => {
@@ -248,6 +250,7 @@ export const fakePlanStep: PlanStepFn<FakeStep> = (s, ctx) => {
     changes: s.changes ?? false,
     ...(s.rerunSafe ? { rerunSafe: true } : {}),
     ...(s.verify !== undefined ? { verify: s.verify } : {}),
+    ...(s.endHost ? { endHost: s.endHost } : {}),
   };
 };
 

@@ -63,6 +63,7 @@ describe('report model schema', () => {
     assert.equal(s.title, 'firebreak report model');
     assert.deepEqual([...s.required].sort(), [
       'actions',
+      'ended',
       'evidence',
       'failures',
       'findings',
