@@ -85,6 +85,18 @@ export function compareScorecards(a: Scorecard, b: Scorecard): CompareRow[] {
       change: change(a.containment.uncontained.length, b.containment.uncontained.length, 'lower'),
     },
     {
+      metric: 'left in service (false negatives)',
+      a: String(a.containment.leftInService?.length ?? '-'),
+      b: String(b.containment.leftInService?.length ?? '-'),
+      change: change(a.containment.leftInService?.length, b.containment.leftInService?.length, 'lower'),
+    },
+    {
+      metric: 'clean hosts isolated',
+      a: String(a.containment.isolatedNotCompromised.length),
+      b: String(b.containment.isolatedNotCompromised.length),
+      change: change(a.containment.isolatedNotCompromised.length, b.containment.isolatedNotCompromised.length, 'lower'),
+    },
+    {
       metric: 'containment median',
       a: num(a.containment.stats.median, ' s'),
       b: num(b.containment.stats.median, ' s'),
@@ -123,6 +135,12 @@ export function compareScorecards(a: Scorecard, b: Scorecard): CompareRow[] {
         b.recovery.restoreStats.p95 ?? b.recovery.rebuildStats.p95,
         'lower',
       ),
+    },
+    {
+      metric: 'rebuilt without need',
+      a: String(a.recovery.rebuiltNotCompromised?.length ?? '-'),
+      b: String(b.recovery.rebuiltNotCompromised?.length ?? '-'),
+      change: change(a.recovery.rebuiltNotCompromised?.length, b.recovery.rebuiltNotCompromised?.length, 'lower'),
     },
     {
       metric: 'left broken',

@@ -81,6 +81,10 @@ export function formatScorecard(sc: Scorecard): string {
       compromised
         ? `${c.contained.length}/${compromised} compromised host(s) isolated: ${statsText(c.stats)}${c.uncontained.length ? `; never: ${c.uncontained.join(', ')}` : ''}`
         : 'no compromised hosts',
+      ...(c.leftInService?.length
+        ? [`FALSE NEGATIVES (left in service while compromised): ${c.leftInService.join(', ')}`]
+        : []),
+      `clean host(s) isolated: ${c.isolatedNotCompromised.length}${c.isolatedNotCompromised.length ? ` (${c.isolatedNotCompromised.join(', ')})` : ''}`,
       `attack traffic after isolation: ${sc.attackTraffic.afterIsolation} packet(s)`,
     ]),
   );
@@ -88,7 +92,7 @@ export function formatScorecard(sc: Scorecard): string {
   out.push(
     ...block('recovery', [
       r.rebuilt.length || r.restored.length || r.leftBroken.length
-        ? `rebuilt ${r.rebuilt.length} (${statsText(r.rebuildStats)}), restored ${r.restored.length} (${statsText(r.restoreStats)}), left broken ${r.leftBroken.length}`
+        ? `rebuilt ${r.rebuilt.length} (${statsText(r.rebuildStats)}), restored ${r.restored.length} (${statsText(r.restoreStats)}), left broken ${r.leftBroken.length}, rebuilt without need ${r.rebuiltNotCompromised?.length ?? '-'}`
         : 'not exercised (no rebuild or restore step ran)',
     ]),
   );

@@ -76,6 +76,11 @@ export interface ContainmentScore {
   stats: TimeStats;
   /** Hosts isolated that were not compromised. */
   isolatedNotCompromised: string[];
+  /**
+   * False negatives, the worst outcome: compromised hosts the runbook judged clean and left in service
+   * (an `end_host` step ended their run). Absent from scorecards of firebreak before end_host.
+   */
+  leftInService?: string[];
 }
 
 /** Outgoing TCP/22 packets a host sent in an observation window. */
@@ -104,6 +109,8 @@ export interface RecoveryScore {
   restoreStats: TimeStats;
   /** Hosts whose rebuild or restore started and did not end ok. */
   leftBroken: string[];
+  /** Hosts reimaged that were not compromised (an outage the response caused). Absent before end_host. */
+  rebuiltNotCompromised?: string[];
 }
 
 /** What the run did with the host a fault hit. */

@@ -95,7 +95,11 @@ export function foldEvents(events: readonly RunEvent[]): RunFold {
   };
   const host = (name: string): HostTrack => {
     let t = fold.hosts.get(name);
-    if (!t) fold.hosts.set(name, (t = { host: name, steps: [], phases: new Map(), failed: [], unreachable: [], ended: null }));
+    if (!t)
+      fold.hosts.set(
+        name,
+        (t = { host: name, steps: [], phases: new Map(), failed: [], unreachable: [], ended: null }),
+      );
     return t;
   };
   // Steps of one host run one after the other: outputs, artifacts and findings belong to its last started step.

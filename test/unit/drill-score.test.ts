@@ -285,6 +285,40 @@ describe('drill scoring: response', () => {
     assert.deepEqual(c.stats, { count: 1, median: 4, p95: 4, max: 4 });
   });
 
+  it('targeted runbooks: a compromised host an end_host left in service is a false negative; a clean host rebuilt is an unneeded rebuild', () => {
+    const more = [
+      ...events.filter((e) => e.type !== 'run.finished'),
+      ev(9, {
+        type: 'host.ended',
+        host: 'n002',
+        phase: 'collect',
+        step: 'leave in service',
+        index: 5,
+        reason: 'not contained',
+        evidence: [],
+        findings: 0,
+        highest: null,
+      }),
+      ev(9, {
+        type: 'host.ended',
+        host: 'n003',
+        phase: 'collect',
+        step: 'leave in service',
+        index: 5,
+        reason: 'not contained',
+        evidence: [],
+        findings: 0,
+        highest: null,
+      }),
+      ...step('n004', 'rebuild', 3, 'rebuild', 10, 19, 'changed'),
+    ];
+    const c = scoreContainment(roles, more);
+    assert.deepEqual(c.uncontained, ['n002']);
+    assert.deepEqual(c.leftInService, ['n002'], 'only compromised hosts count, n003 was clean');
+    assert.deepEqual(scoreRecovery(roles, more).rebuiltNotCompromised, ['n004']);
+    assert.deepEqual(scoreRecovery(roles, events).rebuiltNotCompromised, []);
+  });
+
   it('time stats: median of the middle two, p95 by nearest rank, max', () => {
     assert.deepEqual(timeStats([3, 1, 2]), { count: 3, median: 2, p95: 3, max: 3 });
     assert.deepEqual(timeStats([4, 1, 3, 2]), { count: 4, median: 2.5, p95: 4, max: 4 });
@@ -294,7 +328,7 @@ describe('drill scoring: response', () => {
   });
 
   it('recovery: rebuild and restore times; a host whose rebuild did not end ok is left broken', () => {
-    const r = scoreRecovery(events);
+    const r = scoreRecovery(roles, events);
     assert.deepEqual(r.rebuilt, [{ host: 'n001', seconds: 20 }]);
     assert.deepEqual(r.restored, [{ host: 'n001', seconds: 30 }]);
     assert.deepEqual(r.leftBroken, ['n005']);

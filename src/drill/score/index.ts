@@ -57,7 +57,7 @@ export function scoreDrill(input: ScoreInput): Scores {
     falsePositives: scoreFalsePositives(input.roles, input.events),
     containment: scoreContainment(input.roles, input.events),
     attackTraffic: scoreAttackTraffic(input.events, input.egress),
-    recovery: scoreRecovery(input.events),
+    recovery: scoreRecovery(input.roles, input.events),
     resilience: scoreResilience(input.faults, input.events, input.stoppedByDrill ?? input.aborted),
     hypothesis: input.hypothesis,
   };

@@ -69,7 +69,13 @@ function responseInsights(m: Measured, s: Insights): void {
     s.strengths.push(
       `Isolated all ${c.contained.length} compromised host(s): median ${c.stats.median} s, p95 ${c.stats.p95} s after the run started.`,
     );
-  if (c.uncontained.length) s.improvements.push(`Compromised host(s) never isolated: ${list(c.uncontained)}.`);
+  // The worst outcome first: an attacker left running on a host the runbook judged clean.
+  if (c.leftInService?.length)
+    s.improvements.unshift(
+      `WORST: compromised host(s) judged clean and left in service (false negatives): ${list(c.leftInService)}. Lower the containment threshold or widen the triage.`,
+    );
+  const neverLeft = c.uncontained.filter((h) => !c.leftInService?.includes(h));
+  if (neverLeft.length) s.improvements.push(`Compromised host(s) never isolated: ${list(neverLeft)}.`);
   if (c.isolatedNotCompromised.length)
     s.improvements.push(`Isolated host(s) that were not compromised: ${list(c.isolatedNotCompromised)}.`);
   const watched = m.attackTraffic.samples.some((x) => c.contained.some((h) => h.host === x.host));
@@ -83,6 +89,15 @@ function responseInsights(m: Measured, s: Insights): void {
   if ((r.rebuilt.length || r.restored.length) && !r.leftBroken.length)
     s.strengths.push(`Rebuilt ${r.rebuilt.length} and restored ${r.restored.length} host(s), none left broken.`);
   if (r.leftBroken.length) s.improvements.push(`Recovery started and did not finish on ${list(r.leftBroken)}.`);
+  if (r.rebuiltNotCompromised?.length)
+    s.improvements.push(`Rebuilt host(s) that were not compromised: ${list(r.rebuiltNotCompromised)}.`);
+  if (
+    c.contained.length &&
+    !c.isolatedNotCompromised.length &&
+    !r.rebuiltNotCompromised?.length &&
+    m.falsePositives.cleanHosts.length > 0
+  )
+    s.strengths.push('No clean host was isolated or rebuilt: only the compromised ones were contained.');
 }
 
 function resilienceInsights(m: Measured, s: Insights): void {

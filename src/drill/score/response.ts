@@ -32,11 +32,14 @@ export function scoreContainment(roles: readonly HostRole[], events: readonly Ru
   const isolated = firstSuccess(events, 'isolate');
   const compromised = roles.filter((r) => r.compromised).map((r) => r.host);
   const contained = compromised.flatMap((h) => isolated.get(h) ?? []);
+  const ended = new Set(eventsOf(events, 'host.ended').map((e) => e.host));
+  const uncontained = compromised.filter((h) => !isolated.has(h));
   return {
     contained,
-    uncontained: compromised.filter((h) => !isolated.has(h)),
+    uncontained,
     stats: hostTimeStats(contained),
     isolatedNotCompromised: [...isolated.keys()].filter((h) => !compromised.includes(h)).sort(),
+    leftInService: uncontained.filter((h) => ended.has(h)),
   };
 }
 
@@ -45,8 +48,9 @@ function phaseOk(events: readonly RunEvent[], host: string, phase: string): bool
   return eventsOf(events, 'host.finished').some((e) => e.host === host && e.phase === phase && e.state === 'ok');
 }
 
-export function scoreRecovery(events: readonly RunEvent[]): RecoveryScore {
+export function scoreRecovery(roles: readonly HostRole[], events: readonly RunEvent[]): RecoveryScore {
   const rebuilt = [...firstSuccess(events, 'rebuild').values()];
+  const compromised = new Set(roles.filter((r) => r.compromised).map((r) => r.host));
   const restored = [...firstSuccess(events, 'restore').values()];
   const recovering = stepSpans(events).filter((s) => s.type === 'rebuild' || s.type === 'restore');
   const broken = new Set(recovering.filter((s) => !phaseOk(events, s.host, s.phase)).map((s) => s.host));
@@ -56,6 +60,10 @@ export function scoreRecovery(events: readonly RunEvent[]): RecoveryScore {
     rebuildStats: hostTimeStats(rebuilt),
     restoreStats: hostTimeStats(restored),
     leftBroken: [...broken].sort(),
+    rebuiltNotCompromised: rebuilt
+      .map((r) => r.host)
+      .filter((h) => !compromised.has(h))
+      .sort(),
   };
 }
 
