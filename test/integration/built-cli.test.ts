@@ -38,7 +38,7 @@ describe('the built CLI (bin/firebreak.js, bundled)', function () {
     const scenarios = await built(['lab', 'scenarios']);
     assert.equal(scenarios.code, 0, scenarios.stderr);
     assert.match(scenarios.stdout, /^outbound-ssh-bruteforce /m);
-    assert.match((await built(['demo', '--help'])).stdout.replace(/\s+/g, ''), /runbooks\/outbound-ssh-attack\.yaml/);
+    assert.match((await built(['demo', '--help'])).stdout.replace(/\s+/g, ''), /runbooks\/outbound-ssh-targeted\.yaml/);
   });
 
   it('plans a TypeScript runbook', async () => {

@@ -21,7 +21,9 @@ describe('firebreak demo (README command 1)', function () {
       assert.ok(report, 'the report paths are printed');
       const md = readFileSync(report[1]!, 'utf8');
       assert.match(md, /DEMO-1/);
-      assert.match(md, /\| rebuilt \| 2 \|/);
+      // Targeted: the compromised host is rebuilt, the clean one left in service, with why.
+      assert.match(md, /\| rebuilt \| 1 \|/);
+      assert.match(md, /Left in service[^\n]*\n\n- \[n002\]\([^)]+\), collect step "leave in service": not contained/);
       assert.ok(existsSync(report[2]!));
       assert.match(r.stderr, /demo: lab removed/);
       const lab = /demo: starting a drill lab[\s\S]*?on (198\.1[89]\.\d+\.\d+\/20) \(bridge (fblab\d+)/.exec(r.stderr);

@@ -1,8 +1,8 @@
 /**
  * runbooks/outbound-ssh-attack.yaml on the drill lab, the seed-1 case end to end: a host running the
- * outbound-ssh-bruteforce scenario and a clean host (both responded to), and a bystander (n003, not in
- * the run) that the attack targets. Checked between phases, from the
- * hosts themselves and from an independent OpenSSH client.
+ * outbound-ssh-bruteforce scenario (responded to) and a bystander (n002, not in the run) that the
+ * attack targets. Checked between phases, from the hosts themselves and from an independent OpenSSH
+ * client. (A clean host in the run is the targeted runbook's test: ir-outbound-ssh-targeted.)
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -64,7 +64,7 @@ describe('outbound-ssh-attack runbook on the drill lab', function () {
         '-i',
         state.files.inventory,
         '--limit',
-        'n001,n002',
+        'n001',
         '--runs-dir',
         runs,
         '-e',
@@ -87,11 +87,8 @@ describe('outbound-ssh-attack runbook on the drill lab', function () {
     work = path.dirname(dir);
     state = await labUp({
       dir,
-      hosts: 3,
-      scenarios: [
-        { name: 'outbound-ssh-bruteforce', count: 1 },
-        { name: 'clean', count: 1 },
-      ],
+      hosts: 2,
+      scenarios: [{ name: 'outbound-ssh-bruteforce', count: 1 }],
     });
     await onHost(
       state,
@@ -114,9 +111,9 @@ describe('outbound-ssh-attack runbook on the drill lab', function () {
     const a = await run(['--phase', 'isolate']);
     assert.equal(a.code, 0, a.out);
     await new Promise((r) => setTimeout(r, 1500));
-    const seen = await connectionsSeen(state, 'n003', n1!.address);
-    // A 4 s window for attack connections to show up at n003, spent on the checks below (none of them
-    // connects from n001 to n003), then n003's log is read again.
+    const seen = await connectionsSeen(state, 'n002', n1!.address);
+    // A 4 s window for attack connections to show up at n002, spent on the checks below (none of them
+    // connects from n001 to n002), then n002's log is read again.
     const windowEnds = Date.now() + 4000;
     assert.ok(sshOk(state, 'root', state.files.clientKey, n1!.address), 'management still works');
     // Volatile first: the attack connections that isolating cuts were stored before any rule changed.
@@ -145,7 +142,7 @@ describe('outbound-ssh-attack runbook on the drill lab', function () {
       (
         await onHost(
           state,
-          'n003',
+          'n002',
           `timeout 3 bash -c 'exec 3<>/dev/tcp/${n1!.address}/22' && echo open || echo blocked`,
         )
       ).stdout.trim(),
@@ -154,9 +151,9 @@ describe('outbound-ssh-attack runbook on the drill lab', function () {
     );
     await new Promise((r) => setTimeout(r, Math.max(0, windowEnds - Date.now())));
     assert.equal(
-      await connectionsSeen(state, 'n003', n1!.address),
+      await connectionsSeen(state, 'n002', n1!.address),
       seen,
-      'no new attack connections reach n003 after isolation',
+      'no new attack connections reach n002 after isolation',
     );
 
     // 2.–3. collect and contain, rebuild and restore, confirmed, in one run. (Collecting costs most of
@@ -176,12 +173,6 @@ describe('outbound-ssh-attack runbook on the drill lab', function () {
       cov.missed.map((i) => i.id),
       [],
       'every detectable indicator is found',
-    );
-    const alarming = findings.filter((f) => f.host === 'n002' && ['medium', 'high', 'critical'].includes(f.severity));
-    assert.deepEqual(
-      alarming.map((f) => f.summary),
-      [],
-      'nothing alarming on the clean host',
     );
     const artifacts = collected
       .filter((e) => e.type === 'evidence.stored' && e.host === 'n001')
@@ -233,7 +224,7 @@ describe('outbound-ssh-attack runbook on the drill lab', function () {
       (
         await onHost(
           state,
-          'n003',
+          'n002',
           `timeout 3 bash -c 'exec 3<>/dev/tcp/${fresh.address}/22' && echo open || echo blocked`,
         )
       ).stdout.trim(),

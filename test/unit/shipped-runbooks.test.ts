@@ -14,6 +14,7 @@ const DIR = path.join(REPO, 'runbooks');
 const SHIPPED = [
   'triage',
   'outbound-ssh-attack',
+  'outbound-ssh-targeted',
   'compromised-host',
   'ssh-bruteforce-hardening',
   'conntrack-exhaustion',

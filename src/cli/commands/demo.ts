@@ -1,9 +1,10 @@
 /**
  * `firebreak demo`: the built-in default job, the whole story on this machine. Starts a drill lab
  * (one host running the outbound-ssh-bruteforce scenario, one clean host), runs
- * `runbooks/outbound-ssh-attack.yaml` across it with live progress (isolate, collect, lock, kill, back
- * up, rebuild, restore, harden, reconnect), writes the post-incident report, always tears the lab
- * down, and prints where the report is.
+ * `runbooks/outbound-ssh-targeted.yaml` across it with live progress (triage both; isolate, collect,
+ * lock, kill, back up, rebuild, restore, harden and reconnect the compromised one; the clean one is
+ * collected and left in service), writes the post-incident report, always tears the lab down, and
+ * prints where the report is.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,7 @@ import { labDown, labUp } from '../../lab/index.js';
 import { positiveInt } from '../common.js';
 import { runCommand, type RunOptions } from './run.js';
 
-const RUNBOOK = packagePath('runbooks', 'outbound-ssh-attack.yaml');
+const RUNBOOK = packagePath('runbooks', 'outbound-ssh-targeted.yaml');
 
 /** This very firebreak (built or run through tsx), as a command line for the rebuild hook. */
 function selfCommand(): string {
@@ -26,7 +27,7 @@ export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description(
-      'drill lab demo: compromised + clean hosts, runbooks/outbound-ssh-attack.yaml end to end, report written, lab removed (needs root)',
+      'drill lab demo: compromised + clean hosts, runbooks/outbound-ssh-targeted.yaml end to end (only the compromised host contained and rebuilt), report written, lab removed (needs root)',
     )
     .option('--hosts <n>', 'lab size: the first host is compromised, the others clean', positiveInt('--hosts'), 2)
     .option('--runbook <file>', 'runbook to run on the lab', RUNBOOK)

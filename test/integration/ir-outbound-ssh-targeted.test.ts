@@ -1,0 +1,160 @@
+/**
+ * runbooks/outbound-ssh-targeted.yaml on the drill lab, in one run: n001 runs the outbound SSH brute
+ * forcer, n002 is clean, n003 is a bystander outside the run, n004 is down. Only n001 is contained,
+ * rebuilt and restored; n002 is triaged and collected, then ends its run and stays in service; the
+ * down host is reported and stops nobody.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Finding, StoredArtifact } from '../../src/core/index.js';
+import { checkTruth, labUp, readLabState, type LabState } from '../../src/lab/index.js';
+import { isRoot, labTempDir, onHost, removeLab } from '../helpers/lab.js';
+import { FIREBREAK_BIN, onlyRunDir, readJournal, runCli, type JournalEvent } from './run-cli.js';
+
+const RUNBOOK = 'runbooks/outbound-ssh-targeted.yaml';
+
+describe('outbound-ssh-targeted runbook on the drill lab', function () {
+  this.timeout(300_000);
+  let state: LabState;
+  let dir = '';
+  let work = '';
+
+  before(async function () {
+    if (!isRoot) return this.skip();
+    dir = labTempDir('ost');
+    work = path.dirname(dir);
+    state = await labUp({
+      dir,
+      hosts: 4,
+      scenarios: [
+        { name: 'outbound-ssh-bruteforce', count: 1 },
+        { name: 'clean', count: 1 },
+      ],
+    });
+    await onHost(state, 'n001', 'mkdir -p /srv/app && head -c 50000 /dev/urandom > /srv/app/data.bin');
+    const down = await runCli(['lab', 'fault', '--dir', dir, 'n004', 'down']);
+    assert.equal(down.code, 0, down.stdout + down.stderr);
+  });
+
+  after(async () => {
+    await removeLab(state, dir);
+  });
+
+  it('contains, rebuilds and restores only the compromised host; the clean one stays in service, said why', async () => {
+    const reachable = async (host: string): Promise<string> =>
+      (
+        await onHost(
+          state,
+          'n003',
+          `timeout 3 bash -c 'exec 3<>/dev/tcp/${state.hosts.find((h) => h.name === host)!.address}/22' && echo open || echo blocked`,
+        )
+      ).stdout.trim();
+    const runs = path.join(work, 'runs');
+    const r = await runCli(
+      [
+        'run',
+        RUNBOOK,
+        '-i',
+        state.files.inventory,
+        '--limit',
+        'n001,n002,n004',
+        '--runs-dir',
+        runs,
+        '--yes',
+        '-e',
+        `rebuild_command=${process.execPath} ${FIREBREAK_BIN} lab reset --dir ${dir}`,
+        '-e',
+        'deep_collection=false',
+      ],
+      { timeoutMs: 240_000 },
+    );
+    const out = r.stdout + r.stderr;
+    // The down host is a failed host (exit 3), and nothing else stopped.
+    assert.equal(r.code, 3, out.slice(-3000));
+    const runDir = onlyRunDir(runs);
+    const journal = readJournal(runDir);
+    const ok = (host: string, type: string): JournalEvent[] =>
+      journal.filter(
+        (e) =>
+          e.type === 'step.finished' &&
+          e.host === host &&
+          ['ok', 'changed'].includes((e.outcome as { status: string }).status) &&
+          journal.some((s) => s.type === 'step.started' && s.host === host && s.step === e.step && s.stepType === type),
+      );
+
+    // n001: contained in the isolate phase, then locked, killed, backed up, rebuilt, restored.
+    assert.equal(ok('n001', 'isolate').filter((e) => e.phase === 'isolate').length, 1, 'n001 isolated first');
+    for (const type of ['lock_user', 'kill_process', 'backup', 'rebuild', 'restore', 'unisolate'])
+      assert.equal(ok('n001', type).length, 1, `n001 ${type}`);
+    const fresh = readLabState(dir).hosts.find((h) => h.name === 'n001')!;
+    assert.equal(fresh.generation, 1, 'n001 was reinstalled');
+    const planted = state.hosts.find((h) => h.name === 'n001')!.scenarios[0]!;
+    assert.deepEqual(
+      (await checkTruth(fresh, planted)).filter((t) => t.present).map((t) => t.id),
+      [],
+    );
+
+    // n002: triaged and collected in full, never isolated or rebuilt, its run ended with the reason and evidence.
+    const ended = journal.filter((e) => e.type === 'host.ended');
+    assert.deepEqual(
+      ended.map((e) => [e.host, e.phase, e.step, e.reason]),
+      [['n002', 'collect', 'leave in service', 'not contained: no finding at high or above']],
+    );
+    const stored = journal
+      .filter((e) => e.type === 'evidence.stored' && e.host === 'n002')
+      .map((e) => (e.artifact as StoredArtifact).id);
+    assert.ok(stored.length > 50, `${stored.length} artifacts of n002`);
+    const alarming = journal.filter(
+      (e) =>
+        e.type === 'finding' &&
+        e.host === 'n002' &&
+        ['medium', 'high', 'critical'].includes((e.finding as Finding).severity),
+    );
+    assert.deepEqual(
+      alarming.map((e) => (e.finding as Finding).summary),
+      [],
+      'nothing alarming on the clean host',
+    );
+    assert.ok(
+      journal.some((e) => e.type === 'finding' && e.host === 'n002'),
+      'the clean host was analysed (info findings exist)',
+    );
+    assert.deepEqual(ended[0]!.evidence, stored, 'the decision names every artifact it rests on');
+    assert.deepEqual(
+      ok('n002', 'isolate').concat(ok('n002', 'rebuild'), ok('n002', 'lock_user')),
+      [],
+      'nothing changed n002',
+    );
+    assert.deepEqual(
+      journal.filter((e) => e.host === 'n002' && (e.phase === 'rebuild' || e.phase === 'restore')),
+      [],
+    );
+    assert.equal(readLabState(dir).hosts.find((h) => h.name === 'n002')!.generation, 0);
+    assert.equal(await reachable('n002'), 'open', 'n002 stays in service');
+    assert.equal(await reachable('n001'), 'open', 'n001 is back after its restore');
+
+    // n004 (down): unreachable in isolate, reported, and the only failure.
+    const summary = JSON.parse(readFileSync(path.join(runDir, 'summary.json'), 'utf8')) as {
+      recap: { host: string; state: string; ended?: string }[];
+    };
+    assert.deepEqual(
+      summary.recap.map((x) => [x.host, x.state, x.ended ?? null]),
+      [
+        ['n001', 'ok', null],
+        ['n002', 'ok', 'not contained: no finding at high or above'],
+        ['n004', 'unreachable', null],
+      ],
+    );
+    assert.match(
+      out,
+      /n002 \| collect \| leave in service \| ENDED: not contained: no finding at high or above \(evidence ev-/,
+    );
+    assert.match(out, /n002 +ok .*ended: not contained: no finding at high or above/);
+    const report = readFileSync(path.join(runDir, 'report.md'), 'utf8');
+    assert.match(
+      report,
+      /Left in service[^\n]*\n\n- \[n002\]\(#[^)]+\), collect step "leave in service": not contained/,
+    );
+  });
+});
