@@ -1,118 +1,34 @@
 /**
- * The regex of a `~regex` host pattern, compiled so that matching cannot hang the controller. A
- * backtracking engine takes exponential time on `~(a+)+$` against a long name of `a`s, and polynomial
- * time on `~a*a*a*a*$`; a responder's typo must not freeze a run. So the pattern runs on V8's
- * non-backtracking engine (the `l` flag, behind a V8 option switched on here), linear in the name.
- * What that engine cannot run (backreferences, lookaround, a large counted repetition) is refused. On a
- * runtime without the engine, the backtracking one is used and its classic blow-up, a repeated group
- * that itself repeats or alternates, is refused instead.
+ * The regex of a `~regex` host pattern, compiled so that matching cannot hang the controller (see
+ * core/bounded-regex.ts): a responder's typo must not freeze a run.
  */
-import { setFlagsFromString } from 'node:v8';
 import { InputError } from '../core/errors.js';
+import { BoundedRegExpError, boundedRegExp, nestedRepetition } from '../core/bounded-regex.js';
 
-let linearEngine: boolean | undefined;
-
-/** Whether `new RegExp(…, 'l')` works here (switching the engine on costs nothing until used). */
-function hasLinearEngine(): boolean {
-  if (linearEngine === undefined) {
-    try {
-      setFlagsFromString('--enable-experimental-regexp-engine');
-      // eslint-disable-next-line no-invalid-regexp -- the `l` flag exists once the V8 option is on
-      new RegExp('a', 'l');
-      linearEngine = true;
-    } catch {
-      linearEngine = false;
-    }
-  }
-  return linearEngine;
-}
+export { nestedRepetition };
 
 /**
  * `pattern` without its `~`, as Python's re.match reads it (anchored at the start only). Throws
- * InputError for a pattern that does not compile or could not be bounded.
+ * InputError for a pattern that does not compile or could not be bounded. `backtracking` (tests):
+ * what a runtime without the linear engine does.
  */
 export function hostRegExp(pattern: string, engine: 'linear' | 'backtracking' = 'linear'): RegExp {
   const source = pattern.slice(1);
-  const invalid = () => new InputError(`Invalid host list pattern: ${pattern}`);
   try {
+    if (engine === 'linear') return boundedRegExp(source, 'y');
     new RegExp(source, 'y');
-  } catch {
-    throw invalid();
-  }
-  if (engine === 'linear' && hasLinearEngine()) {
-    try {
-      // eslint-disable-next-line no-invalid-regexp -- see hasLinearEngine
-      return new RegExp(source, 'ly');
-    } catch {
+    const nested = nestedRepetition(source);
+    if (nested !== undefined) throw new BoundedRegExpError('nested', nested);
+    return new RegExp(source, 'y');
+  } catch (e) {
+    if (!(e instanceof BoundedRegExpError)) throw new InputError(`Invalid host list pattern: ${pattern}`);
+    if (e.reason === 'invalid') throw new InputError(`Invalid host list pattern: ${pattern}`);
+    if (e.reason === 'unsupported')
       throw new InputError(
         `host pattern ${pattern}: backreferences, lookaround and large counted repetitions ({1000}) are not supported in a ~regex, since matching them can take exponential time; write the pattern without them`,
       );
-    }
-  }
-  const nested = nestedRepetition(source);
-  if (nested !== undefined)
     throw new InputError(
-      `host pattern ${pattern}: the group ${nested} repeats something that itself repeats or alternates, which can take exponential time to match; write it without the nesting`,
+      `host pattern ${pattern}: the group ${e.group} repeats something that itself repeats or alternates, which can take exponential time to match; write it without the nesting`,
     );
-  return new RegExp(source, 'y');
-}
-
-/**
- * The first group that is repeated (`*`, `+`, `{2,}`, `{1,5}`…) and holds a quantifier or `|`, as
- * written; undefined when there is none. Character classes and escapes are skipped.
- */
-export function nestedRepetition(source: string): string | undefined {
-  /** Open groups: where each starts, and whether it holds a quantifier or `|` so far. */
-  const open: { start: number; risky: boolean }[] = [];
-  const markRisky = () => {
-    for (const g of open) g.risky = true;
-  };
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i];
-    if (c === '\\') i++;
-    else if (c === '[') i = classEnd(source, i);
-    else if (c === '(') {
-      open.push({ start: i, risky: false });
-      i += groupPrefix(source, i + 1);
-    } else if ('|*+?'.includes(c as string) || (c === '{' && counted(source, i) !== undefined)) markRisky();
-    else if (c === ')') {
-      const g = open.pop();
-      if (g?.risky && repeats(source, i + 1)) return source.slice(g.start, i + 1);
-    }
   }
-  return undefined;
-}
-
-/** `{n}`, `{n,}`, `{n,m}` at `i`: its upper bound (Infinity when open), else undefined. */
-function counted(source: string, i: number): number | undefined {
-  const m = /^\{(\d+)(,(\d*))?\}/.exec(source.slice(i, i + 24));
-  if (!m) return undefined;
-  if (m[2] === undefined) return Number(m[1]);
-  return m[3] === '' ? Infinity : Number(m[3]);
-}
-
-/** Whether a quantifier at `i` lets what precedes it match more than once. */
-function repeats(source: string, i: number): boolean {
-  const c = source[i];
-  return c === '*' || c === '+' || (counted(source, i) ?? 0) >= 2;
-}
-
-/** Length of a group's `?:`, `?=`, `?!`, `?<=`, `?<!` or `?<name>` prefix at `i`, else 0. */
-function groupPrefix(source: string, i: number): number {
-  if (source[i] !== '?') return 0;
-  if (source[i + 1] !== '<' || source[i + 2] === '=' || source[i + 2] === '!') return source[i + 1] === '<' ? 3 : 2;
-  const close = source.indexOf('>', i);
-  return close < 0 ? 0 : close - i + 1;
-}
-
-/** Index of the `]` that closes the class opening at `i` (a leading `]` or `^]` is a member). */
-function classEnd(source: string, i: number): number {
-  let j = i + 1;
-  if (source[j] === '^') j++;
-  if (source[j] === ']') j++;
-  for (; j < source.length; j++) {
-    if (source[j] === '\\') j++;
-    else if (source[j] === ']') return j;
-  }
-  return source.length;
 }

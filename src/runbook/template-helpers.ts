@@ -4,6 +4,7 @@
  * Every helper receives Handlebars' `options` object last; `args()` drops it.
  */
 import type { HelperDelegate } from 'handlebars';
+import { BoundedRegExpError, boundedRegExp } from '../core/bounded-regex.js';
 
 /** The falsy words of conditions: '', false, 0, no, null (case-insensitive, trimmed). */
 const FALSY = new Set(['', 'false', '0', 'no', 'null']);
@@ -37,6 +38,24 @@ function num(v: unknown): number {
 }
 
 const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'];
+
+/** Compiled `match` patterns: a template renders once per host, the pattern is the runbook's. */
+const matchers = new Map<string, RegExp>();
+
+/** The `match` pattern, bounded (core/bounded-regex.ts): a host's output must not hang the run. */
+function matcher(source: string): RegExp {
+  let re = matchers.get(source);
+  if (re) return re;
+  try {
+    re = boundedRegExp(source);
+  } catch (e) {
+    if (!(e instanceof BoundedRegExpError)) throw e;
+    throw new Error(`match: the regular expression "${source}": ${e.message}`);
+  }
+  if (matchers.size >= 1000) matchers.clear();
+  matchers.set(source, re);
+  return re;
+}
 
 /** What Handlebars passes a helper last: `kind=…` arguments and the template's root context. */
 interface HelperOptions {
@@ -102,8 +121,8 @@ export function conditionHelpers(makeRaw: (v: unknown) => unknown): Record<strin
       if (hay && typeof hay === 'object') return Object.prototype.hasOwnProperty.call(hay, String(needle));
       return false;
     },
-    /** `{{match value "regex"}}`: JavaScript regular expression test. */
-    match: (...a: unknown[]) => new RegExp(String(a[1])).test(String(a[0] ?? '')),
+    /** `{{match value "regex"}}`: JavaScript regular expression test, linear in the value (hosts' output is hostile). */
+    match: (...a: unknown[]) => matcher(String(a[1])).test(String(a[0] ?? '')),
     has_findings: hasFindings,
     /** `{{raw x}}`: insert `x` without shell quoting (inside shell fields; a no-op elsewhere). */
     raw: (...a: unknown[]) => makeRaw(a.length > 1 ? a[0] : ''),

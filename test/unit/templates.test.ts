@@ -194,6 +194,26 @@ describe('templates: conditions', () => {
     it(`${JSON.stringify(cond)} is ${expected}`, () => assert.equal(evalCondition(cond, ctx), expected));
   }
 
+  it('match runs in time linear in a hostile value: an exponential pattern answers at once', () => {
+    // On a backtracking engine, (a+)+$ against 40 a's and a b takes minutes.
+    const hostile = { out: `${'a'.repeat(40)}b` };
+    const start = process.hrtime.bigint();
+    assert.equal(evalCondition('match out "^(a+)+$"', hostile), false);
+    assert.equal(evalCondition('match out "(a|aa)*b"', hostile), true);
+    assert.ok(Number(process.hrtime.bigint() - start) / 1e6 < 1000, 'well under a second');
+  });
+
+  it('a match pattern that needs backtracking is an error naming it, never a hang or a silent false', () => {
+    assert.throws(
+      () => evalCondition('match out "(a)\\1"', { out: 'aa' }, { step: 's', field: 'when' }),
+      /step "s": when: .*match: the regular expression "\(a\)\\1": backreferences/,
+    );
+    assert.throws(
+      () => evalCondition('match out "(x"', { out: 'aa' }),
+      /match: the regular expression "\(x": not a valid regular expression/,
+    );
+  });
+
   it('an undefined variable in a condition is an error, not false', () => {
     assert.throws(
       () => evalCondition('eq missing 1', ctx, { step: 's', field: 'when' }),
