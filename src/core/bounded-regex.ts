@@ -52,7 +52,7 @@ export function boundedRegExp(source: string, flags = ''): RegExp {
   }
   if (hasLinearEngine()) {
     try {
-      // eslint-disable-next-line no-invalid-regexp -- see hasLinearEngine
+       
       return new RegExp(source, `l${flags}`);
     } catch {
       throw new BoundedRegExpError('unsupported');
