@@ -52,7 +52,6 @@ export function boundedRegExp(source: string, flags = ''): RegExp {
   }
   if (hasLinearEngine()) {
     try {
-       
       return new RegExp(source, `l${flags}`);
     } catch {
       throw new BoundedRegExpError('unsupported');

@@ -31,7 +31,9 @@ export function quoteFor(landing: QuotableLanding, text: string): string {
       return landing.quoted ? text : text.replace(/[$`\\]/g, '\\$&');
     case 'arithmetic': {
       if (!/^\s*[+-]?[0-9]+\s*$/.test(text))
-        throw new InputError('in arithmetic ($(( )) or (( ))) a value must be an integer; anything else is evaluated');
+        throw new InputError(
+          "in arithmetic ($(( )), (( )), $[ ], an indexed array's subscript) a value must be an integer; anything else is evaluated",
+        );
       const n = BigInt(text.trim());
       return n < 0n ? `(${n})` : String(n);
     }

@@ -46,7 +46,8 @@ type Frame =
     }
   | { kind: 'double' | 'single' | 'ansi' | 'backtick' | 'comment' }
   | { kind: 'param'; braces: number }
-  | { kind: 'arith'; parens: number }
+  /** `$(( ))` and `(( ))`; `bracket` is set for bash's older `$[ ]`, which ends at its `]`. */
+  | { kind: 'arith'; parens: number; bracket?: number }
   | { kind: 'heredoc'; doc: Heredoc; line: string; lineHasValue: boolean };
 
 type CmdFrame = Extract<Frame, { kind: 'cmd' }>;
@@ -65,6 +66,8 @@ export class ShellLexer {
   /** The next character is escaped by a backslash. */
   private escaped = false;
   private readonly raws = new Map<number, string | undefined>();
+  /** Variables the script made integers (`declare -i n`): bash evaluates what is assigned to them later. */
+  private readonly integers = new Set<string>();
   private current: number | undefined;
 
   constructor() {
@@ -102,6 +105,8 @@ export class ShellLexer {
     switch (top.kind) {
       case 'cmd':
         if (top.delimiterNext) return refused('a here-document delimiter', 'use a fixed delimiter word (<<EOF)');
+        // `a[…]=` (or `declare a[…]`): bash evaluates an indexed array's subscript as arithmetic.
+        if (this.inSubscript(top)) return { kind: 'arithmetic' };
         return {
           kind: 'bare',
           quoteAlways: (top.words.atCommandPosition && !this.assignmentValue(top)) || top.words.inDoubleBracket,
@@ -171,6 +176,7 @@ export class ShellLexer {
       words: new CommandWords(
         (v, m) => this.problem(v, m),
         (v) => this.raws.get(v),
+        this.integers,
       ),
       word: undefined,
       heredocs: [],
@@ -192,6 +198,12 @@ export class ShellLexer {
   }
 
   /** `NAME={{x}}`: the value is an assignment's, not a command name. */
+  /** Inside the `[…]` of an array element being assigned or declared, its `]` not reached yet. */
+  private inSubscript(f: CmdFrame): boolean {
+    const m = f.word ? /^[A-Za-z_][A-Za-z0-9_]*\[[^\]]*$/.exec(f.word.text) : null;
+    return !!m && !!f.word && f.word.text.indexOf('[') < f.word.plainLength && f.words.assignmentPosition;
+  }
+
   private assignmentValue(f: CmdFrame): boolean {
     const m = f.word ? /^[A-Za-z_][A-Za-z0-9_]*=/.exec(f.word.text) : null;
     return !!m && !!f.word && m[0].length <= f.word.plainLength;
@@ -266,7 +278,10 @@ export class ShellLexer {
         else this.special(ch);
         return;
       case 'arith':
-        if (ch === '(') top.parens++;
+        if (top.bracket !== undefined && ch === '[') top.bracket++;
+        else if (top.bracket !== undefined && ch === ']') {
+          if (top.bracket-- === 0) this.pop();
+        } else if (ch === '(') top.parens++;
         else if (ch === ')') {
           if (top.parens > 0) top.parens--;
           else this.pending = ')';
@@ -294,6 +309,7 @@ export class ShellLexer {
     if (p === '$') {
       if (ch === '(') return (void (this.pending = '$('), true);
       if (ch === '{') return (this.push({ kind: 'param', braces: 0 }), true);
+      if (ch === '[') return (this.push({ kind: 'arith', parens: 0, bracket: 0 }), true);
       if (ch === "'" && top.kind !== 'double' && top.kind !== 'heredoc') return (this.push({ kind: 'ansi' }), true);
       this.appendToWord('$', false);
       return false;

@@ -44,7 +44,7 @@ const ARITHMETIC_TESTS = new Set(['-eq', '-ne', '-lt', '-le', '-gt', '-ge']);
 const NAME_TESTS = new Set(['-v', '-R']);
 const SSH_OPTIONS_WITH_ARG = new Set('BbcDEeFIiJLlmOoPpQRSWw'.split(''));
 /** bash builtins that take `-i` to make a variable an integer, whose assigned values it then evaluates. */
-const DECLARERS = new Set(['declare', 'typeset', 'local']);
+const DECLARERS = new Set(['declare', 'typeset', 'local', 'export', 'readonly']);
 /** Run the next word as the command: `builtin printf -v …`, `command -p let …`. */
 const WRAPPERS = new Set(['builtin', 'command']);
 
@@ -58,7 +58,7 @@ type Interpreter =
   | { kind: 'su'; sawC: boolean }
   | { kind: 'ssh'; skipNext: boolean; host: boolean }
   /** Every later word is evaluated as arithmetic (`let`, `declare -i`): `what` names the command. */
-  | { kind: 'arithmetic'; what: string }
+  | { kind: 'arithmetic'; what: string; declares?: boolean }
   /** `declare`/`typeset`/`local` before any name: an `-i` among the options makes it arithmetic. */
   | { kind: 'declare'; name: string }
   /** `printf` before its format: the word after `-v` is a variable name. */
@@ -76,6 +76,8 @@ export class CommandWords {
   constructor(
     private readonly report: Report,
     private readonly rawOf: (value: number) => string | undefined,
+    /** Integer variables of the whole script (`declare -i n`), shared by every command level. */
+    private readonly integers: Set<string> = new Set(),
   ) {}
 
   /** Inside `[[ ]]`, `&& || ( ) < >` are the test's own operators, not command separators. */
@@ -86,6 +88,11 @@ export class CommandWords {
   /** No command name yet: a word here can still be an assignment or a reserved word. */
   get atCommandPosition(): boolean {
     return !this.named && !this.test;
+  }
+
+  /** A word here may assign an array element (`a[i]=`, `declare a[i]=`): its subscript is arithmetic. */
+  get assignmentPosition(): boolean {
+    return this.atCommandPosition || this.interpreter?.kind === 'declare' || this.interpreter?.kind === 'arithmetic';
   }
 
   /** `((` at the start of a command is bash's arithmetic command. */
@@ -103,8 +110,9 @@ export class CommandWords {
       if (w.plain && RESERVED.has(w.text)) return;
       if (w.plain && w.text === 'case') return void this.cases++;
       if (w.plain && w.text === 'esac') return void (this.cases = Math.max(0, this.cases - 1));
-      const assignment = /^[A-Za-z_][A-Za-z0-9_]*=/.exec(w.text);
-      if (assignment && assignment[0].length <= w.plainLength) return;
+      const assignment = /^([A-Za-z_][A-Za-z0-9_]*)\+?=/.exec(w.text);
+      if (assignment && assignment[0].length <= w.plainLength) return this.assigned(w, assignment[1] as string);
+
       this.named = true;
       if (w.plain && ['[[', '[', 'test'].includes(w.text)) {
         this.test = { kind: w.text === '[[' ? '[[' : '[', words: [] };
@@ -146,6 +154,16 @@ export class CommandWords {
     });
   }
 
+  /** `NAME=…` (an assignment word, or an argument of declare/local/export): arithmetic if NAME is an integer. */
+  private assigned(w: Word, name: string): void {
+    if (this.integers.has(name))
+      this.check(
+        w,
+        INTEGER,
+        `assigned to \`${name}\`, which the script made an integer (declare -i): bash evaluates it as arithmetic, it must be an integer`,
+      );
+  }
+
   private check(w: Word | undefined, pattern: RegExp, message: string): void {
     for (const id of w?.values ?? []) {
       const raw = this.rawOf(id);
@@ -177,16 +195,25 @@ export class CommandWords {
         this.interpreter = undefined;
         return this.interpret(w, true);
       case 'arithmetic':
+        if (it.declares) {
+          const declared = /^([A-Za-z_][A-Za-z0-9_]*)(\+?=|$)/.exec(w.text);
+          if (declared && declared[1]!.length <= w.plainLength) this.integers.add(declared[1] as string);
+        }
         return this.check(
           w,
           INTEGER,
           `an argument of \`${it.what}\`, which bash evaluates as arithmetic (running any $(…) in an array subscript): it must be an integer`,
         );
-      case 'declare':
+      case 'declare': {
         if (option && /^-[A-Za-z]*i[A-Za-z]*$/.test(w.text))
-          this.interpreter = { kind: 'arithmetic', what: `${it.name} -i` };
-        else if (!option || w.text === '--') this.interpreter = undefined;
+          this.interpreter = { kind: 'arithmetic', what: `${it.name} -i`, declares: true };
+        else if (!option) {
+          // `declare n=…`, `export n=…` of a variable made an integer earlier: evaluated too.
+          const named = /^([A-Za-z_][A-Za-z0-9_]*)\+?=/.exec(w.text);
+          if (named && named[0].length <= w.plainLength) this.assigned(w, named[1] as string);
+        }
         return;
+      }
       case 'printf':
         if (it.nameNext) {
           this.check(

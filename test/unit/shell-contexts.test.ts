@@ -245,6 +245,33 @@ const CONTEXTS: Context[] = [
     shells: ['bash'],
   },
   {
+    name: "bash's older arithmetic $[ ]",
+    template: `printf '%s' $[ {{x}} + 0 ]`,
+    expect: (v) => bashInteger(v),
+    refuses: (v) => !isInteger(v),
+    shells: ['bash'],
+  },
+  {
+    name: 'a later assignment to a variable made an integer (declare -i)',
+    template: `declare -i R; R={{x}}; printf '%s' "$R"`,
+    expect: bashInteger,
+    refuses: (v) => !isInteger(v),
+    shells: ['bash'],
+  },
+  {
+    name: 'an indexed array subscript being assigned',
+    template: `declare -a A; A[{{x}}*0]=ok; printf '%s' "\${A[0]}"`,
+    expect: () => 'ok',
+    refuses: (v) => !isInteger(v),
+    shells: ['bash'],
+  },
+  {
+    name: 'the value of an array element (text)',
+    template: `A[1]={{x}}; printf '%s' "\${A[1]}"`,
+    expect: (v) => v,
+    shells: ['bash'],
+  },
+  {
     name: 'a declare without -i (text, not arithmetic)',
     template: `declare -x R={{x}}; printf '%s' "$R"`,
     expect: (v) => v,
