@@ -178,11 +178,25 @@ const KTHREAD_NAME =
  */
 function looksLikeKernelThread(v: ProcessView): boolean {
   const seenByWalk = v.comm !== undefined || v.exe !== undefined;
+  const bracketed = /^\[([^\]]+)\]$/.exec(v.args.trim());
   return (
-    (seenByWalk && /^\[[^\]]+\]$/.test(v.args.trim())) ||
+    (seenByWalk && bracketed !== null && !ownNameBracketed(v, bracketed[1] as string)) ||
     KTHREAD_NAME.test(displayName(v.args)) ||
     (v.comm !== undefined && KTHREAD_NAME.test(v.comm))
   );
+}
+
+/**
+ * `[sshd]` for a process running /usr/sbin/sshd with comm `sshd`: ps brackets the name of a process
+ * whose command line is empty, as for one that is exiting (a pre-auth sshd child of a connection that
+ * just closed: a brute-forced host has many). Its own name on its own binary is no disguise; a
+ * kernel thread's name still is (KTHREAD_NAME).
+ */
+function ownNameBracketed(v: ProcessView, name: string): boolean {
+  const exe = v.exe?.replace(/ \(deleted\)$/, '');
+  if (!exe || v.comm === undefined || name !== v.comm) return false;
+  // comm is the executable's name cut to 15 bytes.
+  return exe.slice(exe.lastIndexOf('/') + 1).startsWith(v.comm);
 }
 
 /** Why a process is suspicious, each reason with its severity. Empty for an ordinary process. */

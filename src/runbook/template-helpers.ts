@@ -73,7 +73,8 @@ function findingsOf(value: unknown): { kind: string; severity: string }[] {
 /**
  * `has_findings "high"`: a result registered on this host so far has a finding at least this severe;
  * `has_findings triage "high"`: the result registered as `triage` has; `kind="persistence"` keeps
- * findings of that kind or its sub-kinds (`persistence.cron`). The severity may be a template value
+ * findings of that kind or its sub-kinds (`persistence.cron`), `kind` may list several (a list, or
+ * words separated by spaces or commas: `kind=params.signs`). The severity may be a template value
  * (`has_findings triage params.contain_at`); an unknown one is an error, never a silent false.
  */
 function hasFindings(...a: unknown[]): boolean {
@@ -93,15 +94,23 @@ function hasFindings(...a: unknown[]): boolean {
     throw new Error(
       'has_findings: the first of two arguments must be a registered result (has_findings triage "high")',
     );
-  const kind = options.hash?.kind === undefined ? undefined : String(options.hash.kind);
+  const kinds = kindsOf(options.hash?.kind);
   const results = given.length === 2 ? [given[0]] : Object.values((options.data?.root ?? {}) as object);
   return results.some((r) =>
     findingsOf(r).some(
       (f) =>
         SEVERITIES.indexOf(f.severity) >= bar &&
-        (kind === undefined || f.kind === kind || f.kind.startsWith(`${kind}.`)),
+        (kinds === undefined || kinds.some((k) => f.kind === k || f.kind.startsWith(`${k}.`))),
     ),
   );
+}
+
+/** `kind=`: undefined (any kind), one kind, a list, or kinds separated by spaces or commas. */
+function kindsOf(value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  const list = (Array.isArray(value) ? value.map(String) : String(value).split(/[\s,]+/)).filter(Boolean);
+  if (!list.length) throw new Error('has_findings: kind= names no finding kind');
+  return list;
 }
 
 /** Helpers registered on every template environment (besides Handlebars' own `if`, `each`, `with`...). */

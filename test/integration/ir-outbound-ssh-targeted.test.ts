@@ -99,7 +99,7 @@ describe('outbound-ssh-targeted runbook on the drill lab', function () {
     const ended = journal.filter((e) => e.type === 'host.ended');
     assert.deepEqual(
       ended.map((e) => [e.host, e.phase, e.step, e.reason]),
-      [['n002', 'collect', 'leave in service', 'not contained: no finding at high or above']],
+      [['n002', 'collect', 'leave in service', 'not contained: no sign of compromise at high or above']],
     );
     const stored = journal
       .filter((e) => e.type === 'evidence.stored' && e.host === 'n002')
@@ -142,15 +142,15 @@ describe('outbound-ssh-targeted runbook on the drill lab', function () {
       summary.recap.map((x) => [x.host, x.state, x.ended ?? null]),
       [
         ['n001', 'ok', null],
-        ['n002', 'ok', 'not contained: no finding at high or above'],
+        ['n002', 'ok', 'not contained: no sign of compromise at high or above'],
         ['n004', 'unreachable', null],
       ],
     );
     assert.match(
       out,
-      /n002 \| collect \| leave in service \| ENDED: not contained: no finding at high or above \(evidence ev-/,
+      /n002 \| collect \| leave in service \| ENDED: not contained: no sign of compromise at high or above \(evidence ev-/,
     );
-    assert.match(out, /n002 +ok .*ended: not contained: no finding at high or above/);
+    assert.match(out, /n002 +ok .*ended: not contained: no sign of compromise at high or above/);
     const report = readFileSync(path.join(runDir, 'report.md'), 'utf8');
     assert.match(
       report,

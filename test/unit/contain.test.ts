@@ -64,6 +64,21 @@ describe('has_findings', () => {
     assert.equal(cond('has_findings triage "low" kind="network.outbound_ssh"', registered), true);
   });
 
+  it('kind= may list kinds: words, or a list param (signs of compromise, not every high finding)', () => {
+    const attacked = { seen: result([finding('login.failed', 'high')]) };
+    const signs = ['network.outbound_ssh', 'process.suspicious', 'persistence'];
+    assert.equal(cond('has_findings "high"', attacked), true);
+    assert.equal(
+      cond('has_findings "high" kind=params.signs', attacked, { signs }),
+      false,
+      'attacked is not compromised',
+    );
+    assert.equal(cond('has_findings "high" kind=params.signs', registered, { signs }), true);
+    assert.equal(cond('has_findings "medium" kind="login.failed, persistence"', registered), true);
+    assert.equal(cond('has_findings "high" kind="login.failed persistence"', registered), false);
+    assert.throws(() => cond('has_findings "high" kind=""', registered), /kind= names no finding kind/);
+  });
+
   it('templated thresholds: a param as the severity', () => {
     assert.equal(cond('has_findings triage params.bar', registered, { bar: 'high' }), true);
     assert.equal(cond('has_findings triage params.bar', registered, { bar: 'critical' }), false);

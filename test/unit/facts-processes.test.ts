@@ -32,6 +32,27 @@ describe('facts: process reasons', () => {
     );
   });
 
+  it('a process whose empty command line ps shows as its own name in brackets ([sshd] on sshd, exiting) is no disguise', () => {
+    const exiting = { pid: 95, ppid: 36, args: '[sshd]', comm: 'sshd', exe: '/usr/sbin/sshd', deleted: false };
+    assert.deepEqual(suspiciousReasons(exiting), []);
+    // Another name in the brackets, or a kernel thread's name on its own binary, still is.
+    assert.deepEqual(
+      suspiciousReasons({ ...exiting, args: '[cron]' }).map((r) => r.reason),
+      ['named like a kernel thread but runs /usr/sbin/sshd', 'shows itself as cron but runs /usr/sbin/sshd'],
+    );
+    assert.deepEqual(
+      suspiciousReasons({
+        pid: 50,
+        ppid: 1,
+        args: '[kworkerds]',
+        comm: 'kworkerds',
+        exe: '/usr/bin/kworkerds',
+        deleted: false,
+      }).map((r) => r.reason),
+      ['named like a kernel thread but runs /usr/bin/kworkerds'],
+    );
+  });
+
   it('real kernel threads, zombies and sshd are not suspicious; an impostor without exe but the wrong parent is', () => {
     assert.deepEqual(
       suspiciousReasons({ pid: 30, ppid: 2, args: '[kworker/u8:0-ext4-rsv-conversion]', deleted: false }),
