@@ -48,7 +48,16 @@ export type Action =
    * Open a second, fresh SSH connection to the host and run `true` on it: proves a change did not lock
    * us out. `onFailure` tells the responder what happens next (the host rolls itself back).
    */
-  | { kind: 'fresh-connection'; onFailure?: string };
+  | {
+      kind: 'fresh-connection';
+      onFailure?: string;
+      /**
+       * Keep trying, a new connection each time, until one gets in or this long has passed: one lost
+       * handshake on a lossy link must not undo an isolation that holds. Set well inside the dead-man
+       * window, so the host never rolls back under a confirmation that is still trying.
+       */
+      withinMs?: number;
+    };
 
 /** Why a host's run ends (an `end_host` step), and the evidence that decision rests on. */
 export interface HostEnd {
@@ -98,6 +107,6 @@ export function describeAction(a: Action): string {
     case 'local':
       return `on the controller: ${a.command}`;
     case 'fresh-connection':
-      return `open a fresh SSH connection and run \`true\` (must still work${a.onFailure ? `; if not: ${a.onFailure}` : ''})`;
+      return `open a fresh SSH connection and run \`true\`${a.withinMs ? `, trying again for up to ${Math.round(a.withinMs / 1000)} s` : ''} (must still work${a.onFailure ? `; if not: ${a.onFailure}` : ''})`;
   }
 }

@@ -121,11 +121,13 @@ export async function runAttempt(ctx: AttemptContext, attempt: number): Promise<
       }
       await session.ensureConnected();
       if (action.kind === 'fresh-connection') {
-        await session.probeFresh(Math.min(planned.timeoutMs, 30_000)).catch((err: unknown) => {
-          // Our own session is fine; only a new one fails: that is the step's failure, not unreachability.
-          const why = err instanceof Error ? err.message.replace(`${session.host.name}: `, '') : String(err);
-          throw new Error(action.onFailure ? `${why}; ${action.onFailure}` : why);
-        });
+        await probeFreshWithin(session, action.withinMs ?? 0, planned.timeoutMs, ctx.clock, signal).catch(
+          (err: unknown) => {
+            // Our own session is fine; only a new one fails: that is the step's failure, not unreachability.
+            const why = err instanceof Error ? err.message.replace(`${session.host.name}: `, '') : String(err);
+            throw new Error(action.onFailure ? `${why}; ${action.onFailure}` : why);
+          },
+        );
         continue;
       }
       if (action.kind === 'evidence') {
@@ -222,6 +224,37 @@ export async function runAttempt(ctx: AttemptContext, attempt: number): Promise<
   r.changed = !r.failed && planned.changes;
   const files = await writeOutputs(ctx, execs, spilled);
   return { result: r, message: failMessage, outputs, ...files };
+}
+
+/** What a new connection may fail with once and work the next time (a lost packet); not a key or a password. */
+const TRANSIENT = new Set(['timeout', 'refused', 'closed', 'other']);
+
+/**
+ * Open a fresh connection until one gets in or `withinMs` has passed (one try when 0); the attempts
+ * and their errors are in the message when none did.
+ */
+async function probeFreshWithin(
+  session: HostSession,
+  withinMs: number,
+  stepTimeoutMs: number,
+  clock: Clock,
+  signal: AbortSignal,
+): Promise<void> {
+  const start = clock.now();
+  for (let tries = 1; ; tries++) {
+    const left = withinMs - (clock.now() - start);
+    try {
+      return await session.probeFresh(Math.max(5_000, Math.min(stepTimeoutMs, 30_000, tries > 1 ? left : 30_000)));
+    } catch (err) {
+      const transient = err instanceof ConnectionError && TRANSIENT.has(err.reason);
+      if (!transient || signal.aborted || clock.now() - start + 2_000 >= withinMs) {
+        if (tries > 1 && err instanceof Error)
+          err.message = `${err.message} (${tries} attempts in ${Math.round((clock.now() - start) / 1000)} s)`;
+        throw err;
+      }
+      await clock.sleep(2_000, signal);
+    }
+  }
 }
 
 /** A pseudo command result carrying the artifact list, so results, journal and output files show it. */

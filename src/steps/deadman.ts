@@ -112,3 +112,12 @@ export function deadmanState(seconds: number, what: string, undo: string): strin
  */
 export const ARMED_VERDICT =
   '  armed) [ -n "$fb_dm_live" ] && fb_wait "$fb_dm_left" "$fb_dm_armed"; fb_unknown "$fb_dm_armed";;';
+
+/**
+ * How long a step keeps trying to confirm with fresh connections (`fresh-connection.withinMs`): half
+ * the dead-man window, at most a minute, so the confirmation (and the disarm after it) ends well
+ * before the host would roll back on its own.
+ */
+export function confirmWindowMs(deadmanSeconds: number): number {
+  return Math.min(60_000, Math.floor((deadmanSeconds * 1000) / 2));
+}

@@ -15,7 +15,7 @@
  */
 import { z } from 'zod';
 import { quote, type Action, type Host } from '../core/index.js';
-import { armLine, deadmanFunctions, disarmScript, writeRestoreScript } from './deadman.js';
+import { armLine, confirmWindowMs, deadmanFunctions, disarmScript, writeRestoreScript } from './deadman.js';
 import { defineStepType } from './define.js';
 import { iptApply, nftTable, type Hook, type Rule } from './firewall-rules.js';
 import { detectBackend, detectManagement, preamble, restoreFunctions, saveRules } from './firewall-state.js';
@@ -348,6 +348,7 @@ export const harden = defineStepType({
       {
         kind: 'fresh-connection',
         onFailure: `the hardening is not confirmed: the host puts its previous sshd config and rules back by itself within ${p.deadman_seconds} s (dead-man timer)`,
+        withinMs: confirmWindowMs(p.deadman_seconds),
       },
       ...(p.ssh_port !== undefined && p.check_new_port ? [newPortCheck(ctx.host, p.ssh_port, p.deadman_seconds)] : []),
       { kind: 'exec', command: commitScript(p, dir) },

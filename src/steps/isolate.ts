@@ -13,7 +13,15 @@ import { quote, type Action } from '../core/index.js';
 import { addressesFact, conntrackTableFact, ssTcpFact, ssTcpUdpFact } from '../facts/index.js';
 import { analyzeOutputs } from './collect-analyze.js';
 import { itemAction } from './collect-sets.js';
-import { ARMED_VERDICT, armLine, deadmanFunctions, deadmanState, disarmScript, writeRestoreScript } from './deadman.js';
+import {
+  ARMED_VERDICT,
+  armLine,
+  confirmWindowMs,
+  deadmanFunctions,
+  deadmanState,
+  disarmScript,
+  writeRestoreScript,
+} from './deadman.js';
 import { defineStepType } from './define.js';
 import { iptApply, iptRemove, nftTable, type Hook, type Rule } from './firewall-rules.js';
 import {
@@ -349,6 +357,7 @@ export const isolate = defineStepType({
       {
         kind: 'fresh-connection',
         onFailure: `the isolation is not confirmed: the host puts its previous rules back by itself within ${p.deadman_seconds} s (dead-man timer)`,
+        withinMs: confirmWindowMs(p.deadman_seconds),
       },
       {
         kind: 'exec',

@@ -43,6 +43,8 @@ export interface HostScript {
   connectFailures?: number;
   /** Every connect after the first successful one fails (a host that went away for good). */
   failReconnects?: boolean;
+  /** Fresh connections (every transport after the host's first) that fail to connect before one works. */
+  freshFailures?: number;
   /** Drop the connection after this many exec calls (simulates a drop between steps). */
   dropAfterExecs?: number;
 }
@@ -168,9 +170,16 @@ export class FakeTransport implements Transport {
 export class FakeFleet {
   readonly transports = new Map<string, FakeTransport>();
   readonly log: string[] = [];
+  /** Fresh connections opened per host (transports after the first). */
+  readonly fresh = new Map<string, number>();
   constructor(private readonly scripts: Record<string, HostScript> = {}) {}
   factory = (host: Host): Transport => {
-    const t = new FakeTransport(host.name, this.scripts[host.name] ?? {}, this.log);
+    const script = this.scripts[host.name] ?? {};
+    const first = !this.transports.has(host.name);
+    const n = first ? 0 : (this.fresh.get(host.name) ?? 0) + 1;
+    if (!first) this.fresh.set(host.name, n);
+    const failing = !first && n <= (script.freshFailures ?? 0);
+    const t = new FakeTransport(host.name, failing ? { ...script, connectFailures: 1 } : script, this.log);
     this.transports.set(host.name, t);
     return t;
   };

@@ -518,4 +518,40 @@ describe('executor', () => {
     assert.ok(!JSON.stringify(rec.of('step.started')).includes('pw-from-prompt'));
     assert.ok(!readFileSync(join(dir, 'journal.jsonl'), 'utf8').includes('pw-from-prompt'));
   });
+
+  it('a fresh-connection confirmation tries new connections within its window; a lost handshake does not fail the step', async () => {
+    const confirm = (withinMs: number): FakeStep => ({
+      name: 'apply',
+      actions: [
+        { kind: 'exec', command: 'apply' },
+        { kind: 'fresh-connection', onFailure: 'rolled back', withinMs },
+        { kind: 'exec', command: 'commit' },
+      ],
+    });
+    const ok = await run({
+      hosts: ['a'],
+      phases: { isolate: { steps: [confirm(30_000)] } },
+      scripts: { a: { freshFailures: 2 } },
+    });
+    assert.equal(stateOf(ok.summary, 'a'), 'ok');
+    assert.equal(ok.fleet.fresh.get('a'), 3, 'two refused, the third got in');
+    assert.deepEqual(ok.fleet.log, ['a:apply', 'a:true', 'a:commit']);
+
+    // Without a window (one try), or once the window is spent, the step fails with what happened.
+    const once = await run({
+      hosts: ['a'],
+      phases: { isolate: { steps: [confirm(0)] } },
+      scripts: { a: { freshFailures: 1 } },
+    });
+    assert.equal(stateOf(once.summary, 'a'), 'failed');
+    assert.match(once.summary.recap[0]?.message ?? '', /ECONNREFUSED.*; rolled back$/);
+    const spent = await run({
+      hosts: ['a'],
+      phases: { isolate: { steps: [confirm(5_000)] } },
+      scripts: { a: { freshFailures: 10 } },
+    });
+    assert.equal(stateOf(spent.summary, 'a'), 'failed');
+    assert.match(spent.summary.recap[0]?.message ?? '', /\(3 attempts in 4 s\); rolled back$/);
+    assert.ok(!spent.fleet.log.includes('a:commit'), 'nothing after an unconfirmed change');
+  });
 });
