@@ -53,6 +53,12 @@ function coverageRow(metric: string, a: Coverage | undefined, b: Coverage | unde
   };
 }
 
+/** Restored hosts that were compromised (contained or not). */
+function restoredCompromised(s: Scorecard): number {
+  const compromised = new Set([...s.containment.contained.map((h) => h.host), ...s.containment.uncontained]);
+  return s.recovery.restored.filter((h) => compromised.has(h.host)).length;
+}
+
 export function compareScorecards(a: Scorecard, b: Scorecard): CompareRow[] {
   const handled = (s: Scorecard): number => s.resilience.filter((f) => f.handled).length;
   const injected = (s: Scorecard): number => s.resilience.filter((f) => f.status === 'injected').length;
@@ -121,10 +127,11 @@ export function compareScorecards(a: Scorecard, b: Scorecard): CompareRow[] {
       change: change(a.attackTraffic.afterIsolation, b.attackTraffic.afterIsolation, 'lower'),
     },
     {
-      metric: 'restored',
-      a: String(a.recovery.restored.length),
-      b: String(b.recovery.restored.length),
-      change: change(a.recovery.restored.length, b.recovery.restored.length, 'higher'),
+      // Restoring a clean host is no achievement (it was rebuilt without need): count the compromised ones.
+      metric: 'compromised hosts restored',
+      a: String(restoredCompromised(a)),
+      b: String(restoredCompromised(b)),
+      change: change(restoredCompromised(a), restoredCompromised(b), 'higher'),
     },
     {
       metric: 'recovery p95',

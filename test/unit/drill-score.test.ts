@@ -725,4 +725,37 @@ describe('drill scorecard: text and comparison', () => {
     );
     assert.equal(rows['containment p95']?.change, 'same');
   });
+
+  it('compares isolate-everything with targeted: clean hosts isolated, rebuilds without need, restores of compromised hosts only', () => {
+    const a = card();
+    const all = {
+      ...a,
+      containment: { ...a.containment, isolatedNotCompromised: ['n003', 'n004', 'n005'], leftInService: [] },
+      recovery: {
+        ...a.recovery,
+        restored: ['n001', 'n003', 'n004'].map((host) => ({ host, seconds: 30 })),
+        rebuiltNotCompromised: ['n003', 'n004'],
+      },
+    };
+    const targeted = {
+      ...a,
+      containment: { ...a.containment, isolatedNotCompromised: [], leftInService: ['n002'] },
+      recovery: { ...a.recovery, restored: [{ host: 'n001', seconds: 30 }], rebuiltNotCompromised: [] },
+    };
+    const rows = Object.fromEntries(compareScorecards(all, targeted).map((r) => [r.metric, r]));
+    const row = (m: string) => [rows[m]?.a, rows[m]?.b, rows[m]?.change];
+    assert.deepEqual(row('clean hosts isolated'), ['3', '0', 'better']);
+    assert.deepEqual(row('rebuilt without need'), ['2', '0', 'better']);
+    assert.deepEqual(row('compromised hosts restored'), ['1', '1', 'same'], 'restoring clean hosts counts for nothing');
+    assert.deepEqual(row('left in service (false negatives)'), ['0', '1', 'worse']);
+    // A scorecard of a firebreak before end_host has none of these fields: not compared.
+    const old = { ...a, containment: { ...a.containment, leftInService: undefined } };
+    assert.deepEqual(
+      [
+        rows['left in service (false negatives)'] &&
+          compareScorecards(old, targeted).find((r) => r.metric.startsWith('left in'))?.a,
+      ],
+      ['-'],
+    );
+  });
 });
