@@ -256,6 +256,24 @@ describe('drill (real lab hosts)', function () {
     assert.deepEqual(leftoversOf(sc), []);
   });
 
+  it('--runbook with a drill file rehearses the same drill with that runbook (checked before anything boots); other flags still refused', async () => {
+    const missing = path.join(tmp, 'no-such-runbook.yaml');
+    const r = await startCli([
+      'drill',
+      path.join(tmp, 'full.yaml'),
+      '--runbook',
+      missing,
+      '--lab-dir',
+      path.join(tmp, 'lab-none'),
+    ]).done;
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.ok(r.stderr.includes(`${missing}: cannot read runbook`), r.stderr);
+    assert.ok(!existsSync(path.join(tmp, 'lab-none', 'lab.json')), 'no lab was started');
+    const both = await startCli(['drill', path.join(tmp, 'full.yaml'), '--runbook', missing, '--hosts', '2']).done;
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /not both \(--hosts\); with a file, only --runbook may replace its runbook/);
+  });
+
   it('a weakened runbook scores lower coverage, fails its threshold with exit code 7, and compares worse', async () => {
     // The same seed and scenario on two hosts (one compromised, one clean), without the faults and
     // probes (the drill above checks those): what differs is the runbook.

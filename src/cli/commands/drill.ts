@@ -46,7 +46,7 @@ export function registerDrill(program: Command): void {
     .argument('[file]', 'drill file (see drills/); or describe the drill with --hosts, --scenario, --runbook, --fault')
     .option('--hosts <n>', 'lab hosts', positiveInt('--hosts'), 6)
     .option('--scenario <list>', 'NAME[:COUNT],... planted on random hosts (seeded)')
-    .option('--runbook <file>', 'the runbook to rehearse')
+    .option('--runbook <file>', 'the runbook to rehearse (with a drill file: replaces its runbook)')
     .option(
       '--fault <spec>',
       'KIND[:TARGET[:VALUE]][@WHEN], e.g. down:2, slow:3:300ms, flaky:1:30%@phase:collect (repeatable)',
@@ -93,13 +93,15 @@ function seedOf(text: string | undefined): number | string | undefined {
 }
 
 async function drillCommand(file: string | undefined, opts: DrillCliOptions, cmd: Command): Promise<number> {
-  const given = DEFINING.filter((k) => cmd.getOptionValueSource(k) === 'cli');
+  // With a file, --runbook alone is allowed: the same drill (lab, faults, seed) rehearsing another runbook.
+  const given = DEFINING.filter((k) => cmd.getOptionValueSource(k) === 'cli' && !(file && k === 'runbook'));
   if (file && given.length)
     throw new InputError(
-      `firebreak drill: give a drill file or describe the drill with flags, not both (${given.map((k) => `--${k}`).join(', ')})`,
+      `firebreak drill: give a drill file or describe the drill with flags, not both (${given.map((k) => `--${k}`).join(', ')}); with a file, only --runbook may replace its runbook`,
     );
   const seed = seedOf(opts.seed);
-  const drill = file ? loadDrill(file) : drillFromFlags(opts, seed);
+  const loaded = file ? loadDrill(file) : drillFromFlags(opts, seed);
+  const drill = file && opts.runbook !== undefined ? { ...loaded, runbookPath: path.resolve(opts.runbook) } : loaded;
   const params = [...(opts.params ?? []).flatMap((f) => readParamsFile(f)), ...parseExtraVars(opts.extraVars ?? [])];
   const out = opts.json ? process.stderr : process.stdout;
   const ui = progress(out, !opts.json && process.stdout.isTTY === true && !process.env.CI);
