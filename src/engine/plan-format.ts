@@ -17,6 +17,7 @@ function formatStep(s: PlannedStepView): string[] {
   const lines = [`    ${s.index + 1}. ${s.name}${flags ? `  (${flags})` : ''}`];
   if (s.error) lines.push(`       ✖ ${s.error}`);
   else if (s.skip) lines.push(`       skip: ${s.skip}`);
+  else if (s.endHost !== undefined) lines.push(`       end this host's part of the run: ${s.endHost}`);
   else
     for (const a of s.actions)
       lines.push(

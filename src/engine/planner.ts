@@ -192,6 +192,8 @@ export interface PlannedStepView {
   timeoutMs: number;
   retries: number;
   register?: string;
+  /** An `end_host` step: the reason it gives (its evidence is only known at run time). */
+  endHost?: string;
 }
 
 export interface HostPlan {
@@ -253,6 +255,7 @@ function planHost(runbook: Runbook, host: Host, params: Record<string, unknown>,
           ...(whenReadsRegistered ? { whenAtRunTime: true } : {}),
           ...(p.become ? { become: p.become } : {}),
           ...(p.register ? { register: p.register } : {}),
+          ...(p.endHost ? { endHost: p.endHost.reason } : {}),
         };
       } catch (e) {
         return { ...view, error: (e as Error).message };

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Finding, Host, HostEnd, RunEvent } from '../../src/core/index.js';
 import { startRun } from '../../src/engine/executor.js';
+import { formatPlan } from '../../src/engine/plan-format.js';
 import { planRun, planStep, type StepContext } from '../../src/engine/planner.js';
 import { replayJournal } from '../../src/engine/replay.js';
 import { readJournal } from '../../src/journal/index.js';
@@ -104,7 +105,8 @@ describe('has_findings', () => {
       ].join('\n'),
       't.yaml',
     );
-    const steps = planRun(rb, [host], {}, { runbookDir: '/rb' }).hosts[0]!.phases[0]!.steps;
+    const plan = planRun(rb, [host], {}, { runbookDir: '/rb' });
+    const steps = plan.hosts[0]!.phases[0]!.steps;
     assert.deepEqual(
       steps.map((s) => [s.name, s.whenAtRunTime ?? false, s.skip]),
       [
@@ -112,6 +114,10 @@ describe('has_findings', () => {
         ['leave in service', true, undefined],
         ['cut off', true, undefined],
       ],
+    );
+    assert.match(
+      formatPlan(plan),
+      /2\. leave in service {2}\(when decided at run time\)\n +end this host's part of the run: clean\n/,
     );
   });
 });
