@@ -166,6 +166,7 @@ describe('distributed runs: firebreak worker per segment over NATS JetStream (re
   it('runs each host where its segment says: events journaled once, evidence re-hashed with its relay hop, sealed run verifies', async () => {
     startWorker('a');
     startWorker('b');
+    const ender = fleet.hosts[1]!.name; // segment a: ended on a worker
     const runbook = write('nats-basic', {
       name: 'nats-basic',
       phases: {
@@ -174,6 +175,11 @@ describe('distributed runs: firebreak worker per segment over NATS JetStream (re
           {
             name: 'evidence',
             collect: { sets: [], commands: [{ label: 'extra/uname', command: 'uname -a' }], files: ['/etc/hostname'] },
+          },
+          {
+            name: 'end one',
+            when: `eq inventory_hostname "${ender}"`,
+            end_host: { reason: 'ended on a worker', from: 'where' },
           },
         ],
         restore: [{ name: 'registered reaches a later phase', shell: 'echo "{{where.stdout}}"' }],
@@ -184,13 +190,21 @@ describe('distributed runs: firebreak worker per segment over NATS JetStream (re
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const runDir = onlyRunDir(runs);
     const journal = readJournal(runDir);
-    // Every (host, step) exactly once, for all 4 hosts and 3 steps.
+    // Every (host, step) exactly once, for all 4 hosts and 3 steps (the ended host: its end_host, no restore).
     const counts = finishedCounts(runDir);
     assert.equal(counts.size, 12, JSON.stringify([...counts]));
     for (const [k, n] of counts) assert.equal(n, 1, `${k} finished ${n} times`);
+    assert.ok(counts.has(`${ender}#3`) && !counts.has(`${ender}#4`), 'the ended host ran nothing after its end');
+    // The end came home from the worker once, and the controller kept the host out of the later phase.
+    const ended = journal.filter((e) => e.type === 'host.ended');
+    assert.deepEqual(
+      ended.map((e) => [e.host, e.reason, typeof e.bus]),
+      [[ender, 'ended on a worker', 'string']],
+    );
+    assert.ok(!journal.some((e) => e.host === ender && e.phase === 'restore'), 'no restore phase for the ended host');
     // Registered values crossed phases on the workers too.
-    for (const h of fleet.hosts) {
-      const last = journal.find((e) => e.type === 'step.finished' && e.host === h.name && e.index === 3) as
+    for (const h of fleet.hosts.filter((x) => x.name !== ender)) {
+      const last = journal.find((e) => e.type === 'step.finished' && e.host === h.name && e.index === 4) as
         { outcome: { stdout?: string } } | undefined;
       assert.match(last?.outcome.stdout ?? '', new RegExp(`root on ${h.name}`), h.name);
     }
