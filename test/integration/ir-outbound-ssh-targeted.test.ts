@@ -2,7 +2,11 @@
  * runbooks/outbound-ssh-targeted.yaml on the drill lab, in one run: n001 runs the outbound SSH brute
  * forcer, n002 is clean, n003 is a bystander outside the run, n004 is down. Only n001 is contained,
  * rebuilt and restored; n002 is triaged and collected, then ends its run and stays in service; the
- * down host is reported and stops nobody.
+ * down host is reported and stops nobody. The seed-1 response on n001 is checked as the evidence and
+ * the hosts show it afterwards: the attack connections in the volatile triage, the dropper's binary
+ * preserved with the planted hash, the data restored with the hashes and modes it was backed up with.
+ * (runbooks/outbound-ssh-attack.yaml runs the same steps on every host; its own checks between the
+ * phases, isolation stopping the attack as it happens, are ir-isolate's: cuts everything but management.)
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -32,7 +36,11 @@ describe('outbound-ssh-targeted runbook on the drill lab', function () {
         { name: 'clean', count: 1 },
       ],
     });
-    await onHost(state, 'n001', 'mkdir -p /srv/app && head -c 50000 /dev/urandom > /srv/app/data.bin');
+    await onHost(
+      state,
+      'n001',
+      'mkdir -p /srv/app && head -c 100000 /dev/urandom > /srv/app/data.bin && echo config > /srv/app/app.conf && chmod 640 /srv/app/app.conf',
+    );
     const down = await runCli(['lab', 'fault', '--dir', dir, 'n004', 'down']);
     assert.equal(down.code, 0, down.stdout + down.stderr);
   });
@@ -87,13 +95,45 @@ describe('outbound-ssh-targeted runbook on the drill lab', function () {
     assert.equal(ok('n001', 'isolate').filter((e) => e.phase === 'isolate').length, 1, 'n001 isolated first');
     for (const type of ['lock_user', 'kill_process', 'backup', 'rebuild', 'restore', 'unisolate'])
       assert.equal(ok('n001', type).length, 1, `n001 ${type}`);
-    const fresh = readLabState(dir).hosts.find((h) => h.name === 'n001')!;
-    assert.equal(fresh.generation, 1, 'n001 was reinstalled');
     const planted = state.hosts.find((h) => h.name === 'n001')!.scenarios[0]!;
+    state = readLabState(dir); // n001 was reinstalled: commands on it go to its new namespaces
+    const fresh = state.hosts.find((h) => h.name === 'n001')!;
+    assert.equal(fresh.generation, 1, 'n001 was reinstalled');
     assert.deepEqual(
       (await checkTruth(fresh, planted)).filter((t) => t.present).map((t) => t.id),
       [],
     );
+    // Volatile first: the dropper's live :22 connections were stored by the triage, before anything changed.
+    const n001Artifacts = journal
+      .filter((e) => e.type === 'evidence.stored' && e.host === 'n001')
+      .map((e) => ({ ...(e.artifact as StoredArtifact), phase: e.phase as string }));
+    const object = (a: StoredArtifact) =>
+      readFileSync(path.join(runDir, 'evidence', 'objects', a.sha256.slice(0, 2), a.sha256), 'utf8');
+    const sockets = n001Artifacts.find((a) => a.phase === 'isolate' && a.label === 'network/ss-tanp');
+    assert.ok(sockets, 'the triage stored the sockets');
+    assert.match(
+      object(sockets),
+      new RegExp(`:22\\s+users:\\(\\("kworkerds",pid=${planted.facts.dropper_pid},`),
+      "the dropper's live :22 connections are in the triage",
+    );
+    const binary = n001Artifacts.find((a) => a.label === `kill_process/${planted.facts.dropper_pid}/exe`);
+    assert.equal(binary?.sha256, planted.facts.dropper_sha256, 'the preserved binary is the planted dropper');
+    assert.equal(binary?.match, true);
+    const backup = n001Artifacts.find((a) => a.label === 'backup/data.manifest');
+    assert.ok(backup, 'the backup manifest is evidence');
+    const restored = await onHost(
+      state,
+      'n001',
+      'sha256sum /srv/app/data.bin /srv/app/app.conf; stat -c %a /srv/app/app.conf',
+    );
+    for (const line of restored.stdout.trim().split('\n').slice(0, 2)) {
+      const [sum, file] = line.split(/\s+/);
+      assert.ok(
+        object(backup).includes(sum!) && object(backup).includes(file!.slice(1)),
+        `${file} restored with the hash it was backed up with`,
+      );
+    }
+    assert.equal(restored.stdout.trim().split('\n')[2], '640', 'modes restored');
 
     // n002: triaged and collected in full, never isolated or rebuilt, its run ended with the reason and evidence.
     const ended = journal.filter((e) => e.type === 'host.ended');

@@ -1,6 +1,7 @@
 /**
  * runbooks/triage.yaml on a lab holding every scenario: each planted indicator that a finding can
- * reveal is found on its host, and the clean host shows nothing of medium severity or worse.
+ * reveal is found on its host. (A clean host's triage showing nothing of medium severity or worse is
+ * ir-outbound-ssh-targeted's, which collects the same sets and leaves that host in service on it.)
  */
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -17,7 +18,6 @@ const SCENARIOS = [
   'conntrack-exhaustion',
   'tampered-binary',
   'disk-full',
-  'clean',
 ];
 
 describe('triage runbook on the drill lab', function () {
@@ -57,7 +57,7 @@ describe('triage runbook on the drill lab', function () {
     await removeLab(state, dir);
   });
 
-  for (const scenario of SCENARIOS.filter((s) => s !== 'clean')) {
+  for (const scenario of SCENARIOS) {
     it(`finds every detectable indicator of ${scenario}`, () => {
       const host = state!.hosts.find((h) => h.scenarios.some((s) => s.scenario === scenario))!;
       const planted = host.scenarios[0]!;
@@ -75,11 +75,11 @@ describe('triage runbook on the drill lab', function () {
   }
 
   it('a hung evidence command costs its own timeout: recorded, the rest collected, the step fails clearly', async () => {
-    const clean = state!.hosts.find((h) => h.scenarios.some((s) => s.scenario === 'clean'))!;
+    const quiet = state!.hosts.find((h) => h.scenarios.some((s) => s.scenario === 'disk-full'))!;
     const started = Date.now();
     const { r, journal } = await collectOn(
       'hang',
-      clean.name,
+      quiet.name,
       '{sets: [], item_timeout: 2, commands: [{label: extra/hang, command: "sleep 300"}, {label: extra/after, command: "echo still here"}]}',
     );
     assert.ok(Date.now() - started < 30_000, 'bounded by the item timeout, not the step timeout');
@@ -233,21 +233,6 @@ describe('triage runbook on the drill lab', function () {
         ['root', true, false, 'high'],
         ['sysupdate', true, false, 'medium'],
       ],
-    );
-  });
-
-  it('shows nothing alarming on the clean host', () => {
-    const clean = state!.hosts.find((h) => h.scenarios.some((s) => s.scenario === 'clean'))!;
-    const alarming = findings.filter(
-      (f) => f.host === clean.name && ['medium', 'high', 'critical'].includes(f.severity),
-    );
-    assert.deepEqual(
-      alarming.map((f) => f.summary),
-      [],
-    );
-    assert.ok(
-      findings.some((f) => f.host === clean.name),
-      'the clean host was analysed (info findings exist)',
     );
   });
 });
