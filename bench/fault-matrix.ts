@@ -279,7 +279,7 @@ async function main(): Promise<void> {
             }),
         });
         await sleep(3000); // the kill of the remote tree is bounded at ~2.5 s
-        const left = fleet.hosts.map((h) => onHost(fleet!, h.address, h.port, "pgrep -f 'sleep 300' || true"));
+        const left = fleet.hosts.map((h) => onHost(fleet!, h.address, h.port, "pgrep -f '[s]leep 300' || true"));
         const journal = readFileSync(join(runDirOf(runs), 'journal.jsonl'), 'utf8');
         results.push({
           fault: `SIGINT during the ${phase} phase (a step running sleep 300 on 2 hosts)`,
@@ -352,16 +352,33 @@ async function main(): Promise<void> {
       );
       const secrets = [become, vaultPw, value];
       const inFiles = filesHolding(runDirOf(runs), secrets);
-      const inCmdlines = cmdlines.filter((c) => secrets.some((s) => c.includes(s))).length;
+      const holding = cmdlines.filter((c) => secrets.some((s) => c.includes(s)));
+      const inCmdlines = holding.length;
+      // Which programs (argv[0] and which secret), never the secret itself.
+      const who = [
+        ...new Set(holding.map((c) => `${c.split('\0')[0]} (${secrets.findIndex((s) => c.includes(s))})`)),
+      ].join(', ');
       results.push({
         fault:
           'secrets: become password ($FIREBREAK_BECOME_PASS), vault password file, a vaulted variable echoed by a step',
-        expected: 'none of the three in any run file or any process command line on the machine during the run',
+        expected:
+          'none of the three in any run file or the output; the passwords in no process command line on the machine (controller and hosts) during the run',
         exit: r.code,
         seconds: r.seconds,
         peakRssMb: r.peakRssMb,
-        ok: r.code === 0 && inFiles.length === 0 && inCmdlines === 0 && !secrets.some((s) => r.out.includes(s)),
-        detail: `files holding one: ${inFiles.length ? inFiles.join(', ') : 'none'}; command lines sampled ${cmdlines.length}, holding one: ${inCmdlines}`,
+        // The vaulted value is one the step itself puts into its command: on the target host it is in that
+        // command's argv while it runs (reported, not passed); the passwords must be in no command line.
+        ok:
+          r.code === 0 &&
+          inFiles.length === 0 &&
+          !holding.some((c) => c.includes(become) || c.includes(vaultPw)) &&
+          !secrets.some((s) => r.out.includes(s)),
+        detail: `output holding one: ${
+          secrets
+            .map((s, i) => (r.out.includes(s) ? i : -1))
+            .filter((i) => i >= 0)
+            .join(',') || 'none'
+        }; files holding one: ${inFiles.length ? inFiles.join(', ') : 'none'}; command lines sampled ${cmdlines.length}, holding one: ${inCmdlines}${who ? ` (${who}; 0 become, 1 vault password, 2 vaulted value)` : ''}`,
       });
     }
 

@@ -96,6 +96,9 @@ export function startRun<S>(opts: RunOptions<S>): RunHandle {
   let stopExit: ExitCode = ExitCode.Aborted;
 
   const sinks: readonly EventSink[] = opts.sinks ?? [];
+  // The terminal (renderers, the recap) shows events redacted as the journal writes them: a vaulted
+  // value a step echoed is *** there too. Only runs with a secret pay for the copy.
+  const redacting = [...(opts.secrets ?? []), opts.becomePassword].some((s) => typeof s === 'string' && s !== '');
   const emit = (input: EventInput): void => {
     const event = { ...input, at: new Date(clock.now()).toISOString() } as RunEvent;
     tally.add(event);
@@ -105,9 +108,10 @@ export function startRun<S>(opts: RunOptions<S>): RunHandle {
       // Running blind, without a record of what was done to the hosts, is worse than stopping.
       abort(`journal write failed: ${(err as Error).message}`);
     }
+    const shown = redacting && sinks.length ? (JSON.parse(journal.redact(JSON.stringify(event))) as RunEvent) : event;
     for (const sink of sinks) {
       try {
-        sink.emit(event);
+        sink.emit(shown);
       } catch {
         // A broken renderer must not stop an incident response; the journal still has everything.
       }

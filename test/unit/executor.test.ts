@@ -481,6 +481,9 @@ describe('executor', () => {
       assert.ok(!text.includes('s3cr3t'), `${file} leaks the secret`);
       if (!file.startsWith('summary')) assert.ok(text.includes('***'), `${file} shows the redaction`);
     }
+    // What the renderers and the recap get (the terminal) is redacted like the journal.
+    assert.ok(!JSON.stringify(rec.events).includes('s3cr3t'), 'an event given to a renderer leaks the secret');
+    assert.ok(JSON.stringify(rec.of('step.finished')).includes('password is ***'));
     const onDisk = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as RunSummary;
     assert.equal(onDisk.exitCode, 3);
     assert.equal(onDisk.runId, summary.runId);
