@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { itemAction } from '../../src/steps/collect-sets.js';
@@ -40,12 +40,15 @@ describe('wrapEvidence (run by a real /bin/sh)', () => {
       const file = path.join(dir, "it's a file");
       writeFileSync(file, 'content\n');
       chmodSync(file, 0o4751);
+      // Times in the past, atime not after mtime: reading the file moves its atime (relatime), and what
+      // the trailer must report is the file as it was before firebreak read it.
+      utimesSync(file, new Date('2020-01-02T03:04:05Z'), new Date('2020-01-02T03:04:06Z'));
+      const st = statSync(file);
       const action = itemAction({ label: 'files/x', file });
       assert.equal(action.kind, 'evidence');
       const r = sh(action.kind === 'evidence' ? action.command : '');
       assert.equal(r.stdout.toString(), 'content\n');
       const t = parseEvidenceTrailer(r.stderr);
-      const st = statSync(file);
       assert.deepEqual(t.file, {
         mode: '4751',
         uid: st.uid,
