@@ -26,6 +26,16 @@ export function transportOption(value: string): TransportChoice {
   return value as TransportChoice;
 }
 
+/** commander parser for a whole number option that may be 0. */
+export function wholeNumber(name: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0 || value.trim() === '')
+      throw new InputError(`${name} must be a whole number (0 or more), got "${value}"`);
+    return n;
+  };
+}
+
 /** commander parser for a positive integer option. */
 export function positiveInt(name: string): (value: string) => number {
   return (value) => {
@@ -138,5 +148,10 @@ export function addSshOptions(cmd: Command): Command {
       'TCP + SSH handshake timeout per attempt',
       positiveInt('--connect-timeout'),
       10,
+    )
+    .option(
+      '--keepalive <seconds>',
+      'SSH keepalive interval: a host that answers none of 3 in a row is lost (a network cut shows in ~15-20 s; 0: off, TCP decides). Default 5, or ServerAliveInterval from ssh config',
+      wholeNumber('--keepalive'),
     );
 }

@@ -55,6 +55,11 @@ export interface Transport {
   readonly connected: boolean;
   /** `type SHA256:…` of the host key the connection was verified with, when known. */
   readonly hostKey?: string;
+  /**
+   * Commands a lost connection left running on the host and not yet killed. The next connect()
+   * kills them first (only those still carrying their nonce: a reused PID is left alone).
+   */
+  readonly leftRunning?: number;
   exec(command: string, options: ExecOptions): Promise<ExecResult>;
   /** Upload a local file (SFTP). */
   put(

@@ -58,6 +58,7 @@ export const runInputsSchema = z.object({
       knownHostsFile: z.string().optional(),
       acceptNew: z.boolean().optional(),
       connectTimeoutMs: z.number().optional(),
+      keepaliveIntervalMs: z.number().optional(),
       maxHandshakesPerTarget: z.number().optional(),
       inventoryMayWeakenHostKeys: z.boolean().optional(),
     }),

@@ -159,6 +159,7 @@ function runInputs(o: RunRunbookOptions, sha256: string | undefined): RunInputs 
         ...(ssh.knownHostsFile ? { knownHostsFile: path.resolve(ssh.knownHostsFile) } : {}),
         ...(ssh.acceptNew !== undefined ? { acceptNew: ssh.acceptNew } : {}),
         ...(ssh.connectTimeoutMs !== undefined ? { connectTimeoutMs: ssh.connectTimeoutMs } : {}),
+        ...(ssh.keepaliveIntervalMs !== undefined ? { keepaliveIntervalMs: ssh.keepaliveIntervalMs } : {}),
         ...(ssh.maxHandshakesPerTarget !== undefined ? { maxHandshakesPerTarget: ssh.maxHandshakesPerTarget } : {}),
         ...(ssh.inventoryMayWeakenHostKeys !== undefined
           ? { inventoryMayWeakenHostKeys: ssh.inventoryMayWeakenHostKeys }

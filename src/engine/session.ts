@@ -89,9 +89,14 @@ export class HostSession {
     }
   }
 
-  /** Close if ever opened. Never throws. */
+  /**
+   * Close if ever opened. Never throws. A lost connection may have left a command running on the
+   * host (a network cut the host never noticed): one last connect (bounded by the connect timeout)
+   * kills it, so the run does not leave it behind if the host is back by now.
+   */
   async close(): Promise<void> {
     if (!this.transport) return;
+    if (this.transport.leftRunning) await this.transport.connect().catch(() => undefined);
     await this.transport.close().catch(() => undefined);
   }
 }

@@ -76,12 +76,17 @@ async function killRemote(open: ChannelOpener, pid: number, options: ExecOptions
   clearTimeout(t);
 }
 
-/** Run `command` on a channel from `open` with the semantics of the Transport contract (see index.ts). */
+/**
+ * Run `command` on a channel from `open` with the semantics of the Transport contract (see index.ts).
+ * `onLeftRunning` hears of a command whose connection was lost while it ran: it may still be running
+ * on the host (see left-running.ts).
+ */
 export async function runChannelExec(
   open: ChannelOpener,
   hostName: string,
   command: string,
   options: ExecOptions,
+  onLeftRunning?: (pid: number, nonce: string) => void,
 ): Promise<ExecResult> {
   const startedAt = new Date();
   const t0 = performance.now();
@@ -187,7 +192,16 @@ export async function runChannelExec(
 
   const exit = ch.exit();
   const why = exit || killing ? undefined : await ch.noStatus();
-  if (why === 'lost') throw new ConnectionError(hostName, `connection lost while running \`${command}\``, 'closed');
+  if (why === 'lost') {
+    if (marker.pid === undefined)
+      throw new ConnectionError(hostName, `connection lost while running \`${command}\``, 'closed');
+    onLeftRunning?.(marker.pid, nonce);
+    throw new ConnectionError(
+      hostName,
+      `connection lost while running \`${command}\` (it may still run on the host as PID ${marker.pid}: killed when firebreak is back on the host)`,
+      'closed',
+    );
+  }
   if (why === 'refused')
     throw new ConnectionError(hostName, `the host refused a channel for \`${command}\` (sshd MaxSessions?)`, 'other');
   return {

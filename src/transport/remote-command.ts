@@ -26,9 +26,19 @@ export function pidMarker(nonce: string): string {
  * The command line sent to sshd. With `become`, sudo reads the password from stdin (`-S`, empty
  * prompt, `-k` so a cached credential never leaves the password unread on the command's stdin);
  * the command itself then gets /dev/null as stdin. Without a password, `sudo -n` never prompts.
+ *
+ * The nonce stays findable on the PID the marker reports, so a kill long after (see left-running.ts)
+ * can tell it is still this command: in the wrapper shell's command line, in the environment of
+ * whatever that shell exec's (bash as /bin/sh execs a `-c` script's last command), and in sudo's
+ * command line.
  */
 export function wrapCommand(command: string, nonce: string, become?: Become): string {
-  return withPidMarker(become ? `exec ${sudoCommand(command, become)}` : command, nonce);
+  return withPidMarker(
+    become
+      ? `exec ${sudoCommand(`# firebreak ${nonce}\n${command}`, become)}`
+      : `export FIREBREAK_CMD_ID=${nonce}\n${command}`,
+    nonce,
+  );
 }
 
 /**
@@ -36,12 +46,24 @@ export function wrapCommand(command: string, nonce: string, become?: Become): st
  * become user, who may signal the command's processes; then `kill -CONT pid` runs as the connecting
  * user. Freezing the command makes sudo (`pid`, owned by root) stop itself along with it, the become
  * user may not continue it, its invoking user may: continued, sudo reaps the dead command and exits.
+ * `onlyIfCarries`: kill only if process `pid` still carries that nonce (see wrapCommand); otherwise
+ * the PID is someone else's now and nothing is touched.
  */
-export function killCommand(pid: number, nonce: string, become?: Become): string {
+export function killCommand(pid: number, nonce: string, become?: Become, o: { onlyIfCarries?: string } = {}): string {
+  const guard = o.onlyIfCarries === undefined ? '' : `${carriesNonce(pid, o.onlyIfCarries)} || exit 0\n`;
   const script = killTreeScript(pid);
-  if (!become) return withPidMarker(script, nonce);
+  if (!become) return withPidMarker(guard + script, nonce);
   // Like the script itself, finish even when the connection drops meanwhile.
-  return withPidMarker(`trap '' HUP PIPE\n${sudoCommand(script, become)}\nkill -CONT ${pid} 2>/dev/null\ntrue`, nonce);
+  return withPidMarker(
+    `trap '' HUP PIPE\n${guard}${sudoCommand(script, become)}\nkill -CONT ${pid} 2>/dev/null\ntrue`,
+    nonce,
+  );
+}
+
+/** A test that is true when process `pid` has `nonce` in its command line or (if readable) environment. */
+function carriesNonce(pid: number, nonce: string): string {
+  if (!/^[0-9a-f]{8,64}$/.test(nonce)) throw new RangeError('a command nonce is hex');
+  return `{ tr '\\0' '\\n' </proc/${pid}/cmdline; tr '\\0' '\\n' </proc/${pid}/environ; } 2>/dev/null | grep -qF ${nonce}`;
 }
 
 function sudoCommand(command: string, become: Become): string {

@@ -19,6 +19,7 @@ import { parseJumpHop, parseSshCommonArgs, type JumpHop } from './ssh-args.js';
 import { authMethods, KeyLoader, type PassphraseProvider } from './ssh-auth.js';
 import { handshake } from './ssh-connect.js';
 import { SshTransport } from './ssh-transport.js';
+import { KEEPALIVE_COUNT_MAX, KEEPALIVE_INTERVAL_MS } from './keepalive.js';
 
 /** Options shared by every connection of a session. */
 export interface SshOptions {
@@ -28,9 +29,9 @@ export interface SshOptions {
   acceptNew?: boolean;
   /** TCP connect + SSH handshake + auth, per attempt. Default 10 000. */
   connectTimeoutMs?: number;
-  /** Default 15 000; 0 disables keepalive. */
+  /** Default KEEPALIVE_INTERVAL_MS (5 000); 0 disables keepalive. */
   keepaliveIntervalMs?: number;
-  /** Unanswered keepalives before the connection counts as dead. Default 3. */
+  /** Unanswered keepalives before the connection counts as dead. Default KEEPALIVE_COUNT_MAX (3). */
   keepaliveCountMax?: number;
   /** ssh-agent socket. Default `SSH_AUTH_SOCK`; `false` disables the agent. */
   agent?: string | false;
@@ -156,7 +157,7 @@ export class SshSession {
         acceptNew,
         knownHostsFiles: files,
         connectTimeoutMs: connectTimeoutFor(spec, o.connectTimeoutMs),
-        keepaliveIntervalMs: o.keepaliveIntervalMs ?? spec.keepaliveIntervalMs ?? 15_000,
+        keepaliveIntervalMs: o.keepaliveIntervalMs ?? spec.keepaliveIntervalMs ?? KEEPALIVE_INTERVAL_MS,
       },
     );
   }
@@ -167,8 +168,8 @@ export class SshSession {
     return {
       limiter: this.limiter,
       connectTimeoutMs: spec ? connectTimeoutFor(spec, o.connectTimeoutMs) : (o.connectTimeoutMs ?? 10_000),
-      keepaliveIntervalMs: o.keepaliveIntervalMs ?? spec?.keepaliveIntervalMs ?? 15_000,
-      keepaliveCountMax: o.keepaliveCountMax ?? spec?.keepaliveCountMax ?? 3,
+      keepaliveIntervalMs: o.keepaliveIntervalMs ?? spec?.keepaliveIntervalMs ?? KEEPALIVE_INTERVAL_MS,
+      keepaliveCountMax: o.keepaliveCountMax ?? spec?.keepaliveCountMax ?? KEEPALIVE_COUNT_MAX,
       retries: o.handshakeRetries ?? 6,
     };
   }

@@ -7,7 +7,7 @@ import type { Client as ClientType, ClientChannel } from 'ssh2';
 import { ConnectionError } from '../core/errors.js';
 import type { ExecResult } from '../core/exec.js';
 import type { ExecOptions } from '../core/transport.js';
-import { runChannelExec, type ChannelExit, type CommandChannel } from './channel-exec.js';
+import { runChannelExec, type ChannelExit, type ChannelOpener, type CommandChannel } from './channel-exec.js';
 
 /**
  * Open an exec channel. The exit listener is attached synchronously inside ssh2's callback: the exit
@@ -56,11 +56,17 @@ function adapt(ch: ClientChannel): CommandChannel {
   };
 }
 
+/** Opens exec channels on `client`. */
+export function channelOpener(client: ClientType, hostName: string): ChannelOpener {
+  return (wrapped) => openChannel(client, hostName, wrapped);
+}
+
 export function runExec(
   client: ClientType,
   hostName: string,
   command: string,
   options: ExecOptions,
+  onLeftRunning?: (pid: number, nonce: string) => void,
 ): Promise<ExecResult> {
-  return runChannelExec((wrapped) => openChannel(client, hostName, wrapped), hostName, command, options);
+  return runChannelExec(channelOpener(client, hostName), hostName, command, options, onLeftRunning);
 }

@@ -7,7 +7,8 @@ import type { Client as ClientType, SFTPWrapper } from 'ssh2';
 import { ConnectionError } from '../core/errors.js';
 import type { ExecResult } from '../core/exec.js';
 import type { ConnectOptions, ExecOptions, TransferResult, Transport } from '../core/transport.js';
-import { runExec } from './ssh-exec.js';
+import { LeftRunning } from './left-running.js';
+import { channelOpener, runExec } from './ssh-exec.js';
 import { openSftp, sftpGet, sftpPut } from './ssh-sftp.js';
 import { verifiedHostKey } from './ssh-connect.js';
 
@@ -18,6 +19,7 @@ export class SshTransport implements Transport {
   private client?: ClientType;
   private connecting?: Promise<void>;
   private sftpSession?: Promise<SFTPWrapper>;
+  private readonly left = new LeftRunning();
 
   constructor(
     readonly host: string,
@@ -26,6 +28,11 @@ export class SshTransport implements Transport {
 
   get connected(): boolean {
     return this.client !== undefined;
+  }
+
+  /** Commands a lost connection left running on the host, not yet killed (connect() kills them). */
+  get leftRunning(): number {
+    return this.left.count;
   }
 
   /** `type SHA256:…` of the host key the current connection was verified with. */
@@ -37,7 +44,7 @@ export class SshTransport implements Transport {
     if (this.client) return Promise.resolve();
     if (!this.connecting) {
       this.connecting = this.connector(options).then(
-        (client) => {
+        async (client) => {
           this.connecting = undefined;
           this.client = client;
           client.on('error', () => undefined); // reported through 'close' and failing calls
@@ -47,6 +54,7 @@ export class SshTransport implements Transport {
               this.sftpSession = undefined;
             }
           });
+          await this.left.sweep(channelOpener(client, this.host));
         },
         (err: unknown) => {
           this.connecting = undefined;
@@ -64,7 +72,9 @@ export class SshTransport implements Transport {
   }
 
   async exec(command: string, options: ExecOptions): Promise<ExecResult> {
-    return runExec(this.live(), this.host, command, options);
+    return runExec(this.live(), this.host, command, options, (pid, nonce) =>
+      this.left.note({ pid, nonce, ...(options.become ? { become: options.become } : {}) }),
+    );
   }
 
   private sftp(): Promise<SFTPWrapper> {

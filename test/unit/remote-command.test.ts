@@ -4,7 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { PidMarkerParser, killTreeScript, pidMarker, wrapCommand } from '../../src/transport/remote-command.js';
+import {
+  PidMarkerParser,
+  killCommand,
+  killTreeScript,
+  pidMarker,
+  wrapCommand,
+} from '../../src/transport/remote-command.js';
 import { StreamCapture } from '../../src/transport/capture.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -75,6 +81,35 @@ describe('remote command wrapper', () => {
     execFileSync('/bin/sh', ['-c', killTreeScript(pid)]);
     await new Promise((r) => setTimeout(r, 200));
     assert.deepEqual([pid, ...tree].filter(alive), []);
+  });
+
+  it('a kill of a command left running touches its PID only while that PID still carries the nonce', async function () {
+    this.timeout(15_000);
+    const started = (args: string[], env?: NodeJS.ProcessEnv) =>
+      spawn('setsid', args, { stdio: 'ignore', env: { ...process.env, ...env } }).pid as number;
+    const nonce = 'a1b2c3d4e5f60718';
+    // The wrapper shell (nonce in its command line) and what a shell exec'd (nonce only in its environment).
+    const wrapped = started(['/bin/sh', '-c', wrapCommand('sleep 300; true', nonce)]);
+    const execd = started(['sleep', '301'], { FIREBREAK_CMD_ID: nonce });
+    const stranger = started(['sleep', '302']);
+    await new Promise((r) => setTimeout(r, 300));
+    try {
+      const kill = (pid: number, carries: string) =>
+        execFileSync('/bin/sh', ['-c', killCommand(pid, 'ffff0000ffff0000', undefined, { onlyIfCarries: carries })], {
+          stdio: 'ignore',
+        });
+      kill(stranger, nonce); // a reused PID: someone else's process now
+      kill(wrapped, 'ffffffffffffffff');
+      await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual([stranger, wrapped].filter(alive), [stranger, wrapped], 'nothing without the nonce is killed');
+      kill(wrapped, nonce);
+      kill(execd, nonce);
+      await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual([wrapped, execd].filter(alive), []);
+      assert.throws(() => killCommand(wrapped, 'n', undefined, { onlyIfCarries: "x' ; reboot" }), /hex/);
+    } finally {
+      for (const pid of [wrapped, execd, stranger]) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    }
   });
 
   it('refuses to kill pid 0/1', () => {

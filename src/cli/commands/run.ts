@@ -47,6 +47,7 @@ export interface RunOptions extends SelectionOptions, IncidentOptions, AnsibleCo
   user?: string;
   privateKey?: string;
   connectTimeout: number;
+  keepalive?: number;
   maxHandshakes?: number;
   askBecomePass?: boolean;
   becomePassEnv: string;
@@ -175,6 +176,7 @@ export async function runCommand(file: string, opts: RunOptions): Promise<number
         acceptNew: fromConfig.acceptNew,
         inventoryMayWeakenHostKeys: trusted,
         connectTimeoutMs: opts.connectTimeout * 1000,
+        ...(opts.keepalive !== undefined ? { keepaliveIntervalMs: opts.keepalive * 1000 } : {}),
         maxHandshakesPerTarget: opts.maxHandshakes,
         passphrase: process.stdin.isTTY ? (key) => askSecret(`Passphrase for ${key}: `) : undefined,
       },

@@ -27,6 +27,7 @@ interface WorkerCliOptions extends NatsCliOptions {
   user?: string;
   privateKey?: string;
   connectTimeout: number;
+  keepalive?: number;
   askBecomePass?: boolean;
   becomePassEnv: string;
   workDir?: string;
@@ -61,6 +62,7 @@ export async function workerCommand(opts: WorkerCliOptions): Promise<number> {
     ...(opts.knownHosts ? { knownHostsFile: opts.knownHosts } : {}),
     ...(opts.acceptNew ? { acceptNew: true } : {}),
     connectTimeoutMs: opts.connectTimeout * 1000,
+    ...(opts.keepalive !== undefined ? { keepaliveIntervalMs: opts.keepalive * 1000 } : {}),
   });
   const fallback = {
     ...(opts.user ? { user: opts.user } : {}),

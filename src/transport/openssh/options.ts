@@ -4,6 +4,7 @@
  * inventory can never switch off BatchMode, strict host-key checking or the control socket.
  */
 import { InputError } from '../../core/errors.js';
+import { KEEPALIVE_COUNT_MAX, KEEPALIVE_INTERVAL_MS } from '../keepalive.js';
 
 /** One host, as ssh is to be called for it. */
 export interface OpenSshSpec {
@@ -23,7 +24,7 @@ export interface OpenSshOptions {
   acceptNew: boolean;
   /** The whole connect (TCP, handshake, auth, master ready). Default 10 000. */
   connectTimeoutMs?: number;
-  /** `ServerAliveInterval`, rounded up to seconds. Default 15 000; 0 disables it. */
+  /** `ServerAliveInterval`, rounded up to seconds. Default KEEPALIVE_INTERVAL_MS; 0 disables it. */
   keepaliveIntervalMs?: number;
   /** Where control sockets live. Default: a private (0700) temporary directory per transport. */
   controlDir?: string;
@@ -49,7 +50,7 @@ const seconds = (ms: number) => String(Math.max(1, Math.ceil(ms / 1000)));
 
 /** The ControlMaster: authenticates, verifies the host key, then holds the connection (`-N`). */
 export function masterArgs(spec: OpenSshSpec, o: OpenSshOptions, sock: string, acceptNew: boolean): string[] {
-  const keepalive = o.keepaliveIntervalMs ?? 15_000;
+  const keepalive = o.keepaliveIntervalMs ?? KEEPALIVE_INTERVAL_MS;
   return [
     '-M',
     '-S',
@@ -67,7 +68,9 @@ export function masterArgs(spec: OpenSshSpec, o: OpenSshOptions, sock: string, a
     'LogLevel=DEBUG1',
     '-o',
     `ConnectTimeout=${seconds(o.connectTimeoutMs ?? 10_000)}`,
-    ...(keepalive > 0 ? ['-o', `ServerAliveInterval=${seconds(keepalive)}`, '-o', 'ServerAliveCountMax=3'] : []),
+    ...(keepalive > 0
+      ? ['-o', `ServerAliveInterval=${seconds(keepalive)}`, '-o', `ServerAliveCountMax=${KEEPALIVE_COUNT_MAX}`]
+      : []),
     ...(o.knownHostsFiles?.length ? ['-o', `UserKnownHostsFile=${knownHostsValue(o.knownHostsFiles)}`] : []),
     ...spec.args,
     '--',

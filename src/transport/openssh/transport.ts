@@ -14,6 +14,7 @@ import { ConnectionError, InputError } from '../../core/errors.js';
 import type { ExecResult } from '../../core/exec.js';
 import type { ConnectOptions, ExecOptions, TransferResult, Transport } from '../../core/transport.js';
 import { runChannelExec } from '../channel-exec.js';
+import { LeftRunning } from '../left-running.js';
 import { knownHostsTarget, withHostKeyReplaced } from './host-key-replace.js';
 import { Master, trackDir } from './master.js';
 import { openMuxChannel, type MuxTarget } from './mux.js';
@@ -25,6 +26,7 @@ export class OpenSshTransport implements Transport {
   private master?: Master;
   private connecting?: Promise<void>;
   private dir?: string;
+  private readonly left = new LeftRunning();
 
   constructor(
     private readonly spec: OpenSshSpec,
@@ -37,6 +39,11 @@ export class OpenSshTransport implements Transport {
     return this.master?.alive === true;
   }
 
+  /** Commands a lost connection left running on the host, not yet killed (connect() kills them). */
+  get leftRunning(): number {
+    return this.left.count;
+  }
+
   /** `type SHA256:…` of the host key the master verified (from its "Server host key" line). */
   get hostKey(): string | undefined {
     return this.connected ? this.master?.hostKey : undefined;
@@ -44,7 +51,12 @@ export class OpenSshTransport implements Transport {
 
   connect(options?: ConnectOptions): Promise<void> {
     if (this.connected) return Promise.resolve();
-    this.connecting ??= this.open(options).finally(() => (this.connecting = undefined));
+    this.connecting ??= this.open(options)
+      .then(() => {
+        const t = this.target();
+        return this.left.sweep((wrapped) => openMuxChannel(t, wrapped));
+      })
+      .finally(() => (this.connecting = undefined));
     return this.connecting;
   }
 
@@ -109,7 +121,13 @@ export class OpenSshTransport implements Transport {
 
   async exec(command: string, options: ExecOptions): Promise<ExecResult> {
     const t = this.target();
-    return runChannelExec((wrapped) => openMuxChannel(t, wrapped), this.host, command, options);
+    return runChannelExec(
+      (wrapped) => openMuxChannel(t, wrapped),
+      this.host,
+      command,
+      options,
+      (pid, nonce) => this.left.note({ pid, nonce, ...(options.become ? { become: options.become } : {}) }),
+    );
   }
 
   async put(
