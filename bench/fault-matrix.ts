@@ -4,7 +4,7 @@
  * exit code, how long it took to give up or stop, the controller's peak RSS, and the check that
  * decides whether the outcome is the right one. Prints a Markdown table (the figures go on the issue).
  *
- *   npm run bench:faults [-- --only silent,flood,down,sigint,secrets,paths] [--flood-gib 3]
+ *   npm run bench:faults [-- --only silent,flood,down,sigint,secrets,passphrase,paths] [--flood-gib 3]
  *
  * Every process it starts is stopped by PID; the fleet, the silent listener and temp dirs go at the end.
  */
@@ -39,22 +39,46 @@ interface CliRun {
 /** Run the CLI, sampling its RSS from /proc every 100 ms; `during` gets the child to act on it. */
 function cli(
   args: string[],
-  opts: { env?: Record<string, string>; during?: (pid: number) => void } = {},
+  opts: {
+    env?: Record<string, string>;
+    during?: (pid: number) => void;
+    /** Run on a pseudo-terminal (util-linux `script`) and type `text` once `prompt` shows. */
+    type?: { prompt: RegExp; text: string };
+  } = {},
 ): Promise<CliRun> {
   const start = Date.now();
   return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: root,
-      env: { ...process.env, CI: 'true', ...opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const argv = [BIN, ...args];
+    const child = opts.type
+      ? spawn('script', ['-qfec', [process.execPath, ...argv].map(shq).join(' '), '/dev/null'], {
+          cwd: root,
+          env: { ...process.env, CI: 'true', ...opts.env },
+          stdio: ['pipe', 'pipe', 'pipe'],
+        })
+      : spawn(process.execPath, argv, {
+          cwd: root,
+          env: { ...process.env, CI: 'true', ...opts.env },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
     let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    let typed = false;
+    const onOut = (c: Buffer) => {
+      out += c.toString();
+      if (opts.type && !typed && opts.type.prompt.test(out)) {
+        typed = true;
+        child.stdin?.write(`${opts.type.text}\r`);
+      }
+    };
+    child.stdout?.on('data', onOut);
+    child.stderr?.on('data', onOut);
     let peak = 0;
     const sample = setInterval(() => {
+      // The CLI itself: the child, or under `script` the child's child.
+      let pid = child.pid;
       try {
-        const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (opts.type)
+          pid = Number(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').split(' ')[0]);
+        const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
         if (m) peak = Math.max(peak, Number(m[1]) / 1024);
       } catch {
         // exited
@@ -72,6 +96,19 @@ function cli(
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const shq = (x: string) => `'${x.replace(/'/g, `'\\''`)}'`;
+
+/** Every process command line on the machine now (the fleet hosts' processes are in our pid namespace). */
+function commandLines(): string[] {
+  const lines: string[] = [];
+  for (const p of readdirSync('/proc').filter((x) => /^\d+$/.test(x)))
+    try {
+      lines.push(readFileSync(`/proc/${p}/cmdline`, 'utf8'));
+    } catch {
+      // gone
+    }
+  return lines;
+}
 
 /** A command on a fleet host through OpenSSH (not through firebreak): its stdout. */
 function onHost(fleet: Fleet, address: string, port: number, command: string): string {
@@ -338,14 +375,7 @@ async function main(): Promise<void> {
         {
           env: { FIREBREAK_BECOME_PASS: become },
           during: () => {
-            const t = setInterval(() => {
-              for (const p of readdirSync('/proc').filter((x) => /^\d+$/.test(x)))
-                try {
-                  cmdlines.push(readFileSync(`/proc/${p}/cmdline`, 'utf8'));
-                } catch {
-                  // gone
-                }
-            }, 50);
+            const t = setInterval(() => cmdlines.push(...commandLines()), 50);
             setTimeout(() => clearInterval(t), 8000);
           },
         },
@@ -362,23 +392,56 @@ async function main(): Promise<void> {
         fault:
           'secrets: become password ($FIREBREAK_BECOME_PASS), vault password file, a vaulted variable echoed by a step',
         expected:
-          'none of the three in any run file or the output; the passwords in no process command line on the machine (controller and hosts) during the run',
+          'none of the three in any run file, the output, or any process command line on the machine (controller and hosts) during the run',
         exit: r.code,
         seconds: r.seconds,
         peakRssMb: r.peakRssMb,
-        // The vaulted value is one the step itself puts into its command: on the target host it is in that
-        // command's argv while it runs (reported, not passed); the passwords must be in no command line.
-        ok:
-          r.code === 0 &&
-          inFiles.length === 0 &&
-          !holding.some((c) => c.includes(become) || c.includes(vaultPw)) &&
-          !secrets.some((s) => r.out.includes(s)),
+        // The vaulted value is one the step itself puts into its command: that command goes to the host on
+        // stdin, so none of the three may be in any command line.
+        ok: r.code === 0 && inFiles.length === 0 && holding.length === 0 && !secrets.some((s) => r.out.includes(s)),
         detail: `output holding one: ${
           secrets
             .map((s, i) => (r.out.includes(s) ? i : -1))
             .filter((i) => i >= 0)
             .join(',') || 'none'
         }; files holding one: ${inFiles.length ? inFiles.join(', ') : 'none'}; command lines sampled ${cmdlines.length}, holding one: ${inCmdlines}${who ? ` (${who}; 0 become, 1 vault password, 2 vaulted value)` : ''}`,
+      });
+    }
+
+    if (want('passphrase')) {
+      const runs = join(work, 'runs-passphrase');
+      // The fleet's key, encrypted, typed at the prompt on a terminal as a responder would.
+      const passphrase = 'Key-Passphrase-5e7a21';
+      const key = join(work, 'encrypted_ed25519');
+      writeFileSync(key, readFileSync(fleet.clientKeyPath), { mode: 0o600 });
+      execFileSync('ssh-keygen', ['-q', '-p', '-N', passphrase, '-f', key]);
+      const inv = join(work, 'passphrase.ini');
+      writeFileSync(inv, readFileSync(fleet.inventoryPath, 'utf8').split(fleet.clientKeyPath).join(key));
+      const rb = runbook('passphrase', { phases: { collect: [{ name: 'who', shell: 'id -un; sleep 1' }] } });
+      const cmdlines: string[] = [];
+      const r = await cli(['run', rb, '-i', inv, '--known-hosts', fleet.knownHostsPath, '--runs-dir', runs], {
+        type: { prompt: /Passphrase for /, text: passphrase },
+        during: () => {
+          const t = setInterval(() => cmdlines.push(...commandLines()), 50);
+          setTimeout(() => clearInterval(t), 8000);
+        },
+      });
+      const inFiles = filesHolding(runDirOf(runs), [passphrase]);
+      const holding = cmdlines.filter((c) => c.includes(passphrase)).length;
+      results.push({
+        fault: 'secrets: an encrypted private key, its passphrase typed at the prompt (a terminal)',
+        expected:
+          'every host logged in with it (asked once); the passphrase in no run file, no output, no command line',
+        exit: r.code,
+        seconds: r.seconds,
+        peakRssMb: r.peakRssMb,
+        ok:
+          r.code === 0 &&
+          (r.out.match(/Passphrase for /g) ?? []).length === 1 &&
+          inFiles.length === 0 &&
+          holding === 0 &&
+          !r.out.includes(passphrase),
+        detail: `asked ${(r.out.match(/Passphrase for /g) ?? []).length} time(s); output holding it: ${r.out.includes(passphrase) ? 'yes' : 'no'}; files holding it: ${inFiles.length ? inFiles.join(', ') : 'none'}; command lines sampled ${cmdlines.length}, holding it: ${holding}`,
       });
     }
 

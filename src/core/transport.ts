@@ -30,6 +30,11 @@ export interface ExecOptions {
   stdoutToFile?: boolean;
   /** Aborting kills the remote command like a timeout does. */
   signal?: AbortSignal;
+  /**
+   * Send the command on stdin, not in the exec request, so it shows in no process list on the host
+   * (a secret the step put into it). Costs a `dd` per command there.
+   */
+  commandOnStdin?: boolean;
 }
 
 export interface TransferResult {

@@ -177,6 +177,8 @@ export async function runAttempt(ctx: AttemptContext, attempt: number): Promise<
           timeoutMs: planned.timeoutMs,
           become: action.become ? toBecome(planned.become, ctx.becomePassword) : undefined,
           ...(action.stdin !== undefined ? { stdin: action.stdin } : {}),
+          // A secret in the command (a vaulted value the step uses) stays out of the host's process list.
+          ...(ctx.redact(action.command) !== action.command ? { commandOnStdin: true } : {}),
           onStdout: (c) => throttle.push('stdout', c),
           onStderr: (c) => throttle.push('stderr', c),
           spillPrefix: i === firstExec(planned) ? ctx.fileBase : `${ctx.fileBase}-a${i + 1}`,

@@ -11,7 +11,7 @@ import type { ExecResult } from '../core/exec.js';
 import type { ExecOptions } from '../core/transport.js';
 import { DEFAULT_MAX_IN_MEMORY_BYTES, StreamCapture } from './capture.js';
 import { beginKillDispatch } from './kill-dispatch.js';
-import { killCommand, PidMarkerParser, wrapCommand } from './remote-command.js';
+import { killCommand, PidMarkerParser, stdinScript, wrapCommand } from './remote-command.js';
 
 /** How long after the kill we still wait for the channel to close by itself. */
 const CLOSE_GRACE_MS = 3000;
@@ -105,7 +105,8 @@ export async function runChannelExec(
   let killing: Promise<void> | undefined;
   let onPid!: () => void;
   const pidKnown = new Promise<void>((resolve) => (onPid = resolve));
-  const opening = open(wrapCommand(command, nonce, options.become));
+  const onStdin = options.commandOnStdin === true;
+  const opening = open(wrapCommand(command, nonce, options.become, { onStdin }));
 
   const kill = () => {
     if (killing) return;
@@ -170,14 +171,15 @@ export async function runChannelExec(
     kill();
   }, options.timeoutMs);
 
-  if (options.become?.password !== undefined) {
-    // sudo -S reads the password from stdin; the command itself gets /dev/null (see wrapCommand).
-    ch.end(`${options.become.password}\n`);
-  } else if (options.stdin !== undefined) {
-    ch.end(options.stdin);
-  } else {
-    ch.end();
-  }
+  // sudo -S reads the password from stdin first; then the command, when it travels there; then the
+  // command's own stdin, which it does not get with a password (it gets /dev/null, see wrapCommand).
+  const input = [
+    ...(options.become?.password !== undefined ? [Buffer.from(`${options.become.password}\n`)] : []),
+    ...(onStdin ? [stdinScript(command, nonce)] : []),
+    ...(options.stdin !== undefined && options.become?.password === undefined ? [Buffer.from(options.stdin)] : []),
+  ];
+  if (input.length) ch.end(input.length === 1 ? input[0] : Buffer.concat(input));
+  else ch.end();
 
   try {
     await ch.closed;

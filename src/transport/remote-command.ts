@@ -31,14 +31,32 @@ export function pidMarker(nonce: string): string {
  * can tell it is still this command: in the wrapper shell's command line, in the environment of
  * whatever that shell exec's (bash as /bin/sh execs a `-c` script's last command), and in sudo's
  * command line.
+ *
+ * `onStdin`: the command itself is not in the command line (where any user of the host sees it in
+ * `ps`: a secret a step put into its command) but comes on stdin, after the become password if any,
+ * behind a line holding the nonce (see stdinScript); the shell reads exactly its bytes and evals
+ * them, so what follows on stdin is still the command's own. Skipping lines up to the nonce line
+ * means a password sudo did not ask for (root, NOPASSWD) is read past, never run.
  */
-export function wrapCommand(command: string, nonce: string, become?: Become): string {
+export function wrapCommand(command: string, nonce: string, become?: Become, o: { onStdin?: boolean } = {}): string {
+  const [read, body] = o.onStdin
+    ? [
+        `while IFS= read -r fb_line; do [ "$fb_line" = ${quote(nonce)} ] && break; done\n` +
+          `fb_script=$(dd bs=1 count=${Buffer.byteLength(command)} 2>/dev/null)\n`,
+        'eval "$fb_script"',
+      ]
+    : ['', command];
   return withPidMarker(
     become
-      ? `exec ${sudoCommand(`# firebreak ${nonce}\n${command}`, become)}`
-      : `export FIREBREAK_CMD_ID=${nonce}\n${command}`,
+      ? `exec ${sudoCommand(`# firebreak ${nonce}\n${body}`, become, read)}`
+      : `export FIREBREAK_CMD_ID=${nonce}\n${read}${body}`,
     nonce,
   );
+}
+
+/** What goes on stdin, after the become password, for wrapCommand(command, nonce, become, { onStdin: true }). */
+export function stdinScript(command: string, nonce: string): Buffer {
+  return Buffer.from(`${nonce}\n${command}`);
 }
 
 /**
@@ -66,9 +84,10 @@ function carriesNonce(pid: number, nonce: string): string {
   return `{ tr '\\0' '\\n' </proc/${pid}/cmdline; tr '\\0' '\\n' </proc/${pid}/environ; } 2>/dev/null | grep -qF ${nonce}`;
 }
 
-function sudoCommand(command: string, become: Become): string {
+/** sudo running `command` as the become user; `first` runs before stdin is closed (a password's case). */
+function sudoCommand(command: string, become: Become, first = ''): string {
   const sudo = become.password !== undefined ? "sudo -S -k -p ''" : 'sudo -n';
-  const inner = become.password !== undefined ? `exec </dev/null\n${command}` : command;
+  const inner = become.password !== undefined ? `${first}exec </dev/null\n${command}` : first + command;
   return `${sudo} -u ${quote(become.user)} -- /bin/sh -c ${quote(inner)}`;
 }
 

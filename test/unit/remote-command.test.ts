@@ -3,12 +3,13 @@
  * keeps quoting intact, and the kill script takes down the whole tree (also setsid'd children).
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
   PidMarkerParser,
   killCommand,
   killTreeScript,
   pidMarker,
+  stdinScript,
   wrapCommand,
 } from '../../src/transport/remote-command.js';
 import { StreamCapture } from '../../src/transport/capture.js';
@@ -51,6 +52,34 @@ describe('remote command wrapper', () => {
     assert.ok(!w.includes('s3cret'));
     assert.match(w, /sudo -S -k -p/);
     assert.match(wrapCommand('id', 'n3', { user: 'postgres', method: 'sudo' }), /sudo -n -u postgres/);
+  });
+
+  it('a command sent on stdin is in no command line, runs whole, and leaves the rest of stdin to it', () => {
+    const secret = 'Vaulted-9f2c';
+    // Multi-line, quotes, a trailing newline, bytes beyond ASCII: the byte count must be exact.
+    const cmd = `echo "token=${secret}" 'é'\nread -r rest; echo "then: $rest"\n`;
+    const nonce = 'c0ffee00c0ffee00';
+    const run = (become?: { user: string; method: 'sudo'; password?: string }, before = '') => {
+      const wrapped = wrapCommand(cmd, nonce, become, { onStdin: true });
+      assert.ok(!wrapped.includes(secret), 'the secret is not in the command line');
+      return spawnSync('/bin/sh', ['-c', wrapped], {
+        input: Buffer.concat([
+          Buffer.from(before),
+          stdinScript(cmd, nonce),
+          Buffer.from(become?.password ? '' : 'its own input\n'),
+        ]),
+        encoding: 'utf8',
+      });
+    };
+    const plain = run();
+    assert.equal(plain.stdout, `token=${secret} é\nthen: its own input\n`, plain.stderr);
+    if (process.getuid?.() !== 0) return;
+    // As root sudo asks no password: the password line sudo left unread is skipped, never run.
+    const root = run({ user: 'root', method: 'sudo', password: 'pw-never-run' }, 'pw-never-run\n');
+    assert.equal(root.stdout, `token=${secret} é\nthen: \n`, root.stderr);
+    assert.doesNotMatch(root.stderr, /pw-never-run/);
+    const nopass = run({ user: 'root', method: 'sudo' });
+    assert.equal(nopass.stdout, `token=${secret} é\nthen: its own input\n`, nopass.stderr);
   });
 
   it('strips the marker from stderr across chunk boundaries, keeping other bytes', () => {
