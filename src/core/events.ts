@@ -33,6 +33,8 @@ export interface StepOutcome {
   /** Run-dir-relative paths of the full outputs, when written. */
   stdoutFile?: string;
   stderrFile?: string;
+  /** An output file stopped at the output cap: what was printed and what was kept. */
+  outputCapped?: string;
   /** Why it failed, in one human sentence. */
   message?: string;
   /** The step failed because the host could not be reached (a `host.unreachable` event follows). */

@@ -20,6 +20,8 @@ export interface ExecResult {
   durationMs: number;
   /** The command was killed because the step timeout expired. */
   timedOut: boolean;
+  /** Streams whose spill file stopped at ExecOptions.maxFileBytes (the byte counts above are still whole). */
+  capped?: ('stdout' | 'stderr')[];
 }
 
 /** Describe a failure the way a responder wants to read it: what ran, where, code, relevant stderr. */

@@ -37,6 +37,12 @@ export const LIMITS = {
   templateDepth: limit('FIREBREAK_MAX_TEMPLATE_DEPTH', 64),
   /** Steps of one runbook phase (`FIREBREAK_MAX_STEPS`). */
   steps: limit('FIREBREAK_MAX_STEPS', 1000),
+  /**
+   * Bytes of one stream of one step kept in its output file (`FIREBREAK_MAX_OUTPUT_BYTES`); past them
+   * the output is counted, not kept, and the step says so. Evidence is never cut (the run directory's
+   * free-space reserve guards it instead).
+   */
+  outputFileBytes: limit('FIREBREAK_MAX_OUTPUT_BYTES', 1024 * 1024 * 1024),
   /** Syntax errors of one YAML text before parsing stops: broken text is reported by its first ones. */
   yamlErrors: limit('FIREBREAK_MAX_YAML_ERRORS', 100),
 } as const;

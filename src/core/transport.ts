@@ -11,6 +11,13 @@ export const TRANSPORT_CHOICES: readonly TransportChoice[] = ['auto', 'ssh2', 'o
 /** The host variable that picks a host's transport (beats `--transport`, as ansible_connection beats -c). */
 export const TRANSPORT_VAR = 'firebreak_transport';
 
+/** Rewrites a byte stream as it passes (the run's redaction of output spilled to disk). */
+export interface ByteFilter {
+  push(chunk: Buffer): Buffer;
+  /** At the end: whatever it still held back. */
+  end(): Buffer;
+}
+
 export interface ExecOptions {
   /** Kill the remote command (and its children) after this many ms. Required: no unbounded commands. */
   timeoutMs: number;
@@ -26,6 +33,13 @@ export interface ExecOptions {
    */
   spillPrefix?: string;
   maxInMemoryBytes?: number;
+  /**
+   * Bytes of each stream kept in its spill file; past them the output is counted, not kept, and the
+   * result says so (`capped`). Not for evidence stdout (`stdoutToFile`), which is never cut.
+   */
+  maxFileBytes?: number;
+  /** A filter for each spilled stream (redaction); not for evidence stdout, which stays byte-exact. */
+  spillFilter?: () => ByteFilter;
   /** Stream stdout, raw, to `${spillPrefix}.stdout` only (evidence); `stdout` in the result stays empty. */
   stdoutToFile?: boolean;
   /** Aborting kills the remote command like a timeout does. */

@@ -27,6 +27,7 @@ import type { Condition, ConditionField, PlannedStep } from './planned-step.js';
 import { runLocal } from './local-action.js';
 import { OutputThrottle, type OutputLine } from './output.js';
 import type { HostSession } from './session.js';
+import { formatBytes } from '../core/format-bytes.js';
 
 /** Evaluates one of the step's conditions on a result (RunOptions.evaluate, bound to the host and step). */
 export type Judge = (condition: Condition, field: ConditionField, result: RegisteredResult) => boolean;
@@ -68,6 +69,8 @@ export interface AttemptResult {
   unreachable?: ConnectionError;
   stdoutFile?: string;
   stderrFile?: string;
+  /** Set when an output file was capped: what was printed and what was kept. */
+  outputCapped?: string;
   /** Evidence outputs, for the step's analyze(). */
   outputs: CollectedOutput[];
 }
@@ -183,6 +186,8 @@ export async function runAttempt(ctx: AttemptContext, attempt: number): Promise<
           onStderr: (c) => throttle.push('stderr', c),
           spillPrefix: i === firstExec(planned) ? ctx.fileBase : `${ctx.fileBase}-a${i + 1}`,
           maxInMemoryBytes: ctx.limits.maxInMemoryBytes,
+          maxFileBytes: ctx.limits.maxFileBytes,
+          ...(ctx.redact.stream ? { spillFilter: ctx.redact.stream } : {}),
           signal,
         });
         throttle.end();
@@ -225,7 +230,19 @@ export async function runAttempt(ctx: AttemptContext, attempt: number): Promise<
   }
   r.changed = !r.failed && planned.changes;
   const files = await writeOutputs(ctx, execs, spilled);
-  return { result: r, message: failMessage, outputs, ...files };
+  const capped = cappedOutput(execs, ctx.limits.maxFileBytes);
+  return { result: r, message: failMessage, outputs, ...files, ...(capped ? { outputCapped: capped } : {}) };
+}
+
+/** "stdout: 3.00 GiB printed, the first 1.00 GiB kept" for the streams whose output file was capped. */
+function cappedOutput(execs: ExecResult[], maxFileBytes: number): string | undefined {
+  const said = (['stdout', 'stderr'] as const).flatMap((stream) => {
+    const total = execs
+      .filter((e) => e.capped?.includes(stream))
+      .reduce((n, e) => n + (stream === 'stdout' ? e.stdoutBytes : e.stderrBytes), 0);
+    return total ? [`${stream}: ${formatBytes(total)} printed, the first ${formatBytes(maxFileBytes)} kept`] : [];
+  });
+  return said.length ? `output capped (${said.join('; ')}; FIREBREAK_MAX_OUTPUT_BYTES)` : undefined;
 }
 
 /** What a new connection may fail with once and work the next time (a lost packet); not a key or a password. */

@@ -96,6 +96,8 @@ export interface OutputLimits {
   headChars: number;
   /** Bytes the transport keeps in memory per stream before spilling to the output file (default 4 MiB). */
   maxInMemoryBytes: number;
+  /** Bytes of one stream kept in the step's output file (default LIMITS.outputFileBytes, 1 GiB). */
+  maxFileBytes: number;
 }
 
 export interface RunOptions<S> {

@@ -16,6 +16,7 @@ import pLimit from 'p-limit';
 import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import { ExitCode, JOURNAL_FILE, type EventSink, type Host, type PhaseName, type RunEvent } from '../core/index.js';
+import { LIMITS } from '../core/limits.js';
 import { Journal, createRedactor, setAsideTornTail, type TornTail } from '../journal/index.js';
 import { becomePasswordOf } from '../inventory/index.js';
 import { maxFailExceeded, splitBatches } from './batches.js';
@@ -43,6 +44,7 @@ export const DEFAULT_OUTPUT_LIMITS: OutputLimits = {
   lineChars: 300,
   headChars: 64 * 1024,
   maxInMemoryBytes: 4 * 1024 * 1024,
+  maxFileBytes: LIMITS.outputFileBytes,
 };
 
 /** The real clock. */

@@ -273,6 +273,7 @@ async function runStep<S>(
     ...(r.result.stderr ? { stderr: head(r.result.stderr, ctx.limits.headChars) } : {}),
     ...(r.stdoutFile ? { stdoutFile: r.stdoutFile } : {}),
     ...(r.stderrFile ? { stderrFile: r.stderrFile } : {}),
+    ...(r.outputCapped ? { outputCapped: r.outputCapped } : {}),
     ...(r.result.failed && r.message ? { message: r.message } : {}),
     ...(r.unreachable ? { unreachable: true } : {}),
     ...(resumed ? { resumed } : {}),

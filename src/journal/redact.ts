@@ -4,9 +4,14 @@
  * and the run directory write goes through a redactor built from the run's known secrets.
  */
 import { secretVariants } from './secret-variants.js';
+import { StreamRedactor } from './stream-redact.js';
 
 /** Replaces every occurrence of any secret with `***`. */
-export type Redactor = (text: string) => string;
+export interface Redactor {
+  (text: string): string;
+  /** The same redaction for one byte stream written as it arrives; absent when there is no secret. */
+  stream?: () => StreamRedactor;
+}
 
 /** Shorter "secrets" would mangle ordinary text (a 1-char password matches everywhere). */
 const MIN_SECRET_LENGTH = 3;
@@ -26,9 +31,12 @@ export function createRedactor(secrets: readonly (string | undefined)[]): Redact
   const variants = given.flatMap(secretVariants).filter((v) => v.length >= MIN_VARIANT_LENGTH);
   const list = [...new Set([...given, ...variants])].sort((a, b) => b.length - a.length);
   if (list.length === 0) return (text) => text;
-  return (text) => {
+  const redact: Redactor = (text) => {
     let out = text;
     for (const secret of list) if (out.includes(secret)) out = out.split(secret).join('***');
     return out;
   };
+  const bytes = list.map((s) => Buffer.from(s, 'utf8').toString('latin1')).sort((a, b) => b.length - a.length);
+  redact.stream = () => new StreamRedactor(bytes);
+  return redact;
 }

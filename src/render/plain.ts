@@ -28,7 +28,8 @@ export function plainLine(e: RunEvent): string | undefined {
       const tries = o.attempts && o.attempts > 1 ? ` after ${o.attempts} attempts` : '';
       const why =
         o.status === 'failed' || o.status === 'ignored' ? (o.message ? `: ${o.message.split('\n')[0]}` : '') : '';
-      return `${e.host} | ${e.phase} | ${e.step} | ${o.status.toUpperCase()}${rc} ${(o.durationMs / 1000).toFixed(1)}s${tries}${why}`;
+      const capped = o.outputCapped ? ` [${o.outputCapped}]` : '';
+      return `${e.host} | ${e.phase} | ${e.step} | ${o.status.toUpperCase()}${rc} ${(o.durationMs / 1000).toFixed(1)}s${tries}${why}${capped}`;
     }
     case 'step.retrying':
       return `${e.host} | ${e.phase} | ${e.step} | retry ${e.attempt}/${e.of - 1} in ${(e.delayMs / 1000).toFixed(1)}s: ${e.message.split('\n')[0]}`;

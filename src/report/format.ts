@@ -1,4 +1,5 @@
 /** Formatting of numbers and times for people: the report's helpers and its SVG labels use these. */
+import { formatBytes as bytesText } from '../core/format-bytes.js';
 
 export const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
@@ -31,18 +32,9 @@ export function formatClock(iso: unknown): string {
   return Number.isFinite(t) ? new Date(t).toISOString().slice(11, 23) : '—';
 }
 
-/** `512 B`, `1.5 KiB`, `3.0 MiB`. */
+/** `512 B`, `1.5 KiB`, `3.0 MiB`; `—` for what is not a number. */
 export function formatBytes(n: unknown): string {
-  if (!isNum(n)) return '—';
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v.toFixed(1)} ${units[u]}`;
+  return isNum(n) ? bytesText(n) : '—';
 }
 
 /** `1 host`, `3 hosts`; an irregular plural as the third argument. */

@@ -3,10 +3,13 @@
  * memory; once the stream grows past that, everything (the held head included) is streamed to
  * `spillFile`, so the file always holds the complete output. Byte counts are exact either way.
  * `write()` returns false when the file is behind, so the caller can pause the SSH channel
- * (backpressure) instead of buffering an unbounded amount.
+ * (backpressure) instead of buffering an unbounded amount. The file can be capped (`maxFileBytes`:
+ * what follows is counted and dropped, `capped` says so) and filtered (the run's redaction: a secret
+ * in output too big for memory must not reach the disk either).
  */
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
+import type { ByteFilter } from '../core/transport.js';
 
 export const DEFAULT_MAX_IN_MEMORY_BYTES = 1024 * 1024;
 
@@ -18,11 +21,15 @@ export class StreamCapture {
   private fileError?: Error;
   /** Called once when writing the spill file fails (a full disk): the caller stops the command. */
   onFileError?: (err: Error) => void;
+  /** The spill file stopped at `maxFileBytes`. */
+  capped = false;
+  private fileBytes = 0;
 
   constructor(
     private readonly maxInMemoryBytes: number = DEFAULT_MAX_IN_MEMORY_BYTES,
     /** Where to spill; without it output past the cap is counted and dropped. */
     readonly spillFile?: string,
+    private readonly file_: { maxFileBytes?: number; filter?: ByteFilter } = {},
   ) {}
 
   /** True when the output went to `spillFile`. */
@@ -38,7 +45,7 @@ export class StreamCapture {
       this.chunks.push(chunk.subarray(0, kept));
       this.held += kept;
     }
-    if (this.file) return this.file.write(chunk);
+    if (this.file) return this.toFile(chunk);
     if (this.bytes > this.maxInMemoryBytes && this.spillFile) {
       try {
         mkdirSync(path.dirname(this.spillFile), { recursive: true });
@@ -51,10 +58,24 @@ export class StreamCapture {
         this.fileError ??= err;
       });
       // The held head plus the part of this chunk that did not fit in memory.
-      this.file.write(Buffer.concat(this.chunks));
-      return this.file.write(chunk.subarray(kept));
+      this.toFile(Buffer.concat(this.chunks));
+      return this.toFile(chunk.subarray(kept));
     }
     return true;
+  }
+
+  private toFile(chunk: Buffer): boolean {
+    return this.capWrite(this.file_.filter ? this.file_.filter.push(chunk) : chunk);
+  }
+
+  private capWrite(data: Buffer): boolean {
+    const f = this.file as WriteStream;
+    const room = (this.file_.maxFileBytes ?? Infinity) - this.fileBytes;
+    const part = data.length > room ? data.subarray(0, Math.max(0, room)) : data;
+    if (part.length < data.length) this.capped = true;
+    if (!part.length) return true;
+    this.fileBytes += part.length;
+    return f.write(part);
   }
 
   /** Resolves when the spill file can take more. */
@@ -81,6 +102,7 @@ export class StreamCapture {
   async finish(): Promise<void> {
     const f = this.file;
     if (f && !f.closed) {
+      if (this.file_.filter) this.capWrite(this.file_.filter.end());
       await new Promise<void>((resolve) => {
         f.once('close', () => resolve());
         f.end();

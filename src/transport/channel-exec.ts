@@ -93,11 +93,17 @@ export async function runChannelExec(
   const nonce = randomBytes(8).toString('hex');
   const max = options.maxInMemoryBytes ?? DEFAULT_MAX_IN_MEMORY_BYTES;
   // Evidence: stdout goes to the file only, as raw bytes (binary files, any size), never to memory.
+  // Evidence stdout stays whole and byte-exact (its hash is checked); every other spill file is capped and filtered.
+  const spill = () => ({
+    ...(options.maxFileBytes !== undefined ? { maxFileBytes: options.maxFileBytes } : {}),
+    ...(options.spillFilter ? { filter: options.spillFilter() } : {}),
+  });
   const out = new StreamCapture(
     options.stdoutToFile ? 0 : max,
     options.spillPrefix ? `${options.spillPrefix}.stdout` : undefined,
+    options.stdoutToFile ? {} : spill(),
   );
-  const err = new StreamCapture(max, options.spillPrefix ? `${options.spillPrefix}.stderr` : undefined);
+  const err = new StreamCapture(max, options.spillPrefix ? `${options.spillPrefix}.stderr` : undefined, spill());
   const marker = new PidMarkerParser(nonce);
   if (options.signal?.aborted) throw new AbortError(`${hostName}: aborted before \`${command}\` started`);
 
@@ -219,5 +225,8 @@ export async function runChannelExec(
     startedAt: startedAt.toISOString(),
     durationMs: Math.round(performance.now() - t0),
     timedOut,
+    ...(out.capped || err.capped
+      ? { capped: [...(out.capped ? ['stdout' as const] : []), ...(err.capped ? ['stderr' as const] : [])] }
+      : {}),
   };
 }

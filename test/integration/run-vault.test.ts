@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startFleet, type Fleet } from '../helpers/fleet.js';
 import { encryptText } from '../fixtures/vault.js';
-import { allFiles, localProcessArgs, onlyRunDir, readJournal, startCli } from './run-cli.js';
+import { allFiles, localProcessArgs, onlyRunDir, readJournal, runCli, startCli } from './run-cli.js';
 
 const PASSWORD = 'vault-pw-for-the-run';
 const TOKEN = 'IR-TOKEN-7f3a9c';
@@ -33,22 +33,63 @@ describe('firebreak run with vaulted inventory values (real CLI, real sshd)', fu
     if (work) await fs.rm(work, { recursive: true, force: true });
   });
 
+  /** An inventory directory whose group_vars hold the two vaulted values, and the vault password file. */
+  async function vaultedInventory(): Promise<{ inv: string; pwFile: string }> {
+    const inv = path.join(work, 'inv');
+    await fs.mkdir(path.join(inv, 'group_vars', 'all'), { recursive: true });
+    await fs.copyFile(fleet.inventoryPath, path.join(inv, 'hosts.ini'));
+    const inline = encryptText(TOKEN, PASSWORD).trimEnd().replace(/\n/g, '\n  ');
+    await fs.writeFile(path.join(inv, 'group_vars', 'all', '01-inline.yml'), `incident_token: !vault |\n  ${inline}\n`);
+    await fs.writeFile(
+      path.join(inv, 'group_vars', 'all', '02-file.yml'),
+      encryptText(`case_secret: ${CASE_SECRET}\n`, PASSWORD),
+    );
+    const pwFile = path.join(work, 'vault-pass');
+    await fs.writeFile(pwFile, `${PASSWORD}\n`, { mode: 0o600 });
+    return { inv, pwFile };
+  }
+
+  it('output too big for memory: redacted on its way to disk, and capped at FIREBREAK_MAX_OUTPUT_BYTES', async () => {
+    const { inv, pwFile } = await vaultedInventory();
+    const runbook = path.join(work, 'big.yaml');
+    // 6 MB, past the 4 MiB kept in memory: the rest streams to the output file, the token in every line.
+    await fs.writeFile(
+      runbook,
+      'name: big-output\nphases:\n  collect:\n    - name: flood\n      shell: yes {{incident_token}} | head -c 6000000\n',
+    );
+    const runs = path.join(work, 'runs-big');
+    const run = (extra: Record<string, string>) =>
+      runCli(
+        ['run', runbook, '-i', path.join(inv, 'hosts.ini'), '--vault-password-file', pwFile].concat([
+          '--known-hosts',
+          fleet.knownHostsPath,
+          '--runs-dir',
+          runs,
+          '--limit',
+          fleet.hosts[0]!.name,
+        ]),
+        { env: extra },
+      );
+    const r = await run({ FIREBREAK_MAX_OUTPUT_BYTES: '1000000' });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const runDir = onlyRunDir(runs);
+    const out = await fs.readFile(path.join(runDir, 'hosts', fleet.hosts[0]!.name, '01-collect-flood.stdout'));
+    assert.equal(out.length, 1_000_000, 'the file stops at the cap');
+    assert.ok(!out.includes(TOKEN), 'the token is redacted in the spilled file');
+    assert.equal(out.toString('latin1'), '***\n'.repeat(250_000));
+    const finished = readJournal(runDir).find((e) => e.type === 'step.finished') as unknown as {
+      outcome: { outputCapped?: string };
+    };
+    assert.match(
+      finished.outcome.outputCapped ?? '',
+      /^output capped \(stdout: 5\.7 MiB printed, the first 976\.6 KiB kept;/,
+    );
+    assert.match(r.stdout, /flood \| OK .*\[output capped \(stdout: 5\.7 MiB printed/);
+  });
+
   for (const transport of ['ssh2', 'openssh'])
     it(`hosts get the clear values; the run directory never holds them (--transport ${transport})`, async () => {
-      const inv = path.join(work, 'inv');
-      await fs.mkdir(path.join(inv, 'group_vars', 'all'), { recursive: true });
-      await fs.copyFile(fleet.inventoryPath, path.join(inv, 'hosts.ini'));
-      const inline = encryptText(TOKEN, PASSWORD).trimEnd().replace(/\n/g, '\n  ');
-      await fs.writeFile(
-        path.join(inv, 'group_vars', 'all', '01-inline.yml'),
-        `incident_token: !vault |\n  ${inline}\n`,
-      );
-      await fs.writeFile(
-        path.join(inv, 'group_vars', 'all', '02-file.yml'),
-        encryptText(`case_secret: ${CASE_SECRET}\n`, PASSWORD),
-      );
-      const pwFile = path.join(work, 'vault-pass');
-      await fs.writeFile(pwFile, `${PASSWORD}\n`, { mode: 0o600 });
+      const { inv, pwFile } = await vaultedInventory();
       const runbook = path.join(work, 'vaulted.yaml');
       await fs.writeFile(
         runbook,

@@ -122,6 +122,23 @@ describe('redactor', () => {
       assert.equal(createRedactor([SECRET])(`token=${form};`), 'token=***;');
     });
 
+  it('redacts a byte stream as the text, whatever the chunk boundaries (a secret cut in two, UTF-8 in it)', () => {
+    const secrets = ['pässwörd-1', 'token-abc'];
+    const text = `a pässwörd-1 b ${Buffer.from('token-abc').toString('base64')} c token-abctoken-abc pässwörd-`;
+    const whole = Buffer.from(text);
+    const want = createRedactor(secrets)(text);
+    for (let cut = 0; cut <= whole.length; cut++) {
+      const s = createRedactor(secrets).stream!();
+      const out = Buffer.concat([s.push(whole.subarray(0, cut)), s.push(whole.subarray(cut)), s.end()]);
+      assert.equal(out.toString('utf8'), want, `cut at byte ${cut}`);
+    }
+    // One byte at a time too.
+    const s = createRedactor(secrets).stream!();
+    const bytes = [...whole].map((b) => s.push(Buffer.from([b])));
+    assert.equal(Buffer.concat([...bytes, s.end()]).toString('utf8'), want);
+    assert.equal(createRedactor([]).stream, undefined, 'no secret, no filter');
+  });
+
   it('redacts a secret read with its surrounding whitespace (a file with a newline) when it appears trimmed', () => {
     assert.equal(createRedactor(['  s3cret-pass\n'])('pw=s3cret-pass end'), 'pw=*** end');
   });
