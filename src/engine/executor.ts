@@ -281,6 +281,7 @@ async function runPhases<S>(opts: RunOptions<S>, eng: Engine): Promise<PhaseCoun
     ...(pos?.hosts.get(host.name) ? { position: pos.hosts.get(host.name)! } : {}),
   });
 
+  const lastPhase = numbered[numbered.length - 1]?.phase;
   for (const { phase, spec, steps } of numbered) {
     if (eng.stopping() || alive.length === 0) break;
     // Resumed: a phase that had started was confirmed then.
@@ -335,6 +336,8 @@ async function runPhases<S>(opts: RunOptions<S>, eng: Engine): Promise<PhaseCoun
                   remoteIo(hostContext(host), phase, eng.evidence.open),
                 )
               : await runHostPhase(hostContext(host), phase, steps);
+            // Its last phase done, the host's connection is not needed again: close it now, not at the end.
+            if (phase === lastPhase) void eng.sessions.get(host.name)?.finish();
             if (r === 'failed' || r === 'unreachable') {
               failed++;
               if (maxFailExceeded(failed, batch.length, spec.max_fail_percentage)) {
@@ -444,7 +447,7 @@ async function closeAll(sessions: HostSession[], timeoutMs: number): Promise<voi
     timer = setTimeout(resolve, timeoutMs);
     timer.unref();
   });
-  await Promise.race([Promise.allSettled(sessions.map((s) => s.close())), bound]);
+  await Promise.race([Promise.allSettled(sessions.map((s) => s.finish())), bound]);
   clearTimeout(timer);
 }
 

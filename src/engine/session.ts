@@ -8,6 +8,7 @@ import type { Clock } from './executor-types.js';
 export class HostSession {
   private transport: Transport | undefined;
   private everConnected = false;
+  private finished?: Promise<void>;
 
   constructor(
     readonly host: Host,
@@ -98,6 +99,15 @@ export class HostSession {
     if (!this.transport) return;
     if (this.transport.leftRunning) await this.transport.connect().catch(() => undefined);
     await this.transport.close().catch(() => undefined);
+  }
+
+  /**
+   * Close for good, once: the host's part of the run is over. Started as soon as a host finishes its
+   * last phase (its sshd's teardown then overlaps the other hosts' work) and awaited at the end.
+   */
+  finish(): Promise<void> {
+    this.finished ??= this.close();
+    return this.finished;
   }
 }
 

@@ -9,7 +9,7 @@
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkChain, JOURNAL_FILE } from '../core/index.js';
-import { EVIDENCE_DIR, hashFile, sha256Hex } from './layout.js';
+import { EVIDENCE_DIR, hashFiles, sha256Hex } from './layout.js';
 import type { SealedFile, SealedJournal } from './manifest.js';
 
 /** Derived files at the top of a run directory: written after sealing, never sealed, allowed to change. */
@@ -61,8 +61,8 @@ export function listRunFiles(runDir: string): RunFiles {
 /** What finalize() writes into the manifest about the run directory. */
 export async function sealRunFiles(runDir: string): Promise<{ journal: SealedJournal | null; files: SealedFile[] }> {
   const found = listRunFiles(runDir);
-  const files: SealedFile[] = [];
-  for (const path of found.files) files.push({ path, ...(await hashFile(join(runDir, path))) });
+  const hashes = await hashFiles(found.files.map((path) => join(runDir, path)));
+  const files: SealedFile[] = found.files.map((path, i) => ({ path, ...hashes[i]! }));
   return { journal: found.journal ? sealJournal(join(runDir, JOURNAL_FILE)) : null, files };
 }
 

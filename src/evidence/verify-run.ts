@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkChain, JOURNAL_FILE, type ChainCheck } from '../core/index.js';
-import { hashFile, sha256Hex } from './layout.js';
+import { hashFiles, sha256Hex } from './layout.js';
 import { isSealedFile, isSealedJournal, MANIFEST_FORMAT, type Manifest, type SealedJournal } from './manifest.js';
 import { listRunFiles } from './run-files.js';
 import type { ProblemList, VerifyResult } from './verify-types.js';
@@ -78,13 +78,17 @@ async function checkSealedFiles(v: ProblemList, runDir: string, present: string[
   if (!Array.isArray(list)) return; // parseManifest already reported it
   const sealed = new Map(list.filter(isSealedFile).map((f) => [f.path, f]));
   const here = new Set(present);
+  const hashed = [...sealed.keys()].filter((path) => here.has(path));
+  const hashes = new Map(
+    (await hashFiles(hashed.map((path) => join(runDir, path)))).map((h, i) => [hashed[i] as string, h]),
+  );
   for (const [path, f] of sealed) {
     const file = join(runDir, path);
-    if (!here.has(path)) {
+    const actual = hashes.get(path);
+    if (!actual) {
       v.problem('file-missing', `sealed (${f.size} bytes) but missing`, { file });
       continue;
     }
-    const actual = await hashFile(file);
     if (actual.size !== f.size)
       v.problem('file-changed', `changed since sealing: ${actual.size} bytes, ${f.size} when sealed`, { file });
     else if (actual.sha256 !== f.sha256)

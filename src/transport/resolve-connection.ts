@@ -11,7 +11,7 @@ import { InputError } from '../core/errors.js';
 import type { ConnectionSpec } from '../core/host.js';
 import { TRANSPORT_CHOICES, TRANSPORT_VAR, type TransportChoice } from '../core/transport.js';
 import { lookupName, parseKnownHosts, patternsMatch } from './known-hosts.js';
-import { resolveSshConfig, SshConfigError, type SshConfigView } from './ssh-config.js';
+import { resolveSshConfig, resolveSshConfigs, SshConfigError, type SshConfigView } from './ssh-config.js';
 import { localTokens } from './ssh-tokens.js';
 import { unhonouredBySsh2 } from './ssh2-honoured.js';
 import { parseJumpHop } from './ssh-args.js';
@@ -29,8 +29,8 @@ export interface ResolveOptions {
   warn?: (message: string) => void;
 }
 
-/** `ssh -G` runs at once, at most: each is a process of a few milliseconds. */
-const CONCURRENT_SSH_G = 8;
+/** Shells running `ssh -G` at once, at most (each runs up to 50 of them, see resolveSshConfigs). */
+const CONCURRENT_SSH_G = 4;
 
 /** Resolve every host's connection (in parallel, bounded). */
 export async function resolveConnections(
@@ -44,19 +44,41 @@ export async function resolveConnections(
     if (!said.has(m)) o.warn?.(m);
     said.add(m);
   };
-  return Promise.all(items.map((i) => limit(() => resolveConnection(i.spec, i.hostTransport, { ...o, warn }))));
+  const asked = items.filter((i) => i.spec.transport !== 'local' && i.spec.sshCommand);
+  const views = await resolveSshConfigs(
+    asked.map((i) => ({ destination: i.spec.sshCommand!.destination, args: i.spec.sshCommand!.args })),
+    localTokens(),
+    o.ssh,
+    limit,
+  );
+  const viewOf = new Map(asked.map((i, n) => [i, views[n] as SshConfigView | SshConfigError]));
+  return Promise.all(
+    items.map((i) => {
+      const v = viewOf.get(i);
+      return resolveConnection(i.spec, i.hostTransport, { ...o, warn }, v && (() => v));
+    }),
+  );
 }
 
+/**
+ * One host's connection. `asked`: its `ssh -G` result when already asked (resolveConnections asks for
+ * all hosts at once); otherwise `ssh -G` runs here.
+ */
 export async function resolveConnection(
   spec: ConnectionSpec,
   hostTransport: unknown,
   o: ResolveOptions = {},
+  asked?: () => SshConfigView | SshConfigError,
 ): Promise<ConnectionSpec> {
   if (spec.transport === 'local' || !spec.sshCommand) return spec;
   const choice = transportChoice(spec.name, hostTransport, o.transport);
   let view: SshConfigView;
   try {
-    view = await resolveSshConfig(spec.sshCommand.destination, spec.sshCommand.args, localTokens(), o.ssh);
+    const v = asked
+      ? asked()
+      : await resolveSshConfig(spec.sshCommand.destination, spec.sshCommand.args, localTokens(), o.ssh);
+    if (v instanceof SshConfigError) throw v;
+    view = v;
   } catch (e) {
     if (!(e instanceof SshConfigError)) throw e;
     if (!e.missingSsh) throw new InputError(`${spec.name}: ssh -G refused the host's ssh settings: ${e.message}`);

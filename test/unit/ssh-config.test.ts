@@ -7,12 +7,18 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ansibleSshCommand } from '../../src/inventory/index.js';
 import { connectTimeoutFor } from '../../src/transport/resolve-connection.js';
-import { parseSshG, resolveSshConfig, sshConfigView } from '../../src/transport/ssh-config.js';
+import {
+  parseSshG,
+  resolveSshConfig,
+  resolveSshConfigs,
+  SshConfigError,
+  sshConfigView,
+} from '../../src/transport/ssh-config.js';
 import { expandTokens, localTokens } from '../../src/transport/ssh-tokens.js';
 
 const fixtures = path.resolve(import.meta.dirname, '../fixtures/ssh-config');
@@ -79,6 +85,30 @@ describe('ssh config resolution (ssh -G and ssh -v as the oracle)', function () 
       else assert.equal(view.proxyCommand, undefined);
     });
   }
+
+  it('resolves many destinations in one shell exactly as one by one; a refused one is its own error', async () => {
+    // 120 items: three shells of up to 50; quoting-hostile names and arguments among them.
+    const items = Array.from({ length: 120 }, (_, i) => {
+      const c = cases[i % cases.length]!;
+      return { destination: c.destination, args: ['-F', config, ...c.args] };
+    });
+    const marker = path.join(dir, 'ran');
+    items[7] = { destination: 'plain', args: ['-F', config, '-o', `ProxyCommand=true '$(touch ${marker})'; \`x\``] };
+    items[60] = { destination: 'plain', args: ['-F', config, '-o', 'NoSuchOption=1'] };
+    const batch = await resolveSshConfigs(items, localTokens());
+    assert.equal(batch.length, items.length);
+    const single = await Promise.all(
+      items.map((i) => resolveSshConfig(i.destination, i.args, localTokens()).catch((e: unknown) => e)),
+    );
+    assert.deepEqual(batch, single);
+    assert.ok(batch[60] instanceof SshConfigError && !batch[60].missingSsh);
+    assert.match((batch[60] as SshConfigError).message, /NoSuchOption/i);
+    assert.equal((batch[7] as { proxyCommand?: string }).proxyCommand, `true '$(touch ${marker})'; \`x\``);
+    assert.ok(!existsSync(marker), 'nothing in an argument ran in the shell');
+    // No OpenSSH client: each item says so.
+    const missing = await resolveSshConfigs(items.slice(0, 3), localTokens(), '/nonexistent/ssh');
+    assert.ok(missing.every((m) => m instanceof SshConfigError && m.missingSsh));
+  });
 
   it("reads StrictHostKeyChecking back in the config's words (ssh -G prints true/false)", async () => {
     const inc = await resolveSshConfig('inc', ['-F', config], localTokens());
