@@ -10,6 +10,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { quote } from '../core/quote.js';
+import { configIsHostIndependent, firstPort, plainDestination } from './ssh-config-scope.js';
 import { expandTokens, type TokenValues } from './ssh-tokens.js';
 
 /** The settings firebreak uses, as `ssh -G` resolved them for one destination. */
@@ -108,20 +109,30 @@ export class SshConfigError extends Error {
 /** Bound on one `ssh -G` (a `Match exec` in the user's config runs a command of theirs). */
 const SSH_G_TIMEOUT_MS = 10_000;
 
+/** One destination as ssh would be asked for it. */
+export interface SshGItem {
+  destination: string;
+  args: readonly string[];
+}
+
 /**
  * Run `ssh -G ARGS -- DESTINATION` and return its view. `args` are ssh options in the order Ansible
  * passes them (the first value of an option wins, in ssh as in ssh -G).
  */
-export function resolveSshConfig(
+export async function resolveSshConfig(
   destination: string,
   args: readonly string[],
   local: TokenValues,
   ssh = 'ssh',
 ): Promise<SshConfigView> {
+  return sshConfigView(await askOne({ destination, args }, ssh), destination, local);
+}
+
+function askOne(item: SshGItem, ssh: string): Promise<Map<string, string[]>> {
   return new Promise((resolve, reject) => {
     execFile(
       ssh,
-      ['-G', ...args, '--', destination],
+      ['-G', ...item.args, '--', item.destination],
       { timeout: SSH_G_TIMEOUT_MS, maxBuffer: 1024 * 1024, env: process.env },
       (err, stdout, stderr) => {
         if (err) {
@@ -132,7 +143,7 @@ export function resolveSshConfig(
           reject(new SshConfigError(why, missing));
           return;
         }
-        resolve(sshConfigView(parseSshG(String(stdout)), destination, local));
+        resolve(parseSshG(String(stdout)));
       },
     );
   });
@@ -142,44 +153,121 @@ export function resolveSshConfig(
 const PER_SHELL = 50;
 
 /**
- * `resolveSshConfig` for many destinations, in order, each a view or the SshConfigError it got. The
- * same `ssh -G` runs, but one shell runs fifty of them: from a controller holding a large heap each
- * process it spawns costs milliseconds of its own CPU (a third of a second for 100 hosts, on the
- * critical path before the first connection), a small shell's fork costs a fraction of that. A batch
- * that goes wrong as a whole (no shell, the time bound) is resolved one by one instead.
+ * `resolveSshConfig` for many destinations, in order, each a view or the SshConfigError it got.
+ * Hosts that must get the same answer but for their name and port (ssh-config-scope.ts) share one
+ * `ssh -G`. The others run as they would one by one, but one shell runs fifty of them: from a
+ * controller holding a large heap each process it spawns costs milliseconds of its own CPU (a third
+ * of a second for 100 hosts, on the critical path before the first connection); a small shell's fork
+ * costs a fraction of that. A batch that goes wrong as a whole (no shell, the time bound) is asked
+ * one by one instead.
  */
 export async function resolveSshConfigs(
-  items: readonly { destination: string; args: readonly string[] }[],
+  items: readonly SshGItem[],
   local: TokenValues,
   ssh = 'ssh',
-  at = (run: () => Promise<unknown>) => run(),
+  at = <T>(run: () => Promise<T>): Promise<T> => run(),
 ): Promise<(SshConfigView | SshConfigError)[]> {
-  const batches: (typeof items)[] = [];
+  const { asked, sharedWith } = shareAnswers(items);
+  const answers = await askMany(
+    asked.map((i) => items[i] as SshGItem),
+    ssh,
+    at,
+  );
+  const byItem = new Map(asked.map((i, n) => [i, answers[n] as Map<string, string[]> | SshConfigError]));
+  const leftOver: number[] = [];
+  for (const [rep, members] of sharedWith) {
+    const a = byItem.get(rep);
+    for (const m of members) {
+      const derived = a instanceof Map ? derive(a, items[rep] as SshGItem, items[m] as SshGItem) : undefined;
+      if (derived) byItem.set(m, derived);
+      else leftOver.push(m);
+    }
+  }
+  const late = await askMany(
+    leftOver.map((i) => items[i] as SshGItem),
+    ssh,
+    at,
+  );
+  leftOver.forEach((i, n) => byItem.set(i, late[n] as Map<string, string[]> | SshConfigError));
+  return items.map((item, i) => {
+    const a = byItem.get(i) as Map<string, string[]> | SshConfigError;
+    return a instanceof Map ? sshConfigView(a, item.destination, local) : a;
+  });
+}
+
+/** Which items to ask, and for each asked one, the items whose answer is derived from its own. */
+function shareAnswers(items: readonly SshGItem[]): { asked: number[]; sharedWith: Map<number, number[]> } {
+  const asked: number[] = [];
+  const sharedWith = new Map<number, number[]>();
+  const repOf = new Map<string, number>();
+  const independence = new Map<string, boolean>();
+  items.forEach((item, i) => {
+    const key = shareKey(item, independence);
+    const rep = key === undefined ? undefined : repOf.get(key);
+    if (rep === undefined) {
+      asked.push(i);
+      if (key !== undefined) repOf.set(key, i);
+      return;
+    }
+    sharedWith.set(rep, [...(sharedWith.get(rep) ?? []), i]);
+  });
+  return { asked, sharedWith };
+}
+
+/** Items with the same key get the same `ssh -G` answer but for host, hostname and port; undefined: ask it. */
+function shareKey(item: SshGItem, independence: Map<string, boolean>): string | undefined {
+  if (!plainDestination(item.destination)) return undefined;
+  const p = firstPort(item.args);
+  if (p && !/^[1-9]\d{0,4}$/.test(p.port)) return undefined;
+  const args = p ? item.args.map((a, i) => (i === p.index ? '<port>' : a)) : [...item.args];
+  const key = JSON.stringify(args);
+  let ok = independence.get(key);
+  if (ok === undefined) independence.set(key, (ok = configIsHostIndependent(item.args)));
+  return ok ? key : undefined;
+}
+
+/** `member`'s answer from `rep`'s, when rep's shows its own name and port unchanged; else undefined. */
+function derive(answer: Map<string, string[]>, rep: SshGItem, member: SshGItem): Map<string, string[]> | undefined {
+  const repPort = firstPort(rep.args)?.port;
+  const memberPort = firstPort(member.args)?.port;
+  if (answer.get('hostname')?.[0] !== rep.destination) return undefined;
+  if (repPort !== undefined && answer.get('port')?.[0] !== repPort) return undefined;
+  const out = new Map(answer);
+  out.set('host', [member.destination]);
+  out.set('hostname', [member.destination]);
+  if (memberPort !== undefined) out.set('port', [memberPort]);
+  return out;
+}
+
+/** ssh -G for each item, fifty to a shell; a batch that fails as a whole is asked one by one. */
+async function askMany(
+  items: readonly SshGItem[],
+  ssh: string,
+  at: <T>(run: () => Promise<T>) => Promise<T>,
+): Promise<(Map<string, string[]> | SshConfigError)[]> {
+  const batches: SshGItem[][] = [];
   for (let i = 0; i < items.length; i += PER_SHELL) batches.push(items.slice(i, i + PER_SHELL));
   const out = await Promise.all(
-    batches.map(
-      (batch) =>
-        at(async () => {
-          const raw = await runBatch(batch, ssh).catch(() => undefined);
-          return Promise.all(
-            batch.map((item, i) => {
-              const r = raw?.[i];
-              if (!r)
-                return resolveSshConfig(item.destination, item.args, local, ssh).catch((e: unknown) => asError(e));
-              if (r.rc === 0) return sshConfigView(parseSshG(r.stdout), item.destination, local);
-              const missing = r.rc === 127 && /not found/.test(r.stderr);
-              const why = missing
-                ? `the OpenSSH client (${ssh}) is not installed`
-                : r.stderr.trim().split('\n').slice(0, 3).join('; ').slice(0, 500) || `ssh -G exited with ${r.rc}`;
-              return new SshConfigError(why, missing);
-            }),
-          );
-        }) as Promise<(SshConfigView | SshConfigError)[]>,
+    batches.map((batch) =>
+      at(async () => {
+        const raw = await runBatch(batch, ssh).catch(() => undefined);
+        return Promise.all(
+          batch.map((item, i) => {
+            const r = raw?.[i];
+            if (!r) return askOne(item, ssh).catch((e: unknown) => asError(e));
+            if (r.rc === 0) return parseSshG(r.stdout);
+            const missing = r.rc === 127 && /not found/.test(r.stderr);
+            const why = missing
+              ? `the OpenSSH client (${ssh}) is not installed`
+              : r.stderr.trim().split('\n').slice(0, 3).join('; ').slice(0, 500) || `ssh -G exited with ${r.rc}`;
+            return new SshConfigError(why, missing);
+          }),
+        );
+      }),
     ),
   );
   return out.flat();
 }
-
 function asError(e: unknown): SshConfigError {
   return e instanceof SshConfigError ? e : new SshConfigError(e instanceof Error ? e.message : String(e), false);
 }

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ansibleSshCommand } from '../../src/inventory/index.js';
@@ -108,6 +108,51 @@ describe('ssh config resolution (ssh -G and ssh -v as the oracle)', function () 
     // No OpenSSH client: each item says so.
     const missing = await resolveSshConfigs(items.slice(0, 3), localTokens(), '/nonexistent/ssh');
     assert.ok(missing.every((m) => m instanceof SshConfigError && m.missingSsh));
+  });
+
+  it('one ssh -G answers for hosts a config treats alike (the same as asking each), never when it could differ', async () => {
+    const conf = (name: string, text: string) => {
+      const f = path.join(dir, name);
+      writeFileSync(f, text);
+      return f;
+    };
+    mkdirSync(path.join(dir, 'inc.d'), { recursive: true });
+    writeFileSync(path.join(dir, 'inc.d', '10-all.conf'), 'Host *\n  ServerAliveInterval 7\n');
+    const alike = conf('alike.conf', `Include ${dir}/inc.d/*.conf\nHost *\n  User ops\n  ConnectTimeout 9\n`);
+    // A wrapper that logs each call, then runs the real ssh.
+    const log = path.join(dir, 'calls.log');
+    const ssh = conf('ssh-logged', `#!/bin/sh\necho x >> ${log}\nexec ssh "$@"\n`);
+    chmodSync(ssh, 0o755);
+    const fleet = (config: string) =>
+      Array.from({ length: 60 }, (_, i) => ({
+        destination: `10.0.${Math.floor(i / 10)}.${i % 10}`,
+        args: ['-F', config, '-o', `Port=${2200 + (i % 7)}`, '-o', 'IdentityFile=/k'],
+      }));
+    const calls = async (items: { destination: string; args: string[] }[]) => {
+      writeFileSync(log, '');
+      const got = await resolveSshConfigs(items, localTokens(), ssh);
+      const n = readFileSync(log, 'utf8').split('\n').filter(Boolean).length;
+      const each = await Promise.all(items.map((i) => resolveSshConfig(i.destination, i.args, localTokens())));
+      assert.deepEqual(got, each, 'the same views as one ssh -G per host');
+      return n;
+    };
+    assert.equal(await calls(fleet(alike)), 1, 'one ssh -G for 60 hosts a host-independent config treats alike');
+    // A different second option splits the group; a destination ssh would rewrite (case) is asked itself.
+    const mixed = fleet(alike);
+    mixed[5] = { ...mixed[5]!, args: [...mixed[5]!.args, '-o', 'User=root'] };
+    mixed[9] = { ...mixed[9]!, destination: 'Web-9.Example' };
+    assert.equal(await calls(mixed), 3);
+    for (const [name, text] of [
+      ['match.conf', 'Match host 10.0.1.*\n  User other\n'],
+      ['host.conf', 'Host 10.0.2.*\n  Port 2300\n'],
+      ['token.conf', 'Host *\n  IdentityFile ~/.ssh/id_%h\n'],
+      ['canon.conf', 'CanonicalizeHostname yes\n'],
+      ['inc-match.conf', `Include ${dir}/inc2.d/*\n`],
+    ] as const) {
+      mkdirSync(path.join(dir, 'inc2.d'), { recursive: true });
+      writeFileSync(path.join(dir, 'inc2.d', 'x'), 'Match user nobody\n  Port 1\n');
+      assert.equal(await calls(fleet(conf(name, text))), 60, `${name}: each host asked`);
+    }
   });
 
   it("reads StrictHostKeyChecking back in the config's words (ssh -G prints true/false)", async () => {
