@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { NATS_PASSWORD_ENV, type BusOptions } from '../bus/connect.js';
+import { InputError } from '../core/index.js';
 
 export interface NatsCliOptions {
   nats?: string;
@@ -32,6 +33,8 @@ export function addNatsOptions(cmd: Command, what: string): Command {
 }
 
 export function busOptionsFrom(o: NatsCliOptions & { nats: string }, name: string, inboxPrefix?: string): BusOptions {
+  if (!o.natsTlsCert !== !o.natsTlsKey)
+    throw new InputError('--nats-tls-cert and --nats-tls-key go together: the client certificate and its key');
   const password = process.env[NATS_PASSWORD_ENV];
   const tls =
     o.natsTlsCa || o.natsTlsCert || o.natsTlsKey

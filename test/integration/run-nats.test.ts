@@ -506,7 +506,7 @@ describe('distributed runs: firebreak worker per segment over NATS JetStream (re
     assert.doesNotMatch(rogue.out.stderr, /started|taken over/, rogue.out.stderr);
   });
 
-  it('TLS and NKEY authentication: a hub that only speaks TLS, controller and worker known by their NKEYs', async function () {
+  it('TLS and NKEY authentication: a hub that only speaks TLS and wants client certificates, controller and worker known by their NKEYs', async function () {
     needProgram(this, 'openssl');
     const dir = path.join(work, 'tls');
     mkdirSync(dir);
@@ -517,6 +517,12 @@ describe('distributed runs: firebreak worker per segment over NATS JetStream (re
     sh(
       'openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 1 -extfile san.ext',
     );
+    // The client certificate both controller and worker present (mutual TLS: the hub verifies it).
+    sh('openssl req -newkey ed25519 -nodes -keyout client.key -out client.csr -subj /CN=firebreak-client');
+    writeFileSync(path.join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
+    sh(
+      'openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem -days 1 -extfile client.ext',
+    );
     const [controllerKey, workerKey] = [nkeys.createUser(), nkeys.createUser()];
     const seed = (name: string, kp: typeof controllerKey) => {
       const file = path.join(dir, `${name}.nk`);
@@ -525,7 +531,7 @@ describe('distributed runs: firebreak worker per segment over NATS JetStream (re
     };
     const tlsHub = await startNatsHub({
       extraConfig: [
-        `tls { cert_file: "${dir}/server.pem", key_file: "${dir}/server.key" }`,
+        `tls { cert_file: "${dir}/server.pem", key_file: "${dir}/server.key", ca_file: "${dir}/ca.pem", verify: true }`,
         segmentAuthConfig({
           controller: { nkey: controllerKey.getPublicKey() },
           segments: { a: { nkey: workerKey.getPublicKey() } },
@@ -533,7 +539,14 @@ describe('distributed runs: firebreak worker per segment over NATS JetStream (re
       ].join('\n'),
     });
     const url = `tls://127.0.0.1:${tlsHub.port}`;
-    const tls = ['--nats-tls-ca', path.join(dir, 'ca.pem')];
+    const ca = ['--nats-tls-ca', path.join(dir, 'ca.pem')];
+    const tls = [
+      ...ca,
+      '--nats-tls-cert',
+      path.join(dir, 'client.pem'),
+      '--nats-tls-key',
+      path.join(dir, 'client.key'),
+    ];
     const worker = startCli(
       [
         'worker',
@@ -565,5 +578,10 @@ describe('distributed runs: firebreak worker per segment over NATS JetStream (re
     });
     assert.equal(untrusted.code, 6, untrusted.stdout + untrusted.stderr);
     assert.match(untrusted.stderr, /cannot connect to NATS at tls:\/\/127\.0\.0\.1/);
+    // The hub verifies client certificates (verify: true): the runs above got in by presenting theirs.
+    // A certificate without its key is a usage error, before anything connects.
+    const half = await runCli([...args, '--nats', url, ...ca, '--nats-tls-cert', path.join(dir, 'client.pem')]);
+    assert.equal(half.code, 2, half.stdout + half.stderr);
+    assert.match(half.stderr, /--nats-tls-cert and --nats-tls-key go together/);
   });
 });
