@@ -11,11 +11,14 @@
 export function wrapEvidence(inner: string, mergeStderr: boolean): string {
   const errs = mergeStderr ? '2>&1' : '2>&4';
   // `( … )`: an `exit` in the command ends only its subshell, so the exit code is still reported.
-  // The trailing `| cat` makes fd 3 a pipe: tee cannot reopen /dev/fd/3 when stdout is a socket.
-  // Bytes are counted beside the hash (`tee` into fd 5, a pipe to `wc -c`): the size the host sent.
+  // tee writes the artifact to its own stdout (fd 3, the channel: no reopening, which fails for a
+  // socket) and a copy to /dev/fd/5, a pipe, which reopens fine. The copy goes through dd, whose
+  // "N bytes copied" line on fd 6 is the size the host sent, into sha256sum. Three programs per
+  // artifact (tee, dd, sha256sum), the rest is the shell's own: this wrapper runs for every artifact.
   return (
-    `{ { ( ${inner}\n ); echo "fb-rc=$?" >&4; } ${errs} | tee /dev/fd/3 | ` +
-    `{ { tee /dev/fd/5 | sha256sum | { read -r h _; echo "fb-sha256=$h" >&4; }; } 5>&1 | wc -c | { read -r n; echo "fb-bytes=$n" >&4; }; }; } 3>&1 4>&2 | cat`
+    `{ { { ( ${inner}\n ); echo "fb-rc=$?" >&4; } ${errs} | tee /dev/fd/5 >&3; } 5>&1 | ` +
+    `{ LC_ALL=C dd bs=65536 2>&6 | sha256sum | { read -r h _; echo "fb-sha256=$h" >&4; }; } 6>&1 | ` +
+    `{ while read -r n w _; do case $w in byte|bytes) echo "fb-bytes=$n" >&4;; esac; done; }; } 3>&1 4>&2`
   );
 }
 
