@@ -62,6 +62,8 @@ interface Waiter {
   unit: WorkUnit;
   /** Copies of the unit sent so far. */
   sent: number;
+  /** The claim revision a takeover copy was sent for (once per revision). */
+  takeoverFor?: number;
   resolve: (r: HostPhaseResult) => void;
 }
 
@@ -316,6 +318,8 @@ export class BusDispatcher implements RemotePhases {
       });
       await this.sendAgainIfUnclaimed(w, host, phase);
     }
+    const ackWaitMs = this.o.ackWaitMs ?? DEFAULT_ACK_WAIT_MS;
+    if (silent >= Math.max(2 * ackWaitMs, 10_000)) await this.sendTakeoverIfClaimed(w, host, phase);
     if (silent < waitMs && !(w.io.signal.aborted && silent > 15_000)) return;
     // Take the claim for the controller: a worker that turns up later drops the unit.
     if (!(await this.claimForController(host, phase))) {
@@ -345,9 +349,34 @@ export class BusDispatcher implements RemotePhases {
       10_000,
     ).catch(() => undefined);
     if (claim === undefined || (claim && claim.operation === 'PUT')) return;
+    await this.sendCopy(w, host, phase);
+  }
+
+  /**
+   * A worker claimed the host-phase, then went silent for twice the ack wait: JetStream should have
+   * handed the unit to another worker by now, and has not (nats-server 2.9 was seen losing a unit
+   * delivered to a worker SIGKILLed mid-step). A copy that may take over exactly that claim (the
+   * revision seen here: a holder that wrote since keeps it) goes to a live worker, which continues
+   * from the step records as after any takeover. Once per claim revision.
+   */
+  private async sendTakeoverIfClaimed(w: Waiter, host: string, phase: PhaseName): Promise<void> {
+    const claim = await retryBus(
+      'reading a claim',
+      () => this.bus.steps.get(claimKey(this.runId, host, phase)),
+      10_000,
+    ).catch(() => undefined);
+    if (!claim || claim.operation !== 'PUT' || claim.revision === w.takeoverFor) return;
+    if (claim.json<{ by?: string }>().by !== 'worker') return;
+    w.takeoverFor = claim.revision;
+    await this.sendCopy(w, host, phase, claim.revision);
+  }
+
+  /** Another copy of the unit (numbered, so a worker tells it from the original). */
+  private async sendCopy(w: Waiter, host: string, phase: PhaseName, takeover?: number): Promise<void> {
     w.sent++;
+    const unit: WorkUnit = { ...w.unit, copy: w.sent, ...(takeover !== undefined ? { takeover } : {}) };
     await this.bus.js
-      .publish(workSubject(w.segment), JSON.stringify(w.unit), {
+      .publish(workSubject(w.segment), JSON.stringify(unit), {
         msgID: `${this.runId}/${host}/${phase}/work/${w.sent}`,
       })
       .catch(() => undefined);

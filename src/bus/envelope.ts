@@ -29,8 +29,10 @@ export const workUnitSchema = z.object({
   indexes: z.array(z.number().int().positive()),
   /** What the host registered in earlier phases. */
   registered: record,
-  /** A copy the controller sent because no worker claimed the first (2, 3…): it never takes over a claim. */
+  /** A copy the controller sent because no worker claimed the first (2, 3…): it never takes over a claim… */
   copy: z.number().int().min(2).optional(),
+  /** …but this one: the claim at this KV revision, whose worker the controller heard nothing from for twice the ack wait. */
+  takeover: z.number().int().positive().optional(),
 });
 export type WorkUnit = z.infer<typeof workUnitSchema>;
 

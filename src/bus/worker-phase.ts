@@ -142,8 +142,11 @@ async function claim(job: WorkUnitJob): Promise<boolean> {
     const entry = await retryBus('reading a claim', () => job.bus.steps.get(key));
     const held = entry && entry.operation === 'PUT' ? entry.json<{ by: string; worker?: string }>() : undefined;
     if (held?.by === 'controller') return false;
-    // A copy arriving first-hand while another worker holds the claim: the original got through.
-    if (held && job.unit.copy && job.delivery === 1 && held.worker !== job.worker.name) return false;
+    // A first delivery while another worker holds the claim: the other copy got there first (JetStream
+    // redelivers, delivery > 1, only after its ack wait ran out) — unless the controller sent this one
+    // to take over exactly that claim, whose worker went silent.
+    const takeover = job.unit.takeover !== undefined && entry?.revision === job.unit.takeover;
+    if (held && job.delivery === 1 && held.worker !== job.worker.name && !takeover) return false;
     try {
       await retryBus('claiming a host-phase', () =>
         entry && held ? job.bus.steps.update(key, mine, entry.revision) : job.bus.steps.create(key, mine),

@@ -122,7 +122,15 @@ async function handle(l: Loop, msg: JsMsg): Promise<void> {
     Math.max(200, Math.floor(l.ackWaitMs / 3)),
   );
   const delivery = msg.info.deliveryCount;
-  l.o.log(`${what}: ${delivery > 1 ? `taken over (delivery ${delivery})` : 'started'}`);
+  l.o.log(
+    `${what}: ${
+      delivery > 1
+        ? `taken over (delivery ${delivery})`
+        : unit.takeover !== undefined
+          ? "taken over (the controller's copy: the worker holding it went silent)"
+          : 'started'
+    }`,
+  );
   try {
     let plan: WorkerPlan;
     try {

@@ -22,10 +22,11 @@ import {
   type NatsLeaf,
 } from '../helpers/nats.js';
 import { needProgram } from '../helpers/programs.js';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { jetstreamManager, type Consumer } from '@nats-io/jetstream';
 import { WORK_FORMAT } from '../../src/bus/envelope.js';
-import { eventsSubject, runKey, workSubject } from '../../src/bus/names.js';
-import { ensureWorkConsumer, openBus } from '../../src/bus/resources.js';
+import { claimKey, eventsSubject, runKey, WORK_STREAM, workConsumer, workSubject } from '../../src/bus/names.js';
+import { segmentInbox } from '../../src/bus/connect.js';
+import { ensureWorkConsumer, openBus, type Bus } from '../../src/bus/resources.js';
 import { connect, nkeys } from '@nats-io/transport-node';
 import {
   allFiles,
@@ -264,7 +265,7 @@ describe('distributed runs: firebreak worker per segment over NATS JetStream (re
     await first.done.catch(() => undefined);
     const second = startWorker('a');
     await second
-      .waitFor((_o, e) => /taken over \(delivery \d+\)/.test(e), 40_000, 'the takeover')
+      .waitFor((_o, e) => /taken over \((delivery \d+|the controller's copy)/.test(e), 40_000, 'the takeover')
       .catch((err: Error) => {
         throw new Error(`${err.message}\nkilled worker:\n${first.out.stderr}\ncontroller:\n${cli.out.stdout}`);
       });
@@ -280,6 +281,59 @@ describe('distributed runs: firebreak worker per segment over NATS JetStream (re
     assert.match(hold.outcome.resumed ?? '', /safe to repeat: run again/);
     // "before" ran once (its record said it ended), "hold" twice (the kill, the takeover), "after" once.
     assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), ['before', 'hold', 'hold', 'after']);
+  });
+
+  it("a worker claimed a host-phase and went silent, and JetStream will not hand the unit out again: the controller's copy takes that claim over", async () => {
+    const h1 = fleet.hosts[0]!.name;
+    const runbook = write('nats-ghost', {
+      name: 'nats-ghost',
+      phases: { collect: [{ name: 'one', shell: `echo one >> ${work}/ghost-{{inventory_hostname}}.log` }] },
+    });
+    const runs = path.join(work, 'runs-ghost');
+    // The ghost: takes the unit off segment a's queue as a worker does, claims the host-phase, acks the
+    // message (so JetStream never redelivers it: what nats-server 2.9 was seen doing with a dead
+    // worker's unit), and says nothing more.
+    const nc = await connect({
+      servers: leaves.a!.url,
+      user: SEGMENTS.a.user,
+      pass: SEGMENTS.a.password,
+      inboxPrefix: segmentInbox('a'),
+    });
+    try {
+      const cli = run(runbook, runs, '--limit', h1, '--nats-ack-wait', '2');
+      // The controller makes the bus and the segment's consumer as the run starts.
+      let bus: Bus | undefined;
+      let consumer: Consumer | undefined;
+      await until(
+        async () => {
+          bus ??= await openBus(nc, false, hub.domain).catch(() => undefined);
+          consumer = await bus?.js.consumers.get(WORK_STREAM, workConsumer('a')).catch(() => undefined);
+          return consumer !== undefined;
+        },
+        20_000,
+        "segment a's work consumer",
+      );
+      const msg = await consumer!.next({ expires: 20_000 });
+      assert.ok(msg, 'the ghost got the unit');
+      const unit = msg.json<{ runId: string; host: { name: string }; phase: string }>();
+      await bus!.steps.create(
+        claimKey(unit.runId, unit.host.name, unit.phase),
+        JSON.stringify({ by: 'worker', worker: 'ghost', delivery: 1 }),
+      );
+      msg.ack();
+      const worker = startWorker('a');
+      await worker
+        .waitFor((_o, e) => /taken over \(the controller's copy/.test(e), 40_000, 'the takeover copy')
+        .catch((err: Error) => {
+          throw new Error(`${err.message}\ncontroller:\n${cli.out.stdout}${cli.out.stderr}`);
+        });
+      const r = await cli.done;
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      for (const [k, n] of finishedCounts(onlyRunDir(runs))) assert.equal(n, 1, `${k} finished ${n} times`);
+      assert.equal(readFileSync(path.join(work, `ghost-${h1}.log`), 'utf8'), 'one\n');
+    } finally {
+      await nc.close();
+    }
   });
 
   it('the controller SIGKILLed mid-run: workers carry on; resume --nats re-attaches, journals what they did once, finishes', async () => {
