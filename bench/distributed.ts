@@ -26,7 +26,7 @@ import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writ
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { NATS_PASSWORD_ENV } from '../src/bus/connect.js';
+import { NATS_PASSWORD_ENV } from '../src/bus/names.js';
 import type { Fleet } from '../src/lab/loopback-fleet.js';
 import { segmentAuthConfig, startNatsHub, startNatsLeaf, type NatsHub, type NatsServer } from '../test/helpers/nats.js';
 import {

@@ -8,8 +8,15 @@
  * and clients of a leaf node reach the hub's JetStream as `$JS.<domain>.API`. Not granted: creating
  * work, purging or deleting anything. Known gap: a segment may write any step record key.
  */
-import { segmentInbox } from './connect.js';
-import { EVIDENCE_BUCKET, RUNS_BUCKET, STEPS_BUCKET, WORK_STREAM, workConsumer, checkSegment } from './names.js';
+import {
+  EVIDENCE_BUCKET,
+  RUNS_BUCKET,
+  STEPS_BUCKET,
+  WORK_STREAM,
+  workConsumer,
+  checkSegment,
+  segmentInbox,
+} from './names.js';
 
 /** A user with a password (a literal, or `$VAR` for nats-server to read from its environment), or an NKEY. */
 export type NatsUser = { user: string; password: string } | { nkey: string };

@@ -12,6 +12,7 @@ import {
   type NatsConnection,
 } from '@nats-io/transport-node';
 import { EnvironmentError, InputError } from '../core/index.js';
+import { NATS_PASSWORD_ENV } from './names.js';
 
 export interface BusOptions {
   /** One URL or several, comma-separated (`nats://hub-a:4222,nats://hub-b:4222`). */
@@ -32,9 +33,6 @@ export interface BusOptions {
   /** Replies come to subjects under this prefix (per-segment permissions allow only the segment's). */
   inboxPrefix?: string;
 }
-
-/** The password environment variable the CLI reads (`--nats-user` gives the name). */
-export const NATS_PASSWORD_ENV = 'FIREBREAK_NATS_PASSWORD';
 
 export async function connectBus(o: BusOptions): Promise<NatsConnection> {
   const servers = o.servers
@@ -76,6 +74,3 @@ function readSecretFile(path: string, what: string): Uint8Array {
     throw new InputError(`cannot read the NATS ${what} file ${path}: ${(err as Error).message}`);
   }
 }
-
-/** The inbox prefix of a segment's clients: per-segment permissions let each receive replies only there. */
-export const segmentInbox = (segment: string): string => `_INBOX_${segment}`;

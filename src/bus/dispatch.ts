@@ -21,13 +21,12 @@ import { hostSnapshot } from '../engine/run-inputs.js';
 import { WORK_FORMAT, parseEnvelope, type Envelope, type WorkUnit } from './envelope.js';
 import {
   beatSubject,
-  checkSegment,
   claimKey,
   controlSubject,
   EVENTS_STREAM,
   eventsSubject,
   runKey,
-  SEGMENT_VAR,
+  segmentOf,
   WORK_STREAM,
   workSubject,
 } from './names.js';
@@ -43,13 +42,6 @@ export interface DispatchOptions {
   ackWaitMs?: number;
   /** Silence before a host-phase is reported waiting (default 5 s). */
   waitingNoticeMs?: number;
-}
-
-/** The segment a host is routed to, or undefined: it runs on the controller. */
-export function segmentOf(host: Host): string | undefined {
-  const v = host.vars[SEGMENT_VAR];
-  if (v === undefined || v === null || v === '') return undefined;
-  return checkSegment(String(v), `host ${host.name} (${SEGMENT_VAR})`);
 }
 
 interface Waiter {

@@ -3,7 +3,7 @@
  * keys. Subject tokens and KV keys allow only a few characters, so anything that comes from an
  * inventory (host names, run ids) is encoded before it becomes part of one.
  */
-import { InputError } from '../core/index.js';
+import { InputError, type Host } from '../core/index.js';
 
 /** Work units, one subject per segment; a work queue: each message goes to one worker. */
 export const WORK_STREAM = 'FIREBREAK_WORK';
@@ -49,3 +49,16 @@ export const claimKey = (runId: string, host: string, phase: string): string =>
   `${token(runId)}.${token(host)}.${phase}`;
 /** Core NATS (not stored): a worker's sign of life for each host-phase it runs. */
 export const beatSubject = (runId: string): string => `fb.beat.${token(runId)}`;
+
+/** The segment a host is routed to, or undefined: it runs on the controller. */
+export function segmentOf(host: Host): string | undefined {
+  const v = host.vars[SEGMENT_VAR];
+  if (v === undefined || v === null || v === '') return undefined;
+  return checkSegment(String(v), `host ${host.name} (${SEGMENT_VAR})`);
+}
+
+/** The password environment variable the CLI reads (`--nats-user` gives the name). */
+export const NATS_PASSWORD_ENV = 'FIREBREAK_NATS_PASSWORD';
+
+/** The inbox prefix of a segment's clients: per-segment permissions let each receive replies only there. */
+export const segmentInbox = (segment: string): string => `_INBOX_${segment}`;

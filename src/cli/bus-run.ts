@@ -2,10 +2,8 @@
  * `run --nats`: the controller's connection to the bus, and the dispatcher the executor hands the
  * phases of segment-routed hosts to. Without `--nats` nothing changes: every host runs from here.
  */
-import { BusDispatcher, segmentOf } from '../bus/dispatch.js';
-import { connectBus } from '../bus/connect.js';
-import { SEGMENT_VAR } from '../bus/names.js';
-import { openBus } from '../bus/resources.js';
+import type { BusDispatcher } from '../bus/dispatch.js';
+import { SEGMENT_VAR, segmentOf } from '../bus/names.js';
 import { compressHosts } from '../render/index.js';
 import type { Host, RunEvent } from '../core/index.js';
 import type { RemotePhases } from '../engine/executor-types.js';
@@ -37,6 +35,12 @@ export async function prepareBusRun(
     return { close: async () => undefined };
   }
   if (routed.length === 0) warn(`--nats given but no host has ${SEGMENT_VAR}: every host runs from this controller`);
+  // The NATS client is loaded only for a run that uses it: every other run starts that much sooner.
+  const [{ connectBus }, { openBus }, { BusDispatcher }] = await Promise.all([
+    import('../bus/connect.js'),
+    import('../bus/resources.js'),
+    import('../bus/dispatch.js'),
+  ]);
   const nc = await connectBus(busOptionsFrom({ ...opts, nats: opts.nats }, 'firebreak-controller'));
   let dispatcher: BusDispatcher | undefined;
   try {

@@ -3,7 +3,8 @@
  * password is read from an environment variable, never taken on the command line.
  */
 import type { Command } from 'commander';
-import { NATS_PASSWORD_ENV, type BusOptions } from '../bus/connect.js';
+import type { BusOptions } from '../bus/connect.js';
+import { NATS_PASSWORD_ENV } from '../bus/names.js';
 import { InputError } from '../core/index.js';
 
 export interface NatsCliOptions {

@@ -34,7 +34,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { findProgram } from '../../src/lab/index.js';
 import { authConfig, type NatsUser } from '../../src/bus/auth-config.js';
-import { segmentInbox } from '../../src/bus/connect.js';
+import { segmentInbox } from '../../src/bus/names.js';
 import { EVIDENCE_BUCKET, STEPS_BUCKET, WORK_STREAM, workConsumer, workSubject } from '../../src/bus/names.js';
 
 export interface NatsUserPass {

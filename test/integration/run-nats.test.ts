@@ -24,8 +24,15 @@ import {
 import { needProgram } from '../helpers/programs.js';
 import { jetstreamManager, type Consumer } from '@nats-io/jetstream';
 import { WORK_FORMAT } from '../../src/bus/envelope.js';
-import { claimKey, eventsSubject, runKey, WORK_STREAM, workConsumer, workSubject } from '../../src/bus/names.js';
-import { segmentInbox } from '../../src/bus/connect.js';
+import {
+  claimKey,
+  eventsSubject,
+  runKey,
+  segmentInbox,
+  WORK_STREAM,
+  workConsumer,
+  workSubject,
+} from '../../src/bus/names.js';
 import { ensureWorkConsumer, openBus, type Bus } from '../../src/bus/resources.js';
 import { connect, nkeys } from '@nats-io/transport-node';
 import {

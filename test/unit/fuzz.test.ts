@@ -35,7 +35,8 @@ describe('fuzz harness: it can fail', function () {
       assert.equal((await run('CRASH')).verdict.outcome, 'crash');
       const hang = await run('HANG');
       assert.equal(hang.verdict.outcome, 'hang');
-      assert.ok(hang.ms >= 1000 && hang.ms < 5000, `${hang.ms}`);
+      // Cut off at its 1 s budget (timers may fire a fraction of a millisecond before the clock says so).
+      assert.ok(hang.ms >= 990 && hang.ms < 5000, `${hang.ms}`);
       assert.equal((await run('fine')).verdict.outcome, 'accepted');
     } finally {
       await runner.close();
