@@ -26,9 +26,9 @@ describe('a host cut off by the network mid-step (drill lab)', function () {
     await removeLab(lab, dir);
   });
 
-  /** The quiet command's processes on n001, and its sshd sessions (`sshd: root@notty`, privsep parts). */
+  /** The quiet command's processes on a host, and its sshd sessions (`sshd: root@notty`, `sshd-session: …` on OpenSSH >= 9.8). */
   const leftOn = async (host: string) => {
-    const r = await onHost(lab!, host, "pgrep -fx 'sleep 3000' | wc -l; pgrep -f '^sshd: root' | wc -l");
+    const r = await onHost(lab!, host, "pgrep -fx 'sleep 3000' | wc -l; pgrep -f '^sshd(-session)?: root' | wc -l");
     const [sleeps, sessions] = r.stdout.trim().split('\n').map(Number);
     return { sleeps: sleeps as number, sessions: sessions as number };
   };
