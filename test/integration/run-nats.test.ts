@@ -306,8 +306,8 @@ describe('distributed runs: firebreak worker per segment over NATS JetStream (re
       pass: SEGMENTS.a.password,
       inboxPrefix: segmentInbox('a'),
     });
+    const cli = run(runbook, runs, '--limit', h1, '--nats-ack-wait', '2');
     try {
-      const cli = run(runbook, runs, '--limit', h1, '--nats-ack-wait', '2');
       // The controller makes the bus and the segment's consumer as the run starts.
       let bus: Bus | undefined;
       let consumer: Consumer | undefined;
@@ -339,6 +339,8 @@ describe('distributed runs: firebreak worker per segment over NATS JetStream (re
       for (const [k, n] of finishedCounts(onlyRunDir(runs))) assert.equal(n, 1, `${k} finished ${n} times`);
       assert.equal(readFileSync(path.join(work, `ghost-${h1}.log`), 'utf8'), 'one\n');
     } finally {
+      if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGKILL');
+      await cli.done.catch(() => undefined);
       await nc.close();
     }
   });
@@ -620,6 +622,8 @@ describe('distributed runs: firebreak worker per segment over NATS JetStream (re
         'a',
         '--known-hosts',
         fleet.knownHostsPath,
+        '--work-dir',
+        path.join(dir, 'worker'),
       ],
       { timeoutMs: 300_000 },
     );

@@ -6,8 +6,7 @@
 import type { Command } from 'commander';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkSegment } from '../../bus/names.js';
-import { segmentInbox } from '../../bus/names.js';
+import { checkSegment, segmentInbox } from '../../bus/names.js';
 import { runWorker } from '../../bus/worker.js';
 import { InputError, terminalSafe, type TransportChoice } from '../../core/index.js';
 import { hostConnections, inventorySpec } from '../../engine/connections.js';
