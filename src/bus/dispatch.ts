@@ -335,11 +335,7 @@ export class BusDispatcher implements RemotePhases {
    * Two copies are harmless: the second finds the claim and the step records of the first.
    */
   private async sendAgainIfUnclaimed(w: Waiter, host: string, phase: PhaseName): Promise<void> {
-    const claim = await retryBus(
-      'reading a claim',
-      () => this.bus.steps.get(claimKey(this.runId, host, phase)),
-      10_000,
-    ).catch(() => undefined);
+    const claim = await this.readClaim(host, phase);
     if (claim === undefined || (claim && claim.operation === 'PUT')) return;
     await this.sendCopy(w, host, phase);
   }
@@ -352,15 +348,18 @@ export class BusDispatcher implements RemotePhases {
    * from the step records as after any takeover. Once per claim revision.
    */
   private async sendTakeoverIfClaimed(w: Waiter, host: string, phase: PhaseName): Promise<void> {
-    const claim = await retryBus(
-      'reading a claim',
-      () => this.bus.steps.get(claimKey(this.runId, host, phase)),
-      10_000,
-    ).catch(() => undefined);
+    const claim = await this.readClaim(host, phase);
     if (!claim || claim.operation !== 'PUT' || claim.revision === w.takeoverFor) return;
     if (claim.json<{ by?: string }>().by !== 'worker') return;
     w.takeoverFor = claim.revision;
     await this.sendCopy(w, host, phase, claim.revision);
+  }
+
+  /** The host-phase's claim entry: null when there is none, undefined when the bus did not answer. */
+  private readClaim(host: string, phase: PhaseName) {
+    return retryBus('reading a claim', () => this.bus.steps.get(claimKey(this.runId, host, phase)), 10_000).catch(
+      () => undefined,
+    );
   }
 
   /** Another copy of the unit (numbered, so a worker tells it from the original). */

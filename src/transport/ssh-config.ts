@@ -277,10 +277,7 @@ function asError(e: unknown): SshConfigError {
  * status) and on stderr, so both streams split back into the items. Undefined results when the
  * output does not split into exactly one part per item.
  */
-function runBatch(
-  batch: readonly { destination: string; args: readonly string[] }[],
-  ssh: string,
-): Promise<{ rc: number; stdout: string; stderr: string }[]> {
+function runBatch(batch: readonly SshGItem[], ssh: string): Promise<{ rc: number; stdout: string; stderr: string }[]> {
   const mark = `__FIREBREAK_SSH_G_${randomBytes(8).toString('hex')}`;
   const script = batch
     .map(
